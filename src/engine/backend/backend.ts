@@ -1,0 +1,51 @@
+import type { ModelConfig } from '../model/config.js';
+
+/**
+ * A tensor of the model as stored in the GGUF file: raw ggml bytes (a view into the mapped or
+ * read file, never a copy) plus its type and shape. dims[0] is the contiguous row length, so a
+ * matrix of dims [cols, rows] has `rows` rows of `cols` elements each.
+ */
+export interface WeightTensor {
+  readonly name: string;
+  readonly type: number;
+  readonly dims: readonly number[];
+  readonly data: Uint8Array;
+}
+
+/** Everything a backend needs to build an inference context. */
+export interface ModelWeights {
+  readonly config: ModelConfig;
+  /** Tensors by their GGUF name (e.g. 'blk.0.attn_q.weight'). */
+  readonly tensors: ReadonlyMap<string, WeightTensor>;
+}
+
+export type BackendName = 'reference' | 'cpu' | 'webgpu';
+
+export interface Backend {
+  readonly name: BackendName;
+  /** One line describing what runs (ISA path, threads, adapter...). */
+  describe(): string;
+  createContext(weights: ModelWeights, options: ContextOptions): Promise<InferenceContext>;
+}
+
+export interface ContextOptions {
+  /** KV cache capacity in tokens. */
+  readonly contextLength: number;
+  readonly threads?: number;
+}
+
+/**
+ * A model plus its KV cache. Positions are absolute: eval(tokens, pos) runs tokens at positions
+ * pos .. pos+tokens.length-1, attending to the cache entries 0 .. pos-1 written earlier.
+ */
+export interface InferenceContext {
+  readonly contextLength: number;
+  /**
+   * Runs a batch (prefill) or one token (decode). Returns the logits of the last token
+   * (vocabSize floats) or, with allLogits, of every token (tokens.length * vocabSize).
+   */
+  eval(tokens: readonly number[], pos: number, options?: { allLogits?: boolean }): Promise<Float32Array>;
+  /** Forget cache entries at positions >= pos (so generation can rewind or reuse a prefix). */
+  truncate(pos: number): void;
+  dispose(): void;
+}
