@@ -1,0 +1,16 @@
+export { Rng, randomSeed } from './rng.js';
+export {
+  Sampler,
+  DEFAULT_SAMPLING,
+  resolveSamplingOptions,
+  applyPenalties,
+  selectTop,
+  topK,
+  topP,
+  minP,
+  softmax,
+  applyTemperature,
+  drawIndex,
+  argmax,
+} from './sampler.js';
+export type { SamplingOptions, ResolvedSamplingOptions, Candidates, Distribution } from './sampler.js';
