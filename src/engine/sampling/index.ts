@@ -9,8 +9,9 @@ export {
   topP,
   minP,
   softmax,
+  softmaxNorm,
   applyTemperature,
   drawIndex,
   argmax,
 } from './sampler.js';
-export type { SamplingOptions, ResolvedSamplingOptions, Candidates, Distribution } from './sampler.js';
+export type { SamplingOptions, ResolvedSamplingOptions, Candidates, Distribution, SoftmaxNorm } from './sampler.js';

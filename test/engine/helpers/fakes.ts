@@ -1,0 +1,167 @@
+/**
+ * Test doubles for generation/chat tests: a byte-level fake tokenizer with a few special tokens
+ * and a scripted fake InferenceContext that checks KV-position consistency.
+ */
+import type { InferenceContext } from '../../../src/engine/backend/backend.js';
+import type { TokenizerLike } from '../../../src/engine/generate.js';
+
+/**
+ * ids 0..255 are bytes; specials follow from 256 in the given order.
+ * encode: UTF-8 bytes, specials recognised only with parseSpecial; addSpecial prepends BOS when addBos.
+ */
+export class FakeTokenizer implements TokenizerLike {
+  readonly specials: string[];
+  readonly eogIds: ReadonlySet<number>;
+  readonly bosId?: number;
+  readonly eosId?: number;
+  readonly addBos: boolean;
+  readonly vocabSize: number;
+
+  constructor(
+    opts: {
+      specials?: string[];
+      bos?: string;
+      eos?: string;
+      eog?: string[];
+      addBos?: boolean;
+    } = {},
+  ) {
+    this.specials = opts.specials ?? ['<s>', '</s>'];
+    const id = (s: string | undefined): number | undefined => {
+      if (s === undefined) return undefined;
+      const i = this.specials.indexOf(s);
+      if (i < 0) throw new Error(`unknown special ${s}`);
+      return 256 + i;
+    };
+    this.bosId = id(opts.bos ?? (this.specials.includes('<s>') ? '<s>' : undefined));
+    this.eosId = id(opts.eos ?? (this.specials.includes('</s>') ? '</s>' : undefined));
+    const eog = new Set<number>();
+    for (const s of opts.eog ?? []) eog.add(id(s)!);
+    if (this.eosId !== undefined) eog.add(this.eosId);
+    this.eogIds = eog;
+    this.addBos = opts.addBos ?? this.bosId !== undefined;
+    this.vocabSize = 256 + this.specials.length;
+  }
+
+  id(text: string): number {
+    if (text.length === 1 && text.charCodeAt(0) < 128) return text.charCodeAt(0);
+    const i = this.specials.indexOf(text);
+    if (i < 0) throw new Error(`no single token for ${text}`);
+    return 256 + i;
+  }
+
+  encode(text: string, options: { addSpecial?: boolean; parseSpecial?: boolean } = {}): number[] {
+    const out: number[] = [];
+    if ((options.addSpecial ?? true) && this.addBos && this.bosId !== undefined) out.push(this.bosId);
+    let i = 0;
+    let plain = '';
+    const flushPlain = (): void => {
+      for (const b of Buffer.from(plain, 'utf8')) out.push(b);
+      plain = '';
+    };
+    while (i < text.length) {
+      let matched = -1;
+      if (options.parseSpecial) {
+        for (let s = 0; s < this.specials.length; s++) {
+          if (text.startsWith(this.specials[s], i) && (matched < 0 || this.specials[s].length > this.specials[matched].length)) matched = s;
+        }
+      }
+      if (matched >= 0) {
+        flushPlain();
+        out.push(256 + matched);
+        i += this.specials[matched].length;
+      } else {
+        plain += text[i];
+        i++;
+      }
+    }
+    flushPlain();
+    return out;
+  }
+
+  tokenText(id: number): string {
+    if (id >= 256) return this.specials[id - 256];
+    return Buffer.from([id]).toString('latin1');
+  }
+
+  private bytes(id: number, removeSpecial: boolean): Uint8Array {
+    if (id < 256) return Uint8Array.of(id);
+    if (removeSpecial) return new Uint8Array(0);
+    return Buffer.from(this.specials[id - 256], 'utf8');
+  }
+
+  decode(ids: readonly number[], options: { removeSpecial?: boolean } = {}): string {
+    return Buffer.concat(ids.map((i) => this.bytes(i, options.removeSpecial ?? false))).toString('utf8');
+  }
+
+  createStreamDecoder(): { push(id: number): string; flush(): string } {
+    const td = new TextDecoder('utf-8');
+    return {
+      push: (id: number) => td.decode(this.bytes(id, false), { stream: true }),
+      flush: () => td.decode(),
+    };
+  }
+}
+
+export interface EvalCall {
+  tokens: number[];
+  pos: number;
+}
+
+/**
+ * A fake context. `next(cache)` returns the logits row (or a token id to make one-hot) for the
+ * token after the sequence `cache` (what the KV cache holds after the eval). Every eval must start
+ * exactly at the end of the cache (pos === cache length), otherwise it throws: that checks that
+ * generate() keeps KV positions consistent.
+ */
+export class FakeContext implements InferenceContext {
+  readonly calls: EvalCall[] = [];
+  readonly truncates: number[] = [];
+  cache: number[] = [];
+  disposed = false;
+
+  constructor(
+    readonly contextLength: number,
+    readonly vocabSize: number,
+    private readonly next: (cache: readonly number[]) => number | Float32Array,
+    private readonly hooks: { beforeEval?: (call: EvalCall) => void | Promise<void> } = {},
+  ) {}
+
+  async eval(tokens: readonly number[], pos: number): Promise<Float32Array> {
+    if (pos !== this.cache.length) throw new Error(`eval at pos ${pos} but the cache holds ${this.cache.length}`);
+    if (tokens.length === 0) throw new Error('eval with no tokens');
+    if (pos + tokens.length > this.contextLength) throw new Error(`eval past the context: ${pos}+${tokens.length} > ${this.contextLength}`);
+    const call = { tokens: [...tokens], pos };
+    this.calls.push(call);
+    await this.hooks.beforeEval?.(call);
+    this.cache.push(...tokens);
+    const r = this.next(this.cache);
+    if (typeof r === 'number') {
+      const row = new Float32Array(this.vocabSize);
+      row[r] = 10;
+      return row;
+    }
+    return r;
+  }
+
+  truncate(pos: number): void {
+    this.truncates.push(pos);
+    if (pos < this.cache.length) this.cache.length = pos;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+/** A `next` that emits `text` byte by byte (then `after`), indexed by how many tokens follow the prompt. */
+export function scripted(promptLength: () => number, ids: readonly number[], after: number): (cache: readonly number[]) => number {
+  return (cache) => {
+    const i = cache.length - promptLength();
+    return i < ids.length ? ids[i] : after;
+  };
+}
+
+export function bytesOf(text: string): number[] {
+  return [...Buffer.from(text, 'utf8')];
+}
