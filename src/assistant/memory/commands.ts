@@ -1,0 +1,83 @@
+/**
+ * The library side of `localgpt memory add|search|list|forget|import|export|stats|passwd`.
+ * Each function does one subcommand and returns data; the CLI formats it.
+ */
+import type { KdfPreset } from '../vault/crypto.js';
+import { openVault } from '../vault/vault.js';
+import type { MemoryItem, MemoryKind } from './facts.js';
+import type { Memory, MemoryStats, SearchHit, SearchOptions } from './memory.js';
+import { type ExportReport, type ImportReport, exportWorkspace, importWorkspace } from './openclaw.js';
+
+export function memoryAdd(memory: Memory, text: string, opts: { kind?: MemoryKind; tags?: string[] } = {}): MemoryItem {
+  return memory.facts.add({ text, kind: opts.kind ?? 'fact', tags: opts.tags, source: 'user' });
+}
+
+export function memorySearch(memory: Memory, query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
+  return memory.search(query, opts);
+}
+
+export type ListWhat = 'facts' | 'notes' | 'memories' | 'sessions' | 'logs' | 'files';
+
+export interface ListEntry {
+  /** What `memory forget` takes to remove it. */
+  ref: string;
+  kind: string;
+  text: string;
+  at?: string;
+}
+
+/** List one kind of thing ('memories' = facts and notes, the default). */
+export function memoryList(memory: Memory, what: ListWhat = 'memories'): ListEntry[] {
+  switch (what) {
+    case 'facts':
+    case 'notes':
+    case 'memories':
+      return memory.facts
+        .list(what === 'memories' ? {} : { kind: what === 'facts' ? 'fact' : 'note' })
+        .map((m) => ({ ref: m.id, kind: m.kind, text: m.text, at: m.createdAt }));
+    case 'sessions':
+      return memory.conversations.list().map((s) => ({ ref: `session:${s.id}`, kind: 'session', text: s.title ?? '', at: s.createdAt }));
+    case 'logs':
+      return memory.logs.list().map((l) => ({ ref: `log:${l.date}`, kind: 'log', text: l.text, at: l.updatedAt }));
+    case 'files':
+      return memory.workspace.list().map((f) => ({ ref: `file:${f.path}`, kind: 'file', text: f.content, at: f.updatedAt }));
+  }
+}
+
+/** Forget by reference: a memory id, `session:<id>`, `log:<YYYY-MM-DD>` or `file:<path>`. */
+export function memoryForget(memory: Memory, ref: string): boolean {
+  if (ref.startsWith('session:')) return memory.conversations.delete(ref.slice(8));
+  if (ref.startsWith('log:')) return memory.logs.delete(ref.slice(4));
+  if (ref.startsWith('file:')) return memory.workspace.delete(ref.slice(5));
+  return memory.facts.forget(ref);
+}
+
+export function memoryImport(memory: Memory, dir: string): ImportReport {
+  return importWorkspace(memory, dir);
+}
+
+export function memoryExport(memory: Memory, dir: string): ExportReport {
+  return exportWorkspace(memory, dir);
+}
+
+export function memoryStats(memory: Memory): MemoryStats {
+  return memory.stats();
+}
+
+/**
+ * Change the passphrase: unlock with the old one, rewrap the data key under the new one.
+ * Records are not re-encrypted. Throws VaultError('WRONG_PASSPHRASE') for a wrong old one.
+ */
+export async function memoryPasswd(opts: {
+  path?: string;
+  oldPassphrase: string;
+  newPassphrase: string;
+  kdf?: KdfPreset;
+}): Promise<void> {
+  const vault = await openVault({ path: opts.path, passphrase: opts.oldPassphrase, create: false });
+  try {
+    vault.changePassphrase(opts.newPassphrase, opts.kdf ?? 'interactive');
+  } finally {
+    vault.close();
+  }
+}
