@@ -1,0 +1,486 @@
+// N-API bindings (plain C N-API, no dependency): argument checks and async plumbing only.
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+#include "model/forward.h"
+#include "ops/ops.h"
+#include "quant/quant.h"
+#include "runtime/cpu.h"
+#include "runtime/threadpool.h"
+
+using namespace lg;
+
+namespace {
+
+struct JsError {
+  std::string msg;
+};
+
+#define NAPI_OK(call)                                                     \
+  do {                                                                    \
+    if ((call) != napi_ok) throw JsError{std::string("n-api call failed: ") + #call}; \
+  } while (0)
+
+napi_value wrap(napi_env env, napi_callback_info info, napi_value (*fn)(napi_env, napi_callback_info)) {
+  try {
+    return fn(env, info);
+  } catch (const JsError& e) {
+    napi_throw_error(env, nullptr, e.msg.c_str());
+  } catch (const ModelError& e) {
+    napi_throw_error(env, nullptr, e.what());
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, nullptr, "out of memory");
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
+}
+
+std::vector<napi_value> args(napi_env env, napi_callback_info info, size_t want) {
+  size_t argc = want;
+  std::vector<napi_value> v(want);
+  NAPI_OK(napi_get_cb_info(env, info, &argc, v.data(), nullptr, nullptr));
+  if (argc < want) throw JsError{"expected " + std::to_string(want) + " arguments"};
+  return v;
+}
+
+double num(napi_env env, napi_value v, const char* what) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) throw JsError{std::string(what) + " must be a number"};
+  return d;
+}
+int64_t int_arg(napi_env env, napi_value v, const char* what) {
+  const double d = num(env, v, what);
+  if (d != (double)(int64_t)d) throw JsError{std::string(what) + " must be an integer"};
+  return (int64_t)d;
+}
+bool bool_arg(napi_env env, napi_value v) {
+  bool b = false;
+  napi_valuetype t;
+  NAPI_OK(napi_typeof(env, v, &t));
+  if (t == napi_boolean) NAPI_OK(napi_get_value_bool(env, v, &b));
+  return b;
+}
+std::string str(napi_env env, napi_value v, const char* what) {
+  size_t len;
+  if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) throw JsError{std::string(what) + " must be a string"};
+  std::string s(len, '\0');
+  NAPI_OK(napi_get_value_string_utf8(env, v, s.data(), len + 1, &len));
+  return s;
+}
+
+struct View {
+  void* data;
+  size_t bytes;
+  napi_typedarray_type type;
+  size_t length;
+};
+View typed(napi_env env, napi_value v, const char* what) {
+  bool is;
+  NAPI_OK(napi_is_typedarray(env, v, &is));
+  if (!is) throw JsError{std::string(what) + " must be a typed array"};
+  View r;
+  napi_value ab;
+  size_t off;
+  NAPI_OK(napi_get_typedarray_info(env, v, &r.type, &r.length, &r.data, &ab, &off));
+  size_t el = 1;
+  switch (r.type) {
+    case napi_float32_array: case napi_int32_array: case napi_uint32_array: el = 4; break;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: el = 8; break;
+    case napi_int16_array: case napi_uint16_array: el = 2; break;
+    default: el = 1;
+  }
+  r.bytes = r.length * el;
+  if (!r.data && r.length) throw JsError{std::string(what) + " is detached"};
+  return r;
+}
+
+napi_value get(napi_env env, napi_value obj, const char* key) {
+  napi_value v;
+  NAPI_OK(napi_get_named_property(env, obj, key, &v));
+  return v;
+}
+bool has(napi_env env, napi_value obj, const char* key) {
+  bool b;
+  NAPI_OK(napi_has_named_property(env, obj, key, &b));
+  if (!b) return false;
+  napi_valuetype t;
+  NAPI_OK(napi_typeof(env, get(env, obj, key), &t));
+  return t != napi_undefined && t != napi_null;
+}
+
+napi_value make_f32(napi_env env, size_t n, float** data) {
+  napi_value ab, arr;
+  void* p;
+  NAPI_OK(napi_create_arraybuffer(env, n * sizeof(float), &p, &ab));
+  NAPI_OK(napi_create_typedarray(env, napi_float32_array, n, ab, 0, &arr));
+  *data = (float*)p;
+  return arr;
+}
+napi_value make_u8(napi_env env, size_t n, uint8_t** data) {
+  napi_value ab, arr;
+  void* p;
+  NAPI_OK(napi_create_arraybuffer(env, n, &p, &ab));
+  NAPI_OK(napi_create_typedarray(env, napi_uint8_array, n, ab, 0, &arr));
+  *data = (uint8_t*)p;
+  return arr;
+}
+napi_value js_str(napi_env env, const std::string& s) {
+  napi_value v;
+  NAPI_OK(napi_create_string_utf8(env, s.c_str(), s.size(), &v));
+  return v;
+}
+napi_value js_num(napi_env env, double d) {
+  napi_value v;
+  NAPI_OK(napi_create_double(env, d, &v));
+  return v;
+}
+napi_value js_bool(napi_env env, bool b) {
+  napi_value v;
+  NAPI_OK(napi_get_boolean(env, b, &v));
+  return v;
+}
+void set(napi_env env, napi_value obj, const char* key, napi_value v) { NAPI_OK(napi_set_named_property(env, obj, key, v)); }
+
+const QuantTraits* traits_arg(napi_env env, napi_value v) {
+  const int64_t t = int_arg(env, v, "type");
+  const QuantTraits* tr = quant_traits((int)t);
+  if (!tr) throw JsError{"ggml type " + std::to_string(t) + " is not supported by the native backend"};
+  return tr;
+}
+
+// ---- info / isa ----
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value o, compiled, available;
+  NAPI_OK(napi_create_object(env, &o));
+  NAPI_OK(napi_create_array(env, &compiled));
+  NAPI_OK(napi_create_array(env, &available));
+  uint32_t nc = 0, na = 0;
+  for (int i = 0; i < ISA_COUNT; i++) {
+    if (isa_compiled(i)) NAPI_OK(napi_set_element(env, compiled, nc++, js_str(env, isa_name(i))));
+    if (isa_available(i)) NAPI_OK(napi_set_element(env, available, na++, js_str(env, isa_name(i))));
+  }
+  set(env, o, "compiled", compiled);
+  set(env, o, "available", available);
+  set(env, o, "isa", js_str(env, isa_name(isa_active())));
+  set(env, o, "threads", js_num(env, default_threads()));
+  const CpuFeatures& f = cpu_features();
+  std::string feats;
+  auto addf = [&](bool b, const char* n) { if (b) feats += (feats.empty() ? "" : " ") + std::string(n); };
+  addf(f.avx2, "avx2"); addf(f.fma, "fma"); addf(f.f16c, "f16c"); addf(f.avx512f, "avx512f");
+  addf(f.avx512bw, "avx512bw"); addf(f.avx512vl, "avx512vl"); addf(f.avx512vnni, "avx512vnni");
+  set(env, o, "cpuFeatures", js_str(env, feats));
+  napi_value types;
+  NAPI_OK(napi_create_array(env, &types));
+  int count;
+  const QuantTraits* const* all = quant_traits_all(&count);
+  for (int i = 0; i < count; i++) {
+    napi_value t, isas;
+    NAPI_OK(napi_create_object(env, &t));
+    set(env, t, "type", js_num(env, all[i]->type));
+    set(env, t, "name", js_str(env, all[i]->name));
+    set(env, t, "blockSize", js_num(env, all[i]->block_size));
+    set(env, t, "bytesPerBlock", js_num(env, all[i]->type_size));
+    set(env, t, "vecDotType", js_num(env, all[i]->vec_dot_type));
+    NAPI_OK(napi_create_array(env, &isas));
+    uint32_t k = 0;
+    for (int j = 0; j < ISA_COUNT; j++)
+      if (all[i]->vec_dot[j] && isa_compiled(j)) NAPI_OK(napi_set_element(env, isas, k++, js_str(env, isa_name(j))));
+    set(env, t, "kernels", isas);
+    NAPI_OK(napi_set_element(env, types, (uint32_t)i, t));
+  }
+  set(env, o, "types", types);
+  return o;
+}
+
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  auto a = args(env, info, 1);
+  const std::string name = str(env, a[0], "isa");
+  const int isa = isa_from_name(name);
+  if (isa < 0) throw JsError{"unknown isa " + name + " (scalar, avx2, avx512)"};
+  return js_bool(env, isa_set(isa));
+}
+
+// ---- kernels (tests and benchmarks) ----
+napi_value Dequantize(napi_env env, napi_callback_info info) {
+  auto a = args(env, info, 3);
+  const QuantTraits* tr = traits_arg(env, a[0]);
+  View src = typed(env, a[1], "src");
+  const int64_t n = int_arg(env, a[2], "n");
+  if (n < 0 || n % tr->block_size) throw JsError{"n must be a whole number of blocks"};
+  if (src.bytes < quant_row_size(tr->type, n)) throw JsError{"src is too short"};
+  float* out;
+  napi_value r = make_f32(env, (size_t)n, &out);
+  tr->dequantize_row(src.data, out, n);
+  return r;
+}
+
+// Converts f32 activations to an activation format (F32, F16, BF16, Q8_0, Q8_K).
+napi_value QuantizeActivation(napi_env env, napi_callback_info info) {
+  auto a = args(env, info, 2);
+  const QuantTraits* tr = traits_arg(env, a[0]);
+  if (!tr->from_float) throw JsError{std::string(tr->name) + " is not an activation format"};
+  View src = typed(env, a[1], "src");
+  if (src.type != napi_float32_array) throw JsError{"src must be a Float32Array"};
+  const int64_t n = (int64_t)src.length;
+  if (n % tr->block_size) throw JsError{"length must be a whole number of blocks"};
+  uint8_t* out;
+  napi_value r = make_u8(env, quant_row_size(tr->type, n), &out);
+  tr->from_float((const float*)src.data, out, n);
+  return r;
+}
+
+int isa_opt(napi_env env, napi_value v) {
+  napi_valuetype t;
+  NAPI_OK(napi_typeof(env, v, &t));
+  if (t != napi_string) return isa_active();
+  const std::string s = str(env, v, "isa");
+  const int isa = isa_from_name(s);
+  if (isa < 0 || !isa_available(isa)) throw JsError{"isa " + s + " is not available here"};
+  return isa;
+}
+
+// matmul(type, w: Uint8Array, rows, cols, x: Float32Array (batch*cols), batch, threads?, isa?) -> Float32Array(batch*rows)
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value a[8];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc < 6) throw JsError{"matmul(type, w, rows, cols, x, batch, threads?, isa?)"};
+  const QuantTraits* tr = traits_arg(env, a[0]);
+  if (tr->type == T_Q8_K) throw JsError{"Q8_K is not a weight type"};
+  View w = typed(env, a[1], "w");
+  const int64_t rows = int_arg(env, a[2], "rows"), cols = int_arg(env, a[3], "cols");
+  View x = typed(env, a[4], "x");
+  const int64_t batch = int_arg(env, a[5], "batch");
+  const int threads = argc > 6 ? (int)int_arg(env, a[6], "threads") : 1;
+  const int isa = argc > 7 ? isa_opt(env, a[7]) : isa_active();
+  if (rows < 1 || cols < 1 || batch < 1 || cols % tr->block_size) throw JsError{"bad matmul shape"};
+  if (w.bytes < quant_row_size(tr->type, cols) * (size_t)rows) throw JsError{"w is too short"};
+  if (x.type != napi_float32_array || (int64_t)x.length < batch * cols) throw JsError{"x must be a Float32Array of batch*cols"};
+  float* out;
+  napi_value r = make_f32(env, (size_t)(rows * batch), &out);
+  std::vector<uint8_t> scratch;
+  auto pool = shared_pool(threads);
+  matmul(*pool, isa, tr, (const uint8_t*)w.data, rows, cols, (const float*)x.data, cols, batch, out, rows, scratch);
+  return r;
+}
+
+// ---- model ----
+struct ModelHandle {
+  std::unique_ptr<Model> model;
+  std::vector<napi_ref> refs;  // keep the weight buffers alive
+  bool busy = false;
+  bool disposed = false;
+};
+
+void release(napi_env env, ModelHandle* h) {
+  for (napi_ref r : h->refs) napi_delete_reference(env, r);
+  h->refs.clear();
+  h->model.reset();
+}
+
+void FinalizeModel(napi_env env, void* data, void*) {
+  ModelHandle* h = (ModelHandle*)data;
+  release(env, h);
+  delete h;
+}
+
+ModelHandle* handle_arg(napi_env env, napi_value v) {
+  void* p = nullptr;
+  if (napi_get_value_external(env, v, &p) != napi_ok || !p) throw JsError{"not a model handle"};
+  return (ModelHandle*)p;
+}
+
+// createModel(params, tensors: {name: {type, dims, data: Uint8Array}}, options: {contextLength, threads?, kvType?})
+napi_value CreateModel(napi_env env, napi_callback_info info) {
+  auto a = args(env, info, 3);
+  napi_value P = a[0], T = a[1], O = a[2];
+  ModelParams p;
+  p.arch = str(env, get(env, P, "arch"), "arch");
+  p.vocab = int_arg(env, get(env, P, "vocabSize"), "vocabSize");
+  p.n_embd = int_arg(env, get(env, P, "embeddingLength"), "embeddingLength");
+  p.n_layer = int_arg(env, get(env, P, "blockCount"), "blockCount");
+  p.n_ff = int_arg(env, get(env, P, "feedForwardLength"), "feedForwardLength");
+  p.n_head = int_arg(env, get(env, P, "headCount"), "headCount");
+  p.n_head_kv = int_arg(env, get(env, P, "headCountKv"), "headCountKv");
+  p.head_dim = int_arg(env, get(env, P, "headDim"), "headDim");
+  p.rope_type = str(env, get(env, P, "ropeType"), "ropeType");
+  p.rope_base = (float)num(env, get(env, P, "ropeFreqBase"), "ropeFreqBase");
+  p.rope_scale = has(env, P, "ropeScaleLinear") ? (float)num(env, get(env, P, "ropeScaleLinear"), "ropeScaleLinear") : 1.0f;
+  p.rope_dims = has(env, P, "ropeDims") ? int_arg(env, get(env, P, "ropeDims"), "ropeDims") : p.head_dim;
+  p.norm = str(env, get(env, P, "normType"), "normType");
+  p.eps = (float)num(env, get(env, P, "normEps"), "normEps");
+  p.act = str(env, get(env, P, "activation"), "activation");
+  p.context_length = int_arg(env, get(env, O, "contextLength"), "contextLength");
+  p.threads = has(env, O, "threads") ? (int)int_arg(env, get(env, O, "threads"), "threads") : 0;
+  if (has(env, O, "kvType")) {
+    const std::string kt = str(env, get(env, O, "kvType"), "kvType");
+    if (kt != "f16" && kt != "f32") throw JsError{"kvType must be f16 or f32"};
+    p.kv_f16 = kt == "f16";
+  }
+  if (p.rope_scale <= 0) p.rope_scale = 1.0f;
+
+  auto h = std::make_unique<ModelHandle>();
+  std::map<std::string, TensorRef> tensors;
+  napi_value names;
+  NAPI_OK(napi_get_property_names(env, T, &names));
+  uint32_t count;
+  NAPI_OK(napi_get_array_length(env, names, &count));
+  try {
+    for (uint32_t i = 0; i < count; i++) {
+      napi_value key, t;
+      NAPI_OK(napi_get_element(env, names, i, &key));
+      const std::string name = str(env, key, "tensor name");
+      NAPI_OK(napi_get_property(env, T, key, &t));
+      TensorRef ref;
+      ref.type = (int)int_arg(env, get(env, t, "type"), "tensor type");
+      napi_value dims = get(env, t, "dims");
+      uint32_t nd;
+      if (napi_get_array_length(env, dims, &nd) != napi_ok) throw JsError{"tensor " + name + " dims must be an array"};
+      for (uint32_t d = 0; d < nd; d++) {
+        napi_value dv;
+        NAPI_OK(napi_get_element(env, dims, d, &dv));
+        ref.dims.push_back(int_arg(env, dv, "dim"));
+      }
+      napi_value data = get(env, t, "data");
+      View v = typed(env, data, ("tensor " + name + " data").c_str());
+      ref.data = (const uint8_t*)v.data;
+      ref.nbytes = v.bytes;
+      napi_ref r;
+      NAPI_OK(napi_create_reference(env, data, 1, &r));
+      h->refs.push_back(r);
+      tensors.emplace(name, std::move(ref));
+    }
+    h->model = std::make_unique<Model>(p, std::move(tensors));
+  } catch (...) {
+    release(env, h.get());
+    throw;
+  }
+  napi_value ext;
+  NAPI_OK(napi_create_external(env, h.get(), FinalizeModel, nullptr, &ext));
+  h.release();
+  return ext;
+}
+
+struct EvalWork {
+  ModelHandle* h;
+  std::vector<int32_t> tokens;
+  int64_t pos;
+  bool all;
+  float* out;
+  napi_ref out_ref;
+  napi_ref handle_ref;
+  napi_deferred deferred;
+  napi_async_work work;
+  std::string error;
+};
+
+void EvalExecute(napi_env, void* data) {
+  EvalWork* w = (EvalWork*)data;
+  try {
+    w->h->model->eval(w->tokens.data(), (int64_t)w->tokens.size(), w->pos, w->all, w->out);
+  } catch (const std::exception& e) {
+    w->error = e.what();
+    if (w->error.empty()) w->error = "native eval failed";
+  }
+}
+
+void EvalComplete(napi_env env, napi_status status, void* data) {
+  EvalWork* w = (EvalWork*)data;
+  w->h->busy = false;
+  napi_value out;
+  napi_get_reference_value(env, w->out_ref, &out);
+  if (status != napi_ok && w->error.empty()) w->error = "native eval was cancelled";
+  if (w->error.empty()) {
+    napi_resolve_deferred(env, w->deferred, out);
+  } else {
+    napi_value msg, err;
+    napi_create_string_utf8(env, w->error.c_str(), w->error.size(), &msg);
+    napi_create_error(env, nullptr, msg, &err);
+    napi_reject_deferred(env, w->deferred, err);
+  }
+  if (w->h->disposed) release(env, w->h);
+  napi_delete_reference(env, w->out_ref);
+  napi_delete_reference(env, w->handle_ref);
+  napi_delete_async_work(env, w->work);
+  delete w;
+}
+
+// evalModel(handle, tokens: Int32Array, pos, allLogits) -> Promise<Float32Array>
+napi_value EvalModel(napi_env env, napi_callback_info info) {
+  auto a = args(env, info, 4);
+  ModelHandle* h = handle_arg(env, a[0]);
+  if (h->disposed || !h->model) throw JsError{"the model context was disposed"};
+  if (h->busy) throw JsError{"an eval is already running on this context"};
+  View tv = typed(env, a[1], "tokens");
+  if (tv.type != napi_int32_array) throw JsError{"tokens must be an Int32Array"};
+  const int64_t pos = int_arg(env, a[2], "pos");
+  const bool all = bool_arg(env, a[3]);
+  auto w = std::make_unique<EvalWork>();
+  w->h = h;
+  w->tokens.assign((const int32_t*)tv.data, (const int32_t*)tv.data + tv.length);
+  w->pos = pos;
+  w->all = all;
+  const int64_t vocab = h->model->params().vocab;
+  napi_value out = make_f32(env, (size_t)((all ? (int64_t)w->tokens.size() : 1) * vocab), &w->out);
+  NAPI_OK(napi_create_reference(env, out, 1, &w->out_ref));
+  NAPI_OK(napi_create_reference(env, a[0], 1, &w->handle_ref));
+  napi_value promise, name;
+  NAPI_OK(napi_create_promise(env, &w->deferred, &promise));
+  NAPI_OK(napi_create_string_utf8(env, "localgpt.eval", NAPI_AUTO_LENGTH, &name));
+  NAPI_OK(napi_create_async_work(env, nullptr, name, EvalExecute, EvalComplete, w.get(), &w->work));
+  NAPI_OK(napi_queue_async_work(env, w->work));
+  h->busy = true;
+  w.release();
+  return promise;
+}
+
+napi_value DisposeModel(napi_env env, napi_callback_info info) {
+  auto a = args(env, info, 1);
+  ModelHandle* h = handle_arg(env, a[0]);
+  h->disposed = true;
+  if (!h->busy) release(env, h);
+  return nullptr;
+}
+
+napi_value ModelInfo(napi_env env, napi_callback_info info) {
+  auto a = args(env, info, 1);
+  ModelHandle* h = handle_arg(env, a[0]);
+  if (!h->model) throw JsError{"the model context was disposed"};
+  napi_value o;
+  NAPI_OK(napi_create_object(env, &o));
+  set(env, o, "threads", js_num(env, h->model->threads()));
+  set(env, o, "isa", js_str(env, isa_name(isa_active())));
+  set(env, o, "kvType", js_str(env, h->model->params().kv_f16 ? "f16" : "f32"));
+  return o;
+}
+
+#define EXPORT(name, fn)                                                                        \
+  {                                                                                             \
+    napi_value f;                                                                               \
+    napi_create_function(env, name, NAPI_AUTO_LENGTH,                                           \
+                         [](napi_env e, napi_callback_info i) -> napi_value { return wrap(e, i, fn); }, \
+                         nullptr, &f);                                                          \
+    napi_set_named_property(env, exports, name, f);                                             \
+  }
+
+napi_value Init(napi_env env, napi_value exports) {
+  EXPORT("info", Info);
+  EXPORT("setIsa", SetIsa);
+  EXPORT("dequantize", Dequantize);
+  EXPORT("quantizeActivation", QuantizeActivation);
+  EXPORT("matmul", Matmul);
+  EXPORT("createModel", CreateModel);
+  EXPORT("evalModel", EvalModel);
+  EXPORT("disposeModel", DisposeModel);
+  EXPORT("modelInfo", ModelInfo);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,249 @@
+#include "forward.h"
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include "../runtime/cpu.h"
+
+namespace lg {
+
+static std::string shape_str(const std::vector<int64_t>& d) {
+  std::string s = "[";
+  for (size_t i = 0; i < d.size(); i++) s += (i ? ", " : "") + std::to_string(d[i]);
+  return s + "]";
+}
+
+Model::Mat Model::mat(const std::string& name, int64_t cols, int64_t rows, bool required) {
+  Mat m;
+  auto it = tensors_.find(name);
+  if (it == tensors_.end()) {
+    if (required) throw ModelError("missing tensor " + name);
+    return m;
+  }
+  const TensorRef& t = it->second;
+  const QuantTraits* tr = quant_traits(t.type);
+  if (!tr || t.type == T_Q8_K) throw ModelError("tensor " + name + " has type " + std::to_string(t.type) + " which the cpu backend cannot compute with");
+  if (t.ne0() != cols || t.ne1() != rows || t.dims.size() > 2)
+    throw ModelError("tensor " + name + " has shape " + shape_str(t.dims) + ", expected [" + std::to_string(cols) + ", " + std::to_string(rows) + "]");
+  if (cols % tr->block_size != 0) throw ModelError("tensor " + name + " rows are not whole " + tr->name + " blocks");
+  const size_t need = quant_row_size(t.type, cols) * (size_t)rows;
+  if (t.nbytes < need) throw ModelError("tensor " + name + " has " + std::to_string(t.nbytes) + " bytes, needs " + std::to_string(need));
+  m.traits = tr;
+  m.data = t.data;
+  m.cols = cols;
+  m.rows = rows;
+  return m;
+}
+
+Model::Vec Model::vec(const std::string& name, int64_t n, bool required) {
+  Vec v;
+  auto it = tensors_.find(name);
+  if (it == tensors_.end()) {
+    if (required) throw ModelError("missing tensor " + name);
+    return v;
+  }
+  const TensorRef& t = it->second;
+  const QuantTraits* tr = quant_traits(t.type);
+  if (!tr || t.type == T_Q8_K) throw ModelError("tensor " + name + " has unsupported type " + std::to_string(t.type));
+  int64_t count = 1;
+  for (int64_t d : t.dims) count *= d;
+  if (count != n) throw ModelError("tensor " + name + " has shape " + shape_str(t.dims) + ", expected " + std::to_string(n) + " elements");
+  if (n % tr->block_size != 0 || t.nbytes < quant_row_size(t.type, n)) throw ModelError("tensor " + name + " is truncated");
+  v.v.resize((size_t)n);
+  tr->dequantize_row(t.data, v.v.data(), n);
+  return v;
+}
+
+Model::Model(const ModelParams& p, std::map<std::string, TensorRef> tensors) : p_(p), tensors_(std::move(tensors)) {
+  if (p_.arch != "llama" && p_.arch != "qwen2" && p_.arch != "gpt2") throw ModelError("unsupported architecture " + p_.arch);
+  if (p_.n_embd <= 0 || p_.n_layer <= 0 || p_.n_head <= 0 || p_.n_head_kv <= 0 || p_.head_dim <= 0 || p_.vocab <= 0 || p_.n_ff <= 0)
+    throw ModelError("invalid model dimensions");
+  if (p_.n_head % p_.n_head_kv != 0) throw ModelError("head count is not a multiple of the kv head count");
+  if (p_.head_dim > 1024) throw ModelError("head dimension above 1024 is not supported");
+  if (p_.rope_dims <= 0) p_.rope_dims = p_.head_dim;
+  if (p_.rope_dims > p_.head_dim || p_.rope_dims % 2) throw ModelError("invalid rope dimension count");
+  if (p_.context_length <= 0) throw ModelError("context length must be positive");
+  const bool gpt2 = p_.arch == "gpt2";
+  const int64_t E = p_.n_embd, F = p_.n_ff, QD = p_.n_head * p_.head_dim;
+  kv_dim_ = p_.n_head_kv * p_.head_dim;
+
+  tok_embd_ = mat("token_embd.weight", E, p_.vocab, true);
+  if (gpt2) pos_embd_ = mat("position_embd.weight", E, tensors_.count("position_embd.weight") ? tensors_["position_embd.weight"].ne1() : 0, true);
+  out_norm_ = vec("output_norm.weight", E, true);
+  out_norm_b_ = vec("output_norm.bias", E, gpt2);
+  output_ = mat("output.weight", E, p_.vocab, false);
+  if (!output_.present()) output_ = tok_embd_;
+
+  layers_.resize((size_t)p_.n_layer);
+  for (int64_t i = 0; i < p_.n_layer; i++) {
+    const std::string b = "blk." + std::to_string(i) + ".";
+    Layer& L = layers_[(size_t)i];
+    L.attn_norm = vec(b + "attn_norm.weight", E, true);
+    L.attn_norm_b = vec(b + "attn_norm.bias", E, gpt2);
+    if (tensors_.count(b + "attn_qkv.weight")) {
+      L.wqkv = mat(b + "attn_qkv.weight", E, QD + 2 * kv_dim_, true);
+      L.bqkv = vec(b + "attn_qkv.bias", QD + 2 * kv_dim_, false);
+    } else {
+      L.wq = mat(b + "attn_q.weight", E, QD, true);
+      L.wk = mat(b + "attn_k.weight", E, kv_dim_, true);
+      L.wv = mat(b + "attn_v.weight", E, kv_dim_, true);
+      L.bq = vec(b + "attn_q.bias", QD, false);
+      L.bk = vec(b + "attn_k.bias", kv_dim_, false);
+      L.bv = vec(b + "attn_v.bias", kv_dim_, false);
+    }
+    L.wo = mat(b + "attn_output.weight", QD, E, true);
+    L.bo = vec(b + "attn_output.bias", E, false);
+    L.ffn_norm = vec(b + "ffn_norm.weight", E, true);
+    L.ffn_norm_b = vec(b + "ffn_norm.bias", E, gpt2);
+    if (!gpt2) L.gate = mat(b + "ffn_gate.weight", E, F, true);
+    L.b_gate = vec(b + "ffn_gate.bias", F, false);
+    L.up = mat(b + "ffn_up.weight", E, F, true);
+    L.b_up = vec(b + "ffn_up.bias", F, false);
+    L.down = mat(b + "ffn_down.weight", F, E, true);
+    L.b_down = vec(b + "ffn_down.bias", E, false);
+  }
+
+  const size_t esz = p_.kv_f16 ? 2 : 4;
+  const size_t per_layer = (size_t)p_.context_length * (size_t)kv_dim_ * esz;
+  kv_k_.assign(per_layer * (size_t)p_.n_layer, 0);
+  kv_v_.assign(per_layer * (size_t)p_.n_layer, 0);
+
+  const size_t C = (size_t)kChunk;
+  x_.resize(C * E);
+  h_.resize(C * E);
+  tmp_.resize(C * E);
+  q_.resize(C * QD);
+  att_.resize(C * QD);
+  k_.resize(C * kv_dim_);
+  v_.resize(C * kv_dim_);
+  ff_a_.resize(C * F);
+  ff_b_.resize(C * F);
+  if (gpt2 || layers_[0].wqkv.present()) qkv_.resize(C * (QD + 2 * kv_dim_));
+  pool_ = shared_pool(p_.threads);
+}
+
+void Model::linear(const Mat& m, const Vec& bias, const float* x, int64_t x_stride, int64_t batch, float* out,
+                   int64_t out_stride) {
+  matmul(*pool_, isa_active(), m.traits, m.data, m.rows, m.cols, x, x_stride, batch, out, out_stride, qscratch_);
+  if (!bias.v.empty())
+    for (int64_t b = 0; b < batch; b++) add(out + b * out_stride, bias.v.data(), m.rows);
+}
+
+void Model::embed_row(const Mat& m, int64_t row, float* out) {
+  m.traits->dequantize_row(m.data + (size_t)row * quant_row_size(m.traits->type, m.cols), out, m.cols);
+}
+
+void Model::eval(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, float* logits) {
+  if (n <= 0) throw ModelError("no tokens to evaluate");
+  if (pos < 0 || pos + n > p_.context_length)
+    throw ModelError("positions " + std::to_string(pos) + ".." + std::to_string(pos + n - 1) + " exceed the context length " + std::to_string(p_.context_length));
+  for (int64_t i = 0; i < n; i++)
+    if (tokens[i] < 0 || tokens[i] >= p_.vocab) throw ModelError("token id " + std::to_string(tokens[i]) + " is out of range");
+  if (p_.arch == "gpt2" && pos + n > pos_embd_.rows)
+    throw ModelError("position " + std::to_string(pos + n - 1) + " is beyond the model's learned positions (" + std::to_string(pos_embd_.rows) + ")");
+  for (int64_t c = 0; c < n; c += kChunk) {
+    const int64_t m = std::min(kChunk, n - c);
+    const bool last = c + m == n;
+    run_chunk(tokens + c, m, pos + c, all_logits, last, all_logits ? logits + c * p_.vocab : logits);
+  }
+}
+
+void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, bool last_chunk, float* logits) {
+  const int isa = isa_active();
+  const bool gpt2 = p_.arch == "gpt2";
+  const bool rms = p_.norm == "rms";
+  const bool neox = p_.rope_type == "neox";
+  const bool use_rope = p_.rope_type != "none";
+  const int64_t E = p_.n_embd, F = p_.n_ff, HD = p_.head_dim, QD = p_.n_head * HD, KD = kv_dim_;
+  const float scale = 1.0f / std::sqrt((float)HD);
+  const float freq_scale = 1.0f / p_.rope_scale;
+  float* x = x_.data();
+  float* h = h_.data();
+
+  for (int64_t t = 0; t < n; t++) {
+    embed_row(tok_embd_, tokens[t], x + t * E);
+    if (gpt2) {
+      embed_row(pos_embd_, pos + t, tmp_.data());
+      add(x + t * E, tmp_.data(), E);
+    }
+  }
+  const size_t esz = p_.kv_f16 ? 2 : 4;
+  const size_t kv_layer = (size_t)p_.context_length * (size_t)KD * esz;
+
+  for (int64_t il = 0; il < p_.n_layer; il++) {
+    Layer& L = layers_[(size_t)il];
+    for (int64_t t = 0; t < n; t++) {
+      if (rms) rmsnorm(x + t * E, L.attn_norm.ptr(), h + t * E, E, p_.eps);
+      else layernorm(x + t * E, L.attn_norm.ptr(), L.attn_norm_b.ptr(), h + t * E, E, p_.eps);
+    }
+    float *q, *k, *v;
+    int64_t qs, ks;
+    if (L.wqkv.present()) {
+      const int64_t W = QD + 2 * KD;
+      linear(L.wqkv, L.bqkv, h, E, n, qkv_.data(), W);
+      q = qkv_.data();
+      k = q + QD;
+      v = q + QD + KD;
+      qs = ks = W;
+    } else {
+      linear(L.wq, L.bq, h, E, n, q_.data(), QD);
+      linear(L.wk, L.bk, h, E, n, k_.data(), KD);
+      linear(L.wv, L.bv, h, E, n, v_.data(), KD);
+      q = q_.data();
+      k = k_.data();
+      v = v_.data();
+      qs = QD;
+      ks = KD;
+    }
+    KvView kv{p_.kv_f16, kv_k_.data() + kv_layer * (size_t)il, kv_v_.data() + kv_layer * (size_t)il, KD};
+    for (int64_t t = 0; t < n; t++) {
+      if (use_rope) {
+        rope(q + t * qs, (int)p_.n_head, (int)HD, (int)p_.rope_dims, (float)(pos + t), p_.rope_base, freq_scale, neox);
+        rope(k + t * ks, (int)p_.n_head_kv, (int)HD, (int)p_.rope_dims, (float)(pos + t), p_.rope_base, freq_scale, neox);
+      }
+      kv_store(kv, pos + t, k + t * ks, v + t * ks);
+    }
+    // attention wants q contiguous [n][QD] (the fused qkv output is strided)
+    if (q != q_.data())
+      for (int64_t t = 0; t < n; t++) std::memcpy(q_.data() + t * QD, q + t * qs, (size_t)QD * sizeof(float));
+    attention(*pool_, isa, kv, q_.data(), att_.data(), n, pos, (int)p_.n_head, (int)p_.n_head_kv, (int)HD, scale);
+    linear(L.wo, L.bo, att_.data(), QD, n, h, E);
+    for (int64_t t = 0; t < n; t++) add(x + t * E, h + t * E, E);
+
+    for (int64_t t = 0; t < n; t++) {
+      if (rms) rmsnorm(x + t * E, L.ffn_norm.ptr(), h + t * E, E, p_.eps);
+      else layernorm(x + t * E, L.ffn_norm.ptr(), L.ffn_norm_b.ptr(), h + t * E, E, p_.eps);
+    }
+    if (L.gate.present()) {
+      linear(L.gate, L.b_gate, h, E, n, ff_a_.data(), F);
+      linear(L.up, L.b_up, h, E, n, ff_b_.data(), F);
+      for (int64_t t = 0; t < n; t++) {
+        if (p_.act == "gelu") {
+          gelu(ff_a_.data() + t * F, F);
+          for (int64_t i = 0; i < F; i++) ff_a_[t * F + i] *= ff_b_[t * F + i];
+        } else {
+          silu_mul(ff_a_.data() + t * F, ff_b_.data() + t * F, F);
+        }
+      }
+    } else {
+      linear(L.up, L.b_up, h, E, n, ff_a_.data(), F);
+      for (int64_t t = 0; t < n; t++) {
+        if (p_.act == "gelu") gelu(ff_a_.data() + t * F, F);
+        else silu(ff_a_.data() + t * F, F);
+      }
+    }
+    linear(L.down, L.b_down, ff_a_.data(), F, n, h, E);
+    for (int64_t t = 0; t < n; t++) add(x + t * E, h + t * E, E);
+  }
+
+  // output norm + logits (every token, or only the very last one)
+  const int64_t t0 = all_logits ? 0 : n - 1;
+  if (!all_logits && !last_chunk) return;
+  for (int64_t t = t0; t < n; t++) {
+    if (rms) rmsnorm(x + t * E, out_norm_.ptr(), h + t * E, E, p_.eps);
+    else layernorm(x + t * E, out_norm_.ptr(), out_norm_b_.ptr(), h + t * E, E, p_.eps);
+  }
+  Vec none;
+  linear(output_, none, h + t0 * E, E, n - t0, logits, p_.vocab);
+}
+
+}  // namespace lg

@@ -1,0 +1,91 @@
+// A model's forward step on the CPU: all layers for a batch of tokens in one call.
+// Weights are borrowed (pointers into JS ArrayBuffers the caller keeps alive); 1-D tensors (norms,
+// biases) are copied to f32 at construction. Architectures: llama, qwen2, gpt2.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+#include "../ops/ops.h"
+
+namespace lg {
+
+struct TensorRef {
+  int type = -1;
+  std::vector<int64_t> dims;
+  const uint8_t* data = nullptr;
+  size_t nbytes = 0;
+  bool present() const { return data != nullptr; }
+  int64_t ne0() const { return dims.empty() ? 0 : dims[0]; }
+  int64_t ne1() const { return dims.size() < 2 ? 1 : dims[1]; }
+};
+
+struct ModelParams {
+  std::string arch;  // llama | qwen2 | gpt2
+  int64_t vocab = 0, n_embd = 0, n_layer = 0, n_ff = 0, n_head = 0, n_head_kv = 0, head_dim = 0;
+  std::string rope_type;  // norm | neox | none
+  float rope_base = 10000.0f, rope_scale = 1.0f;
+  int64_t rope_dims = 0;
+  std::string norm;  // rms | layer
+  float eps = 1e-5f;
+  std::string act;  // silu | gelu
+  int64_t context_length = 0;
+  int threads = 0;
+  bool kv_f16 = true;
+};
+
+class ModelError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Model {
+ public:
+  // Throws ModelError with a one-line reason on a missing tensor or a wrong shape/type/size.
+  Model(const ModelParams& p, std::map<std::string, TensorRef> tensors);
+  // Runs tokens at positions pos..pos+n-1. logits: n*vocab floats (all) or vocab floats (last).
+  void eval(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, float* logits);
+  const ModelParams& params() const { return p_; }
+  int threads() const { return pool_->size(); }
+
+ private:
+  struct Vec {  // a 1-D tensor as f32, or empty
+    std::vector<float> v;
+    const float* ptr() const { return v.empty() ? nullptr : v.data(); }
+  };
+  struct Mat {  // a 2-D weight: rows of ne0 elements
+    const QuantTraits* traits = nullptr;
+    const uint8_t* data = nullptr;
+    int64_t cols = 0, rows = 0;
+    bool present() const { return data != nullptr; }
+  };
+  struct Layer {
+    Vec attn_norm, attn_norm_b, ffn_norm, ffn_norm_b;
+    Mat wq, wk, wv, wqkv, wo, gate, up, down;
+    Vec bq, bk, bv, bqkv, bo, b_gate, b_up, b_down;
+  };
+
+  Mat mat(const std::string& name, int64_t cols, int64_t rows, bool required);
+  Vec vec(const std::string& name, int64_t n, bool required);
+  void linear(const Mat& m, const Vec& bias, const float* x, int64_t x_stride, int64_t batch, float* out,
+              int64_t out_stride);
+  void embed_row(const Mat& m, int64_t row, float* out);
+  void run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, bool last_chunk, float* logits);
+
+  ModelParams p_;
+  std::map<std::string, TensorRef> tensors_;
+  std::shared_ptr<ThreadPool> pool_;
+  Mat tok_embd_, pos_embd_, output_;
+  Vec out_norm_, out_norm_b_;
+  std::vector<Layer> layers_;
+  std::vector<uint8_t> kv_k_, kv_v_;  // [layer][ctx][kv_dim]
+  int64_t kv_dim_ = 0;
+  // scratch, sized for kChunk tokens
+  std::vector<float> x_, h_, q_, k_, v_, att_, ff_a_, ff_b_, qkv_, tmp_;
+  std::vector<uint8_t> qscratch_;
+  static constexpr int64_t kChunk = 64;
+};
+
+}  // namespace lg

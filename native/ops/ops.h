@@ -1,0 +1,46 @@
+// The CPU ops of a forward pass. All take plain f32 rows unless stated; threaded ones take a pool.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+#include "../quant/quant.h"
+#include "../runtime/threadpool.h"
+
+namespace lg {
+
+// out[b*out_stride + r] = dot(W[r], x[b]) for r < rows, b < batch. W is `rows` rows of `cols`
+// elements of traits->type; x rows are `cols` floats, `x_stride` apart. Activations are converted to
+// the type's vec_dot_type once (into `scratch`), then row tiles are split across the pool; within a
+// tile every activation row is run against the tile's weight rows while they are hot in cache.
+void matmul(ThreadPool& pool, int isa, const QuantTraits* traits, const uint8_t* w, int64_t rows, int64_t cols,
+            const float* x, int64_t x_stride, int64_t batch, float* out, int64_t out_stride,
+            std::vector<uint8_t>& scratch);
+
+void rmsnorm(const float* x, const float* w, float* out, int64_t n, float eps);
+void layernorm(const float* x, const float* w, const float* b, float* out, int64_t n, float eps);
+// In-place rotary embedding of n_heads heads of head_dim at position pos; the first rope_dims dims of
+// each head rotate. neox: pairs (i, i + rope_dims/2); otherwise adjacent pairs (2i, 2i+1).
+void rope(float* x, int n_heads, int head_dim, int rope_dims, float pos, float freq_base, float freq_scale, bool neox);
+void softmax(float* x, int64_t n);
+void silu(float* x, int64_t n);
+void silu_mul(float* gate, const float* up, int64_t n);  // gate = silu(gate) * up
+void gelu(float* x, int64_t n);                          // tanh approximation (ggml)
+void add(float* x, const float* y, int64_t n);
+
+// KV cache of one layer: rows of kv_dim = n_head_kv*head_dim, f32 or f16.
+struct KvView {
+  bool f16;
+  void* k;
+  void* v;
+  int64_t kv_dim;
+};
+void kv_store(const KvView& kv, int64_t pos, const float* k, const float* v);
+
+// Causal attention for `batch` query tokens at positions pos0..pos0+batch-1 (token t attends to
+// cache positions 0..pos0+t), grouped-query (query head h reads kv head h / (n_head/n_head_kv)),
+// with a streaming (online) softmax over chunks of the cache. q: [batch][n_head*head_dim],
+// out: same shape.
+void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, float* out, int64_t batch, int64_t pos0,
+               int n_head, int n_head_kv, int head_dim, float scale);
+
+}  // namespace lg

@@ -1,0 +1,105 @@
+// Quantisation types: ggml block layouts (byte-exact), the traits table, and kernel signatures.
+//
+// Every weight type has a scalar dequantise-row and a dot product of one weight row with an
+// activation row that was first converted to the type's `vec_dot_type` (as ggml does: Q8_0 for the
+// 32-element block types, Q8_K for the K-quants, F16/BF16/F32 for the float types). SIMD variants
+// live in per-ISA translation units (simd_avx2.cc, simd_avx512.cc) and are picked at run time.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace lg {
+
+enum GgmlType : int {
+  T_F32 = 0, T_F16 = 1, T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q8_1 = 9,
+  T_Q2_K = 10, T_Q3_K = 11, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14, T_Q8_K = 15, T_BF16 = 30,
+};
+
+constexpr int QK4_0 = 32, QK4_1 = 32, QK5_0 = 32, QK8_0 = 32, QK_K = 256, K_SCALE_SIZE = 12;
+
+#pragma pack(push, 1)
+struct block_q4_0 { uint16_t d; uint8_t qs[QK4_0 / 2]; };
+struct block_q4_1 { uint16_t d; uint16_t m; uint8_t qs[QK4_1 / 2]; };
+struct block_q5_0 { uint16_t d; uint8_t qh[4]; uint8_t qs[QK5_0 / 2]; };
+struct block_q8_0 { uint16_t d; int8_t qs[QK8_0]; };
+struct block_q4_K { uint16_t d; uint16_t dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qs[QK_K / 2]; };
+struct block_q5_K { uint16_t d; uint16_t dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qh[QK_K / 8]; uint8_t qs[QK_K / 2]; };
+struct block_q6_K { uint8_t ql[QK_K / 2]; uint8_t qh[QK_K / 4]; int8_t scales[QK_K / 16]; uint16_t d; };
+struct block_q8_K { float d; int8_t qs[QK_K]; int16_t bsums[QK_K / 16]; };
+#pragma pack(pop)
+static_assert(sizeof(block_q4_0) == 18, "q4_0");
+static_assert(sizeof(block_q4_1) == 20, "q4_1");
+static_assert(sizeof(block_q5_0) == 22, "q5_0");
+static_assert(sizeof(block_q8_0) == 34, "q8_0");
+static_assert(sizeof(block_q4_K) == 144, "q4_K");
+static_assert(sizeof(block_q5_K) == 176, "q5_K");
+static_assert(sizeof(block_q6_K) == 210, "q6_K");
+static_assert(sizeof(block_q8_K) == 292, "q8_K");
+
+// n = number of elements (a whole number of blocks). x = weight row, y = activation row already
+// in the type's vec_dot_type.
+using dequantize_row_fn = void (*)(const void* x, float* y, int64_t n);
+using quantize_row_fn = void (*)(const float* x, void* y, int64_t n);
+using vec_dot_fn = float (*)(int64_t n, const void* x, const void* y);
+
+enum Isa : int { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_COUNT = 3 };
+
+struct QuantTraits {
+  int type;
+  const char* name;
+  int block_size;
+  int type_size;
+  int vec_dot_type;                 // activation format the dot product consumes
+  dequantize_row_fn dequantize_row;  // scalar, reference-exact
+  quantize_row_fn from_float;        // only for activation formats (F32/F16/BF16/Q8_0/Q8_K)
+  vec_dot_fn vec_dot[ISA_COUNT];     // null = not specialised at that ISA (falls back downwards)
+};
+
+// The one table (traits.cc). Returns null for types we cannot compute with.
+const QuantTraits* quant_traits(int type);
+// All computable weight types, in table order.
+const QuantTraits* const* quant_traits_all(int* count);
+// The dot product to use for `type` at the active ISA (falls back to the best lower ISA).
+vec_dot_fn quant_vec_dot(const QuantTraits* t, int isa);
+size_t quant_row_size(int type, int64_t n);
+
+// ---- scalar kernels, one file per type ----
+#define LG_DECL_TYPE(T)                                              \
+  void dequantize_row_##T(const void* x, float* y, int64_t n);      \
+  float vec_dot_##T##_scalar(int64_t n, const void* x, const void* y);
+LG_DECL_TYPE(f32)
+LG_DECL_TYPE(f16)
+LG_DECL_TYPE(bf16)
+LG_DECL_TYPE(q8_0)
+LG_DECL_TYPE(q4_0)
+LG_DECL_TYPE(q4_1)
+LG_DECL_TYPE(q5_0)
+LG_DECL_TYPE(q4_K)
+LG_DECL_TYPE(q5_K)
+LG_DECL_TYPE(q6_K)
+#undef LG_DECL_TYPE
+
+void quantize_row_f32(const float* x, void* y, int64_t n);
+void quantize_row_f16(const float* x, void* y, int64_t n);
+void quantize_row_bf16(const float* x, void* y, int64_t n);
+void quantize_row_q8_0(const float* x, void* y, int64_t n);
+void quantize_row_q8_K(const float* x, void* y, int64_t n);
+void dequantize_row_q8_K(const void* x, float* y, int64_t n);
+
+// ---- SIMD kernels (defined only when the TU is compiled; see CMakeLists.txt) ----
+float vec_dot_f32_avx2(int64_t n, const void* x, const void* y);
+float vec_dot_f16_avx2(int64_t n, const void* x, const void* y);
+float vec_dot_q8_0_avx2(int64_t n, const void* x, const void* y);
+float vec_dot_q4_0_avx2(int64_t n, const void* x, const void* y);
+float vec_dot_q4_K_avx2(int64_t n, const void* x, const void* y);
+float vec_dot_q6_K_avx2(int64_t n, const void* x, const void* y);
+void quantize_row_q8_0_avx2(const float* x, void* y, int64_t n);
+
+float vec_dot_f32_avx512(int64_t n, const void* x, const void* y);
+float vec_dot_f16_avx512(int64_t n, const void* x, const void* y);
+float vec_dot_q8_0_avx512(int64_t n, const void* x, const void* y);
+float vec_dot_q4_0_avx512(int64_t n, const void* x, const void* y);
+float vec_dot_q4_K_avx512(int64_t n, const void* x, const void* y);
+float vec_dot_q6_K_avx512(int64_t n, const void* x, const void* y);
+
+}  // namespace lg

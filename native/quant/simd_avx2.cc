@@ -1,0 +1,203 @@
+// AVX2 + FMA + F16C kernels for the hot types. Compiled with -mavx2 -mfma -mf16c in this
+// translation unit only; called only after run-time detection (runtime/cpu.cc).
+#include <immintrin.h>
+#include <cmath>
+#include "quant.h"
+#include "../runtime/fp16.h"
+namespace lg {
+
+static inline float hsum_ps(__m256 x) {
+  __m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
+  r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+  r = _mm_add_ss(r, _mm_movehdup_ps(r));
+  return _mm_cvtss_f32(r);
+}
+// 32 unsigned nibbles: low nibbles of 16 bytes in lanes 0..15, high nibbles in 16..31.
+static inline __m256i bytes_from_nibbles_32(const uint8_t* p) {
+  const __m128i tmp = _mm_loadu_si128((const __m128i*)p);
+  const __m256i bytes = _mm256_insertf128_si256(_mm256_castsi128_si256(tmp), _mm_srli_epi16(tmp, 4), 1);
+  return _mm256_and_si256(_mm256_set1_epi8(0x0F), bytes);
+}
+// Sum of products of signed int8 pairs, as 8 float lanes.
+static inline __m256 mul_sum_i8_pairs_float(__m256i x, __m256i y) {
+  const __m256i ax = _mm256_sign_epi8(x, x);
+  const __m256i sy = _mm256_sign_epi8(y, x);
+  const __m256i dot = _mm256_maddubs_epi16(ax, sy);
+  return _mm256_cvtepi32_ps(_mm256_madd_epi16(dot, _mm256_set1_epi16(1)));
+}
+
+float vec_dot_f32_avx2(int64_t n, const void* vx, const void* vy) {
+  const float* x = (const float*)vx;
+  const float* y = (const float*)vy;
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), a0);
+    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), a1);
+    a2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16), _mm256_loadu_ps(y + i + 16), a2);
+    a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), _mm256_loadu_ps(y + i + 24), a3);
+  }
+  for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), a0);
+  float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+  for (; i < n; i++) s += x[i] * y[i];
+  return s;
+}
+
+float vec_dot_f16_avx2(int64_t n, const void* vx, const void* vy) {
+  const uint16_t* x = (const uint16_t*)vx;
+  const uint16_t* y = (const uint16_t*)vy;
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+#define LD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(p)))
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a0 = _mm256_fmadd_ps(LD(x + i), LD(y + i), a0);
+    a1 = _mm256_fmadd_ps(LD(x + i + 8), LD(y + i + 8), a1);
+    a2 = _mm256_fmadd_ps(LD(x + i + 16), LD(y + i + 16), a2);
+    a3 = _mm256_fmadd_ps(LD(x + i + 24), LD(y + i + 24), a3);
+  }
+  for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(LD(x + i), LD(y + i), a0);
+#undef LD
+  float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+  for (; i < n; i++) s += fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]);
+  return s;
+}
+
+float vec_dot_q8_0_avx2(int64_t n, const void* vx, const void* vy) {
+  const block_q8_0* x = (const block_q8_0*)vx;
+  const block_q8_0* y = (const block_q8_0*)vy;
+  const int64_t nb = n / QK8_0;
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    const __m256 d0 = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
+    const __m256 d1 = _mm256_set1_ps(_cvtsh_ss(x[i + 1].d) * _cvtsh_ss(y[i + 1].d));
+    const __m256 q0 = mul_sum_i8_pairs_float(_mm256_loadu_si256((const __m256i*)x[i].qs), _mm256_loadu_si256((const __m256i*)y[i].qs));
+    const __m256 q1 = mul_sum_i8_pairs_float(_mm256_loadu_si256((const __m256i*)x[i + 1].qs), _mm256_loadu_si256((const __m256i*)y[i + 1].qs));
+    acc0 = _mm256_fmadd_ps(d0, q0, acc0);
+    acc1 = _mm256_fmadd_ps(d1, q1, acc1);
+  }
+  for (; i < nb; i++) {
+    const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
+    const __m256 q = mul_sum_i8_pairs_float(_mm256_loadu_si256((const __m256i*)x[i].qs), _mm256_loadu_si256((const __m256i*)y[i].qs));
+    acc0 = _mm256_fmadd_ps(d, q, acc0);
+  }
+  return hsum_ps(_mm256_add_ps(acc0, acc1));
+}
+
+float vec_dot_q4_0_avx2(int64_t n, const void* vx, const void* vy) {
+  const block_q4_0* x = (const block_q4_0*)vx;
+  const block_q8_0* y = (const block_q8_0*)vy;
+  const int64_t nb = n / QK4_0;
+  const __m256i off = _mm256_set1_epi8(8);
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    const __m256 d0 = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
+    const __m256 d1 = _mm256_set1_ps(_cvtsh_ss(x[i + 1].d) * _cvtsh_ss(y[i + 1].d));
+    const __m256i qx0 = _mm256_sub_epi8(bytes_from_nibbles_32(x[i].qs), off);
+    const __m256i qx1 = _mm256_sub_epi8(bytes_from_nibbles_32(x[i + 1].qs), off);
+    acc0 = _mm256_fmadd_ps(d0, mul_sum_i8_pairs_float(qx0, _mm256_loadu_si256((const __m256i*)y[i].qs)), acc0);
+    acc1 = _mm256_fmadd_ps(d1, mul_sum_i8_pairs_float(qx1, _mm256_loadu_si256((const __m256i*)y[i + 1].qs)), acc1);
+  }
+  for (; i < nb; i++) {
+    const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
+    const __m256i qx = _mm256_sub_epi8(bytes_from_nibbles_32(x[i].qs), off);
+    acc0 = _mm256_fmadd_ps(d, mul_sum_i8_pairs_float(qx, _mm256_loadu_si256((const __m256i*)y[i].qs)), acc0);
+  }
+  return hsum_ps(_mm256_add_ps(acc0, acc1));
+}
+
+// Q4_K scales/mins (8 each, 6-bit) unpacked from the 12 packed bytes.
+static inline void unpack_scales_mins_k4(const uint8_t* s, uint8_t* sc, uint8_t* mn) {
+  for (int j = 0; j < 4; j++) {
+    sc[j] = s[j] & 63;
+    mn[j] = s[j + 4] & 63;
+  }
+  for (int j = 4; j < 8; j++) {
+    sc[j] = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+    mn[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+  }
+}
+
+float vec_dot_q4_K_avx2(int64_t n, const void* vx, const void* vy) {
+  const block_q4_K* x = (const block_q4_K*)vx;
+  const block_q8_K* y = (const block_q8_K*)vy;
+  const int64_t nb = n / QK_K;
+  const __m256i m4 = _mm256_set1_epi8(0xF);
+  __m256 acc = _mm256_setzero_ps();
+  float summ = 0.0f;
+  for (int64_t i = 0; i < nb; i++) {
+    uint8_t sc[8], mn[8];
+    unpack_scales_mins_k4(x[i].scales, sc, mn);
+    // mins: sum over 8 sub-blocks of min * (sum of the sub-block's 32 activations)
+    const __m256i bs = _mm256_loadu_si256((const __m256i*)y[i].bsums);  // 16 x int16
+    const __m128i mins8 = _mm_loadl_epi64((const __m128i*)mn);
+    const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins8, mins8));  // each min twice
+    const __m256i prod = _mm256_madd_epi16(bs, mins16);
+    __m128i p = _mm_add_epi32(_mm256_castsi256_si128(prod), _mm256_extracti128_si256(prod, 1));
+    p = _mm_hadd_epi32(p, p);
+    p = _mm_hadd_epi32(p, p);
+    summ += _cvtsh_ss(x[i].dmin) * y[i].d * (float)_mm_cvtsi128_si32(p);
+
+    const uint8_t* q4 = x[i].qs;
+    const int8_t* q8 = y[i].qs;
+    __m256i sumi = _mm256_setzero_si256();
+    for (int j = 0; j < QK_K / 64; j++) {
+      const __m256i q4bits = _mm256_loadu_si256((const __m256i*)(q4 + 32 * j));
+      const __m256i q4l = _mm256_and_si256(q4bits, m4);
+      const __m256i q4h = _mm256_and_si256(_mm256_srli_epi16(q4bits, 4), m4);
+      const __m256i y0 = _mm256_loadu_si256((const __m256i*)(q8 + 64 * j));
+      const __m256i y1 = _mm256_loadu_si256((const __m256i*)(q8 + 64 * j + 32));
+      __m256i p0 = _mm256_maddubs_epi16(q4l, y0);
+      __m256i p1 = _mm256_maddubs_epi16(q4h, y1);
+      p0 = _mm256_madd_epi16(p0, _mm256_set1_epi16(sc[2 * j]));
+      p1 = _mm256_madd_epi16(p1, _mm256_set1_epi16(sc[2 * j + 1]));
+      sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
+    }
+    const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * y[i].d);
+    acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi), acc);
+  }
+  return hsum_ps(acc) - summ;
+}
+
+float vec_dot_q6_K_avx2(int64_t n, const void* vx, const void* vy) {
+  const block_q6_K* x = (const block_q6_K*)vx;
+  const block_q8_K* y = (const block_q8_K*)vy;
+  const int64_t nb = n / QK_K;
+  const __m256i m4 = _mm256_set1_epi8(0xF);
+  const __m256i m2 = _mm256_set1_epi8(0x30);
+  const __m256i m32s = _mm256_set1_epi8(32);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < nb; i++) {
+    const uint8_t* ql = x[i].ql;
+    const uint8_t* qh = x[i].qh;
+    const int8_t* q8 = y[i].qs;
+    const int8_t* sc = x[i].scales;
+    __m256i sumi = _mm256_setzero_si256();
+    for (int half = 0; half < 2; half++) {
+      const __m256i l0 = _mm256_loadu_si256((const __m256i*)ql);
+      const __m256i l1 = _mm256_loadu_si256((const __m256i*)(ql + 32));
+      const __m256i h = _mm256_loadu_si256((const __m256i*)qh);
+      __m256i q[4];
+      q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(h, 4), m2));
+      q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(h, 2), m2));
+      q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(h, m2));
+      q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(h, 2), m2));
+      for (int k = 0; k < 4; k++) {
+        const __m256i yv = _mm256_loadu_si256((const __m256i*)(q8 + 32 * k));
+        const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[k], yv), _mm256_maddubs_epi16(m32s, yv));
+        const __m256i s = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
+        sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, s));
+      }
+      ql += 64;
+      qh += 32;
+      q8 += 128;
+      sc += 8;
+    }
+    const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * y[i].d);
+    acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi), acc);
+  }
+  return hsum_ps(acc);
+}
+
+}  // namespace lg
