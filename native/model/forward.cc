@@ -22,7 +22,9 @@ Model::Mat Model::mat(const std::string& name, int64_t cols, int64_t rows, bool 
   const TensorRef& t = it->second;
   const QuantTraits* tr = quant_traits(t.type);
   if (!tr || t.type == T_Q8_K) throw ModelError("tensor " + name + " has type " + std::to_string(t.type) + " which the cpu backend cannot compute with");
-  if (t.ne0() != cols || t.ne1() != rows || t.dims.size() > 2)
+  size_t nd = t.dims.size();
+  while (nd > 2 && t.dims[nd - 1] == 1) nd--;  // ggml shapes may carry trailing ones
+  if (t.ne0() != cols || t.ne1() != rows || nd > 2)
     throw ModelError("tensor " + name + " has shape " + shape_str(t.dims) + ", expected [" + std::to_string(cols) + ", " + std::to_string(rows) + "]");
   if (cols % tr->block_size != 0) throw ModelError("tensor " + name + " rows are not whole " + tr->name + " blocks");
   const size_t need = quant_row_size(t.type, cols) * (size_t)rows;
@@ -71,6 +73,7 @@ Model::Model(const ModelParams& p, std::map<std::string, TensorRef> tensors) : p
   out_norm_ = vec("output_norm.weight", E, true);
   out_norm_b_ = vec("output_norm.bias", E, gpt2);
   output_ = mat("output.weight", E, p_.vocab, false);
+  if (p_.rope_type != "none") rope_freqs_ = vec("rope_freqs.weight", p_.rope_dims / 2, false);
   if (!output_.present()) output_ = tok_embd_;
 
   layers_.resize((size_t)p_.n_layer);
@@ -197,8 +200,8 @@ void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_lo
     KvView kv{p_.kv_f16, kv_k_.data() + kv_layer * (size_t)il, kv_v_.data() + kv_layer * (size_t)il, KD};
     for (int64_t t = 0; t < n; t++) {
       if (use_rope) {
-        rope(q + t * qs, (int)p_.n_head, (int)HD, (int)p_.rope_dims, (float)(pos + t), p_.rope_base, freq_scale, neox);
-        rope(k + t * ks, (int)p_.n_head_kv, (int)HD, (int)p_.rope_dims, (float)(pos + t), p_.rope_base, freq_scale, neox);
+        rope(q + t * qs, (int)p_.n_head, (int)HD, (int)p_.rope_dims, (float)(pos + t), p_.rope_base, freq_scale, neox, rope_freqs_.ptr());
+        rope(k + t * ks, (int)p_.n_head_kv, (int)HD, (int)p_.rope_dims, (float)(pos + t), p_.rope_base, freq_scale, neox, rope_freqs_.ptr());
       }
       kv_store(kv, pos + t, k + t * ks, v + t * ks);
     }

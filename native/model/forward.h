@@ -78,7 +78,7 @@ class Model {
   std::map<std::string, TensorRef> tensors_;
   std::shared_ptr<ThreadPool> pool_;
   Mat tok_embd_, pos_embd_, output_;
-  Vec out_norm_, out_norm_b_;
+  Vec out_norm_, out_norm_b_, rope_freqs_;
   std::vector<Layer> layers_;
   std::vector<uint8_t> kv_k_, kv_v_;  // [layer][ctx][kv_dim]
   int64_t kv_dim_ = 0;

@@ -1,6 +1,8 @@
 // Norms, rope, softmax, activations: straightforward loops the compiler vectorises at -O3.
 #include <cmath>
+#include <vector>
 #include "ops.h"
+#include "../runtime/fp16.h"
 
 namespace lg {
 
@@ -24,7 +26,8 @@ void layernorm(const float* x, const float* w, const float* b, float* out, int64
   for (int64_t i = 0; i < n; i++) out[i] = (x[i] - mean) * scale * (w ? w[i] : 1.0f) + (b ? b[i] : 0.0f);
 }
 
-void rope(float* x, int n_heads, int head_dim, int rope_dims, float pos, float freq_base, float freq_scale, bool neox) {
+void rope(float* x, int n_heads, int head_dim, int rope_dims, float pos, float freq_base, float freq_scale, bool neox,
+          const float* freq_factors) {
   // As ggml_rope_cache_init: theta_i = pos * freq_scale * base^(-2i/rope_dims), by repeated products.
   const float theta_scale = std::pow(freq_base, -2.0f / (float)rope_dims);
   const int half = rope_dims / 2;
@@ -32,7 +35,7 @@ void rope(float* x, int n_heads, int head_dim, int rope_dims, float pos, float f
   const int npair = half < 512 ? half : 512;
   float theta = pos;
   for (int i = 0; i < npair; i++) {
-    const float th = theta * freq_scale;
+    const float th = theta * freq_scale / (freq_factors ? freq_factors[i] : 1.0f);
     cs[i] = std::cos(th);
     sn[i] = std::sin(th);
     theta *= theta_scale;
@@ -69,11 +72,28 @@ void silu_mul(float* g, const float* u, int64_t n) {
   for (int64_t i = 0; i < n; i++) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
 }
 
+// ggml's CPU GELU (GGML_GELU_FP16): a table over every f16 input holding f16 results of the tanh
+// approximation, exact pass-through outside [-10, 10]. Matching its rounding keeps GPT-2 greedy
+// continuations identical to llama.cpp's.
+static const uint16_t* gelu_table() {
+  static const std::vector<uint16_t> t = [] {
+    std::vector<uint16_t> v(65536);
+    const float c = 0.79788456080286535587989211986876f;  // sqrt(2/pi)
+    for (uint32_t i = 0; i < 65536; i++) {
+      const float f = fp16_to_fp32((uint16_t)i);
+      v[i] = fp32_to_fp16(0.5f * f * (1.0f + std::tanh(c * f * (1.0f + 0.044715f * f * f))));
+    }
+    return v;
+  }();
+  return t.data();
+}
+
 void gelu(float* x, int64_t n) {
-  const float c = 0.79788456080286535587989211986876f;  // sqrt(2/pi)
+  const uint16_t* tab = gelu_table();
   for (int64_t i = 0; i < n; i++) {
     const float v = x[i];
-    x[i] = 0.5f * v * (1.0f + std::tanh(c * v * (1.0f + 0.044715f * v * v)));
+    if (v <= -10.0f) x[i] = 0.0f;
+    else if (v < 10.0f) x[i] = fp16_to_fp32(tab[fp32_to_fp16(v)]);
   }
 }
 

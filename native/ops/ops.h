@@ -20,7 +20,9 @@ void rmsnorm(const float* x, const float* w, float* out, int64_t n, float eps);
 void layernorm(const float* x, const float* w, const float* b, float* out, int64_t n, float eps);
 // In-place rotary embedding of n_heads heads of head_dim at position pos; the first rope_dims dims of
 // each head rotate. neox: pairs (i, i + rope_dims/2); otherwise adjacent pairs (2i, 2i+1).
-void rope(float* x, int n_heads, int head_dim, int rope_dims, float pos, float freq_base, float freq_scale, bool neox);
+// freq_factors (rope_freqs.weight, rope_dims/2 values, Llama 3.1 style) divide the angles when given.
+void rope(float* x, int n_heads, int head_dim, int rope_dims, float pos, float freq_base, float freq_scale, bool neox,
+          const float* freq_factors = nullptr);
 void softmax(float* x, int64_t n);
 void silu(float* x, int64_t n);
 void silu_mul(float* gate, const float* up, int64_t n);  // gate = silu(gate) * up

@@ -1,0 +1,116 @@
+/**
+ * The native CPU backend: a whole forward step (all layers, a batch of tokens) runs in C++ in one
+ * N-API call on a worker thread (native/addon.cc), with quantised dot-product kernels picked for the
+ * CPU at run time. Weights are passed as views into the model file, never copied.
+ */
+import type { Backend, ContextOptions, InferenceContext, ModelWeights } from '../backend.js';
+import type { ModelConfig } from '../../model/config.js';
+import { loadNative, nativeUnavailableReason, type NativeAddon, type NativeModelHandle, type NativeTensor } from '../../native/load.js';
+
+/** Extra knobs of the cpu backend beyond the shared ContextOptions. */
+export interface CpuContextOptions extends ContextOptions {
+  /** KV cache element type: 'f16' (llama.cpp's default, half the memory) or 'f32'. Default 'f16'. */
+  readonly kvType?: 'f16' | 'f32';
+}
+
+/** True when the addon loads here; otherwise cpuUnavailableReason() says why. */
+export function cpuAvailable(): boolean {
+  return loadNative() !== undefined;
+}
+
+export function cpuUnavailableReason(): string {
+  loadNative();
+  return nativeUnavailableReason();
+}
+
+function addon(): NativeAddon {
+  const a = loadNative();
+  if (!a) throw new Error(`cpu backend unavailable: ${nativeUnavailableReason()}`);
+  return a;
+}
+
+export const cpuBackend: Backend = {
+  name: 'cpu',
+  describe(): string {
+    const a = loadNative();
+    if (!a) return `cpu (unavailable: ${nativeUnavailableReason()})`;
+    const i = a.info();
+    return `cpu (native, ${i.isa} kernels, ${i.threads} threads; compiled: ${i.compiled.join('/')})`;
+  },
+  async createContext(weights: ModelWeights, options: ContextOptions): Promise<InferenceContext> {
+    return new CpuContext(addon(), weights, options as CpuContextOptions);
+  },
+};
+
+function nativeParams(c: ModelConfig) {
+  return {
+    arch: c.arch,
+    vocabSize: c.vocabSize,
+    embeddingLength: c.embeddingLength,
+    blockCount: c.blockCount,
+    feedForwardLength: c.feedForwardLength,
+    headCount: c.headCount,
+    headCountKv: c.headCountKv,
+    headDim: c.headDim,
+    ropeType: c.ropeType,
+    ropeFreqBase: c.ropeFreqBase,
+    ropeScaleLinear: c.ropeScaleLinear,
+    ropeDims: c.ropeDims,
+    normType: c.normType,
+    normEps: c.normEps,
+    activation: c.activation,
+  };
+}
+
+class CpuContext implements InferenceContext {
+  readonly contextLength: number;
+  private handle: NativeModelHandle | undefined;
+  private filled = 0;
+  /** Evals run one after another (the addon rejects overlapping ones on a context). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly native: NativeAddon,
+    weights: ModelWeights,
+    options: CpuContextOptions,
+  ) {
+    this.contextLength = options.contextLength;
+    const tensors: Record<string, NativeTensor> = {};
+    for (const [name, t] of weights.tensors) tensors[name] = { type: t.type, dims: t.dims, data: t.data };
+    this.handle = native.createModel(nativeParams(weights.config), tensors, {
+      contextLength: options.contextLength,
+      threads: options.threads,
+      kvType: options.kvType ?? 'f16',
+    });
+  }
+
+  eval(tokens: readonly number[], pos: number, options?: { allLogits?: boolean }): Promise<Float32Array> {
+    const run = async (): Promise<Float32Array> => {
+      const h = this.handle;
+      if (!h) throw new Error('the inference context was disposed');
+      if (tokens.length === 0) throw new RangeError('eval needs at least one token');
+      if (!Number.isInteger(pos) || pos < 0 || pos > this.filled) {
+        throw new RangeError(`eval at position ${pos} leaves a gap: the cache holds ${this.filled} positions`);
+      }
+      if (pos + tokens.length > this.contextLength) {
+        throw new RangeError(`positions ${pos}..${pos + tokens.length - 1} exceed the context of ${this.contextLength} tokens`);
+      }
+      const ids = Int32Array.from(tokens);
+      const out = await this.native.evalModel(h, ids, pos, options?.allLogits === true);
+      this.filled = pos + tokens.length;
+      return out;
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  truncate(pos: number): void {
+    this.filled = Math.max(0, Math.min(this.filled, pos));
+  }
+
+  dispose(): void {
+    if (this.handle) this.native.disposeModel(this.handle);
+    this.handle = undefined;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Finds and loads the native addon (localgpt_native.node). Lookup order, as node-gyp-build does:
+ * LOCALGPT_NATIVE (an explicit path), prebuilds/<platform>-<arch>/*.node, build/Release, build/Debug.
+ * Never throws: when the addon is absent or fails to load, returns undefined and records a one-line
+ * reason (nativeUnavailableReason) so the engine falls back to the reference backend.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A weight tensor as the addon takes it (data is a view into the file, never copied). */
+export interface NativeTensor {
+  readonly type: number;
+  readonly dims: readonly number[];
+  readonly data: Uint8Array;
+}
+
+export interface NativeInfo {
+  /** ISA paths compiled into the binary ('scalar', 'avx2', 'avx512'). */
+  readonly compiled: string[];
+  /** Those this CPU can run. */
+  readonly available: string[];
+  /** The path in use (LOCALGPT_ISA forces one). */
+  readonly isa: string;
+  /** Default thread count (CPUs in this process's affinity mask). */
+  readonly threads: number;
+  readonly cpuFeatures: string;
+  readonly types: { type: number; name: string; blockSize: number; bytesPerBlock: number; vecDotType: number; kernels: string[] }[];
+}
+
+export interface NativeModelParams {
+  readonly arch: string;
+  readonly vocabSize: number;
+  readonly embeddingLength: number;
+  readonly blockCount: number;
+  readonly feedForwardLength: number;
+  readonly headCount: number;
+  readonly headCountKv: number;
+  readonly headDim: number;
+  readonly ropeType: string;
+  readonly ropeFreqBase: number;
+  readonly ropeScaleLinear?: number;
+  readonly ropeDims?: number;
+  readonly normType: string;
+  readonly normEps: number;
+  readonly activation: string;
+}
+
+/** An opaque model+KV-cache handle owned by the addon. */
+export type NativeModelHandle = { readonly __nativeModel: unique symbol };
+
+export interface NativeAddon {
+  info(): NativeInfo;
+  /** Forces an ISA path process-wide; false when it cannot run here. */
+  setIsa(isa: 'scalar' | 'avx2' | 'avx512'): boolean;
+  /** Scalar reference dequantise of n values of a ggml type. */
+  dequantize(type: number, src: Uint8Array, n: number): Float32Array;
+  /** Converts activations to an activation format (F32, F16, BF16, Q8_0 = 8, Q8_K = 15), ggml's ref quantiser. */
+  quantizeActivation(type: number, src: Float32Array): Uint8Array;
+  /** out[b*rows + r] = dot(W[r], x[b]) with the kernels of the given (or active) ISA. */
+  matmul(type: number, w: Uint8Array, rows: number, cols: number, x: Float32Array, batch: number, threads?: number, isa?: string): Float32Array;
+  createModel(
+    params: NativeModelParams,
+    tensors: Record<string, NativeTensor>,
+    options: { contextLength: number; threads?: number; kvType?: 'f16' | 'f32' },
+  ): NativeModelHandle;
+  evalModel(handle: NativeModelHandle, tokens: Int32Array, pos: number, allLogits: boolean): Promise<Float32Array>;
+  disposeModel(handle: NativeModelHandle): void;
+  modelInfo(handle: NativeModelHandle): { threads: number; isa: string; kvType: string };
+}
+
+const ADDON_NAME = 'localgpt_native.node';
+
+let loaded: NativeAddon | undefined;
+let attempted = false;
+let reason = '';
+
+/** The package root: the nearest ancestor of this file holding package.json (works from src/ and dist/). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'CMakeLists.txt'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+}
+
+/** Candidate paths, most specific first. */
+export function nativeCandidates(root = packageRoot()): string[] {
+  const out: string[] = [];
+  const explicit = process.env.LOCALGPT_NATIVE;
+  if (explicit) out.push(resolve(explicit));
+  const pre = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  if (existsSync(pre)) {
+    for (const f of readdirSync(pre).sort()) if (f.endsWith('.node')) out.push(join(pre, f));
+  }
+  out.push(join(root, 'build', 'Release', ADDON_NAME), join(root, 'build', 'Debug', ADDON_NAME));
+  return out;
+}
+
+/** The addon, or undefined (see nativeUnavailableReason). Loads once per process. */
+export function loadNative(): NativeAddon | undefined {
+  if (attempted) return loaded;
+  attempted = true;
+  if (process.env.LOCALGPT_NO_NATIVE === '1') {
+    reason = 'native addon disabled by LOCALGPT_NO_NATIVE=1';
+    return undefined;
+  }
+  const require = createRequire(import.meta.url);
+  const tried: string[] = [];
+  for (const path of nativeCandidates()) {
+    if (!existsSync(path)) continue;
+    try {
+      const mod = require(path) as NativeAddon;
+      if (typeof mod.info !== 'function' || typeof mod.evalModel !== 'function') throw new Error('not the LocalGPT addon');
+      loaded = mod;
+      reason = '';
+      return loaded;
+    } catch (e) {
+      tried.push(`${path}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  reason = tried.length
+    ? `native addon failed to load (${tried.join('; ')})`
+    : 'native addon not built (no prebuilds/ entry or build/Release/localgpt_native.node; run the cmake build)';
+  return undefined;
+}
+
+/** Why loadNative() returned undefined ('' when it loaded or was not tried yet). */
+export function nativeUnavailableReason(): string {
+  return reason;
+}
