@@ -11,8 +11,8 @@
  * text starts with the BOS text, that leading BOS text is removed from the rendered prompt; the
  * prompt is then tokenised with addSpecial (adds BOS once) and parseSpecial (special-token text
  * such as <|im_start|> in the rendered prompt becomes the special token ids). Likewise a trailing
- * EOS text is removed when the tokenizer also adds EOS (an optional `addEos` member). So the prompt starts with exactly one BOS whether or not the template
- * writes it.
+ * EOS text is removed when the tokenizer also adds EOS (`addEos`). So the prompt starts with
+ * exactly one BOS whether or not the template writes it.
  *
  * Fallbacks (no template in the file):
  * - 'chatml' when the vocabulary has <|im_start|> and <|im_end|> as tokens:
@@ -159,8 +159,7 @@ export class ChatTemplate {
     if (this.tokenizer.addBos && this.bosToken && text.startsWith(this.bosToken)) {
       text = text.slice(this.bosToken.length);
     }
-    const addEos = (this.tokenizer as { readonly addEos?: boolean }).addEos === true;
-    if (addEos && this.eosToken && text.endsWith(this.eosToken)) {
+    if (this.tokenizer.addEos === true && this.eosToken && text.endsWith(this.eosToken)) {
       text = text.slice(0, text.length - this.eosToken.length);
     }
     return text;

@@ -42,6 +42,8 @@ export interface TokenizerLike {
   readonly bosId?: number;
   readonly eosId?: number;
   readonly addBos: boolean;
+  /** Whether encode() with addSpecial appends EOS (optional; false when absent). */
+  readonly addEos?: boolean;
   tokenText(id: number): string;
   readonly vocabSize: number;
 }
