@@ -1,0 +1,182 @@
+/**
+ * Every native kernel x type x ISA path available here (scalar always, forced) against the TS
+ * registry's reference codecs (src/engine/quant/registry.ts).
+ *
+ * - dequantise: bit-exact with the registry (both are ggml's dequantize_row_*).
+ * - activation quantisers (Q8_0, Q8_K, F16, BF16): byte-exact with the TS ones.
+ * - matmul (each ISA, batch 1 and >1, 1 and 2 threads, awkward row counts, one row, long K):
+ *   (a) against sum(dequant(W) * roundActivations(x)) in float64, i.e. the same rounded
+ *       activations: only summation order differs, so |err| <= 2e-5 * sum|w_i x_i| (f32 sums of at
+ *       most a few hundred block partials, each exact in int32, times products of two f16-rounded
+ *       scales: well under 1e-5 relative);
+ *   (b) against the float32 activations: the difference is the activation rounding itself, bounded
+ *       per element by half a quantisation step (Q8_0/Q8_K: amax_block/127/2; F16: 2^-11 |x|;
+ *       BF16: 2^-8 |x|), so |err| <= sum_i |w_i| * step_i / 2 (+ the (a) slack).
+ */
+import { describe, expect, it } from 'vitest';
+import { QUANT_TYPES, type QuantType } from '../../src/engine/quant/registry.js';
+import { activationTypeFor, roundActivations } from '../../src/engine/quant/activation.js';
+import { quantizeQ8K } from '../../src/engine/quant/q8_k.js';
+import { GGMLType } from '../../src/engine/quant/ggml-type.js';
+import { gaussian, native, randomBlocks, skipReason, Q8_0, Q8_K } from './helpers.js';
+
+const info = native?.info();
+const nativeTypes = new Set(info?.types.map((t) => t.type) ?? []);
+const TYPES = QUANT_TYPES.filter((t) => nativeTypes.has(t.type));
+const ISAS = info?.available ?? [];
+
+if (!native) console.warn(`native suites skipped: ${skipReason}`);
+
+function dequant(t: QuantType, bytes: Uint8Array, n: number): Float32Array {
+  const out = new Float32Array(n);
+  t.dequantize(bytes, out);
+  return out;
+}
+
+/** Reference rows: float64 sums of the dequantised weights times the given activations. */
+function refMatmul(w: Float32Array, rows: number, cols: number, x: Float32Array, batch: number) {
+  const out = new Float64Array(rows * batch);
+  const mag = new Float64Array(rows * batch);
+  for (let b = 0; b < batch; b++)
+    for (let r = 0; r < rows; r++) {
+      let s = 0, m = 0;
+      for (let c = 0; c < cols; c++) {
+        const p = w[r * cols + c] * x[b * cols + c];
+        s += p;
+        m += Math.abs(p);
+      }
+      out[b * rows + r] = s;
+      mag[b * rows + r] = m;
+    }
+  return { out, mag };
+}
+
+/** Per-element bound on |x - round(x)| for the activation format of `type`. */
+function activationStep(type: number, x: Float32Array): Float64Array {
+  const act = activationTypeFor(type);
+  const step = new Float64Array(x.length);
+  const block = act === GGMLType.Q8_K ? 256 : act === GGMLType.F32 || act === GGMLType.F16 || act === GGMLType.BF16 ? 1 : 32;
+  for (let i = 0; i < x.length; i += block) {
+    let amax = 0;
+    for (let j = i; j < i + block; j++) amax = Math.max(amax, Math.abs(x[j]));
+    for (let j = i; j < i + block; j++) {
+      if (act === GGMLType.F32) step[j] = 0;
+      else if (act === GGMLType.F16) step[j] = Math.abs(x[j]) * 2 ** -10 + 6e-8;
+      else if (act === GGMLType.BF16) step[j] = Math.abs(x[j]) * 2 ** -7;
+      // Q8: step d = amax/127 (Q8_0 stores d as f16: +2^-11 relative)
+      else step[j] = (amax / 127) * (1 + 2 ** -10);
+    }
+  }
+  return step;
+}
+
+const SHAPES: { rows: number; blocks: number; batch: number; threads: number }[] = [
+  { rows: 1, blocks: 1, batch: 1, threads: 1 },
+  { rows: 7, blocks: 3, batch: 1, threads: 2 },
+  { rows: 37, blocks: 2, batch: 5, threads: 2 },
+  { rows: 3, blocks: 4096 / 32, batch: 2, threads: 1 }, // long K (for K-quants: 16 super-blocks)
+  { rows: 129, blocks: 5, batch: 1, threads: 2 },
+];
+
+describe.skipIf(!native)('native kernels', () => {
+  it('reports its ISA paths and covers every registry type', () => {
+    expect(info!.compiled).toContain('scalar');
+    expect(info!.available).toContain(info!.isa);
+    expect(TYPES.map((t) => t.name).sort()).toEqual(QUANT_TYPES.map((t) => t.name).sort());
+    for (const t of TYPES) {
+      const row = info!.types.find((r) => r.type === t.type)!;
+      expect(row.blockSize).toBe(t.blockSize);
+      expect(row.bytesPerBlock).toBe(t.bytesPerBlock);
+      expect(row.vecDotType).toBe(activationTypeFor(t.type) === GGMLType.Q8_1 ? GGMLType.Q8_0 : activationTypeFor(t.type));
+    }
+  });
+
+  for (const t of TYPES) {
+    it(`${t.name}: dequantise is bit-exact with the registry`, () => {
+      const n = t.blockSize === 1 ? 1000 : t.blockSize * 13;
+      const sources = [t.quantize(gaussian(n, 11))];
+      const raw = randomBlocks(t, 1, n, 12);
+      if (raw) sources.push(raw);
+      for (const src of sources) {
+        const got = native!.dequantize(t.type, src, n);
+        const want = dequant(t, src, n);
+        expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+      }
+    });
+  }
+
+  it('activation quantisers are byte-exact with the TS ones', () => {
+    for (const seed of [1, 2, 3]) {
+      const x = gaussian(256 * 5, seed, seed);
+      const q80 = QUANT_TYPES.find((t) => t.type === GGMLType.Q8_0)!;
+      expect(Buffer.from(native!.quantizeActivation(Q8_0, x)).equals(Buffer.from(q80.quantize(x)))).toBe(true);
+      expect(Buffer.from(native!.quantizeActivation(Q8_K, x)).equals(Buffer.from(quantizeQ8K(x)))).toBe(true);
+      for (const id of [GGMLType.F16, GGMLType.BF16]) {
+        const h = QUANT_TYPES.find((t) => t.type === id)!;
+        expect(Buffer.from(native!.quantizeActivation(id, x)).equals(Buffer.from(h.quantize(x)))).toBe(true);
+      }
+    }
+  });
+
+  for (const t of TYPES) {
+    for (const isa of ISAS) {
+      it(`${t.name} matmul [${isa}] matches the reference within the stated bounds`, () => {
+        const k = t.blockSize === 1 ? 32 : t.blockSize;
+        let seed = 100;
+        for (const s of SHAPES) {
+          const cols = Math.min(s.blocks * k, 4096);
+          const wf = gaussian(s.rows * cols, seed++, 0.05);
+          const variants = [t.quantize(wf)];
+          const raw = randomBlocks(t, s.rows, cols, seed++);
+          if (raw) variants.push(raw);
+          const x = gaussian(s.batch * cols, seed++);
+          for (const wq of variants) {
+            const w = dequant(t, wq, s.rows * cols);
+            const got = native!.matmul(t.type, wq, s.rows, cols, x, s.batch, s.threads, isa);
+            // (a) same rounded activations: summation order only
+            const xr = new Float32Array(x.length);
+            for (let b = 0; b < s.batch; b++) xr.set(roundActivations(t.type, x.subarray(b * cols, (b + 1) * cols)), b * cols);
+            const a = refMatmul(w, s.rows, cols, xr, s.batch);
+            for (let i = 0; i < got.length; i++) {
+              const tol = 2e-5 * a.mag[i] + 1e-6;
+              if (Math.abs(got[i] - a.out[i]) > tol) {
+                throw new Error(`${t.name}/${isa} rows=${s.rows} cols=${cols} batch=${s.batch} out[${i}]: got ${got[i]}, want ${a.out[i]} (tol ${tol})`);
+              }
+            }
+            // (b) float activations: bounded by the activation rounding step
+            const f = refMatmul(w, s.rows, cols, x, s.batch);
+            for (let b = 0; b < s.batch; b++) {
+              const step = activationStep(t.type, x.subarray(b * cols, (b + 1) * cols));
+              for (let r = 0; r < s.rows; r++) {
+                let bound = 0;
+                for (let c = 0; c < cols; c++) bound += Math.abs(w[r * cols + c]) * step[c] * 0.5;
+                const i = b * s.rows + r;
+                expect(Math.abs(got[i] - f.out[i])).toBeLessThanOrEqual(bound + 2e-5 * f.mag[i] + 1e-6);
+              }
+            }
+          }
+        }
+      });
+    }
+  }
+
+  it('every ISA path agrees with the forced scalar path', () => {
+    for (const t of TYPES) {
+      const cols = t.blockSize === 1 ? 96 : t.blockSize * 4;
+      const wq = t.quantize(gaussian(19 * cols, 7, 0.1));
+      const x = gaussian(3 * cols, 8);
+      const ref = native!.matmul(t.type, wq, 19, cols, x, 3, 1, 'scalar');
+      for (const isa of ISAS) {
+        const got = native!.matmul(t.type, wq, 19, cols, x, 3, 2, isa);
+        for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i] - ref[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(ref[i])));
+      }
+    }
+  });
+
+  it('rejects bad arguments with clear errors', () => {
+    expect(() => native!.matmul(2, new Uint8Array(10), 1, 32, new Float32Array(32), 1)).toThrow(/too short/);
+    expect(() => native!.matmul(999, new Uint8Array(10), 1, 32, new Float32Array(32), 1)).toThrow(/not supported/);
+    expect(() => native!.dequantize(2, new Uint8Array(18), 31)).toThrow(/whole number of blocks/);
+    expect(() => native!.matmul(2, new Uint8Array(18), 1, 32, new Float32Array(32), 1, 1, 'sse9')).toThrow(/not available/);
+  });
+});
