@@ -1,0 +1,39 @@
+import { GGMLType } from '../quant/ggml-type.js';
+import { quantTypeByName } from '../quant/registry.js';
+
+/**
+ * How a whole model is quantised: one type for every matrix ('Q4_0', 'F16', ...) or a
+ * llama-quantize-style mix ('Q4_K_M'). Norms and biases always stay F32, as in ggml.
+ */
+export type QuantScheme = string;
+
+export const QUANT_SCHEMES: readonly QuantScheme[] = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q4_K', 'Q5_K', 'Q6_K', 'Q4_K_M'];
+
+/** The ggml type a tensor gets under a scheme, with ggml's fallbacks for rows that are not whole 256-blocks. */
+export function tensorTypeFor(scheme: QuantScheme, name: string, dims: readonly number[]): GGMLType {
+  if (dims.length < 2 || name.endsWith('.bias') || name.endsWith('_norm.weight') || name === 'rope_freqs.weight') return GGMLType.F32;
+  let type = choose(scheme, name);
+  if (dims[0] % 256 !== 0) type = K_FALLBACK.get(type) ?? type;
+  return type;
+}
+
+/** llama-quantize's substitutes when a row cannot hold whole super-blocks. */
+const K_FALLBACK = new Map<GGMLType, GGMLType>([
+  [GGMLType.Q4_K, GGMLType.Q5_0],
+  [GGMLType.Q5_K, GGMLType.Q5_1 as GGMLType],
+  [GGMLType.Q6_K, GGMLType.Q8_0],
+]);
+
+function choose(scheme: QuantScheme, name: string): GGMLType {
+  const upper = scheme.toUpperCase();
+  if (upper === 'Q4_K_M') {
+    // The shape of llama.cpp's Q4_K_M: Q6_K where quantisation error hurts most, Q4_K elsewhere.
+    if (name === 'output.weight' || name.endsWith('attn_v.weight') || name.endsWith('ffn_down.weight')) return GGMLType.Q6_K;
+    return GGMLType.Q4_K;
+  }
+  const t = quantTypeByName(upper);
+  if (!t) throw new Error(`unknown quantisation scheme "${scheme}" (known: ${QUANT_SCHEMES.join(', ')})`);
+  // Real "Q4_0"/"Q4_1"/"Q5_0" files keep the output matrix in Q6_K; we do as they do.
+  if (name === 'output.weight' && ['Q4_0', 'Q4_1', 'Q5_0'].includes(t.name)) return GGMLType.Q6_K;
+  return t.type;
+}
