@@ -3,15 +3,43 @@
 // runtime/cpu.cc finds all of those features. With LG_SIMDE_EMULATE the same source builds against
 // SIMDe's portable intrinsics, so the kernels can be tested on a machine without AVX-512
 // (see test/native/simde-check.sh).
-#ifdef LG_SIMDE_EMULATE
-#define SIMDE_ENABLE_NATIVE_ALIASES
-#include <simde/x86/avx512.h>
-#else
-#include <immintrin.h>
-#endif
 #include <cmath>
 #include "quant.h"
 #include "../runtime/fp16.h"
+#ifdef LG_SIMDE_EMULATE
+#define SIMDE_ENABLE_NATIVE_ALIASES
+#include <simde/x86/avx512.h>
+// The few intrinsics SIMDe 0.7.4 lacks, written plainly (test builds only).
+typedef simde__mmask16 __mmask16;
+static inline __m512 _mm512_maskz_loadu_ps(__mmask16 m, const float* p) {
+  float t[16];
+  for (int i = 0; i < 16; i++) t[i] = (m >> i) & 1 ? p[i] : 0.0f;
+  return _mm512_loadu_ps(t);
+}
+static inline float _mm512_reduce_add_ps(__m512 v) {
+  float t[16];
+  _mm512_storeu_ps(t, v);
+  float s = 0.0f;
+  for (int i = 0; i < 16; i++) s += t[i];
+  return s;
+}
+static inline __m512 _mm512_cvtph_ps(__m256i h) {
+  uint16_t a[16];
+  float t[16];
+  _mm256_storeu_si256((__m256i*)a, h);
+  for (int i = 0; i < 16; i++) t[i] = lg::fp16_to_fp32(a[i]);
+  return _mm512_loadu_ps(t);
+}
+static inline __m512 _mm512_cvtepi32_ps(__m512i v) {
+  int32_t a[16];
+  float t[16];
+  _mm512_storeu_si512((void*)a, v);
+  for (int i = 0; i < 16; i++) t[i] = (float)a[i];
+  return _mm512_loadu_ps(t);
+}
+#else
+#include <immintrin.h>
+#endif
 namespace lg {
 
 #ifdef LG_SIMDE_EMULATE

@@ -1,0 +1,38 @@
+/**
+ * The AVX-512 kernels cannot run on a CPU without AVX-512, so they are also checked in emulation:
+ * simd_avx512.cc is compiled against SIMDe's portable intrinsics (Debian: libsimde-dev) and compared
+ * with the scalar kernels (test/native/avx512_emu.cc). Skipped when g++ or the SIMDe headers are
+ * missing. On an AVX-512 machine kernels.test.ts runs the real thing as well.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const SOURCES = [
+  'test/native/avx512_emu.cc', 'native/quant/simd_avx512.cc', 'native/quant/traits.cc', 'native/quant/f32.cc',
+  'native/quant/f16.cc', 'native/quant/bf16.cc', 'native/quant/q8_0.cc', 'native/quant/q8_k.cc', 'native/quant/q4_0.cc',
+  'native/quant/q4_1.cc', 'native/quant/q5_0.cc', 'native/quant/q4_k.cc', 'native/quant/q5_k.cc', 'native/quant/q6_k.cc',
+  'native/runtime/cpu.cc',
+];
+
+function haveToolchain(): boolean {
+  if (!existsSync('/usr/include/simde/x86/avx512.h')) return false;
+  try {
+    execFileSync('g++', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!haveToolchain())('AVX-512 kernels under SIMDe emulation', () => {
+  it('agree with the scalar kernels on random blocks', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'lg-avx512-')), 'avx512_emu');
+    execFileSync('g++', ['-std=c++17', '-O1', '-Inative', '-DLG_SIMDE_EMULATE', ...SOURCES, '-o', out], { cwd: ROOT, stdio: 'pipe' });
+    const report = execFileSync(out, { encoding: 'utf8' });
+    expect(report).toMatch(/(\d+)\/\1 avx512 emulated checks passed/);
+  }, 180_000);
+});
