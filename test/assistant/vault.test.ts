@@ -96,3 +96,20 @@ describe('vault', () => {
     v.close();
   });
 });
+
+describe('passphrase sources', () => {
+  it('explicit, then --passphrase-file, then LOCALGPT_PASSPHRASE, then prompt', async () => {
+    const { resolvePassphrase } = await import('../../src/assistant/vault/index.js');
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const { writeFileSync } = await import('node:fs');
+    const file = join(t.dir, 'pw');
+    writeFileSync(file, 'from file\n');
+    const env = { LOCALGPT_PASSPHRASE: 'from env' };
+    expect(await resolvePassphrase({ passphrase: 'given', passphraseFile: file, env })).toBe('given');
+    expect(await resolvePassphrase({ passphraseFile: file, env })).toBe('from file');
+    expect(await resolvePassphrase({ env })).toBe('from env');
+    expect(await resolvePassphrase({ env: {}, prompt: async () => 'typed' })).toBe('typed');
+    await expect(resolvePassphrase({ env: {}, prompt: false })).rejects.toMatchObject({ code: 'NO_PASSPHRASE' });
+  });
+});
