@@ -404,14 +404,16 @@ class LlamaTokenizer implements Tokenizer {
       this.attrs[id] |= A.CONTROL;
     };
     const detect = (texts: Iterable<string>): number | undefined => {
-      // llama.cpp walks a hash map, so which of several candidates wins is unspecified; take the lowest id.
-      let best: number | undefined;
+      // llama.cpp takes the first candidate met while walking a hash map (unspecified order);
+      // we take the first in its list order, which agrees with it on Llama 3 and Qwen.
       for (const t of texts) {
         const id = this.textToId.get(t);
-        if (id !== undefined && (best === undefined || id < best)) best = id;
+        if (id !== undefined) {
+          markControl(id);
+          return id;
+        }
       }
-      if (best !== undefined) markControl(best);
-      return best;
+      return undefined;
     };
     if (ids.eot === undefined) ids.eot = detect(EOT_TEXTS);
     if (ids.eom === undefined) ids.eom = detect(['<|eom_id|>']);
@@ -587,7 +589,7 @@ class LlamaTokenizer implements Tokenizer {
       bytes.set(p, o);
       o += p.length;
     }
-    const s = new TextDecoder('utf-8').decode(bytes);
+    const s = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
     return this.cleanSpaces ? cleanUpSpaces(s) : s;
   }
 
@@ -852,7 +854,7 @@ function safeCut(s: string): number {
 }
 
 class LlamaStreamDecoder implements StreamDecoder {
-  private decoder = new TextDecoder('utf-8');
+  private decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   private first = true;
   private removeSpace: boolean;
   private pending = '';
@@ -892,7 +894,7 @@ class LlamaStreamDecoder implements StreamDecoder {
       text = cleanUpSpaces(this.pending + text);
       this.pending = '';
     }
-    this.decoder = new TextDecoder('utf-8');
+    this.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     this.first = true;
     this.removeSpace = this.tok.addSpacePrefix;
     return text;
