@@ -17,10 +17,13 @@ export function tensorTypeFor(scheme: QuantScheme, name: string, dims: readonly 
   return type;
 }
 
-/** llama-quantize's substitutes when a row cannot hold whole super-blocks. */
+/**
+ * llama-quantize's substitutes when a row cannot hold whole super-blocks. (It uses Q5_1 for Q5_K;
+ * Q5_1 is not in our registry yet, so we take the safer Q8_0.)
+ */
 const K_FALLBACK = new Map<GGMLType, GGMLType>([
   [GGMLType.Q4_K, GGMLType.Q5_0],
-  [GGMLType.Q5_K, GGMLType.Q5_1 as GGMLType],
+  [GGMLType.Q5_K, GGMLType.Q8_0],
   [GGMLType.Q6_K, GGMLType.Q8_0],
 ]);
 
