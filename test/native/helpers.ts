@@ -1,7 +1,12 @@
 /** Shared helpers of the native suites: seeded data, ggml-valid random blocks, the addon. */
 import { loadNative, nativeUnavailableReason, type NativeAddon } from '../../src/engine/native/load.js';
 import { f32ToF16 } from '../../src/engine/quant/half.js';
-import type { QuantType } from '../../src/engine/quant/registry.js';
+import { expect } from 'vitest';
+import type { ModelWeights, WeightTensor } from '../../src/engine/backend/backend.js';
+import type { Architecture, ModelConfig } from '../../src/engine/model/config.js';
+import { expectedTensors } from '../../src/engine/model/tensors.js';
+import { tensorTypeFor } from '../../src/engine/model/quant-scheme.js';
+import { quantType, type QuantType } from '../../src/engine/quant/registry.js';
 
 export const native: NativeAddon | undefined = loadNative();
 export const skipReason = native ? '' : nativeUnavailableReason();
@@ -60,3 +65,75 @@ export function randomBlocks(t: QuantType, rows: number, cols: number, seed: num
 /** The activation formats' ids. */
 export const Q8_0 = 8;
 export const Q8_K = 15;
+
+// ---- small random models (initial scales as src/engine/model/synthetic.ts) ----
+
+export function makeConfig(arch: Architecture, over: Partial<ModelConfig> = {}): ModelConfig {
+  const gpt2 = arch === 'gpt2';
+  const E = 256, H = 4;
+  return {
+    arch,
+    vocabSize: 300,
+    trainContextLength: 64,
+    embeddingLength: E,
+    blockCount: 2,
+    feedForwardLength: 512,
+    headCount: H,
+    headCountKv: gpt2 ? H : 2,
+    headDim: E / H,
+    ropeType: gpt2 ? 'none' : arch === 'qwen2' ? 'neox' : 'norm',
+    ropeFreqBase: 10000,
+    ropeScaleLinear: 1,
+    ropeDims: gpt2 ? 0 : E / H,
+    normType: gpt2 ? 'layer' : 'rms',
+    normEps: 1e-5,
+    activation: gpt2 ? 'gelu' : 'silu',
+    tiedEmbeddings: false,
+    ...over,
+  };
+}
+
+export function makeWeights(config: ModelConfig, scheme: string, seed: number): ModelWeights {
+  const r = rng(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  const tensors = new Map<string, WeightTensor>();
+  for (const t of expectedTensors(config)) {
+    if (t.optional && !(t.name.endsWith('.bias') && config.arch === 'qwen2') && !(t.name === 'output.weight' && !config.tiedEmbeddings)) continue;
+    const n = t.dims.reduce((a, b) => a * b, 1);
+    const v = new Float32Array(n);
+    let mean = 0, std = 1 / Math.sqrt(t.dims[0]);
+    if (t.name.endsWith('_norm.weight')) { mean = 1; std = 0.1; }
+    else if (t.name.endsWith('.bias')) std = 0.1;
+    else if (t.name === 'token_embd.weight' || t.name === 'position_embd.weight') std = 1;
+    else if (t.name === 'output.weight') std = 8 / Math.sqrt(t.dims[0]);
+    for (let i = 0; i < n; i++) v[i] = mean + std * gauss();
+    const type = tensorTypeFor(scheme, t.name, t.dims);
+    tensors.set(t.name, { name: t.name, type, dims: t.dims, data: quantType(type).quantize(v) });
+  }
+  return { config, tensors };
+}
+
+export function tokens(n: number, vocab: number, seed: number): number[] {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => Math.floor(r() * vocab));
+}
+
+export function argmax(x: Float32Array, off = 0, n = x.length): number {
+  let b = off;
+  for (let i = off; i < off + n; i++) if (x[i] > x[b]) b = i;
+  return b - off;
+}
+
+export function expectClose(got: Float32Array, want: Float32Array, vocab: number, rel: number, what: string): void {
+  expect(got.length).toBe(want.length);
+  for (let t = 0; t < got.length / vocab; t++) {
+    let max = 0, diff = 0;
+    for (let i = t * vocab; i < (t + 1) * vocab; i++) {
+      max = Math.max(max, Math.abs(want[i]));
+      diff = Math.max(diff, Math.abs(got[i] - want[i]));
+    }
+    if (diff > rel * (max + 1)) throw new Error(`${what}: token ${t} max |diff| ${diff} > ${rel} * (${max} + 1)`);
+    expect(argmax(got, t * vocab, vocab), `${what}: argmax of token ${t}`).toBe(argmax(want, t * vocab, vocab));
+  }
+}
+

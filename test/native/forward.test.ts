@@ -1,0 +1,121 @@
+/**
+ * The native forward step (one N-API call per batch, all layers in C++) against the reference
+ * backend (src/engine/backend/reference/), on small random models of each architecture and several
+ * quantisation schemes.
+ *
+ * Both backends round activations to the weight type's vec_dot_type, so they compute the same thing
+ * up to float summation order, and most tokens agree to ~1e-7 relative. But activation rounding is
+ * discontinuous: a 1e-7 difference occasionally flips one Q8 rounding (a whole quantisation step,
+ * amax/127, on one element), and on these small random models a flip moves logits by up to ~1e-2 of
+ * their range and then travels through the KV cache (measured: 2 of 8 gpt2 Q8_0 seeds). So:
+ * - F32 weights (no activation rounding; only summation order and GELU's f16 table) must agree to
+ *   2e-4 * (max|logit| + 1): the strict check of every op;
+ * - quantised schemes must agree to 3e-2 * (max|logit| + 1) with the same argmax (logits are peaked,
+ *   std ~8, so a flip never changes the greedy token here);
+ * - an F16 KV cache (llama.cpp's default) rounds keys/values to 11 bits: 3e-2 too.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Architecture, ModelConfig } from '../../src/engine/model/config.js';
+import { referenceBackend } from '../../src/engine/backend/reference/index.js';
+import { cpuBackend, type CpuContextOptions } from '../../src/engine/backend/cpu/index.js';
+import { argmax, expectClose, makeConfig, makeWeights, native, tokens } from './helpers.js';
+
+const tol = (scheme: string) => (scheme === 'F32' ? 2e-4 : 3e-2);
+
+const CASES: { arch: Architecture; scheme: string; over?: Partial<ModelConfig> }[] = [
+  { arch: 'llama', scheme: 'F32' },
+  { arch: 'qwen2', scheme: 'F32' },
+  { arch: 'gpt2', scheme: 'F32' },
+  { arch: 'llama', scheme: 'Q4_0' },
+  { arch: 'llama', scheme: 'Q4_K_M', over: { tiedEmbeddings: true } },
+  { arch: 'qwen2', scheme: 'Q8_0' },
+  { arch: 'qwen2', scheme: 'Q5_K', over: { ropeDims: 32 } },
+  { arch: 'gpt2', scheme: 'F16' },
+  { arch: 'gpt2', scheme: 'Q4_1' },
+];
+
+describe.skipIf(!native)('native forward step vs the reference backend', () => {
+  const disposers: (() => void)[] = [];
+  afterAll(() => disposers.forEach((d) => d()));
+
+  for (const c of CASES) {
+    it(`${c.arch} ${c.scheme}${c.over ? ' ' + JSON.stringify(c.over) : ''}: prefill (all logits) then decode`, async () => {
+      const config = makeConfig(c.arch, c.over);
+      const weights = makeWeights(config, c.scheme, 42);
+      const V = config.vocabSize;
+      const opts: CpuContextOptions = { contextLength: 64, threads: 2, kvType: 'f32' };
+      const ref = await referenceBackend.createContext(weights, { contextLength: 64 });
+      const cpu = await cpuBackend.createContext(weights, opts);
+      disposers.push(() => cpu.dispose());
+      const prompt = tokens(11, V, 7);
+      const want = await ref.eval(prompt, 0, { allLogits: true });
+      const got = await cpu.eval(prompt, 0, { allLogits: true });
+      expectClose(got, want, V, tol(c.scheme), `${c.arch}/${c.scheme} prefill`);
+      let pos = prompt.length;
+      let next = argmax(want, (prompt.length - 1) * V, V);
+      for (let s = 0; s < 4; s++) {
+        const w = await ref.eval([next], pos);
+        const g = await cpu.eval([next], pos);
+        expectClose(g, w, V, tol(c.scheme), `${c.arch}/${c.scheme} decode ${s}`);
+        next = argmax(w);
+        pos++;
+      }
+    });
+  }
+
+  it('batched prefill equals token-by-token decode, rewinds with truncate, and f16 KV stays close', async () => {
+    const config = makeConfig('llama');
+    const weights = makeWeights(config, 'Q4_0', 3);
+    const V = config.vocabSize;
+    const prompt = tokens(70, V, 9); // > one 64-token native chunk
+    const a = await cpuBackend.createContext(weights, { contextLength: 80, threads: 2, kvType: 'f32' } as CpuContextOptions);
+    const b = await cpuBackend.createContext(weights, { contextLength: 80, threads: 1, kvType: 'f32' } as CpuContextOptions);
+    const h = await cpuBackend.createContext(weights, { contextLength: 80, threads: 2 });
+    disposers.push(() => a.dispose(), () => b.dispose(), () => h.dispose());
+    const batched = await a.eval(prompt, 0, { allLogits: true });
+    const lastOnly = await h.eval(prompt, 0);
+    for (let i = 0; i < prompt.length; i++) {
+      const one = await b.eval([prompt[i]], i);
+      expectClose(one, batched.subarray(i * V, (i + 1) * V), V, 3e-2, `token ${i}`);
+    }
+    expectClose(lastOnly, batched.subarray((prompt.length - 1) * V), V, 3e-2, 'f16 KV cache');
+    // rewind: re-evaluating position 5 with another token after truncate
+    a.truncate(5);
+    await expect(a.eval([1], 6)).rejects.toThrow(/gap/);
+    const re = await a.eval(prompt.slice(5, 8), 5, { allLogits: true });
+    expectClose(re, batched.subarray(5 * V, 8 * V), V, 1e-6, 'after truncate');
+  });
+
+  it('forced scalar kernels give the same logits as the best ISA', async () => {
+    const info = native!.info();
+    const config = makeConfig('qwen2');
+    const weights = makeWeights(config, 'Q4_K_M', 5);
+    const prompt = tokens(9, config.vocabSize, 2);
+    const best = await cpuBackend.createContext(weights, { contextLength: 16, threads: 2 });
+    const fast = await best.eval(prompt, 0, { allLogits: true });
+    best.dispose();
+    try {
+      expect(native!.setIsa('scalar')).toBe(true);
+      const ctx = await cpuBackend.createContext(weights, { contextLength: 16, threads: 2 });
+      const slow = await ctx.eval(prompt, 0, { allLogits: true });
+      ctx.dispose();
+      expectClose(slow, fast, config.vocabSize, 3e-2, 'scalar vs ' + info.isa);
+    } finally {
+      native!.setIsa(info.isa as 'scalar' | 'avx2' | 'avx512');
+    }
+  });
+
+  it('rejects bad input with one-line errors', async () => {
+    const config = makeConfig('gpt2');
+    const weights = makeWeights(config, 'F32', 1);
+    const ctx = await cpuBackend.createContext(weights, { contextLength: 8 });
+    disposers.push(() => ctx.dispose());
+    await expect(ctx.eval([config.vocabSize], 0)).rejects.toThrow(/out of range/);
+    await expect(ctx.eval(tokens(9, 10, 1), 0)).rejects.toThrow(/exceed the context/);
+    const bad = new Map(weights.tensors);
+    bad.delete('blk.1.ffn_up.weight');
+    await expect(cpuBackend.createContext({ config, tensors: bad }, { contextLength: 8 })).rejects.toThrow(/missing tensor blk.1.ffn_up.weight/);
+    ctx.dispose();
+    await expect(ctx.eval([1], 0)).rejects.toThrow(/disposed/);
+  });
+});
