@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Vault } from '../vault/vault.js';
 
 /** A row that failed authentication or decoding: reported, skipped, never fatal. */
@@ -19,6 +20,7 @@ export class SealedTable<T> {
   readonly table: string;
   readonly version: number;
   readonly #report: CorruptSink;
+  readonly #stmts = new Map<string, Statement>();
 
   constructor(vault: Vault, table: string, report: CorruptSink, version = 1) {
     this.vault = vault;
@@ -28,21 +30,20 @@ export class SealedTable<T> {
   }
 
   put(id: string, value: T): void {
-    this.vault.db
-      .prepare(
-        `INSERT INTO ${this.table} (id, v, body) VALUES (?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET v = excluded.v, body = excluded.body`,
-      )
-      .run(id, this.version, this.vault.sealJson(this.table, id, value, this.version));
+    this.stmt(
+      'put',
+      `INSERT INTO ${this.table} (id, v, body) VALUES (?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET v = excluded.v, body = excluded.body`,
+    ).run(id, this.version, this.vault.sealJson(this.table, id, value, this.version));
   }
 
   get(id: string): T | undefined {
-    const row = this.vault.db.prepare(`SELECT id, v, body FROM ${this.table} WHERE id = ?`).get(id) as Row | undefined;
+    const row = this.stmt('get', `SELECT id, v, body FROM ${this.table} WHERE id = ?`).get(id) as Row | undefined;
     return row ? this.decode(row) : undefined;
   }
 
   delete(id: string): boolean {
-    return this.vault.db.prepare(`DELETE FROM ${this.table} WHERE id = ?`).run(id).changes > 0;
+    return this.stmt('delete', `DELETE FROM ${this.table} WHERE id = ?`).run(id).changes > 0;
   }
 
   count(): number {
@@ -57,6 +58,16 @@ export class SealedTable<T> {
       if (value !== undefined) out.push({ id: row.id, value });
     }
     return out;
+  }
+
+  /** Prepared statements are cached: preparing per call cost more than sealing. */
+  private stmt(name: string, sql: string): Statement {
+    let st = this.#stmts.get(name);
+    if (!st) {
+      st = this.vault.db.prepare(sql);
+      this.#stmts.set(name, st);
+    }
+    return st;
   }
 
   decode(row: Row): T | undefined {

@@ -22,7 +22,6 @@ export class SearchIndex {
   readonly b: number;
   #docs: (IndexedDoc | undefined)[] = [];
   #lens: number[] = [];
-  #terms: string[][] = []; // unique terms per slot, to keep document frequencies exact on removal
   #slotOf = new Map<string, number>();
   #postings = new Map<string, Posting>();
   #alive = 0;
@@ -49,40 +48,44 @@ export class SearchIndex {
   /** Add or replace a document. */
   add(doc: IndexedDoc): void {
     if (this.#slotOf.has(doc.key)) this.remove(doc.key);
-    const tokens = tokenize(doc.text);
-    const tf = new Map<string, number>();
-    for (const t of tokens) tf.set(t, (tf.get(t) ?? 0) + 1);
+    // Sorted tokens give term frequencies as runs, without a Map per document (GC pressure
+    // dominated index builds at 100k documents).
+    const tokens = tokenize(doc.text).sort();
     const slot = this.#docs.length;
     this.#docs.push(doc);
     this.#lens.push(tokens.length);
-    this.#terms.push([...tf.keys()]);
     this.#slotOf.set(doc.key, slot);
     this.#alive++;
     this.#totalLen += tokens.length;
-    for (const [term, n] of tf) {
+    for (let i = 0; i < tokens.length; ) {
+      const term = tokens[i];
+      let j = i + 1;
+      while (j < tokens.length && tokens[j] === term) j++;
       let p = this.#postings.get(term);
       if (!p) {
-        p = { slots: [], tfs: [], df: 0 };
+        p = { entries: [], df: 0 };
         this.#postings.set(term, p);
       }
-      p.slots.push(slot);
-      p.tfs.push(n);
+      p.entries.push(slot * TF_SPAN + Math.min(j - i, TF_SPAN - 1));
       p.df++;
+      i = j;
     }
   }
 
   remove(key: string): boolean {
     const slot = this.#slotOf.get(key);
     if (slot === undefined) return false;
+    const doc = this.#docs[slot]!;
     this.#slotOf.delete(key);
     this.#docs[slot] = undefined;
     this.#alive--;
     this.#totalLen -= this.#lens[slot];
-    for (const t of this.#terms[slot]) {
+    // Re-tokenise to keep document frequencies exact (removal is rare; storing every
+    // document's term list would cost memory on every add).
+    for (const t of new Set(tokenize(doc.text))) {
       const p = this.#postings.get(t);
       if (p) p.df--;
     }
-    this.#terms[slot] = [];
     if (this.#docs.length - this.#alive > Math.max(1024, this.#docs.length / 4)) this.compact();
     return true;
   }
@@ -106,11 +109,12 @@ export class SearchIndex {
       const p = this.#postings.get(term);
       if (!p || p.df <= 0) continue;
       const idf = Math.log(1 + (n - p.df + 0.5) / (p.df + 0.5));
-      const { slots, tfs } = p;
-      for (let i = 0; i < slots.length; i++) {
-        const s = slots[i];
+      const entries = p.entries;
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i];
+        const s = Math.floor(e / TF_SPAN);
         if (this.#docs[s] === undefined) continue;
-        const tf = tfs[i];
+        const tf = e % TF_SPAN;
         const norm = tf + k1 * (1 - b + (b * this.#lens[s]) / avg);
         if (scores[s] === 0) touched.push(s);
         scores[s] += (idf * tf * (k1 + 1)) / norm;
@@ -137,7 +141,6 @@ export class SearchIndex {
   clear(): void {
     this.#docs = [];
     this.#lens = [];
-    this.#terms = [];
     this.#slotOf.clear();
     this.#postings.clear();
     this.#alive = 0;
@@ -171,11 +174,13 @@ export function tokenize(text: string): string[] {
 
 // ---- helpers -------------------------------------------------------------------------
 
+/** One number per (document, term): slot * TF_SPAN + term frequency (capped). */
 interface Posting {
-  slots: number[];
-  tfs: number[];
+  entries: number[];
   df: number;
 }
+
+const TF_SPAN = 256;
 
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
 

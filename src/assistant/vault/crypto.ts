@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { scryptSync } from 'node:crypto';
+import { randomFillSync, scryptSync } from 'node:crypto';
 import type sodiumType from 'libsodium-wrappers';
 import { VaultError } from './errors.js';
 
@@ -113,7 +113,7 @@ export function deriveKek(passphrase: Uint8Array, params: KdfParams): Uint8Array
 /** Sealed layout: nonce (24) || ciphertext+tag. */
 export function sealBytes(key: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
   const s = sodium();
-  const nonce = s.randombytes_buf(NONCE_BYTES);
+  const nonce = randomBytes(NONCE_BYTES);
   const ct = s.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, null, nonce, key);
   const out = new Uint8Array(NONCE_BYTES + ct.length);
   out.set(nonce, 0);
@@ -141,6 +141,27 @@ export function openBytes(key: Uint8Array, sealed: Uint8Array, ad: Uint8Array): 
 export function randomKey(): Uint8Array {
   return sodium().randombytes_buf(KEY_BYTES);
 }
+
+/**
+ * Random bytes from the OS CSPRNG (node:crypto), served from a pool: libsodium.js's
+ * randombytes_buf crosses into WebAssembly and back per call and was 10x slower than the
+ * cipher itself for small records. Used for nonces and ids, never for keys.
+ */
+export function randomBytes(n: number): Uint8Array {
+  if (n > POOL_SIZE) return randomFillSync(new Uint8Array(n));
+  if (poolPos + n > POOL_SIZE) {
+    randomFillSync(pool);
+    poolPos = 0;
+  }
+  const out = pool.slice(poolPos, poolPos + n);
+  pool.fill(0, poolPos, poolPos + n); // handed-out bytes do not linger in the pool
+  poolPos += n;
+  return out;
+}
+
+const POOL_SIZE = 8192;
+const pool = new Uint8Array(POOL_SIZE);
+let poolPos = POOL_SIZE;
 
 /** Overwrite key material in place. */
 export function wipe(buf: Uint8Array | undefined): void {

@@ -8,6 +8,7 @@ import {
   newKdfParams,
   openBytes,
   passphraseBytes,
+  randomBytes,
   randomKey,
   recordAd,
   sealBytes,
@@ -171,11 +172,11 @@ export class Vault {
   }
 
   sealJson(table: string, id: string, value: unknown, version = 1): Buffer {
-    return this.seal(table, id, new TextEncoder().encode(JSON.stringify(value)), version);
+    return this.seal(table, id, ENC.encode(JSON.stringify(value)), version);
   }
 
   openJson<T>(table: string, id: string, sealed: Uint8Array, version = 1): T {
-    return JSON.parse(new TextDecoder().decode(this.open(table, id, sealed, version))) as T;
+    return JSON.parse(DEC.decode(this.open(table, id, sealed, version))) as T;
   }
 
   /** undefined when the record does not authenticate or is not JSON. */
@@ -183,7 +184,7 @@ export class Vault {
     const bytes = this.tryOpen(table, id, sealed, version);
     if (!bytes) return undefined;
     try {
-      return JSON.parse(new TextDecoder().decode(bytes)) as T;
+      return JSON.parse(DEC.decode(bytes)) as T;
     } catch {
       return undefined;
     }
@@ -191,8 +192,7 @@ export class Vault {
 
   /** A fresh random record id (128 bits, base64url): ids carry no content. */
   newId(): string {
-    const s = sodium();
-    return s.to_base64(s.randombytes_buf(16), s.base64_variants.URLSAFE_NO_PADDING);
+    return Buffer.from(randomBytes(16)).toString('base64url');
   }
 
   /**
@@ -282,7 +282,9 @@ export class Vault {
 
 // ---- helpers -------------------------------------------------------------------------
 
-const WRAP_AD = new TextEncoder().encode('localgpt.data-key.v1');
+const ENC = new TextEncoder();
+const DEC = new TextDecoder();
+const WRAP_AD = ENC.encode('localgpt.data-key.v1');
 
 function allModules(extra: SchemaModule[] = []): SchemaModule[] {
   const byName = new Map<string, SchemaModule>([[VAULT_SCHEMA.name, VAULT_SCHEMA]]);
