@@ -1,0 +1,128 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { GGUFError, loadModel, ModelError } from '../../src/index.js';
+import { encodeGGUF, gguf, parseGGUF } from '../../src/engine/gguf/index.js';
+import { smallGpt2Vocab } from '../fixtures/small-vocab.js';
+import { testModelPath } from '../conformance/models.js';
+
+const model = () => testModelPath({ arch: 'llama', quant: 'Q4_0', vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) });
+
+describe('loadModel', () => {
+  it('loads, tokenises, completes greedily and reuses the prompt cache', async () => {
+    const m = await loadModel(model(), { backend: 'reference', contextLength: 64 });
+    try {
+      expect(m.info.architecture).toBe('llama');
+      expect(m.info.quantisation.Q4_0).toBeGreaterThan(0);
+      expect(m.info.quantisation.Q6_K).toBe(1); // the output matrix, as in real Q4_0 files
+      const ids = m.tokenize('Hello world');
+      expect(m.detokenize(ids)).toBe('Hello world');
+      const a = await m.completeAll('Hello world', { maxTokens: 8, sampling: { temperature: 0 } });
+      expect(a.ids).toHaveLength(8);
+      expect(a.stopReason).toBe('length');
+      const b = await m.completeAll('Hello world', { maxTokens: 8, sampling: { temperature: 0 } });
+      expect(b.ids).toEqual(a.ids);
+      expect(b.cachedPromptTokens).toBeGreaterThan(0);
+      // The streamed text is the result's text.
+      let streamed = '';
+      for await (const p of m.complete('Hello world', { maxTokens: 8, sampling: { temperature: 0 } })) streamed += p.text;
+      expect(streamed).toBe(a.text);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('gives the same greedy tokens on the native cpu backend as on the reference', async () => {
+    const ref = await loadModel(model(), { backend: 'reference', contextLength: 64 });
+    const auto = await loadModel(model(), { backend: 'auto', contextLength: 64 });
+    try {
+      const a = await ref.completeAll('The quick brown fox', { maxTokens: 16, sampling: { temperature: 0 } });
+      const b = await auto.completeAll('The quick brown fox', { maxTokens: 16, sampling: { temperature: 0 } });
+      expect(b.ids).toEqual(a.ids);
+    } finally {
+      ref.dispose();
+      auto.dispose();
+    }
+  });
+
+  it('renders chats with the fallback template and stops on abort', async () => {
+    const m = await loadModel(model(), { backend: 'reference', contextLength: 128 });
+    try {
+      const ac = new AbortController();
+      const pieces: string[] = [];
+      let reason = '';
+      const options = { maxTokens: 50, signal: ac.signal, sampling: { seed: 1 }, onDone: (r: { stopReason: string }) => (reason = r.stopReason) };
+      for await (const p of m.chat([{ role: 'user', content: 'Hi' }], options)) {
+        pieces.push(p.text);
+        if (pieces.length === 3) ac.abort();
+      }
+      expect(reason).toBe('abort');
+      // At most the final flush of held-back text follows the abort.
+      expect(pieces.length).toBeLessThanOrEqual(4);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('reports truncated files, missing tensors and unknown architectures clearly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lgpt-'));
+    const bytes = readFileSync(model());
+    const cut = join(dir, 'cut.gguf');
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    await expect(loadModel(cut, { backend: 'reference' })).rejects.toThrow(GGUFError);
+    await expect(loadModel(cut, { backend: 'reference' })).rejects.toThrow(/truncated/);
+
+    const file = parseGGUF(new Uint8Array(bytes));
+    const rebuild = (edit: (meta: [string, ReturnType<typeof gguf.str>][], names: string[]) => void) => {
+      const meta = [...file.metadata.entries()] as [string, ReturnType<typeof gguf.str>][];
+      const names = file.tensors.map((t) => t.name);
+      edit(meta, names);
+      const tensors = file.tensors.filter((t) => names.includes(t.name)).map((t) => ({ ...t, data: file.tensorData(t) }));
+      const p = join(dir, `m${Math.random()}.gguf`);
+      writeFileSync(p, encodeGGUF({ metadata: meta, tensors }));
+      return p;
+    };
+    const noFfn = rebuild((_, names) => names.splice(names.indexOf('blk.1.ffn_down.weight'), 1));
+    await expect(loadModel(noFfn, { backend: 'reference' })).rejects.toThrow(/missing tensor blk\.1\.ffn_down\.weight/);
+    const mamba = rebuild((meta) => (meta[0] = ['general.architecture', gguf.str('mamba')]));
+    await expect(loadModel(mamba, { backend: 'reference' })).rejects.toThrow(ModelError);
+    const badHeads = rebuild((meta) => {
+      const i = meta.findIndex(([k]) => k === 'llama.attention.head_count_kv');
+      meta[i] = ['llama.attention.head_count_kv', gguf.u32(3)];
+    });
+    await expect(loadModel(badHeads, { backend: 'reference' })).rejects.toThrow(/not a multiple of/);
+    copyFileSync(model(), join(dir, 'ok.gguf'));
+  });
+});
+
+const run = promisify(execFile);
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+
+describe('localgpt CLI', () => {
+  it('tokenize --json prints {"ids": [...]} as the library tokenises', async () => {
+    const { stdout } = await run(process.execPath, [...CLI, 'tokenize', '--model', model(), '--json', 'Hello world']);
+    expect(JSON.parse(stdout)).toEqual({ ids: [39, 695, 78, 995] });
+  });
+
+  it('generate --json prints the documented shape, greedy and reproducible', async () => {
+    const args = [...CLI, 'generate', '--model', model(), '--prompt', 'Hello', '--max-tokens', '5', '--temperature', '0', '--backend', 'reference', '--json'];
+    const first = JSON.parse((await run(process.execPath, args)).stdout);
+    expect(Object.keys(first).sort()).toEqual(['generated_ids', 'prompt_ids', 'stop_reason', 'text', 'timings']);
+    expect(first.generated_ids).toHaveLength(5);
+    expect(Object.keys(first.timings).sort()).toEqual(['decode_tokens_per_s', 'load_ms', 'prefill_tokens_per_s']);
+    const second = JSON.parse((await run(process.execPath, args)).stdout);
+    expect(second.generated_ids).toEqual(first.generated_ids);
+  });
+
+  it('info --json describes the model; errors are one line and a hint with exit code 3', async () => {
+    const { stdout } = await run(process.execPath, [...CLI, 'info', model(), '--json']);
+    expect(JSON.parse(stdout)).toMatchObject({ architecture: 'llama', vocabSize: 1024, blockCount: 2 });
+    const err = await run(process.execPath, [...CLI, 'info', '/nonexistent.gguf']).catch((e: { code: number; stderr: string }) => e);
+    expect(err).toMatchObject({ code: 3 });
+    expect((err as { stderr: string }).stderr).toMatch(/^localgpt: cannot open \/nonexistent\.gguf.*\nhint: /);
+    expect((err as { stderr: string }).stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
