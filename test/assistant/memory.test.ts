@@ -188,6 +188,15 @@ describe('search and recall', () => {
     calls = 0;
     await m2.search('fruit', { mode: 'semantic', embed });
     expect(calls).toBe(1); // documents came from the sealed cache, only the query was embedded
+    // Forgetting a memory or a day's log removes its sealed vectors too.
+    const rows = () => (m2.vault.db.prepare('SELECT COUNT(*) AS n FROM embeddings').get() as { n: number }).n;
+    m2.logs.append('bananas on the bus', { date: '2025-05-05' });
+    await m2.search('fruit', { mode: 'semantic', embed, embedModel: 'other' });
+    expect(rows()).toBe(5); // 2 docs x 'default' + 3 docs x 'other'
+    m2.facts.forget(m2.facts.list()[0].id);
+    expect(rows()).toBe(3);
+    m2.logs.delete('2025-05-05');
+    expect(rows()).toBe(2);
   });
 
   it('recall fits the token budget', async () => {

@@ -55,23 +55,21 @@ export class Checkpoints {
       digest: s.to_base64(s.crypto_generichash(32, cp.data, null), s.base64_variants.ORIGINAL),
       savedAt: new Date().toISOString(),
     };
-    // Seal outside the transaction so the write lock is held only for the inserts.
-    const sealed: Buffer[] = [];
-    for (let i = 0; i < chunks; i++) {
-      const part = cp.data.subarray(i * CHECKPOINT_CHUNK, Math.min(cp.data.length, (i + 1) * CHECKPOINT_CHUNK));
-      sealed.push(v.seal('checkpoint_chunks', chunkId(sessionId, gen, i, chunks), part));
-    }
-    const head = v.sealJson('checkpoints', sessionId, header);
+    // Seal chunk by chunk inside the transaction: a KV cache can be gigabytes, and sealing
+    // it all up front would hold a second full copy in memory.
     v.write(() => {
       v.db.prepare('DELETE FROM checkpoint_chunks WHERE session_id = ?').run(sessionId);
       const ins = v.db.prepare('INSERT INTO checkpoint_chunks (session_id, idx, v, body) VALUES (?, ?, 1, ?)');
-      sealed.forEach((b, i) => ins.run(sessionId, i, b));
+      for (let i = 0; i < chunks; i++) {
+        const part = cp.data.subarray(i * CHECKPOINT_CHUNK, Math.min(cp.data.length, (i + 1) * CHECKPOINT_CHUNK));
+        ins.run(sessionId, i, v.seal('checkpoint_chunks', chunkId(sessionId, gen, i, chunks), part));
+      }
       v.db
         .prepare(
           `INSERT INTO checkpoints (session_id, v, body) VALUES (?, 1, ?)
            ON CONFLICT(session_id) DO UPDATE SET v = excluded.v, body = excluded.body`,
         )
-        .run(sessionId, head);
+        .run(sessionId, v.sealJson('checkpoints', sessionId, header));
     });
     return info(header);
   }
@@ -88,15 +86,20 @@ export class Checkpoints {
       return undefined;
     }
     const v = this.#vault;
-    const rows = v.db
-      .prepare('SELECT idx, v, body FROM checkpoint_chunks WHERE session_id = ? ORDER BY idx')
-      .all(sessionId) as { idx: number; v: number; body: Buffer }[];
-    if (rows.length !== header.chunks) return this.bad(sessionId, 'missing checkpoint chunks');
+    const count = (v.db.prepare('SELECT COUNT(*) AS n FROM checkpoint_chunks WHERE session_id = ?').get(sessionId) as { n: number }).n;
+    if (count !== header.chunks) return this.bad(sessionId, 'missing checkpoint chunks');
     const data = new Uint8Array(header.bytes);
     let off = 0;
+    // One chunk in memory at a time besides the result.
+    const rows = v.db
+      .prepare('SELECT idx, v, body FROM checkpoint_chunks WHERE session_id = ? ORDER BY idx')
+      .iterate(sessionId) as IterableIterator<{ idx: number; v: number; body: Buffer }>;
     for (const r of rows) {
       const part = v.tryOpen('checkpoint_chunks', chunkId(sessionId, header.gen, r.idx, header.chunks), r.body, r.v);
-      if (!part || off + part.length > data.length) return this.bad(sessionId, `chunk ${r.idx} failed authentication`);
+      if (!part || off + part.length > data.length) {
+        rows.return?.();
+        return this.bad(sessionId, `chunk ${r.idx} failed authentication`);
+      }
       data.set(part, off);
       off += part.length;
     }

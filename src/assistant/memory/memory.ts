@@ -81,6 +81,7 @@ export class Memory {
   constructor(vault: Vault) {
     this.vault = vault;
     vault.migrate(MEMORY_SCHEMA);
+    this.#semantic = new SemanticIndex(vault);
     const report = (r: CorruptRecord) => {
       const k = `${r.table}/${r.id}`;
       if (this.#seen.has(k)) return;
@@ -94,6 +95,8 @@ export class Memory {
         this.#semantic.forget(k);
       },
       removePrefix: (p) => {
+        // Chunk keys are "<group>#<n>"; the group's sealed embeddings go with its chunks.
+        this.#semantic.forgetGroup(p.endsWith('#') ? p.slice(0, -1) : p);
         if (!this.#index) return;
         for (const d of [...this.#index.documents()]) if (d.key.startsWith(p)) this.#index.remove(d.key);
       },
@@ -104,7 +107,6 @@ export class Memory {
     this.logs = new DailyLogs(vault, report, sink);
     this.workspace = new WorkspaceFiles(vault, report, sink);
     this.checkpoints = new Checkpoints(vault, report);
-    this.#semantic = new SemanticIndex(vault);
   }
 
   /** The keyword index, built from the vault on first use. */

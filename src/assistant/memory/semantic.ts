@@ -40,7 +40,7 @@ export class SemanticIndex {
         part.forEach((m, j) => {
           const vec = unit(vecs[j]);
           this.#vectors.set(m.doc.key, { hash: m.hash, vec });
-          const id = v.blindId('embedding', `${model}\0${m.doc.key}`);
+          const id = this.rowId(m.doc.key, model);
           const payload: Cached = { model, key: m.doc.key, hash: m.hash, vec: Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength).toString('base64') };
           put.run(id, v.sealJson('embeddings', id, payload));
         });
@@ -63,13 +63,44 @@ export class SemanticIndex {
     return scored.sort((a, b) => b.score - a.score).slice(0, limit);
   }
 
+  /**
+   * Drop a document's vectors, in memory and in the sealed cache (every model): a forgotten
+   * memory must not live on as an embedding.
+   */
   forget(key: string): void {
     this.#vectors.delete(key);
+    this.deleteRows(`${this.groupPart(key)}.${this.keyPart(key)}.`);
+  }
+
+  /** Drop every chunk of a group ("log:2025-01-02", "file:MEMORY.md"). */
+  forgetGroup(group: string): void {
+    for (const k of [...this.#vectors.keys()]) if (groupOf(k) === group) this.#vectors.delete(k);
+    this.deleteRows(`${this.#vault.blindId('embedding-group', group)}.`);
   }
 
   clear(): void {
     this.#vectors.clear();
     this.#loadedModel = undefined;
+  }
+
+  /**
+   * Row ids are blinded "group.key.model" so that forgetting a document or a whole log can
+   * delete its rows by prefix without knowing which models embedded it.
+   */
+  private rowId(key: string, model: string): string {
+    return `${this.groupPart(key)}.${this.keyPart(key)}.${this.#vault.blindId('embedding-model', model)}`;
+  }
+
+  private groupPart(key: string): string {
+    return this.#vault.blindId('embedding-group', groupOf(key));
+  }
+
+  private keyPart(key: string): string {
+    return this.#vault.blindId('embedding-key', key);
+  }
+
+  private deleteRows(prefix: string): void {
+    this.#vault.db.prepare('DELETE FROM embeddings WHERE substr(id, 1, ?) = ?').run(prefix.length, prefix);
   }
 
   private loadCache(model: string): void {
@@ -90,6 +121,12 @@ interface Cached {
   key: string;
   hash: string;
   vec: string;
+}
+
+/** Chunked documents ("log:2025-01-02#3") group by what precedes '#'. */
+function groupOf(key: string): string {
+  const i = key.indexOf('#');
+  return i < 0 ? key : key.slice(0, i);
 }
 
 function unit(v: Float32Array): Float32Array {
