@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerDemo } from './commands/demo.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInfo } from './commands/info.js';
 import { registerTokenize } from './commands/tokenize.js';
@@ -17,6 +18,7 @@ const program = new Command('localgpt')
 registerInfo(program);
 registerTokenize(program);
 registerGenerate(program);
+registerDemo(program);
 
 try {
   await program.parseAsync(process.argv);
