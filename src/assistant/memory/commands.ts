@@ -4,19 +4,32 @@
  */
 import type { KdfPreset } from '../vault/crypto.js';
 import { openVault } from '../vault/vault.js';
-import type { MemoryItem, MemoryKind } from './facts.js';
+import type { MemoryKind } from './facts.js';
 import type { Memory, MemoryStats, SearchHit, SearchOptions } from './memory.js';
 import { type ExportReport, type ImportReport, exportWorkspace, importWorkspace } from './openclaw.js';
 
-export function memoryAdd(memory: Memory, text: string, opts: { kind?: MemoryKind; tags?: string[] } = {}): MemoryItem {
-  return memory.facts.add({ text, kind: opts.kind ?? 'fact', tags: opts.tags, source: 'user' });
+/**
+ * Add a fact (default), a note, or an entry in today's daily log (kind 'log', optional
+ * date). Returns the entry with the ref that `memory forget` takes.
+ */
+export function memoryAdd(
+  memory: Memory,
+  text: string,
+  opts: { kind?: MemoryKind | 'log'; tags?: string[]; date?: string } = {},
+): ListEntry {
+  if (opts.kind === 'log') {
+    const log = memory.logs.append(text, { date: opts.date });
+    return { ref: `log:${log.date}`, kind: 'log', text, at: log.updatedAt };
+  }
+  const m = memory.facts.add({ text, kind: opts.kind ?? 'fact', tags: opts.tags, source: 'user' });
+  return { ref: m.id, kind: m.kind, text: m.text, at: m.createdAt };
 }
 
 export function memorySearch(memory: Memory, query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
   return memory.search(query, opts);
 }
 
-export type ListWhat = 'facts' | 'notes' | 'memories' | 'sessions' | 'logs' | 'files';
+export type ListWhat = 'facts' | 'notes' | 'memories' | 'sessions' | 'logs' | 'files' | 'preferences';
 
 export interface ListEntry {
   /** What `memory forget` takes to remove it. */
@@ -41,11 +54,21 @@ export function memoryList(memory: Memory, what: ListWhat = 'memories'): ListEnt
       return memory.logs.list().map((l) => ({ ref: `log:${l.date}`, kind: 'log', text: l.text, at: l.updatedAt }));
     case 'files':
       return memory.workspace.list().map((f) => ({ ref: `file:${f.path}`, kind: 'file', text: f.content, at: f.updatedAt }));
+    case 'preferences':
+      return Object.entries(memory.preferences.get())
+        .filter((e): e is [string, string] => typeof e[1] === 'string')
+        .map(([k, v]) => ({ ref: `pref:${k}`, kind: 'preference', text: v }));
   }
 }
 
-/** Forget by reference: a memory id, `session:<id>`, `log:<YYYY-MM-DD>` or `file:<path>`. */
+/** Forget by reference: a memory id, `session:<id>`, `log:<YYYY-MM-DD>`, `file:<path>` or `pref:<name>`. */
 export function memoryForget(memory: Memory, ref: string): boolean {
+  if (ref.startsWith('pref:')) {
+    const name = ref.slice(5);
+    if (memory.preferences.get()[name] === undefined) return false;
+    memory.preferences.set({ [name]: undefined });
+    return true;
+  }
   if (ref.startsWith('session:')) return memory.conversations.delete(ref.slice(8));
   if (ref.startsWith('log:')) return memory.logs.delete(ref.slice(4));
   if (ref.startsWith('file:')) return memory.workspace.delete(ref.slice(5));

@@ -173,7 +173,8 @@ export class Memory {
     const conv = this.conversations.count();
     const cps = this.checkpoints.stats();
 
-    const kindCount = (kind: string) => this.facts.list({ kind: kind as 'fact' | 'note' }).length;
+    const items = this.facts.list();
+    const kindCount = (kind: string) => items.filter((m) => m.kind === kind).length;
     let fileBytes = 0;
     for (const p of [this.vault.path, `${this.vault.path}-wal`]) {
       try {

@@ -89,7 +89,8 @@ export async function openVault(opts: OpenVaultOptions): Promise<Vault> {
     db.pragma('secure_delete = ON'); // forgotten records are overwritten, not left in free pages
 
     if (!readMeta(db, 'wrapped_key')) {
-      if (present && opts.mustCreate) throw new VaultError('ALREADY_EXISTS', `a vault already exists at ${path}`);
+      // An empty file (or one from an interrupted creation) is not a vault yet.
+      if (opts.create === false) throw new VaultError('NOT_FOUND', `no vault at ${path}`);
       initialise(db, pass, opts.kdf ?? 'interactive', opts.mustCreate === true, path);
     } else if (opts.mustCreate) {
       throw new VaultError('ALREADY_EXISTS', `a vault already exists at ${path}`);
@@ -109,9 +110,8 @@ export async function openVault(opts: OpenVaultOptions): Promise<Vault> {
     db.close();
     throw e;
   } finally {
-    if (typeof opts.passphrase !== 'string') {
-      /* caller owns its buffer */
-    } else wipe(pass);
+    // Our UTF-8 copy is wiped; a caller-supplied buffer is the caller's to wipe.
+    if (typeof opts.passphrase === 'string') wipe(pass);
   }
 }
 
