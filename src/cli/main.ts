@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { registerDemo } from './commands/demo.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInfo } from './commands/info.js';
+import { registerServe } from './commands/serve.js';
 import { registerTokenize } from './commands/tokenize.js';
 import { reportError } from './errors.js';
 
@@ -19,6 +20,7 @@ registerInfo(program);
 registerTokenize(program);
 registerGenerate(program);
 registerDemo(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);
