@@ -4,10 +4,10 @@ import { Scheduler } from '../../../src/assistant/scheduler/runner.js';
 import { manualClock, scheduler } from './helpers.js';
 
 function counting(name: string, extra: Partial<JobKind> = {}): JobKind & { calls: number } {
-  const k = {
+  const k: JobKind & { calls: number } = {
     name,
     calls: 0,
-    async run() {
+    async run(): Promise<unknown> {
       k.calls++;
       return { n: k.calls };
     },
