@@ -27,6 +27,8 @@ export interface ServerState {
   readonly queue: FifoQueue;
   /** Generations in flight or waiting, so close() can cancel them. */
   readonly active: Set<AbortController>;
+  /** Their settling promises, so close() can wait until no model call is running. */
+  readonly tasks: Set<Promise<unknown>>;
   readonly onGeneration?: (event: GenerationEvent) => void;
 }
 

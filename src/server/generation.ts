@@ -66,9 +66,12 @@ export async function runGeneration(
       if (abort.signal.aborted) return; // left the line: nobody to answer
       throw err;
     }
+    const task = generate(ctx, endpoint, promptIds, params, stop, shape, abort.signal);
+    state.tasks.add(task);
     try {
-      await generate(ctx, endpoint, promptIds, params, stop, shape, abort.signal);
+      await task;
     } finally {
+      state.tasks.delete(task);
       release();
     }
   } finally {

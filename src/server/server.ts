@@ -49,7 +49,10 @@ export interface RunningServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
-  /** Cancels running and queued generations, closes every connection and stops listening. */
+  /**
+   * Cancels running and queued generations, closes every connection and stops listening; resolves
+   * when no generation is using the model any more.
+   */
   close(): Promise<void>;
 }
 
@@ -126,6 +129,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     vocabSize: info.vocabSize,
     queue: new FifoQueue(options.maxQueue ?? 64),
     active: new Set(),
+    tasks: new Set(),
     ...(options.onGeneration ? { onGeneration: options.onGeneration } : {}),
   };
   // A browser page elsewhere can make a loopback server's name resolve to it (DNS rebinding);
@@ -209,11 +213,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     host: address.address,
     port: address.port,
     close: () => {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (async () => {
         for (const a of state.active) a.abort(new Error('the server is closing'));
-        server.close(() => resolve());
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
-      });
+        // Once this resolves no generation touches the model, so the caller may dispose it.
+        await Promise.allSettled([...state.tasks]);
+        await stopped;
+      })();
       return closing;
     },
   };

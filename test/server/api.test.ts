@@ -185,5 +185,8 @@ describe('the web page', () => {
     expect(html).not.toMatch(/["'(]\/\/[a-z0-9]/i);
     expect(html).not.toMatch(/\s(src|href)=/i);
     expect(html).not.toMatch(/@import/i);
+    // The inline script at least parses.
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)![1];
+    expect(() => new Function(script)).not.toThrow();
   });
 });
