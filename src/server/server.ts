@@ -182,7 +182,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       };
       await handler(ctx);
     } catch (err) {
-      if (!req.complete) {
+      if (!req.complete && !res.headersSent) {
         // The body was not (all) received: answer, then close the connection rather than read on.
         res.setHeader('Connection', 'close');
         req.resume();
