@@ -22,6 +22,7 @@ struct block_q4_0 { uint16_t d; uint8_t qs[QK4_0 / 2]; };
 struct block_q4_1 { uint16_t d; uint16_t m; uint8_t qs[QK4_1 / 2]; };
 struct block_q5_0 { uint16_t d; uint8_t qh[4]; uint8_t qs[QK5_0 / 2]; };
 struct block_q8_0 { uint16_t d; int8_t qs[QK8_0]; };
+struct block_q8_1 { uint16_t d; uint16_t s; int8_t qs[QK8_0]; };
 struct block_q4_K { uint16_t d; uint16_t dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qs[QK_K / 2]; };
 struct block_q5_K { uint16_t d; uint16_t dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qh[QK_K / 8]; uint8_t qs[QK_K / 2]; };
 struct block_q6_K { uint8_t ql[QK_K / 2]; uint8_t qh[QK_K / 4]; int8_t scales[QK_K / 16]; uint16_t d; };
@@ -83,6 +84,8 @@ void quantize_row_f32(const float* x, void* y, int64_t n);
 void quantize_row_f16(const float* x, void* y, int64_t n);
 void quantize_row_bf16(const float* x, void* y, int64_t n);
 void quantize_row_q8_0(const float* x, void* y, int64_t n);
+void quantize_row_q8_1(const float* x, void* y, int64_t n);
+void dequantize_row_q8_1(const void* x, float* y, int64_t n);
 void quantize_row_q8_K(const float* x, void* y, int64_t n);
 void dequantize_row_q8_K(const void* x, float* y, int64_t n);
 

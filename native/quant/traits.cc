@@ -22,7 +22,7 @@ static const QuantTraits kTraits[] = {
     {T_BF16, "BF16", 1, 2, T_BF16, dequantize_row_bf16, quantize_row_bf16, {vec_dot_bf16_scalar, nullptr, nullptr}},
     {T_Q8_0, "Q8_0", 32, 34, T_Q8_0, dequantize_row_q8_0, quantize_row_q8_0, {vec_dot_q8_0_scalar, AVX2(vec_dot_q8_0), AVX512(vec_dot_q8_0)}},
     {T_Q4_0, "Q4_0", 32, 18, T_Q8_0, dequantize_row_q4_0, nullptr, {vec_dot_q4_0_scalar, AVX2(vec_dot_q4_0), AVX512(vec_dot_q4_0)}},
-    {T_Q4_1, "Q4_1", 32, 20, T_Q8_0, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, nullptr, nullptr}},
+    {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, nullptr, nullptr}},
     {T_Q5_0, "Q5_0", 32, 22, T_Q8_0, dequantize_row_q5_0, nullptr, {vec_dot_q5_0_scalar, nullptr, nullptr}},
     {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), AVX512(vec_dot_q4_K)}},
     {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, nullptr, nullptr}},
@@ -30,6 +30,7 @@ static const QuantTraits kTraits[] = {
 };
 // Activation-only formats (targets of vec_dot_type), not weight types.
 static const QuantTraits kQ8K = {T_Q8_K, "Q8_K", 256, 292, T_Q8_K, dequantize_row_q8_K, quantize_row_q8_K, {nullptr, nullptr, nullptr}};
+static const QuantTraits kQ81 = {T_Q8_1, "Q8_1", 32, 36, T_Q8_1, dequantize_row_q8_1, quantize_row_q8_1, {nullptr, nullptr, nullptr}};
 
 static const QuantTraits* const kAll[] = {&kTraits[0], &kTraits[1], &kTraits[2], &kTraits[3], &kTraits[4],
                                           &kTraits[5], &kTraits[6], &kTraits[7], &kTraits[8], &kTraits[9]};
@@ -39,6 +40,7 @@ const QuantTraits* quant_traits(int type) {
   for (const QuantTraits& t : kTraits)
     if (t.type == type) return &t;
   if (type == T_Q8_K) return &kQ8K;
+  if (type == T_Q8_1) return &kQ81;
   return nullptr;
 }
 

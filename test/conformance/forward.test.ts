@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openGGUF } from '../../src/engine/gguf/reader.js';
+import type { Backend } from '../../src/engine/backend/backend.js';
+import { cpuAvailable, cpuBackend } from '../../src/engine/backend/cpu/index.js';
 import { referenceBackend } from '../../src/engine/backend/reference/index.js';
 import { loadWeights } from '../../src/engine/model/load-weights.js';
 import { QUANT_SCHEMES } from '../../src/engine/model/quant-scheme.js';
@@ -17,24 +19,25 @@ const PROMPT = [10, 200, 300, 400, 17, 5, 900, 33];
 const GREEDY = 32;
 
 /**
- * Log-probabilities relative to the top token, over llama.cpp's 20 likeliest: float types agree to
- * float32 rounding plus the order of summation, far below 0.05 (logits span about +-20 here).
+ * Log-probabilities relative to the top token, over llama.cpp's 20 likeliest. The reference rounds
+ * activations exactly as ggml's CPU dot products do (Q8_0/Q8_K/F16/BF16), so what remains is
+ * float32 summation order and node-llama-cpp's float32 softmax: observed below 1e-3 with logits
+ * spanning about +-20. 0.01 leaves headroom yet fails on any real arithmetic difference (one
+ * activation rounding step missing moves these logits by 0.1 or more).
  */
-const FLOAT_TOLERANCE = 0.05;
-const FLOAT_SCHEMES = new Set(['F32', 'F16', 'BF16']);
+const TOLERANCE = 0.01;
 
 /**
- * Where rounded activations are involved (BF16 and the 8-bit dot products of quantised types) our
- * reference still differs from llama.cpp by more than summation order: up to ~0.3 in relative
- * log-probability, though weights dequantise bit-identically (checked against ggml's own C) and
- * F32/F16 agree to 0.01. These cases are marked as known failures so the suite states the gap and
- * flags the day it closes; the cause is open in the engine-core issue.
+ * Quantised activations make these models chaotic at quantisation ties: when an activation lands
+ * within float32 rounding of a Q8 rounding boundary, ggml's SIMD summation order and ours can
+ * round it to different integers, and that one step moves the logits by ~0.2. Our reference sums
+ * as ggml does up to SIMD lane order (32-blocks, float32 accumulation), which makes 31 of 33
+ * models identical; the two below diverge that way (with float64 accumulation a different pair
+ * does). They are expected failures, so the day they match the suite says so.
  */
-const KNOWN_DIVERGENT = new Set([
-  'llama BF16', 'llama Q4_1', 'llama Q5_K', 'llama Q6_K', 'llama Q4_K_M',
-  'qwen2 BF16', 'qwen2 Q8_0', 'qwen2 Q4_1', 'qwen2 Q4_K_M',
-  'gpt2 BF16', 'gpt2 Q4_0', 'gpt2 Q4_1', 'gpt2 Q5_K', 'gpt2 Q4_K_M',
-]);
+const TIE_FLIPS = new Set(['gpt2 Q5_K', 'gpt2 Q6_K']);
+/** The same for the native kernels, whose AVX2 summation order is different again. */
+const NATIVE_TIE_FLIPS = new Set(['llama BF16', 'llama Q4_1', 'qwen2 Q4_1', 'gpt2 Q6_K']);
 
 const cases: TestModel[] = ARCHS.flatMap((arch) =>
   QUANT_SCHEMES.map((quant) => ({ arch, quant, vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) })),
@@ -46,36 +49,43 @@ describe.skipIf(!oracleInstalled())('forward pass conformance with llama.cpp', (
   const theirs = new Map<string, OracleResult>();
   const ours = new Map<string, Ours>();
 
+  const native = new Map<string, Ours>();
+
   beforeAll(async () => {
     const paths = cases.map(testModelPath);
     const results = await askLlamaCpp(paths.map((model) => ({ model, eval: { tokens: PROMPT, greedy: GREEDY, contextSize: 128 } })));
     paths.forEach((p, i) => theirs.set(p, results[i]));
-    for (const p of paths) ours.set(p, await runReference(p));
+    for (const p of paths) ours.set(p, await run(p, referenceBackend));
+    if (cpuAvailable()) for (const p of paths) native.set(p, await run(p, cpuBackend, { kvType: 'f32' }));
   }, 600_000);
 
   for (const m of cases) {
     const name = `${m.arch} ${m.quant}`;
-    (KNOWN_DIVERGENT.has(name) ? it.fails : it)(name, () => {
+    (TIE_FLIPS.has(name) ? it.fails : it)(name, () => {
       const path = testModelPath(m);
       const them = theirs.get(path)!.eval!;
       const us = ours.get(path)!;
-      const [top] = them.firstProbabilities[0];
-      let worst = 0;
-      for (const [id, p] of them.firstProbabilities.slice(0, 20)) {
-        const theirRel = Math.log(p) - Math.log(them.firstProbabilities[0][1]);
-        const ourRel = us.firstLogits[id] - us.firstLogits[top];
-        worst = Math.max(worst, Math.abs(theirRel - ourRel));
-      }
-      if (FLOAT_SCHEMES.has(m.quant)) expect(worst).toBeLessThan(FLOAT_TOLERANCE);
+      expect(worstDiff(them, us)).toBeLessThan(TOLERANCE);
+      expect(us.greedy).toEqual(them.generated);
+    });
+  }
+
+  for (const m of cases) {
+    const name = `${m.arch} ${m.quant}`;
+    (NATIVE_TIE_FLIPS.has(name) ? it.fails : it).skipIf(!cpuAvailable())(`${name} (native cpu backend)`, () => {
+      const path = testModelPath(m);
+      const them = theirs.get(path)!.eval!;
+      const us = native.get(path)!;
+      expect(worstDiff(them, us)).toBeLessThan(TOLERANCE);
       expect(us.greedy).toEqual(them.generated);
     });
   }
 });
 
-async function runReference(path: string): Promise<Ours> {
+async function run(path: string, backend: Backend, extra: object = {}): Promise<Ours> {
   const file = openGGUF(path);
   try {
-    const ctx = await referenceBackend.createContext(loadWeights(file), { contextLength: 128 });
+    const ctx = await backend.createContext(loadWeights(file), { contextLength: 128, ...extra });
     let logits = await ctx.eval(PROMPT, 0);
     const firstLogits = logits;
     const greedy: number[] = [];
@@ -85,8 +95,19 @@ async function runReference(path: string): Promise<Ours> {
       greedy.push(best);
       if (greedy.length < GREEDY) logits = await ctx.eval([best], pos);
     }
+    ctx.dispose();
     return { greedy, firstLogits };
   } finally {
     file.close();
   }
+}
+
+/** Largest difference in log-probability relative to the top token, over llama.cpp's 20 likeliest. */
+function worstDiff(them: { firstProbabilities: [number, number][] }, us: Ours): number {
+  const [top, pTop] = them.firstProbabilities[0];
+  let worst = 0;
+  for (const [id, p] of them.firstProbabilities.slice(0, 20)) {
+    worst = Math.max(worst, Math.abs(Math.log(p) - Math.log(pTop) - (us.firstLogits[id] - us.firstLogits[top])));
+  }
+  return worst;
 }

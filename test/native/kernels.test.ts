@@ -16,6 +16,7 @@
 import { describe, expect, it } from 'vitest';
 import { QUANT_TYPES, type QuantType } from '../../src/engine/quant/registry.js';
 import { activationTypeFor, roundActivations } from '../../src/engine/quant/activation.js';
+import { matrixOf, project } from '../../src/engine/backend/reference/project.js';
 import { quantizeQ8K } from '../../src/engine/quant/q8_k.js';
 import { GGMLType } from '../../src/engine/quant/ggml-type.js';
 import { gaussian, native, randomBlocks, skipReason, Q8_0, Q8_K } from './helpers.js';
@@ -87,7 +88,7 @@ describe.skipIf(!native)('native kernels', () => {
       const row = info!.types.find((r) => r.type === t.type)!;
       expect(row.blockSize).toBe(t.blockSize);
       expect(row.bytesPerBlock).toBe(t.bytesPerBlock);
-      expect(row.vecDotType).toBe(activationTypeFor(t.type) === GGMLType.Q8_1 ? GGMLType.Q8_0 : activationTypeFor(t.type));
+      expect(row.vecDotType).toBe(activationTypeFor(t.type));
     }
   });
 
@@ -108,8 +109,11 @@ describe.skipIf(!native)('native kernels', () => {
   it('activation quantisers are byte-exact with the TS ones', () => {
     for (const seed of [1, 2, 3]) {
       const x = gaussian(256 * 5, seed, seed);
-      const q80 = QUANT_TYPES.find((t) => t.type === GGMLType.Q8_0)!;
-      expect(Buffer.from(native!.quantizeActivation(Q8_0, x)).equals(Buffer.from(q80.quantize(x)))).toBe(true);
+      // Q8_0/Q8_1 follow ggml's x86 activation path (not the *_ref weight quantiser): compare values.
+      for (const [act, weight] of [[Q8_0, GGMLType.Q4_0], [GGMLType.Q8_1, GGMLType.Q4_1]] as const) {
+        const got = native!.dequantize(act, native!.quantizeActivation(act, x), x.length);
+        expect([...got]).toEqual([...roundActivations(weight, x).values]);
+      }
       expect(Buffer.from(native!.quantizeActivation(Q8_K, x)).equals(Buffer.from(quantizeQ8K(x)))).toBe(true);
       for (const id of [GGMLType.F16, GGMLType.BF16]) {
         const h = QUANT_TYPES.find((t) => t.type === id)!;
@@ -133,10 +137,16 @@ describe.skipIf(!native)('native kernels', () => {
           for (const wq of variants) {
             const w = dequant(t, wq, s.rows * cols);
             const got = native!.matmul(t.type, wq, s.rows, cols, x, s.batch, s.threads, isa);
-            // (a) same rounded activations: summation order only
+            // (a) the reference backend's product (same activation rounding): summation order only
             const xr = new Float32Array(x.length);
-            for (let b = 0; b < s.batch; b++) xr.set(roundActivations(t.type, x.subarray(b * cols, (b + 1) * cols)), b * cols);
+            for (let b = 0; b < s.batch; b++) xr.set(roundActivations(t.type, x.subarray(b * cols, (b + 1) * cols)).values, b * cols);
             const a = refMatmul(w, s.rows, cols, xr, s.batch);
+            const m = matrixOf(t.type, wq, w);
+            const row = new Float32Array(s.rows);
+            for (let b = 0; b < s.batch; b++) {
+              project(row, m, x.subarray(b * cols, (b + 1) * cols), s.rows, cols);
+              a.out.set(row, b * s.rows);
+            }
             for (let i = 0; i < got.length; i++) {
               const tol = 2e-5 * a.mag[i] + 1e-6;
               if (Math.abs(got[i] - a.out[i]) > tol) {

@@ -28,6 +28,9 @@ async function evaluate(model, { tokens, greedy, contextSize }) {
     contextSize,
     batchSize: Math.max(tokens.length, 1),
     threads: 1,
+    // Exact attention: llama.cpp's CPU flash-attention kernel rounds through f16 (up to 0.4 in a
+    // logit on these models), which is a property of that kernel, not of the model.
+    flashAttention: false,
     // An F32 cache, so the comparison measures the weights' arithmetic, not cache rounding.
     experimentalKvCacheKeyType: 'F32',
     experimentalKvCacheValueType: 'F32',

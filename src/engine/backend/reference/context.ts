@@ -1,8 +1,8 @@
 import type { ModelConfig } from '../../model/config.js';
 import type { ContextOptions, InferenceContext } from '../backend.js';
-import { roundActivations } from '../../quant/activation.js';
-import { gelu, layernorm, matvec, rmsnorm, rope, silu, softmaxInPlace, type RopeParams } from './math.js';
-import type { DenseWeights, Matrix } from './weights.js';
+import { gelu, layernorm, rmsnorm, rope, silu, softmaxInPlace, type RopeParams } from './math.js';
+import { project } from './project.js';
+import type { DenseWeights } from './weights.js';
 
 /**
  * The oracle's forward pass: one token at a time through every layer, llama2.c-style, for the
@@ -152,9 +152,4 @@ export class ReferenceContext implements InferenceContext {
     if (this.c.normType === 'layer') layernorm(out, x, weight, bias ?? new Float32Array(x.length), this.c.normEps);
     else rmsnorm(out, x, weight, this.c.normEps);
   }
-}
-
-/** A matrix-vector product as ggml computes it: activations first rounded to the weight's dot type. */
-function project(out: Float32Array, m: Matrix, x: Float32Array, rows: number, cols: number, bias?: Float32Array): void {
-  matvec(out, m.data, roundActivations(m.type, x), rows, cols, bias);
 }

@@ -6,11 +6,7 @@ import type { ModelWeights, WeightTensor } from '../backend.js';
  * Every tensor dequantised once to float32, so the forward pass reads like llama2.c. Memory is
  * 4 bytes per parameter: fine for the oracle's test models, the reason real use picks `cpu`.
  */
-/** A weight matrix, dequantised, remembering its stored type (which decides activation rounding). */
-export interface Matrix {
-  readonly data: Float32Array;
-  readonly type: number;
-}
+import { matrixOf, type Matrix } from './project.js';
 
 export interface LayerWeights {
   attnNorm: Float32Array;
@@ -51,7 +47,7 @@ export function denseWeights(weights: ModelWeights): DenseWeights {
     return dequantizeTensor(t);
   };
   const opt = (name: string): Float32Array | undefined => (weights.tensors.has(name) ? get(name) : undefined);
-  const mat = (name: string): Matrix => ({ data: get(name), type: weights.tensors.get(name)!.type });
+  const mat = (name: string): Matrix => matrixOf(weights.tensors.get(name)!.type, weights.tensors.get(name)!.data, get(name));
   const optMat = (name: string): Matrix | undefined => (weights.tensors.has(name) ? mat(name) : undefined);
   const tokenEmbd = get('token_embd.weight');
   const layers: LayerWeights[] = [];
@@ -75,7 +71,7 @@ export function denseWeights(weights: ModelWeights): DenseWeights {
     positionEmbd: opt('position_embd.weight'),
     outputNorm: get('output_norm.weight'),
     outputNormBias: opt('output_norm.bias'),
-    output: c.tiedEmbeddings ? { data: tokenEmbd, type: weights.tensors.get('token_embd.weight')!.type } : mat('output.weight'),
+    output: mat(c.tiedEmbeddings ? 'token_embd.weight' : 'output.weight'),
     ropeFreqs: opt('rope_freqs.weight'),
     layers,
   };
