@@ -37,3 +37,32 @@ describe('daemon', () => {
     expect(readFileSync(st.logFile, 'utf8')).toContain('daemon stopping');
   }, 30_000);
 });
+
+describe('daemon process', () => {
+  it('daemon-main runs due jobs from the vault in the background', async () => {
+    const { openScheduler } = await import('../../../src/assistant/scheduler/index.js');
+    const { PASS } = await import('./helpers.js');
+    const d = dir();
+    const path = join(d, 'vault.db');
+    const sess = await openScheduler({ path, passphrase: PASS, kdf: 'min' });
+    const job = sess.scheduler.add({ kind: 'diagnostics', payload: { backends: false } });
+    const st = startDaemon({
+      dataDir: d,
+      entry: join(import.meta.dirname, '..', '..', '..', 'src', 'assistant', 'scheduler', 'daemon-main.ts'),
+      execArgv: ['--import', 'tsx'],
+      args: ['--vault', path],
+      env: { ...process.env, LOCALGPT_PASSPHRASE: PASS, LOCALGPT_HOME: d },
+    });
+    try {
+      const t0 = Date.now();
+      while (sess.scheduler.get(job.id)!.state !== 'succeeded' && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 100));
+      expect(sess.scheduler.get(job.id)!.state).toBe('succeeded');
+    } finally {
+      await stopDaemon(d);
+      sess.close();
+    }
+    const logText = readFileSync(st.logFile, 'utf8');
+    expect(logText).toContain('scheduler daemon started');
+    expect(logText).toContain('scheduler daemon stopped');
+  }, 40_000);
+});
