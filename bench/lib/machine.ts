@@ -1,0 +1,78 @@
+/**
+ * The machine, described and measured: CPU model, ISA path, threads, and its limits (memory
+ * bandwidth with a STREAM-style triad, peak arithmetic per data type) from bench/c/roofline.c.
+ * Without gcc, bandwidth falls back to the native addon's F32 matvec over a 256 MB buffer.
+ */
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpus, release, totalmem, type as osType } from 'node:os';
+import { join } from 'node:path';
+import { loadNative } from '../../src/engine/native/load.js';
+import { BENCH_DIR, cachePath, compileC } from './paths.js';
+import type { MachineInfo, MachineLimits } from './report.js';
+import { timeFast } from './stats.js';
+
+export function cpuModel(): string {
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) return m[1].trim();
+  } catch {
+    // not Linux
+  }
+  return cpus()[0]?.model ?? 'unknown';
+}
+
+export function describeMachine(threads: number, limits: MachineLimits | null, notes: string[] = []): MachineInfo {
+  const native = loadNative();
+  const info = native?.info();
+  return {
+    date: new Date().toISOString(),
+    cpu: cpuModel(),
+    logical_cpus: cpus().length,
+    memory_gib: Math.round(totalmem() / 2 ** 30),
+    os: `${osType()} ${release()}`,
+    node: process.versions.node,
+    isa: info?.isa ?? null,
+    isa_paths: info?.available ?? [],
+    cpu_features: info?.cpuFeatures ?? '',
+    threads,
+    limits,
+    notes,
+  };
+}
+
+/** Runs the C roofline probe for 1..threads threads; falls back to the addon's F32 matvec for bandwidth. */
+export function measureLimits(threads: number, quick: boolean, log: (s: string) => void): MachineLimits | null {
+  try {
+    const bin = compileC(join(BENCH_DIR, 'c/roofline.c'), cachePath('roofline'), ['-march=native', '-pthread']);
+    const r = spawnSync(bin, [String(threads), quick ? '96' : '256', quick ? '5' : '7'], { encoding: 'utf8', timeout: 120_000 });
+    if (r.status !== 0) throw new Error(r.stderr || `exit ${r.status}`);
+    const j = JSON.parse(r.stdout) as { isa: string; results: { threads: number; triad_gb_per_s: number; f32_fma_gflops: number; int8_madd_gops: number }[] };
+    const pick = (k: 'triad_gb_per_s' | 'f32_fma_gflops' | 'int8_madd_gops') => Object.fromEntries(j.results.map((x) => [String(x.threads), x[k]]));
+    return { triad_gb_per_s: pick('triad_gb_per_s'), f32_fma_gflops: pick('f32_fma_gflops'), int8_madd_gops: pick('int8_madd_gops'), source: `bench/c/roofline.c (${j.isa}, gcc -O2 -march=native)` };
+  } catch (err) {
+    log(`roofline probe unavailable (${(err as Error).message.split('\n')[0]}); measuring bandwidth through the native F32 matvec`);
+  }
+  const native = loadNative();
+  if (!native) return null;
+  const cols = 4096;
+  const rows = (64 * 1024 * 1024) / cols; // 256 MB of F32 weights
+  const w = new Uint8Array(rows * cols * 4);
+  new Float32Array(w.buffer).fill(0.5);
+  const x = new Float32Array(cols).fill(1);
+  const triad: Record<string, number> = {};
+  for (let t = 1; t <= threads; t++) {
+    const s = timeFast(() => native.matmul(0, w, rows, cols, x, 1, t), 5, 200);
+    triad[String(t)] = w.length / (s.min / 1e3) / 1e9;
+  }
+  return { triad_gb_per_s: triad, f32_fma_gflops: {}, int8_madd_gops: {}, source: 'native F32 matvec over 256 MB (no peak arithmetic without gcc)' };
+}
+
+/** A limit at `threads`, else at the nearest measured thread count. */
+export function limitAt(o: Record<string, number> | undefined, threads: number): number | undefined {
+  if (!o) return undefined;
+  if (o[String(threads)] !== undefined) return o[String(threads)];
+  const keys = Object.keys(o).map(Number).sort((a, b) => a - b);
+  const k = keys.filter((n) => n <= threads).pop() ?? keys[0];
+  return k === undefined ? undefined : o[String(k)];
+}

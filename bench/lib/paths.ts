@@ -1,0 +1,39 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** bench/ (this file is bench/lib/paths.ts). */
+export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
+export const REPO_DIR = join(BENCH_DIR, '..');
+/** Generated models, compiled harnesses and llama.cpp's headers live here (gitignored). */
+export const CACHE_DIR = join(BENCH_DIR, '.cache');
+
+export function cachePath(...parts: string[]): string {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  return join(CACHE_DIR, ...parts);
+}
+
+/** Where node-llama-cpp is installed: bench/peers' own install first, else test/peers'. */
+export function nodeLlamaCppRoot(): string | undefined {
+  for (const base of [join(BENCH_DIR, 'peers/node_modules'), join(REPO_DIR, 'test/peers/node_modules')]) {
+    if (existsSync(join(base, 'node-llama-cpp/package.json'))) return base;
+  }
+  return undefined;
+}
+
+/** The prebuilt llama.cpp libraries (libllama, libggml*, the per-CPU libggml-cpu-*.so). */
+export function llamaLibDir(): string | undefined {
+  const root = nodeLlamaCppRoot();
+  const dir = root && join(root, '@node-llama-cpp/linux-x64/bins/linux-x64');
+  return dir && existsSync(join(dir, 'libllama.v0.4.0.so')) ? dir : undefined;
+}
+
+/** Compiles a C program with gcc unless the binary is newer than its source; returns the binary or throws with gcc's message. */
+export function compileC(source: string, out: string, args: readonly string[]): string {
+  if (existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) return out;
+  const r = spawnSync('gcc', ['-O2', '-o', out, source, ...args], { encoding: 'utf8' });
+  if (r.error) throw new Error(`gcc not runnable: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`gcc failed on ${source}: ${(r.stderr || '').trim().split('\n').slice(0, 5).join(' | ')}`);
+  return out;
+}

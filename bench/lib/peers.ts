@@ -1,0 +1,97 @@
+/**
+ * llama.cpp on the same GGUF files, two ways: node-llama-cpp 3.21.1 (how a Node program would use
+ * it; best of its thread counts, since it builds a fresh thread pool per call and 2 threads can be
+ * slower than 1 on a 2-core machine), and bench/peers/llama-harness.c, a small C program against
+ * the same prebuilt libllama with one persistent thread pool (llama.cpp at its best here).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BENCH_DIR, cachePath, compileC, llamaLibDir, nodeLlamaCppRoot } from './paths.js';
+import type { PeerResult } from './report.js';
+import { summarize } from './stats.js';
+
+interface RunTimes {
+  readonly prefill_ms: number;
+  readonly decode_ms: number;
+}
+
+function toPeer(name: string, threads: number, promptTokens: number, decodeSteps: number, runs: readonly RunTimes[]): PeerResult {
+  const ttft = summarize(runs.map((r) => r.prefill_ms)).median;
+  const dec = summarize(runs.map((r) => r.decode_ms)).median;
+  return {
+    name,
+    threads,
+    ttft_ms: ttft,
+    prefill_tokens_per_s: (promptTokens * 1e3) / ttft,
+    decode_tokens_per_s: dec > 0 ? (decodeSteps * 1e3) / dec : 0,
+  };
+}
+
+let harness: string | null | undefined;
+let harnessReason = '';
+
+/** Compiles bench/peers/llama-harness.c against node-llama-cpp's libllama (headers from its bundled release); null when it cannot. */
+export function buildHarness(log: (s: string) => void): string | null {
+  if (harness !== undefined) return harness;
+  harness = null;
+  const lib = llamaLibDir();
+  const root = nodeLlamaCppRoot();
+  if (!lib || !root) {
+    harnessReason = 'node-llama-cpp with its linux-x64 prebuild is not installed (npm run peers)';
+    return null;
+  }
+  const src = cachePath('llama.cpp');
+  if (!existsSync(join(src, 'include/llama.h'))) {
+    const bundle = join(root, 'node-llama-cpp/llama/gitRelease.bundle');
+    log('cloning llama.cpp headers from node-llama-cpp\'s bundle into bench/.cache/llama.cpp ...');
+    const r = spawnSync('git', ['clone', '-q', bundle, src], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      harnessReason = `git clone of ${bundle} failed: ${(r.stderr || '').trim()}`;
+      return null;
+    }
+  }
+  try {
+    harness = compileC(join(BENCH_DIR, 'peers/llama-harness.c'), cachePath('llama-harness'), [
+      `-I${join(src, 'include')}`,
+      `-I${join(src, 'ggml/include')}`,
+      `-L${lib}`,
+      '-l:libllama.v0.4.0.so',
+      '-l:libggml.v0.4.0.so',
+      '-l:libggml-base.so',
+      `-Wl,-rpath,${lib}`,
+    ]);
+  } catch (err) {
+    harnessReason = (err as Error).message;
+  }
+  return harness;
+}
+
+export function harnessUnavailableReason(): string {
+  return harnessReason;
+}
+
+export function runHarness(bin: string, model: string, promptTokens: number, decodeTokens: number, threads: number, runs: number, warmup: number): PeerResult {
+  const r = spawnSync(bin, [model, String(promptTokens), String(decodeTokens), String(threads), String(runs), String(warmup), '0'], {
+    encoding: 'utf8',
+    env: { ...process.env, LIBDIR: llamaLibDir() },
+    timeout: 600_000,
+    maxBuffer: 16 << 20,
+  });
+  if (r.status !== 0) throw new Error(`llama-harness failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
+  const j = JSON.parse(r.stdout) as { runs: RunTimes[]; persistent_pool: boolean };
+  return toPeer(j.persistent_pool ? 'llama.cpp C harness' : 'llama.cpp C harness (no pool)', threads, promptTokens, decodeTokens, j.runs);
+}
+
+/** node-llama-cpp at each thread count, in one child process (one model load). */
+export function runNodeLlama(model: string, prompts: readonly number[][], warmup: number, decodeTokens: number, threads: readonly number[]): PeerResult[] {
+  const job = { model, prompts, warmup, decodeTokens, threads, contextSize: Math.max(...prompts.map((p) => p.length)) + decodeTokens + 16 };
+  const r = spawnSync(process.execPath, [join(BENCH_DIR, 'peers/node-llama.mjs')], { input: JSON.stringify(job), encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
+  if (r.status !== 0) throw new Error(`node-llama-cpp failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
+  const j = JSON.parse(r.stdout) as { byThreads: { threads: number; runs: (RunTimes & { decoded: number })[] }[] };
+  return j.byThreads.map((b) => toPeer('node-llama-cpp', b.threads, prompts[0].length, b.runs[0]?.decoded ?? decodeTokens, b.runs));
+}
+
+export function peersAvailable(): boolean {
+  return nodeLlamaCppRoot() !== undefined;
+}

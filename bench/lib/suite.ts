@@ -1,0 +1,173 @@
+/**
+ * The benchmark suite: machine limits, kernel micro-benchmarks, then the latency/throughput table
+ * for every planned row with llama.cpp beside it on the same GGUF file.
+ */
+import { availableParallelism } from 'node:os';
+import { cpuAvailable } from '../../src/engine/backend/cpu/index.js';
+import { loadNative } from '../../src/engine/native/load.js';
+import { openBenchModel, timeEngine } from './engine.js';
+import { runKernels } from './kernels.js';
+import { describeMachine, limitAt, measureLimits } from './machine.js';
+import { ensureModel, modelCost, prefillFlops } from './models.js';
+import { buildHarness, harnessUnavailableReason, peersAvailable, runHarness, runNodeLlama } from './peers.js';
+import { planCases, REFERENCE_MAX_PROMPT, type BackendName, type BenchCase, type Mode } from './plan.js';
+import type { BenchReport, BenchRow, KernelRow, MachineLimits, PeerResult } from './report.js';
+import { benchPrompt } from './stats.js';
+
+export interface SuiteOptions {
+  readonly mode: Mode;
+  readonly threads?: number;
+  readonly runs?: number;
+  readonly peers?: boolean;
+  readonly kernels?: boolean;
+  readonly backends?: readonly BackendName[];
+  readonly models?: readonly string[];
+  readonly quants?: readonly string[];
+  readonly prompts?: readonly number[];
+  readonly log?: (s: string) => void;
+}
+
+export function availableBackends(): BackendName[] {
+  return cpuAvailable() ? ['reference', 'cpu'] : ['reference'];
+}
+
+export function defaultThreads(): number {
+  return loadNative()?.info().threads ?? availableParallelism();
+}
+
+/** The rows a run would time, without timing anything (`localgpt bench --plan`). */
+export function suitePlan(o: SuiteOptions): BenchCase[] {
+  return planCases({
+    mode: o.mode,
+    backends: o.backends ?? availableBackends(),
+    peers: o.peers,
+    runs: o.runs,
+    models: o.models,
+    quants: o.quants,
+    prompts: o.prompts,
+  });
+}
+
+export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
+  const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const quick = o.mode === 'quick';
+  const threads = o.threads ?? defaultThreads();
+  const notes: string[] = [
+    `mode ${o.mode}; every figure is the median of >= 5 timed runs after a warm-up, min and max beside; synthetic models with fixed seeds`,
+    `the reference backend (plain TypeScript) runs only on the 15M models with prompts of at most ${REFERENCE_MAX_PROMPT} tokens`,
+  ];
+
+  log(`machine limits (${threads} threads) ...`);
+  const limits: MachineLimits | null = measureLimits(threads, quick, log);
+
+  let kernels: KernelRow[] = [];
+  if (o.kernels ?? true) {
+    log('kernel micro-benchmarks ...');
+    const native = loadNative()?.info();
+    kernels = runKernels(
+      quick
+        ? { rows: 2048, cols: 4096, batch: 32, threads: [threads], isas: native ? [native.isa] : [], reference: true, referenceRows: 64, runs: 5, minMs: 20 }
+        : { rows: 4096, cols: 4096, batch: 64, threads: [...new Set([1, threads])], reference: true, referenceRows: 256, runs: 7, minMs: 50 },
+      log,
+    );
+  }
+
+  const cases = suitePlan(o);
+  const usePeers = (o.peers ?? true) && peersAvailable();
+  const harness = usePeers ? buildHarness(log) : null;
+  if (usePeers && !harness) notes.push(`C harness unavailable: ${harnessUnavailableReason()}`);
+  if ((o.peers ?? true) && !usePeers) notes.push('llama.cpp peer not installed (npm run peers): peer columns empty');
+  const peerThreads = [...new Set([1, threads])];
+
+  const rows: BenchRow[] = [];
+  // group by model file and backend: one load per group
+  const groups = new Map<string, BenchCase[]>();
+  for (const c of cases) {
+    const k = `${c.model.name}|${c.quant}|${c.backend}`;
+    groups.set(k, [...(groups.get(k) ?? []), c]);
+  }
+  const peerCache = new Map<string, PeerResult[]>();
+  for (const group of groups.values()) {
+    const first = group[0];
+    const path = ensureModel(first.model, first.quant, log);
+    const cost = modelCost(path);
+    const ctxLen = Math.max(...group.map((c) => c.promptTokens + c.decodeTokens + 8));
+    const rowThreads = first.backend === 'cpu' ? threads : 1;
+    const model = await openBenchModel(path, first.backend, ctxLen, first.backend === 'cpu' ? threads : undefined);
+    try {
+      for (const c of group) {
+        log(`${c.model.name} ${c.quant} ${c.backend} prompt ${c.promptTokens} ...`);
+        const t = await timeEngine(model, c.promptTokens, c.decodeTokens, c.runs, c.warmup);
+        let peers: PeerResult[] = [];
+        if (c.peer && usePeers) {
+          const pk = `${path}|${c.promptTokens}|${c.decodeTokens}`;
+          if (!peerCache.has(pk)) {
+            const found: PeerResult[] = [];
+            const prompts = Array.from({ length: c.warmup + c.runs }, (_, r) => benchPrompt(c.promptTokens, cost.vocabSize, r));
+            try {
+              found.push(...runNodeLlama(path, prompts, c.warmup, c.decodeTokens, peerThreads));
+            } catch (err) {
+              log(`  ${(err as Error).message}`);
+            }
+            if (harness) {
+              for (const pt of peerThreads) {
+                try {
+                  found.push(runHarness(harness, path, c.promptTokens, c.decodeTokens, pt, c.runs, c.warmup));
+                } catch (err) {
+                  log(`  ${(err as Error).message}`);
+                }
+              }
+            }
+            peerCache.set(pk, found);
+          }
+          peers = peerCache.get(pk) ?? [];
+        }
+        const bw = limitAt(limits?.triad_gb_per_s, rowThreads);
+        const peak = limitAt(cost.arithmetic === 'int8' ? limits?.int8_madd_gops : limits?.f32_fma_gflops, rowThreads);
+        const prefillSeconds = t.ttft.median / 1e3;
+        rows.push({
+          model: c.model.name,
+          quant: c.quant,
+          backend: c.backend,
+          threads: rowThreads,
+          prompt_tokens: c.promptTokens,
+          decode_tokens: c.decodeTokens,
+          runs: c.runs,
+          ttft_ms: t.ttft.median,
+          ttft_ms_min: t.ttft.min,
+          ttft_ms_max: t.ttft.max,
+          prefill_tokens_per_s: t.prefill.median,
+          decode_tokens_per_s: t.decode.median,
+          decode_tokens_per_s_min: t.decode.min,
+          decode_tokens_per_s_max: t.decode.max,
+          roofline_fraction: bw ? (cost.weightBytesPerToken * t.decode.median) / (bw * 1e9) : null,
+          prefill_roofline_fraction: peak ? prefillFlops(cost, c.promptTokens) / prefillSeconds / (peak * 1e9) : null,
+          weight_bytes_per_token: cost.weightBytesPerToken,
+          peer: bestOf(peers),
+          peers,
+        });
+        const last = rows[rows.length - 1];
+        log(`  ttft ${last.ttft_ms.toFixed(1)} ms, prefill ${last.prefill_tokens_per_s.toFixed(0)} tok/s, decode ${last.decode_tokens_per_s.toFixed(1)} tok/s${last.peer ? ` | llama.cpp ${last.peer.prefill_tokens_per_s.toFixed(0)} / ${last.peer.decode_tokens_per_s.toFixed(1)}` : ''}`);
+      }
+    } finally {
+      model.dispose();
+    }
+  }
+  if (limits) notes.push('decode roofline counts weight bytes only (KV cache reads and activations excluded); prefill peak is int8 multiply-add for block-quantised weights, f32 FMA for F16/F32');
+  return { machine: describeMachine(threads, limits, notes), rows, kernels };
+}
+
+/** llama.cpp at its best: the fastest variant per metric (named in `name`). */
+export function bestOf(peers: readonly PeerResult[]): PeerResult | null {
+  if (!peers.length) return null;
+  const bestPrefill = peers.reduce((a, b) => (b.prefill_tokens_per_s > a.prefill_tokens_per_s ? b : a));
+  const bestDecode = peers.reduce((a, b) => (b.decode_tokens_per_s > a.decode_tokens_per_s ? b : a));
+  const label = (p: PeerResult) => `${p.name} t${p.threads}`;
+  return {
+    name: bestPrefill === bestDecode ? label(bestDecode) : `prefill: ${label(bestPrefill)}; decode: ${label(bestDecode)}`,
+    threads: bestDecode.threads,
+    ttft_ms: bestPrefill.ttft_ms,
+    prefill_tokens_per_s: bestPrefill.prefill_tokens_per_s,
+    decode_tokens_per_s: bestDecode.decode_tokens_per_s,
+  };
+}
