@@ -31,7 +31,7 @@ export interface BenchCliOptions {
 const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
 
 export function describePlan(cases: readonly BenchCase[]): string {
-  return cases.map((c) => `${c.model.name} ${c.quant} ${c.backend} prompt=${c.promptTokens} decode=${c.decodeTokens} runs=${c.runs}+${c.warmup} peer=${c.peer}`).join('\n');
+  return cases.map((c) => `${c.model.name} ${c.quant} ${c.backend} threads=${c.threads} prompt=${c.promptTokens} decode=${c.decodeTokens} runs=${c.runs}+${c.warmup} peer=${c.peer}`).join('\n');
 }
 
 export function readReport(path: string): BenchReport {
@@ -62,7 +62,7 @@ export async function benchMain(o: BenchCliOptions): Promise<number> {
   };
   if (o.plan) {
     const cases = suitePlan(suite);
-    if (o.json) process.stdout.write(`${JSON.stringify({ mode, rows: cases.map((c) => ({ model: c.model.name, quant: c.quant, backend: c.backend, prompt_tokens: c.promptTokens, decode_tokens: c.decodeTokens, runs: c.runs, warmup: c.warmup, peer: c.peer })) })}\n`);
+    if (o.json) process.stdout.write(`${JSON.stringify({ mode, rows: cases.map((c) => ({ model: c.model.name, quant: c.quant, backend: c.backend, threads: c.threads, prompt_tokens: c.promptTokens, decode_tokens: c.decodeTokens, runs: c.runs, warmup: c.warmup, peer: c.peer })) })}\n`);
     else process.stdout.write(`${describePlan(cases)}\n`);
     return 0;
   }

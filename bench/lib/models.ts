@@ -3,7 +3,7 @@
  * written once and cached under bench/.cache/models/ (names encode every input). Both LocalGPT and
  * llama.cpp read the same file.
  */
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { openGGUF } from '../../src/engine/gguf/reader.js';
 import { writeGGUF } from '../../src/engine/gguf/writer.js';
 import { gpt2Vocabulary } from '../../src/engine/model/gpt2-vocab.js';
@@ -25,8 +25,7 @@ export function ensureModel(shape: ModelShape, quant: string, log: (s: string) =
   if (existsSync(path)) return path;
   log(`writing ${shape.name} ${quant} (cached in bench/.cache/models) ...`);
   const t0 = performance.now();
-  const tmp = `${path}.tmp`;
-  writeGGUF(tmp, syntheticModel({
+  writeGGUF(path, syntheticModel({
     arch: shape.arch,
     vocab: gpt2Vocabulary(shape.vocab),
     embeddingLength: shape.embedding,
@@ -39,7 +38,6 @@ export function ensureModel(shape: ModelShape, quant: string, log: (s: string) =
     seed: MODEL_SEED,
     name: `bench-${shape.name}-${quant}`,
   }));
-  renameSync(tmp, path);
   log(`  ${((performance.now() - t0) / 1e3).toFixed(1)} s`);
   return path;
 }

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -10,8 +10,9 @@ export const REPO_DIR = join(BENCH_DIR, '..');
 export const CACHE_DIR = join(BENCH_DIR, '.cache');
 
 export function cachePath(...parts: string[]): string {
-  mkdirSync(CACHE_DIR, { recursive: true });
-  return join(CACHE_DIR, ...parts);
+  const p = join(CACHE_DIR, ...parts);
+  mkdirSync(dirname(p), { recursive: true });
+  return p;
 }
 
 /** Where node-llama-cpp is installed: bench/peers' own install first, else test/peers'. */

@@ -46,6 +46,8 @@ export interface BenchCase {
   readonly model: ModelShape;
   readonly quant: string;
   readonly backend: BackendName;
+  /** Native threads (the reference backend is single-threaded: 1). */
+  readonly threads: number;
   readonly promptTokens: number;
   readonly decodeTokens: number;
   /** Timed runs (median, min, max over these) after `warmup` untimed ones. */
@@ -59,6 +61,8 @@ export interface PlanOptions {
   readonly mode: Mode;
   /** Backends present on this machine. */
   readonly backends: readonly BackendName[];
+  /** Thread counts for the cpu backend (each its own row); default [1]. */
+  readonly threads?: readonly number[];
   readonly peers?: boolean;
   readonly runs?: number;
   /** Restrict to these model names / quants (for ad-hoc runs). */
@@ -83,10 +87,11 @@ export function planCases(o: PlanOptions): BenchCase[] {
             if (model.size !== '15M' || promptTokens > REFERENCE_MAX_PROMPT) continue;
             if (quick && quant !== quants[0]) continue;
           }
-          out.push({
+          for (const threads of backend === 'cpu' ? [...new Set(o.threads ?? [1])] : [1]) out.push({
             model,
             quant,
             backend,
+            threads,
             promptTokens,
             decodeTokens: backend === 'reference' ? 8 : quick ? 16 : 32,
             runs,

@@ -16,6 +16,7 @@ import { benchPrompt } from './stats.js';
 
 export interface SuiteOptions {
   readonly mode: Mode;
+  /** The most threads to use (default: the CPUs this process may run on); the cpu rows run at 1 and at this. */
   readonly threads?: number;
   readonly runs?: number;
   readonly peers?: boolean;
@@ -40,6 +41,7 @@ export function suitePlan(o: SuiteOptions): BenchCase[] {
   return planCases({
     mode: o.mode,
     backends: o.backends ?? availableBackends(),
+    threads: [1, o.threads ?? defaultThreads()],
     peers: o.peers,
     runs: o.runs,
     models: o.models,
@@ -83,7 +85,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
   // group by model file and backend: one load per group
   const groups = new Map<string, BenchCase[]>();
   for (const c of cases) {
-    const k = `${c.model.name}|${c.quant}|${c.backend}`;
+    const k = `${c.model.name}|${c.quant}|${c.backend}|${c.threads}`;
     groups.set(k, [...(groups.get(k) ?? []), c]);
   }
   const peerCache = new Map<string, PeerResult[]>();
@@ -92,11 +94,11 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
     const path = ensureModel(first.model, first.quant, log);
     const cost = modelCost(path);
     const ctxLen = Math.max(...group.map((c) => c.promptTokens + c.decodeTokens + 8));
-    const rowThreads = first.backend === 'cpu' ? threads : 1;
-    const model = await openBenchModel(path, first.backend, ctxLen, first.backend === 'cpu' ? threads : undefined);
+    const rowThreads = first.threads;
+    const model = await openBenchModel(path, first.backend, ctxLen, first.backend === 'cpu' ? rowThreads : undefined);
     try {
       for (const c of group) {
-        log(`${c.model.name} ${c.quant} ${c.backend} prompt ${c.promptTokens} ...`);
+        log(`${c.model.name} ${c.quant} ${c.backend} t${c.threads} prompt ${c.promptTokens} ...`);
         const t = await timeEngine(model, c.promptTokens, c.decodeTokens, c.runs, c.warmup);
         let peers: PeerResult[] = [];
         if (c.peer && usePeers) {
