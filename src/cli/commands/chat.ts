@@ -2,7 +2,7 @@
  * `localgpt` itself: no arguments opens a chat; `localgpt "prompt"` answers once; standard input
  * is read for `-`, `--summarise`, or alongside a prompt when it is a pipe or a file.
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { fstatSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,7 +19,7 @@ import { type Model, loadModel } from '../../engine/model.js';
 import { engineOptions, openMemory, resolveModelPath, settings } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { backendChoice, finiteNumber, nonNegativeInt, positiveInt, printJson, warn } from '../options.js';
-import { paint } from '../ui.js';
+import { paint, progress } from '../ui.js';
 import { showConfig } from './config.js';
 import { showStatus } from './status.js';
 
@@ -54,13 +54,15 @@ export function registerChat(program: Command): void {
     .option('-t, --temperature <t>', 'sampling temperature (0: greedy)', finiteNumber)
     .option('-s, --seed <n>', 'sampling seed', nonNegativeInt)
     .option('--system <text>', 'system prompt (instead of the one built from memory)')
-    .option('--summarise, --summarize', 'condense the input (standard input, or the prompt text)')
+    .option('--summarise', 'condense the input (standard input, or the prompt text)')
+    .addOption(new Option('--summarize').hideHelp())
     .option('--no-memory', 'do not read or write the memory vault')
     .option('--passphrase-file <path>', 'vault passphrase: the first line of this file (or set LOCALGPT_PASSPHRASE)')
     .option('--json', 'one-shot: print one JSON object; with --status/--config: JSON')
     .option('--status', 'show the model, backend, vault, jobs and daemon')
     .option('--config', 'show the settings (change them with `localgpt config set KEY VALUE`)')
-    .action(async (words: string[], flags: ChatFlags) => {
+    .action(async (words: string[], flags: ChatFlags & { summarize?: boolean }) => {
+      if (flags.summarize) flags.summarise = true;
       if (flags.status) return showStatus({ json: flags.json, passphraseFile: flags.passphraseFile });
       if (flags.config) return showConfig({ json: flags.json });
       let prompt = words.join(' ').trim();
@@ -183,13 +185,15 @@ async function condense(
     const parts: string[] = [];
     for (let i = 0; i < ids.length; i += budget) parts.push(model.detokenize(ids.slice(i, i + budget)));
     const summaries: string[] = [];
+    const bar = progress(`summarising ${parts.length} parts`, { quiet });
     for (const [i, part] of parts.entries()) {
-      if (!quiet) process.stderr.write(`summarising part ${i + 1} of ${parts.length}...\n`);
+      bar.update(i, parts.length);
       let out = '';
       for await (const p of model.chat(summaryMessages(part), { ...gen, maxTokens: Math.min(maxTokens, 256) })) out += p.text;
       if (gen.signal.aborted) throw new CliError('interrupted', { exitCode: EXIT.interrupted });
       summaries.push(out.trim());
     }
+    bar.finish();
     text = summaries.join('\n\n');
   }
   const ids = model.tokenize(text, { addSpecial: false });
@@ -332,7 +336,7 @@ async function chat(flags: ChatFlags): Promise<void> {
         say(`model    ${basename(path)} (${model.backend.name})`);
         say(`memory   ${memory ? `on (${memory.vault.path})` : 'off'}`);
         say(`session  ${session ? `${session.id}${session.title ? ` "${session.title}"` : ''}` : '(new, not saved yet)'}`);
-        say(`history  ${history.length / 2} exchanges, about ${used} of ${model.info.contextLength} tokens`);
+        say(`history  ${history.length / 2} exchange(s), about ${used} of ${model.info.contextLength} tokens`);
         return true;
       }
       case 'sessions': {
