@@ -1,14 +1,12 @@
 import { createRequire } from 'node:module';
-import { randomFillSync, scryptSync } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type sodiumType from 'libsodium-wrappers';
 import { VaultError } from './errors.js';
 
 export type Sodium = typeof sodiumType;
 
 /** Key-derivation parameters, stored in the clear next to the salt so unlock can redo them. */
-export type KdfParams =
-  | { alg: 'argon2id13'; opsLimit: number; memLimit: number; salt: string /* base64 */ }
-  | { alg: 'scrypt'; N: number; r: number; p: number; salt: string /* base64 */ };
+export type KdfParams = { alg: 'argon2id13'; opsLimit: number; memLimit: number; salt: string /* base64 */ };
 
 /**
  * Cost presets. 'interactive' is the default for users (libsodium's INTERACTIVE limits);
@@ -23,22 +21,11 @@ export const TAG_BYTES = 16;
 let sodiumPromise: Promise<Sodium> | undefined;
 let sodiumReady: Sodium | undefined;
 
-/**
- * libsodium, initialised once. The "sumo" build is preferred because only it has
- * crypto_pwhash (Argon2id); the plain build lacks it, in which case new vaults fall back to
- * scrypt from node:crypto (recorded in the KDF params, so such vaults keep opening after the
- * sumo build is installed, and `passwd` upgrades them to Argon2id).
- */
+/** libsodium, initialised once: the "sumo" build, the one that has crypto_pwhash (Argon2id). */
 export function loadSodium(): Promise<Sodium> {
   if (!sodiumPromise) {
     sodiumPromise = (async () => {
-      const require = createRequire(import.meta.url);
-      let mod: Sodium;
-      try {
-        mod = require('libsodium-wrappers-sumo') as Sodium;
-      } catch {
-        mod = require('libsodium-wrappers') as Sodium;
-      }
+      const mod = createRequire(import.meta.url)('libsodium-wrappers-sumo') as Sodium;
       await mod.ready;
       sodiumReady = mod;
       return mod;
@@ -58,25 +45,20 @@ export function hasArgon2(s: Sodium = sodium()): boolean {
   return typeof (s as unknown as Record<string, unknown>).crypto_pwhash === 'function';
 }
 
-/** Fresh KDF parameters (new random salt) for a preset, preferring Argon2id. */
+/** Fresh Argon2id parameters (new random salt) for a preset. */
 export function newKdfParams(preset: KdfPreset = 'interactive'): KdfParams {
   const s = sodium();
   const salt = s.to_base64(s.randombytes_buf(16), s.base64_variants.ORIGINAL);
-  if (hasArgon2(s)) {
-    const x = s as unknown as Record<string, number>;
-    const limits =
-      typeof preset === 'object'
-        ? preset
-        : preset === 'min'
-          ? { opsLimit: x.crypto_pwhash_OPSLIMIT_MIN, memLimit: x.crypto_pwhash_MEMLIMIT_MIN }
-          : preset === 'moderate'
-            ? { opsLimit: x.crypto_pwhash_OPSLIMIT_MODERATE, memLimit: x.crypto_pwhash_MEMLIMIT_MODERATE }
-            : { opsLimit: x.crypto_pwhash_OPSLIMIT_INTERACTIVE, memLimit: x.crypto_pwhash_MEMLIMIT_INTERACTIVE };
-    return { alg: 'argon2id13', opsLimit: limits.opsLimit, memLimit: limits.memLimit, salt };
-  }
-  // scrypt fallback: N=2^15,r=8 (32 MiB) is about INTERACTIVE's cost; 'min' is for tests.
-  const N = preset === 'min' ? 1 << 10 : preset === 'moderate' ? 1 << 17 : 1 << 15;
-  return { alg: 'scrypt', N, r: 8, p: 1, salt };
+  const x = s as unknown as Record<string, number>;
+  const limits =
+    typeof preset === 'object'
+      ? preset
+      : preset === 'min'
+        ? { opsLimit: x.crypto_pwhash_OPSLIMIT_MIN, memLimit: x.crypto_pwhash_MEMLIMIT_MIN }
+        : preset === 'moderate'
+          ? { opsLimit: x.crypto_pwhash_OPSLIMIT_MODERATE, memLimit: x.crypto_pwhash_MEMLIMIT_MODERATE }
+          : { opsLimit: x.crypto_pwhash_OPSLIMIT_INTERACTIVE, memLimit: x.crypto_pwhash_MEMLIMIT_INTERACTIVE };
+  return { alg: 'argon2id13', opsLimit: limits.opsLimit, memLimit: limits.memLimit, salt };
 }
 
 /** Derive the key-encryption key from a passphrase. The caller wipes the result. */
@@ -95,17 +77,6 @@ export function deriveKek(passphrase: Uint8Array, params: KdfParams): Uint8Array
       crypto_pwhash_ALG_ARGON2ID13: number;
     };
     return x.crypto_pwhash(KEY_BYTES, passphrase, salt, params.opsLimit, params.memLimit, x.crypto_pwhash_ALG_ARGON2ID13);
-  }
-  if (params.alg === 'scrypt') {
-    const buf = scryptSync(passphrase, salt, KEY_BYTES, {
-      N: params.N,
-      r: params.r,
-      p: params.p,
-      maxmem: 256 * params.N * params.r + (1 << 20),
-    });
-    const out = new Uint8Array(buf);
-    buf.fill(0);
-    return out;
   }
   throw new VaultError('BAD_FORMAT', 'unknown key-derivation algorithm in vault metadata');
 }
