@@ -17,9 +17,15 @@ import { registerPull } from './commands/pull.js';
 import { registerQuantize } from './commands/quantize.js';
 import { registerServe } from './commands/serve.js';
 import { registerTokenize } from './commands/tokenize.js';
-import { reportError } from './errors.js';
+import { EXIT, reportError } from './errors.js';
 
 const verbose = process.argv.includes('--verbose');
+// `localgpt ... | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT.ok);
+    throw e;
+  });
 try {
   pinConfigAndDataDir();
 } catch (err) {
@@ -60,7 +66,7 @@ addVerboseEverywhere(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage); // bad usage: 2, as documented
   process.exit(reportError(err, verbose));
 }
 
