@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { cli, tempHome } from './helpers.js';
+
+describe('localgpt memory', () => {
+  it('add, search, list, forget round trip; a wrong passphrase is one clear line and exit 5', async () => {
+    const home = tempHome();
+    const env = { LOCALGPT_HOME: home, LOCALGPT_PASSPHRASE: 'correct horse' };
+    // Nothing there yet: a clear line, not a new vault.
+    const none = await cli(['memory', 'list'], { env });
+    expect(none.code).toBe(5);
+    expect(none.stderr).toMatch(/^localgpt: no memory vault at .*\nhint: there is no memory yet/);
+
+    const added = await cli(['memory', 'add', '--json', 'My', 'cat', 'is', 'called', 'Tom'], { env });
+    expect(added.code).toBe(0);
+    const entry = JSON.parse(added.stdout);
+    expect(entry).toMatchObject({ kind: 'fact', text: 'My cat is called Tom' });
+    expect((await cli(['memory', 'add', '--kind', 'note', 'buy milk on Friday'], { env })).stdout).toMatch(/^remembered note /);
+
+    const hits = JSON.parse((await cli(['memory', 'search', 'cat', '--json'], { env })).stdout);
+    expect(hits[0]).toMatchObject({ kind: 'fact', text: 'My cat is called Tom' });
+    const list = JSON.parse((await cli(['memory', 'list', '--json'], { env })).stdout);
+    expect(list.map((e: { text: string }) => e.text).sort()).toEqual(['My cat is called Tom', 'buy milk on Friday']);
+
+    const wrong = await cli(['memory', 'list'], { env: { ...env, LOCALGPT_PASSPHRASE: 'wrong' } });
+    expect(wrong.code).toBe(5);
+    expect(wrong.stderr).toBe('localgpt: wrong passphrase: the vault could not be unlocked\nhint: nothing was changed; check LOCALGPT_PASSPHRASE or --passphrase-file\n');
+
+    expect((await cli(['memory', 'forget', entry.ref], { env })).stdout).toBe(`forgot ${entry.ref}\n`);
+    const after = JSON.parse((await cli(['memory', 'list', '--json'], { env })).stdout);
+    expect(after.map((e: { text: string }) => e.text)).toEqual(['buy milk on Friday']);
+    const again = await cli(['memory', 'forget', entry.ref], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/nothing to forget/);
+  });
+});
+
+describe('localgpt jobs', () => {
+  it('add, list, cancel; bad kinds and schedules are named', async () => {
+    const home = tempHome();
+    const env = { LOCALGPT_HOME: home, LOCALGPT_PASSPHRASE: 'pw' };
+    expect(JSON.parse((await cli(['jobs', 'list', '--json'], { env })).stdout)).toEqual([]);
+    const add = await cli(['jobs', 'add', 'model.download', '--payload', '{"name":"smollm2-135m-instruct"}', '--schedule', 'in 1h', '--json'], { env });
+    expect(add.code).toBe(0);
+    const job = JSON.parse(add.stdout);
+    expect(job).toMatchObject({ kind: 'model.download', state: 'queued' });
+    const list = JSON.parse((await cli(['jobs', 'list', '--json'], { env })).stdout);
+    expect(list).toEqual([expect.objectContaining({ id: job.id, state: 'queued' })]);
+    const text = (await cli(['jobs', 'list'], { env })).stdout;
+    expect(text).toMatch(new RegExp(`${job.id}\\s+model\\.download\\s+queued`));
+
+    const cancel = await cli(['jobs', 'cancel', job.id.slice(0, 8)], { env });
+    expect(cancel.stdout).toBe(`cancelled ${job.id}\n`);
+    expect(JSON.parse((await cli(['jobs', 'list', '--json'], { env })).stdout)[0].state).toBe('cancelled');
+    const twice = await cli(['jobs', 'cancel', job.id], { env });
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/is cancelled; nothing to cancel/);
+
+    const kind = await cli(['jobs', 'add', 'nope'], { env });
+    expect(kind.code).toBe(2);
+    expect(kind.stderr).toMatch(/unknown job kind "nope"/);
+    const when = await cli(['jobs', 'add', 'diagnostics', '--schedule', 'soonish'], { env });
+    expect(when.code).toBe(2);
+    expect(when.stderr).toMatch(/bad schedule "soonish"/);
+  });
+});
