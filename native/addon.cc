@@ -10,6 +10,7 @@
 #include "ops/ops.h"
 #include "quant/quant.h"
 #include "runtime/cpu.h"
+#include "runtime/mmap.h"
 #include "runtime/threadpool.h"
 
 using namespace lg;
@@ -459,14 +460,35 @@ napi_value ModelInfo(napi_env env, napi_callback_info info) {
   return o;
 }
 
+// A failed registration leaves the module unusable: throw, so require() reports it.
 #define EXPORT(name, fn)                                                                        \
   {                                                                                             \
     napi_value f;                                                                               \
-    napi_create_function(env, name, NAPI_AUTO_LENGTH,                                           \
-                         [](napi_env e, napi_callback_info i) -> napi_value { return wrap(e, i, fn); }, \
-                         nullptr, &f);                                                          \
-    napi_set_named_property(env, exports, name, f);                                             \
+    if (napi_create_function(env, name, NAPI_AUTO_LENGTH,                                       \
+                             [](napi_env e, napi_callback_info i) -> napi_value { return wrap(e, i, fn); }, \
+                             nullptr, &f) != napi_ok ||                                         \
+        napi_set_named_property(env, exports, name, f) != napi_ok) {                            \
+      napi_throw_error(env, nullptr, "localgpt_native: cannot register " name);                 \
+      return nullptr;                                                                           \
+    }                                                                                           \
   }
+
+// mapFile(path): the whole file as a read-only ArrayBuffer over mmap; unmapped when collected.
+napi_value MapFile(napi_env env, napi_callback_info info) {
+  auto a = args(env, info, 1);
+  const std::string path = str(env, a[0], "path");
+  MappedFile m = map_file_readonly(path);
+  napi_value ab;
+  const napi_status st = napi_create_external_arraybuffer(
+      env, m.addr, m.size,
+      [](napi_env, void* data, void* hint) { unmap_file(data, reinterpret_cast<size_t>(hint)); },
+      reinterpret_cast<void*>(m.size), &ab);
+  if (st != napi_ok) {
+    unmap_file(m.addr, m.size);
+    throw JsError{"cannot wrap the mapping of " + path + " in an ArrayBuffer"};
+  }
+  return ab;
+}
 
 napi_value Init(napi_env env, napi_value exports) {
   EXPORT("info", Info);
@@ -478,6 +500,7 @@ napi_value Init(napi_env env, napi_value exports) {
   EXPORT("evalModel", EvalModel);
   EXPORT("disposeModel", DisposeModel);
   EXPORT("modelInfo", ModelInfo);
+  EXPORT("mapFile", MapFile);
   return exports;
 }
 

@@ -1,5 +1,6 @@
 import { GGML_TYPE_GEOMETRY, ggmlTypeName } from '../quant/ggml-type.js';
 import { bufferSource, fileSource, type ByteSource } from './byte-source.js';
+import { loadNative } from '../native/load.js';
 import { GGUFError } from './errors.js';
 import {
   GGUFValueType,
@@ -17,21 +18,30 @@ export interface GGUFFile {
   /** Absolute file offset of the tensor-data section. */
   readonly dataOffset: number;
   readonly fileSize: number;
-  /** The tensor's bytes (read on demand from a file, a view for in-memory input). */
+  /** True when the file is memory-mapped: tensor data are views of the page cache, not copies. */
+  readonly mapped: boolean;
+  /** The tensor's bytes (a view when mapped or in memory, read on demand otherwise). */
   tensorData(tensor: GGUFTensorInfo): Uint8Array;
+  /** Closes the file; a mapping is released when its views are garbage-collected. */
   close(): void;
 }
 
-/** Opens a GGUF file and parses its header; tensor data is read only when asked for. */
-export function openGGUF(path: string): GGUFFile {
+export interface OpenGGUFOptions {
+  /** Map the file when the native addon is present (default true); else read on demand. */
+  readonly mmap?: boolean;
+}
+
+/** Opens a GGUF file and parses its header; tensor data is mapped or read only when asked for. */
+export function openGGUF(path: string, options: OpenGGUFOptions = {}): GGUFFile {
+  const native = options.mmap === false ? undefined : loadNative();
   let source: ByteSource;
   try {
-    source = fileSource(path);
+    source = native ? bufferSource(new Uint8Array(native.mapFile(path))) : fileSource(path);
   } catch (err) {
     throw new GGUFError(`cannot open ${path}: ${(err as Error).message}`);
   }
   try {
-    return parseGGUFSource(source);
+    return parseGGUFSource(source, native !== undefined);
   } catch (err) {
     source.close();
     throw err;
@@ -40,7 +50,7 @@ export function openGGUF(path: string): GGUFFile {
 
 /** Parses a GGUF image held in memory (tests, fuzzing, downloaded buffers). */
 export function parseGGUF(bytes: Uint8Array): GGUFFile {
-  return parseGGUFSource(bufferSource(bytes));
+  return parseGGUFSource(bufferSource(bytes), false);
 }
 
 const MAGIC = 0x46554747; // "GGUF" read as little-endian u32
@@ -52,7 +62,7 @@ const MIN_KV_BYTES = 8 + 4 + 1;
 /** Smallest tensor info: name length u64 + n_dims u32 + one dim u64 + type u32 + offset u64. */
 const MIN_TENSOR_INFO_BYTES = 8 + 4 + 8 + 4 + 8;
 
-function parseGGUFSource(source: ByteSource): GGUFFile {
+function parseGGUFSource(source: ByteSource, mapped: boolean): GGUFFile {
   const c = new Cursor(source);
   if (source.size < 4 || c.u32() !== MAGIC) {
     throw new GGUFError('not a GGUF file (the magic bytes "GGUF" are missing)', 0);
@@ -96,6 +106,7 @@ function parseGGUFSource(source: ByteSource): GGUFFile {
     alignment,
     dataOffset,
     fileSize: source.size,
+    mapped,
     tensorData: (t) => source.read(dataOffset + t.offset, t.byteSize),
     close: () => source.close(),
   };

@@ -68,6 +68,8 @@ export interface NativeAddon {
   evalModel(handle: NativeModelHandle, tokens: Int32Array, pos: number, allLogits: boolean): Promise<Float32Array>;
   disposeModel(handle: NativeModelHandle): void;
   modelInfo(handle: NativeModelHandle): { threads: number; isa: string; kvType: string };
+  /** The whole file as a read-only ArrayBuffer over mmap (unmapped when garbage-collected). */
+  mapFile(path: string): ArrayBuffer;
 }
 
 const ADDON_NAME = 'localgpt_native.node';

@@ -13,6 +13,7 @@ import {
   type GGUFWriteInput,
 } from '../../../src/engine/gguf/index.js';
 import { GGMLType } from '../../../src/engine/quant/ggml-type.js';
+import { cpuAvailable } from '../../../src/engine/backend/cpu/index.js';
 
 function sample(): GGUFWriteInput {
   const f32 = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -72,13 +73,18 @@ describe('GGUF reader and writer', () => {
     }
   });
 
-  it('honours general.alignment and reads files from disk on demand', () => {
+  it.each([
+    ['read on demand', false],
+    ['memory-mapped (native addon)', true],
+  ] as const)('honours general.alignment, %s', (_, mmap) => {
+    if (mmap && !cpuAvailable()) return;
     const dir = mkdtempSync(join(tmpdir(), 'gguf-'));
     const path = join(dir, 'm.gguf');
     const input = sample();
     writeGGUF(path, { ...input, metadata: [['general.alignment', gguf.u32(64)], ...input.metadata] });
-    const file = openGGUF(path);
+    const file = openGGUF(path, { mmap });
     try {
+      expect(file.mapped).toBe(mmap);
       expect(file.alignment).toBe(64);
       expect(file.dataOffset % 64).toBe(0);
       for (const t of file.tensors) expect(t.offset % 64).toBe(0);
@@ -176,10 +182,10 @@ describe('GGUF reader and writer', () => {
     expect(() => parseGGUF(encodeGGUF({ metadata: [['general.alignment', gguf.u32(3)]], tensors: [], alignment: 32 }))).toThrow(/power-of-two/);
   });
 
-  it('reports a missing file as a GGUFError', () => {
-    expect(() => openGGUF('/nonexistent/x.gguf')).toThrow(GGUFError);
+  it.each([false, true])('reports a missing or empty file as a GGUFError (mmap %s)', (mmap) => {
+    expect(() => openGGUF('/nonexistent/x.gguf', { mmap })).toThrow(GGUFError);
     const dir = mkdtempSync(join(tmpdir(), 'gguf-'));
     writeFileSync(join(dir, 'empty.gguf'), '');
-    expect(() => openGGUF(join(dir, 'empty.gguf'))).toThrow(/not a GGUF file/);
+    expect(() => openGGUF(join(dir, 'empty.gguf'), { mmap })).toThrow(mmap && cpuAvailable() ? /is empty/ : /not a GGUF file/);
   });
 });
