@@ -63,3 +63,25 @@ describe('localgpt jobs', () => {
     expect(when.stderr).toMatch(/bad schedule "soonish"/);
   });
 });
+
+describe('localgpt daemon', () => {
+  it('start (checks the passphrase first), status, stop', async () => {
+    const home = tempHome();
+    const env = { LOCALGPT_HOME: home, LOCALGPT_PASSPHRASE: 'pw' };
+    expect((await cli(['memory', 'add', 'x'], { env })).code).toBe(0);
+    const wrong = await cli(['daemon', 'start'], { env: { ...env, LOCALGPT_PASSPHRASE: 'nope' } });
+    expect(wrong.code).toBe(5);
+    expect(JSON.parse((await cli(['daemon', 'status', '--json'], { env })).stdout).running).toBe(false);
+    const start = await cli(['daemon', 'start', '--json'], { env });
+    try {
+      expect(start.stderr).toMatch(/inference jobs will fail until a model is configured/);
+      expect(start.code).toBe(0);
+      expect(JSON.parse(start.stdout)).toMatchObject({ running: true, pid: expect.any(Number) });
+      expect((await cli(['daemon', 'status'], { env })).stdout).toMatch(/^running \(pid \d+\)/);
+    } finally {
+      const stop = await cli(['daemon', 'stop'], { env });
+      expect(stop.stdout).toBe('stopped\n');
+    }
+    expect((await cli(['daemon', 'stop'], { env })).stdout).toBe('not running\n');
+  });
+});
