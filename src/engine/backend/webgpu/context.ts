@@ -1,0 +1,277 @@
+/// <reference types="@webgpu/types" />
+import type { ModelConfig } from '../../model/config.js';
+import { quantType } from '../../quant/registry.js';
+import type { ContextOptions, InferenceContext, ModelWeights, WeightTensor } from '../backend.js';
+import { BufferUsage, checkAlive, checked, MapModeRead, type WebGPUDevice } from './device.js';
+import { encode, Ops, storage, storageFrom, uploadMatrix, type Dispatch, type GpuMatrix } from './ops.js';
+
+/**
+ * The forward pass on the GPU, mirroring the reference's context.ts step by step (llama, qwen2,
+ * gpt2): every layer's ops are recorded once when the context is built; a token is one command
+ * buffer (one compute pass replaying the list) and one submit, and nothing comes back but the
+ * logits (or, for greedy decoding, the argmax). A batch (prefill) runs the decode kernels token
+ * by token, one submit each, with a single readback at the end.
+ */
+
+/** A model's weights on one device: uploaded once, shared by its contexts. */
+export interface GpuWeights {
+  readonly tokenEmbd: GpuMatrix;
+  readonly positionEmbd?: GpuMatrix;
+  readonly outputNorm: GPUBuffer;
+  readonly outputNormBias?: GPUBuffer;
+  readonly output: GpuMatrix;
+  /** Per rope pair: base^(-2i/dims) / scale / freq_factor[i], computed in double precision. */
+  readonly ropeFreqs: GPUBuffer;
+  readonly layers: readonly GpuLayer[];
+}
+
+interface GpuLayer {
+  attnNorm: GPUBuffer; attnNormBias?: GPUBuffer;
+  wq?: GpuMatrix; wk?: GpuMatrix; wv?: GpuMatrix; bq?: GPUBuffer; bk?: GPUBuffer; bv?: GPUBuffer;
+  wqkv?: GpuMatrix; bqkv?: GPUBuffer;
+  wo: GpuMatrix; bo?: GPUBuffer;
+  ffnNorm: GPUBuffer; ffnNormBias?: GPUBuffer;
+  wGate?: GpuMatrix; wUp: GpuMatrix; bUp?: GPUBuffer; wDown: GpuMatrix; bDown?: GPUBuffer;
+}
+
+export function uploadWeights(gpu: WebGPUDevice, weights: ModelWeights, maxBindingBytes: number): GpuWeights {
+  const c = weights.config;
+  const device = gpu.device;
+  const tensor = (name: string): WeightTensor => {
+    const t = weights.tensors.get(name);
+    if (!t) throw new Error(`missing tensor ${name}`);
+    return t;
+  };
+  const vec = (name: string): GPUBuffer => storageFrom(device, dequantize(tensor(name)), name);
+  const optVec = (name: string): GPUBuffer | undefined => (weights.tensors.has(name) ? vec(name) : undefined);
+  const mat = (name: string): GpuMatrix => uploadMatrix(device, tensor(name), maxBindingBytes);
+  const optMat = (name: string): GpuMatrix | undefined => (weights.tensors.has(name) ? mat(name) : undefined);
+
+  const half = c.ropeDims / 2;
+  const freqFactors = weights.tensors.has('rope_freqs.weight') ? dequantize(tensor('rope_freqs.weight')) : undefined;
+  const freqs = new Float32Array(Math.max(1, half));
+  for (let i = 0; i < half; i++) {
+    freqs[i] = Math.pow(c.ropeFreqBase, (-2 * i) / c.ropeDims) / c.ropeScaleLinear / (freqFactors ? freqFactors[i] : 1);
+  }
+  const layers: GpuLayer[] = [];
+  for (let i = 0; i < c.blockCount; i++) {
+    const b = `blk.${i}.`;
+    layers.push({
+      attnNorm: vec(`${b}attn_norm.weight`), attnNormBias: optVec(`${b}attn_norm.bias`),
+      wq: optMat(`${b}attn_q.weight`), wk: optMat(`${b}attn_k.weight`), wv: optMat(`${b}attn_v.weight`),
+      bq: optVec(`${b}attn_q.bias`), bk: optVec(`${b}attn_k.bias`), bv: optVec(`${b}attn_v.bias`),
+      wqkv: optMat(`${b}attn_qkv.weight`), bqkv: optVec(`${b}attn_qkv.bias`),
+      wo: mat(`${b}attn_output.weight`), bo: optVec(`${b}attn_output.bias`),
+      ffnNorm: vec(`${b}ffn_norm.weight`), ffnNormBias: optVec(`${b}ffn_norm.bias`),
+      wGate: optMat(`${b}ffn_gate.weight`),
+      wUp: mat(`${b}ffn_up.weight`), bUp: optVec(`${b}ffn_up.bias`),
+      wDown: mat(`${b}ffn_down.weight`), bDown: optVec(`${b}ffn_down.bias`),
+    });
+  }
+  const tokenEmbd = mat('token_embd.weight');
+  return {
+    tokenEmbd,
+    positionEmbd: optMat('position_embd.weight'),
+    outputNorm: vec('output_norm.weight'),
+    outputNormBias: optVec('output_norm.bias'),
+    output: c.tiedEmbeddings ? tokenEmbd : mat('output.weight'),
+    ropeFreqs: storageFrom(device, freqs, 'rope_freqs'),
+    layers,
+  };
+}
+
+function dequantize(t: WeightTensor): Float32Array {
+  const n = t.dims.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  quantType(t.type).dequantize(t.data, out);
+  return out;
+}
+
+/** Which chunk of a row-split matrix holds `row`, and the row's index inside it. */
+function chunkOf(m: GpuMatrix, row: number): [number, number] {
+  for (let i = 0; i < m.chunks.length; i++) {
+    const c = m.chunks[i];
+    if (row >= c.firstRow && row < c.firstRow + c.rows) return [i, row - c.firstRow];
+  }
+  throw new RangeError(`row ${row} is outside the matrix of ${m.rows} rows`);
+}
+
+export class WebGPUContext implements InferenceContext {
+  readonly contextLength: number;
+  private filled = 0;
+  private disposed = false;
+  private readonly owned: GPUBuffer[] = [];
+  private readonly step: GPUBuffer;
+  private readonly logits: GPUBuffer;
+  private readonly argmaxResult: GPUBuffer;
+  private tokenEmbd: Dispatch[] = [];
+  private positionEmbd: Dispatch[] = [];
+  private body: Dispatch[] = [];
+  private argmaxOp?: Dispatch;
+  /** Serialises evals: the step uniform and activation buffers are shared by all of them. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly gpu: WebGPUDevice, private readonly c: ModelConfig, private readonly w: GpuWeights, options: ContextOptions) {
+    this.contextLength = options.contextLength;
+    const device = gpu.device;
+    this.step = device.createBuffer({ size: 16, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'step' });
+    this.logits = this.buf(c.vocabSize, 'logits');
+    this.argmaxResult = this.buf(1, 'argmax');
+    this.owned.push(this.step);
+  }
+
+  private buf(floats: number, label: string): GPUBuffer {
+    const b = storage(this.gpu.device, floats * 4, label);
+    this.owned.push(b);
+    return b;
+  }
+
+  static async create(gpu: WebGPUDevice, ops: Ops, c: ModelConfig, w: GpuWeights, options: ContextOptions): Promise<WebGPUContext> {
+    const limit = gpu.adapter.limits.maxStorageBufferBindingSize;
+    const kvDim = c.headCountKv * c.headDim;
+    if (!Number.isInteger(options.contextLength) || options.contextLength < 1) throw new RangeError(`context length must be a positive integer, got ${options.contextLength}`);
+    for (const [what, bytes] of [['a layer\'s KV cache', options.contextLength * kvDim * 4], ['the attention scores', options.contextLength * c.headCount * 4]] as const) {
+      if (bytes > limit) throw new Error(`context of ${options.contextLength} tokens: ${what} needs ${bytes} bytes, over the GPU's storage binding limit of ${limit}`);
+    }
+    const ctx = new WebGPUContext(gpu, c, w, options);
+    await checked(gpu, 'building the context', () => undefined);
+    await ctx.record(ops);
+    await checked(gpu, 'recording the forward pass', () => undefined);
+    return ctx;
+  }
+
+  private async record(ops: Ops): Promise<void> {
+    const { c, w } = this;
+    const d = c.embeddingLength;
+    const qDim = c.headCount * c.headDim;
+    const kvDim = c.headCountKv * c.headDim;
+    const ff = c.feedForwardLength;
+    const x = this.buf(d, 'x');
+    const h = this.buf(d, 'h');
+    const qkv = this.buf(qDim + 2 * kvDim, 'qkv');
+    const attnOut = this.buf(qDim, 'attn_out');
+    const up = this.buf(ff, 'up');
+    const gate = this.buf(ff, 'gate');
+    const scores = this.buf(c.headCount * this.contextLength, 'scores');
+    const mode = c.normType === 'layer' ? 'layer' : 'rms';
+
+    this.tokenEmbd = await ops.getRows(w.tokenEmbd, this.step, x, 'token', false);
+    if (w.positionEmbd) this.positionEmbd = await ops.getRows(w.positionEmbd, this.step, x, 'position', true);
+
+    const body: Dispatch[] = [];
+    for (let l = 0; l < c.blockCount; l++) {
+      const L = w.layers[l];
+      const kCache = this.buf(this.contextLength * kvDim, `k${l}`);
+      const vCache = this.buf(this.contextLength * kvDim, `v${l}`);
+      body.push(await ops.norm(x, h, d, mode, c.normEps, L.attnNorm, L.attnNormBias));
+      if (L.wqkv) {
+        body.push(...await ops.matvec({ m: L.wqkv, x: h, y: qkv, bias: L.bqkv }));
+      } else {
+        body.push(...await ops.matvec({ m: L.wq!, x: h, y: qkv, bias: L.bq }));
+        body.push(...await ops.matvec({ m: L.wk!, x: h, y: qkv, outOffset: qDim, bias: L.bk }));
+        body.push(...await ops.matvec({ m: L.wv!, x: h, y: qkv, outOffset: qDim + kvDim, bias: L.bv }));
+      }
+      if (c.ropeType !== 'none') {
+        body.push(await ops.rope({ step: this.step, qkv, freqs: w.ropeFreqs, heads: c.headCount, headsKv: c.headCountKv, headDim: c.headDim, dims: c.ropeDims, mode: c.ropeType }));
+      }
+      body.push(await ops.kvStore(this.step, qkv, kCache, vCache, qDim, kvDim));
+      body.push(await ops.attention({ step: this.step, q: qkv, k: kCache, v: vCache, scores, out: attnOut, heads: c.headCount, headsKv: c.headCountKv, headDim: c.headDim, ctx: this.contextLength }));
+      body.push(...await ops.matvec({ m: L.wo, x: attnOut, y: x, accumulate: true, bias: L.bo }));
+
+      body.push(await ops.norm(x, h, d, mode, c.normEps, L.ffnNorm, L.ffnNormBias));
+      body.push(...await ops.matvec({ m: L.wUp, x: h, y: up, bias: L.bUp }));
+      if (L.wGate) {
+        body.push(...await ops.matvec({ m: L.wGate, x: h, y: gate }));
+        body.push(await ops.activation(up, ff, 'swiglu', gate));
+      } else {
+        body.push(await ops.activation(up, ff, c.activation === 'gelu' ? 'gelu' : 'silu'));
+      }
+      body.push(...await ops.matvec({ m: L.wDown, x: up, y: x, accumulate: true, bias: L.bDown }));
+    }
+    body.push(await ops.norm(x, h, d, mode, c.normEps, w.outputNorm, w.outputNormBias));
+    body.push(...await ops.matvec({ m: w.output, x: h, y: this.logits }));
+    this.body = body;
+    this.argmaxOp = await ops.argmax(this.logits, c.vocabSize, this.argmaxResult);
+  }
+
+  eval(tokens: readonly number[], pos: number, options?: { allLogits?: boolean }): Promise<Float32Array> {
+    return this.serialised(async () => {
+      const all = options?.allLogits === true;
+      const V = this.c.vocabSize;
+      const buf = await this.run(tokens, pos, all ? 'all' : 'last');
+      return new Float32Array(buf, 0, all ? tokens.length * V : V);
+    });
+  }
+
+  /** Like eval, but returns only the greedy next token (argmax of the last logits, computed on the GPU). */
+  evalArgmax(tokens: readonly number[], pos: number): Promise<number> {
+    return this.serialised(async () => new Uint32Array(await this.run(tokens, pos, 'argmax'))[0]);
+  }
+
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async run(tokens: readonly number[], pos: number, out: 'all' | 'last' | 'argmax'): Promise<ArrayBuffer> {
+    if (this.disposed) throw new Error('the inference context was disposed');
+    checkAlive(this.gpu);
+    const c = this.c;
+    if (tokens.length === 0) throw new RangeError('eval needs at least one token');
+    if (!Number.isInteger(pos) || pos < 0 || pos > this.filled) throw new RangeError(`eval at position ${pos} leaves a gap: the cache holds ${this.filled} positions`);
+    if (pos + tokens.length > this.contextLength) {
+      throw new RangeError(`positions ${pos}..${pos + tokens.length - 1} exceed the context of ${this.contextLength} tokens`);
+    }
+    for (const t of tokens) if (!Number.isInteger(t) || t < 0 || t >= c.vocabSize) throw new RangeError(`token id ${t} is outside the vocabulary of ${c.vocabSize}`);
+    if (c.arch === 'gpt2' && pos + tokens.length > c.trainContextLength) {
+      throw new RangeError(`gpt2 has learned positions for ${c.trainContextLength} tokens only`);
+    }
+    const device = this.gpu.device;
+    const V = c.vocabSize;
+    const bytes = out === 'argmax' ? 4 : out === 'all' ? tokens.length * V * 4 : V * 4;
+    let readback!: GPUBuffer;
+    await checked(this.gpu, 'the forward pass', () => {
+      readback = device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST, label: 'readback' });
+      for (let i = 0; i < tokens.length; i++) {
+        const p = pos + i;
+        const [tc, tr] = chunkOf(this.w.tokenEmbd, tokens[i]);
+        const [pc, pr] = this.w.positionEmbd ? chunkOf(this.w.positionEmbd, p) : [0, 0];
+        device.queue.writeBuffer(this.step, 0, new Uint32Array([p, tr, pr, 0]));
+        const enc = device.createCommandEncoder();
+        const pass = enc.beginComputePass();
+        encode(pass, [this.tokenEmbd[tc]]);
+        if (this.w.positionEmbd) encode(pass, [this.positionEmbd[pc]]);
+        encode(pass, this.body);
+        const last = i === tokens.length - 1;
+        if (out === 'argmax' && last) encode(pass, [this.argmaxOp!]);
+        pass.end();
+        if (out === 'all') enc.copyBufferToBuffer(this.logits, 0, readback, i * V * 4, V * 4);
+        else if (out === 'last' && last) enc.copyBufferToBuffer(this.logits, 0, readback, 0, V * 4);
+        else if (out === 'argmax' && last) enc.copyBufferToBuffer(this.argmaxResult, 0, readback, 0, 4);
+        device.queue.submit([enc.finish()]);
+      }
+    });
+    try {
+      await readback.mapAsync(MapModeRead);
+    } catch (e) {
+      checkAlive(this.gpu);
+      throw new Error(`reading the logits back failed: ${(e as Error).message}`);
+    }
+    const result = readback.getMappedRange().slice(0);
+    readback.unmap();
+    readback.destroy();
+    this.filled = pos + tokens.length;
+    return result;
+  }
+
+  truncate(pos: number): void {
+    this.filled = Math.max(0, Math.min(this.filled, pos));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const b of this.owned) b.destroy();
+  }
+}

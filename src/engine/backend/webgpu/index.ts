@@ -1,0 +1,68 @@
+/// <reference types="@webgpu/types" />
+import type { Backend, ContextOptions, InferenceContext, ModelWeights } from '../backend.js';
+import { WebGPUContext, uploadWeights, type GpuWeights } from './context.js';
+import { checked, getDevice, probeWebGPU, webgpuInfo, type WebGPUDevice } from './device.js';
+import { kernelsFor } from './kernels.js';
+import { Ops } from './ops.js';
+
+export { probeWebGPU, webgpuAvailable, webgpuInfo, webgpuUnavailableReason } from './device.js';
+export { WebGPUContext } from './context.js';
+
+export interface WebGPUBackendOptions {
+  /**
+   * Largest storage binding to use, in bytes (default: the adapter's maxStorageBufferBindingSize).
+   * Tests set it small to exercise the splitting of big matrices into several bindings.
+   */
+  readonly maxBindingBytes?: number;
+}
+
+/** Uploaded weights per device and model: a model is uploaded once, however many contexts use it. */
+const uploaded = new WeakMap<GPUDevice, WeakMap<ModelWeights, Map<number, Promise<GpuWeights>>>>();
+const opsPerDevice = new WeakMap<GPUDevice, Ops>();
+
+function opsFor(gpu: WebGPUDevice): Ops {
+  let o = opsPerDevice.get(gpu.device);
+  if (!o) {
+    o = new Ops(gpu, kernelsFor(gpu));
+    opsPerDevice.set(gpu.device, o);
+  }
+  return o;
+}
+
+async function weightsOn(gpu: WebGPUDevice, weights: ModelWeights, maxBindingBytes: number): Promise<GpuWeights> {
+  let byModel = uploaded.get(gpu.device);
+  if (!byModel) uploaded.set(gpu.device, (byModel = new WeakMap()));
+  let byLimit = byModel.get(weights);
+  if (!byLimit) byModel.set(weights, (byLimit = new Map()));
+  let w = byLimit.get(maxBindingBytes);
+  if (!w) {
+    w = checked(gpu, 'uploading the weights', () => uploadWeights(gpu, weights, maxBindingBytes));
+    w.catch(() => byLimit!.delete(maxBindingBytes));
+    byLimit.set(maxBindingBytes, w);
+  }
+  return w;
+}
+
+export function createWebGPUBackend(options: WebGPUBackendOptions = {}): Backend {
+  return {
+    name: 'webgpu',
+    describe() {
+      return 'webgpu (WGSL kernels through Dawn; f32 activations, weights dequantised in the shaders)';
+    },
+    async createContext(weights: ModelWeights, ctx: ContextOptions): Promise<InferenceContext> {
+      const gpu = await getDevice();
+      const limit = Math.min(options.maxBindingBytes ?? Infinity, gpu.adapter.limits.maxStorageBufferBindingSize, gpu.adapter.limits.maxBufferSize);
+      const w = await weightsOn(gpu, weights, limit);
+      return WebGPUContext.create(gpu, opsFor(gpu), weights.config, w, ctx);
+    },
+  };
+}
+
+/** The WebGPU backend with the adapter's own limits. */
+export const webgpuBackend: Backend = createWebGPUBackend();
+
+/** For callers that want the adapter described before choosing (e.g. `localgpt info`). */
+export async function describeWebGPU(): Promise<string> {
+  await probeWebGPU();
+  return webgpuInfo();
+}

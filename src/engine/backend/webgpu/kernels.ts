@@ -1,0 +1,118 @@
+/// <reference types="@webgpu/types" />
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { quantType } from '../../quant/registry.js';
+import { checked, type WebGPUDevice } from './device.js';
+
+/**
+ * The WGSL sources in kernels/ and the compiled pipelines, cached per device. A module is the
+ * op's file with what it needs prepended: byte readers and the quantisation type's dequant()
+ * (kernels/quant/<type>.wgsl, found by the registry name, so a new type needs one WGSL file),
+ * and the workgroup reductions (subgroup or shared-memory variant).
+ */
+
+export type OpName = 'matvec' | 'get_rows' | 'norm' | 'rope' | 'kv_store' | 'attention' | 'activation' | 'argmax';
+
+const USES_QUANT = new Set<OpName>(['matvec', 'get_rows']);
+const USES_REDUCE = new Set<OpName>(['matvec', 'norm', 'attention']);
+
+let kernelDir: string | undefined;
+
+/** kernels/ at the package root, found upwards from this file (src/ in the checkout, dist/ when built). */
+export function kernelsDirectory(): string {
+  if (kernelDir) return kernelDir;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, 'kernels');
+    if (existsSync(join(candidate, 'matvec.wgsl'))) return (kernelDir = candidate);
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new Error('the WGSL kernels directory (kernels/) was not found next to the package');
+}
+
+const sources = new Map<string, string>();
+function source(rel: string): string {
+  let s = sources.get(rel);
+  if (s === undefined) {
+    const path = join(kernelsDirectory(), rel);
+    if (!existsSync(path)) throw new Error(`missing WGSL kernel ${rel}`);
+    s = readFileSync(path, 'utf8');
+    sources.set(rel, s);
+  }
+  return s;
+}
+
+/** The WGSL file with a type's dequant(), or undefined when there is none. */
+export function quantKernelFile(type: number): string | undefined {
+  const rel = `quant/${quantType(type).name.toLowerCase()}.wgsl`;
+  return existsSync(join(kernelsDirectory(), rel)) ? rel : undefined;
+}
+
+/** The full WGSL module text for an op (and weight type, for the ops that read weights). */
+export function moduleSource(op: OpName, subgroups: boolean, type?: number): string {
+  const parts: string[] = [];
+  if (USES_REDUCE.has(op) && subgroups) parts.push('enable subgroups;');
+  if (USES_QUANT.has(op)) {
+    if (type === undefined) throw new Error(`${op} needs a weight type`);
+    const rel = quantKernelFile(type);
+    if (!rel) throw new Error(`no WGSL kernel for ${quantType(type).name} (expected kernels/quant/${quantType(type).name.toLowerCase()}.wgsl)`);
+    parts.push(source('common/bytes.wgsl'), source('quant/k_scales.wgsl'), source(rel));
+  }
+  if (USES_REDUCE.has(op)) parts.push(source(subgroups ? 'common/reduce_subgroup.wgsl' : 'common/reduce_shared.wgsl'));
+  parts.push(source(`${op}.wgsl`));
+  return parts.join('\n');
+}
+
+export class Kernels {
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+
+  constructor(readonly gpu: WebGPUDevice) {}
+
+  /** The compiled pipeline (compiled once per device, op and type). */
+  pipeline(op: OpName, type?: number): Promise<GPUComputePipeline> {
+    const key = USES_QUANT.has(op) ? `${op}:${type}` : op;
+    let p = this.pipelines.get(key);
+    if (!p) {
+      p = this.compile(op, type);
+      p.catch(() => this.pipelines.delete(key));
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  private async compile(op: OpName, type?: number): Promise<GPUComputePipeline> {
+    const code = moduleSource(op, this.gpu.subgroups, type);
+    const label = USES_QUANT.has(op) ? `${op}:${quantType(type!).name}` : op;
+    const { device } = this.gpu;
+    const module = await checked(this.gpu, `compiling ${label}`, () => device.createShaderModule({ code, label }));
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      throw new Error(`WGSL ${label} does not compile: ${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ')}`);
+    }
+    this.gpu.device.pushErrorScope('validation');
+    let pipeline: GPUComputePipeline;
+    try {
+      pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' }, label });
+    } catch (e) {
+      await device.popErrorScope();
+      throw new Error(`creating the ${label} pipeline failed: ${(e as Error).message}`);
+    }
+    const err = await device.popErrorScope();
+    if (err) throw new Error(`creating the ${label} pipeline failed: ${err.message}`);
+    return pipeline;
+  }
+}
+
+const perDevice = new WeakMap<GPUDevice, Kernels>();
+export function kernelsFor(gpu: WebGPUDevice): Kernels {
+  let k = perDevice.get(gpu.device);
+  if (!k) {
+    k = new Kernels(gpu);
+    perDevice.set(gpu.device, k);
+  }
+  return k;
+}

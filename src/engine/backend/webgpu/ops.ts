@@ -1,0 +1,197 @@
+/// <reference types="@webgpu/types" />
+import { quantType } from '../../quant/registry.js';
+import type { WeightTensor } from '../backend.js';
+import { BufferUsage, type WebGPUDevice } from './device.js';
+import type { Kernels } from './kernels.js';
+
+/**
+ * Buffers and recorded dispatches. Every op is recorded once (pipeline + bind group + workgroup
+ * counts, with its parameters in its own small uniform buffer) when a context is built; a token
+ * step only writes the 16-byte step uniform and replays the list into one compute pass.
+ */
+
+export interface Dispatch {
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  readonly x: number;
+  readonly y: number;
+}
+
+export function encode(pass: GPUComputePassEncoder, list: readonly Dispatch[]): void {
+  for (const d of list) {
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(d.x, d.y);
+  }
+}
+
+const pad4 = (n: number): number => Math.max(4, Math.ceil(n / 4) * 4);
+
+/** A storage buffer holding `bytes` (padded to 4), uploaded at creation. */
+export function storageFrom(device: GPUDevice, bytes: Uint8Array | Float32Array | Uint32Array, label?: string): GPUBuffer {
+  const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buffer = device.createBuffer({ size: pad4(u8.byteLength), usage: BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC, mappedAtCreation: true, label });
+  new Uint8Array(buffer.getMappedRange()).set(u8);
+  buffer.unmap();
+  return buffer;
+}
+
+export function storage(device: GPUDevice, bytes: number, label?: string): GPUBuffer {
+  return device.createBuffer({ size: pad4(bytes), usage: BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC, label });
+}
+
+/** A uniform buffer of u32/f32 words; `floats` marks the word indices that are f32. */
+export function uniform(device: GPUDevice, words: readonly number[], floats: readonly number[] = []): GPUBuffer {
+  const n = Math.max(4, Math.ceil(words.length / 4) * 4);
+  const buffer = device.createBuffer({ size: n * 4, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, mappedAtCreation: true });
+  const range = buffer.getMappedRange();
+  const u = new Uint32Array(range);
+  const f = new Float32Array(range);
+  words.forEach((w, i) => {
+    if (floats.includes(i)) f[i] = w;
+    else u[i] = w >>> 0;
+  });
+  buffer.unmap();
+  return buffer;
+}
+
+/**
+ * A weight matrix on the GPU in ggml's bytes, split by rows into chunks that each fit one storage
+ * binding (maxStorageBufferBindingSize; smaller in tests to exercise the split).
+ */
+export interface GpuMatrix {
+  readonly type: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly rowBytes: number;
+  readonly chunks: readonly { readonly buffer: GPUBuffer; readonly firstRow: number; readonly rows: number }[];
+}
+
+export function uploadMatrix(device: GPUDevice, t: WeightTensor, maxBindingBytes: number): GpuMatrix {
+  const q = quantType(t.type);
+  const cols = t.dims[0];
+  const rows = t.dims.slice(1).reduce((a, b) => a * b, 1);
+  if (cols % q.blockSize !== 0) throw new Error(`${t.name}: rows of ${cols} values are not whole ${q.name} blocks`);
+  const rowBytes = (cols / q.blockSize) * q.bytesPerBlock;
+  if (t.data.byteLength < rows * rowBytes) throw new Error(`${t.name}: ${t.data.byteLength} bytes, expected ${rows * rowBytes}`);
+  const perChunk = Math.floor((maxBindingBytes - 4) / rowBytes);
+  if (perChunk < 1) throw new Error(`${t.name}: one row (${rowBytes} bytes) exceeds the GPU's storage binding limit (${maxBindingBytes} bytes)`);
+  const chunks = [];
+  for (let first = 0; first < rows; first += perChunk) {
+    const n = Math.min(perChunk, rows - first);
+    const bytes = t.data.subarray(first * rowBytes, (first + n) * rowBytes);
+    chunks.push({ buffer: storageFrom(device, bytes, `${t.name}[${first}..${first + n})`), firstRow: first, rows: n });
+  }
+  return { type: t.type, rows, cols, rowBytes, chunks };
+}
+
+/** Workgroup counts for `groups` groups, folded into 2D past the per-dimension limit. */
+export function grid(groups: number, maxPerDim: number): [number, number] {
+  if (groups <= maxPerDim) return [Math.max(1, groups), 1];
+  const y = Math.ceil(groups / maxPerDim);
+  return [Math.ceil(groups / y), y];
+}
+
+const MATVEC_ROWS = 4;
+
+export interface MatvecArgs {
+  readonly m: GpuMatrix;
+  readonly x: GPUBuffer;
+  readonly y: GPUBuffer;
+  readonly outOffset?: number;
+  readonly xOffset?: number;
+  readonly accumulate?: boolean;
+  readonly bias?: GPUBuffer;
+  readonly biasOffset?: number;
+}
+
+/** Records Y[outOffset + r] (+)= W[r] . X[xOffset..] (+ bias[r]), one dispatch per weight chunk. */
+export class Ops {
+  readonly device: GPUDevice;
+  private readonly dummy: GPUBuffer;
+  private readonly maxPerDim: number;
+
+  constructor(readonly gpu: WebGPUDevice, readonly kernels: Kernels) {
+    this.device = gpu.device;
+    this.dummy = storage(this.device, 16, 'dummy');
+    this.maxPerDim = gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
+  }
+
+  private bind(pipeline: GPUComputePipeline, buffers: readonly GPUBuffer[]): GPUBindGroup {
+    return this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+  }
+
+  async matvec(a: MatvecArgs): Promise<Dispatch[]> {
+    const pipeline = await this.kernels.pipeline('matvec', a.m.type);
+    const flags = (a.accumulate ? 1 : 0) | (a.bias ? 2 : 0);
+    return a.m.chunks.map((c) => {
+      const u = uniform(this.device, [c.rows, a.m.cols, a.m.rowBytes, (a.outOffset ?? 0) + c.firstRow, a.xOffset ?? 0, flags, (a.biasOffset ?? 0) + c.firstRow, 0]);
+      const [x, y] = grid(Math.ceil(c.rows / MATVEC_ROWS), this.maxPerDim);
+      return { pipeline, bindGroup: this.bind(pipeline, [u, c.buffer, a.x, a.y, a.bias ?? this.dummy]), x, y };
+    });
+  }
+
+  /** One dispatch per chunk: chunk i dequantises step.tok_row (or pos_row) of chunk i. */
+  async getRows(m: GpuMatrix, step: GPUBuffer, y: GPUBuffer, which: 'token' | 'position', accumulate: boolean): Promise<Dispatch[]> {
+    const pipeline = await this.kernels.pipeline('get_rows', m.type);
+    return m.chunks.map((c) => {
+      const u = uniform(this.device, [m.cols, m.rowBytes, which === 'position' ? 1 : 0, accumulate ? 1 : 0]);
+      return { pipeline, bindGroup: this.bind(pipeline, [u, step, c.buffer, y]), x: Math.ceil(m.cols / 64), y: 1 };
+    });
+  }
+
+  async norm(x: GPUBuffer, y: GPUBuffer, n: number, mode: 'rms' | 'layer', eps: number, weight: GPUBuffer, bias?: GPUBuffer): Promise<Dispatch> {
+    const pipeline = await this.kernels.pipeline('norm');
+    const u = uniform(this.device, [n, mode === 'layer' ? 1 : 0, bias ? 1 : 0, eps], [3]);
+    return { pipeline, bindGroup: this.bind(pipeline, [u, x, y, weight, bias ?? this.dummy]), x: 1, y: 1 };
+  }
+
+  async rope(p: { step: GPUBuffer; qkv: GPUBuffer; freqs: GPUBuffer; heads: number; headsKv: number; headDim: number; dims: number; mode: 'norm' | 'neox' }): Promise<Dispatch> {
+    const pipeline = await this.kernels.pipeline('rope');
+    const u = uniform(this.device, [p.heads, p.headsKv, p.headDim, p.dims, p.mode === 'norm' ? 0 : 1, p.heads * p.headDim, 0, 0]);
+    const pairs = (p.heads + p.headsKv) * (p.dims / 2);
+    return { pipeline, bindGroup: this.bind(pipeline, [u, p.step, p.qkv, p.freqs]), x: Math.ceil(pairs / 64), y: 1 };
+  }
+
+  async kvStore(step: GPUBuffer, qkv: GPUBuffer, k: GPUBuffer, v: GPUBuffer, qDim: number, kvDim: number): Promise<Dispatch> {
+    const pipeline = await this.kernels.pipeline('kv_store');
+    const u = uniform(this.device, [qDim, kvDim, 0, 0]);
+    return { pipeline, bindGroup: this.bind(pipeline, [u, step, qkv, k, v]), x: Math.ceil(kvDim / 64), y: 1 };
+  }
+
+  async attention(p: { step: GPUBuffer; q: GPUBuffer; k: GPUBuffer; v: GPUBuffer; scores: GPUBuffer; out: GPUBuffer; heads: number; headsKv: number; headDim: number; ctx: number }): Promise<Dispatch> {
+    const pipeline = await this.kernels.pipeline('attention');
+    const u = uniform(this.device, [p.heads, p.headsKv, p.headDim, p.headsKv * p.headDim, p.ctx, 1 / Math.sqrt(p.headDim), 0, 0], [5]);
+    return { pipeline, bindGroup: this.bind(pipeline, [u, p.step, p.q, p.k, p.v, p.scores, p.out]), x: p.heads, y: 1 };
+  }
+
+  /** mode: 'swiglu' a = a * silu(g); 'gelu'; 'silu'; 'mul' a = a * g; 'add' a = a + g. */
+  async activation(a: GPUBuffer, n: number, mode: 'swiglu' | 'gelu' | 'silu' | 'mul' | 'add', g?: GPUBuffer): Promise<Dispatch> {
+    const pipeline = await this.kernels.pipeline('activation');
+    const m = ['swiglu', 'gelu', 'silu', 'mul', 'add'].indexOf(mode);
+    const u = uniform(this.device, [n, m, 0, 0]);
+    return { pipeline, bindGroup: this.bind(pipeline, [u, a, g ?? this.dummy]), x: Math.ceil(n / 64), y: 1 };
+  }
+
+  async argmax(logits: GPUBuffer, n: number, result: GPUBuffer): Promise<Dispatch> {
+    const pipeline = await this.kernels.pipeline('argmax');
+    const u = uniform(this.device, [n, 0, 0, 0]);
+    return { pipeline, bindGroup: this.bind(pipeline, [u, logits, result]), x: 1, y: 1 };
+  }
+}
+
+/** Copies `bytes` of `src` back to the CPU (tests and logits readback). */
+export async function readBuffer(device: GPUDevice, src: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+  const staging = device.createBuffer({ size: pad4(bytes), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+  const enc = device.createCommandEncoder();
+  enc.copyBufferToBuffer(src, offset, staging, 0, pad4(bytes));
+  device.queue.submit([enc.finish()]);
+  await staging.mapAsync(0x1);
+  const out = staging.getMappedRange().slice(0, bytes);
+  staging.unmap();
+  staging.destroy();
+  return out;
+}

@@ -1,0 +1,56 @@
+import { getDevice, probeWebGPU } from '../../src/engine/backend/webgpu/device.js';
+import { kernelsFor } from '../../src/engine/backend/webgpu/kernels.js';
+import { encode, Ops, readBuffer, storage, storageFrom, type Dispatch } from '../../src/engine/backend/webgpu/ops.js';
+
+/** Probed once per test file: the suites skip, naming the reason, when there is no adapter. */
+export const probe = await probeWebGPU();
+export const noGpu = !probe.adapter;
+export const skipReason = noGpu ? ` (skipped: no WebGPU adapter: ${probe.reason})` : '';
+
+export async function gpuOps(): Promise<Ops> {
+  const gpu = await getDevice();
+  return new Ops(gpu, kernelsFor(gpu));
+}
+
+/** Runs recorded dispatches in one pass, checking for validation errors. */
+export async function runDispatches(ops: Ops, list: Dispatch[]): Promise<void> {
+  const device = ops.device;
+  device.pushErrorScope('validation');
+  const enc = device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  encode(pass, list);
+  pass.end();
+  device.queue.submit([enc.finish()]);
+  const err = await device.popErrorScope();
+  if (err) throw new Error(err.message);
+}
+
+export async function readF32(ops: Ops, b: GPUBuffer, n: number): Promise<Float32Array> {
+  return new Float32Array(await readBuffer(ops.device, b, n * 4));
+}
+
+export { storage, storageFrom };
+
+/** Deterministic pseudo-random floats in [-scale, scale). */
+export function randomFloats(n: number, seed: number, scale = 1): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return out;
+}
+
+/** max |a - b| / (max |b| + tiny). */
+export function relErr(a: Float32Array, b: Float32Array): number {
+  let worst = 0;
+  let mag = 1e-12;
+  for (let i = 0; i < b.length; i++) {
+    mag = Math.max(mag, Math.abs(b[i]));
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  }
+  return worst / mag;
+}

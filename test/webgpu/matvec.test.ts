@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { QUANT_TYPES } from '../../src/engine/quant/registry.js';
+import { uploadMatrix } from '../../src/engine/backend/webgpu/ops.js';
+import { gpuOps, noGpu, randomFloats, readF32, runDispatches, skipReason, storage, storageFrom } from './helpers.js';
+
+/**
+ * Every registry type's WGSL matvec and embedding lookup against the reference dequantise:
+ * Y = dequant(W) . X in float64 on the CPU vs the shader's f32 accumulation. Both see the same
+ * dequantised weights (the shader decodes ggml's bytes itself) and the same f32 activations, so
+ * the only difference is f32 summation order: bounded by ~cols * 2^-24 relative to the sum of
+ * |w x|; we allow 1e-5 of that scale (cols up to 4096).
+ */
+const SHAPES: readonly { rows: number; cols: (bs: number) => number; split?: boolean }[] = [
+  { rows: 1, cols: (bs) => Math.max(bs, 32) },
+  { rows: 7, cols: (bs) => (bs === 1 ? 45 : bs * 2) }, // rows not a multiple of the 4 rows per workgroup; odd K for scalar types
+  { rows: 33, cols: (bs) => (bs === 1 ? 4099 : bs === 32 ? 4096 : 4096) }, // long K
+  { rows: 70, cols: (bs) => Math.max(bs, 64), split: true }, // split into several bindings
+];
+
+function reference(w: Float32Array, x: Float32Array, rows: number, cols: number): { y: Float64Array; scale: Float64Array } {
+  const y = new Float64Array(rows);
+  const scale = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      y[r] += w[r * cols + c] * x[c];
+      scale[r] += Math.abs(w[r * cols + c] * x[c]);
+    }
+  }
+  return { y, scale };
+}
+
+describe.skipIf(noGpu)(`WGSL matvec and get_rows for every registry type${skipReason}`, () => {
+  for (const q of QUANT_TYPES) {
+    for (const shape of SHAPES) {
+      const cols = shape.cols(q.blockSize);
+      it(`${q.name} ${shape.rows}x${cols}${shape.split ? ' split' : ''}`, async () => {
+        const ops = await gpuOps();
+        const { rows } = shape;
+        const src = randomFloats(rows * cols, rows * 31 + cols + q.type, 2);
+        const bytes = q.quantize(src);
+        const w = new Float32Array(rows * cols);
+        q.dequantize(bytes, w);
+        const x = randomFloats(cols, 99 + cols);
+        const rowBytes = (cols / q.blockSize) * q.bytesPerBlock;
+        const limit = shape.split ? rowBytes * 16 + 4 : 1 << 30;
+        const m = uploadMatrix(ops.device, { name: 'w', type: q.type, dims: [cols, rows], data: bytes }, limit);
+        if (shape.split) expect(m.chunks.length).toBeGreaterThan(3);
+        const bias = randomFloats(rows, 5);
+        const xb = storageFrom(ops.device, x);
+        const yb = storageFrom(ops.device, new Float32Array(rows + 3).fill(0.5));
+        const bb = storageFrom(ops.device, bias);
+        // Y[3..] = 0.5 + W x + bias (accumulate and bias paths in one go).
+        await runDispatches(ops, await ops.matvec({ m, x: xb, y: yb, outOffset: 3, accumulate: true, bias: bb }));
+        const got = await readF32(ops, yb, rows + 3);
+        const { y, scale } = reference(w, x, rows, cols);
+        expect(Array.from(got.subarray(0, 3))).toEqual([0.5, 0.5, 0.5]);
+        for (let r = 0; r < rows; r++) {
+          const want = 0.5 + y[r] + bias[r];
+          expect(Math.abs(got[3 + r] - want), `row ${r}`).toBeLessThanOrEqual(1e-5 * (scale[r] + 1) + 1e-6);
+        }
+
+        // Embedding lookup of a row in the last chunk must equal the reference dequantise exactly.
+        const step = ops.device.createBuffer({ size: 16, usage: 0x40 | 0x8 });
+        const row = rows - 1;
+        const chunk = m.chunks[m.chunks.length - 1];
+        ops.device.queue.writeBuffer(step, 0, new Uint32Array([0, row - chunk.firstRow, 0, 0]));
+        const out = storage(ops.device, cols * 4);
+        const all = await ops.getRows(m, step, out, 'token', false);
+        await runDispatches(ops, [all[all.length - 1]]);
+        const emb = await readF32(ops, out, cols);
+        for (let c = 0; c < cols; c++) {
+          const want = w[row * cols + c];
+          if (emb[c] !== want && Math.abs(emb[c] - want) > 1e-6 * Math.abs(want)) {
+            expect.fail(`get_rows ${q.name} col ${c}: got ${emb[c]}, want ${want}`);
+          }
+        }
+      });
+    }
+  }
+});
