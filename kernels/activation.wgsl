@@ -20,6 +20,15 @@ fn silu(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }
 
+// Rounds to the nearest f16 value; f16 subnormals are left unrounded (quantizeToF16 may flush
+// them to zero, an error of up to 6e-5 where keeping the f32 value errs by at most 3e-8).
+fn f16_round(x: f32) -> f32 {
+  if (abs(x) < 6.103515625e-5) {
+    return x;
+  }
+  return quantizeToF16(x);
+}
+
 fn gelu(x: f32) -> f32 {
   if (x <= -10.0) {
     return 0.0;
@@ -28,9 +37,11 @@ fn gelu(x: f32) -> f32 {
     return x;
   }
   // ggml's CPU GELU reads a table indexed by f16(x) holding f16 results.
-  let h = quantizeToF16(x);
+  let h = f16_round(x);
   let inner = 0.7978845608028654 * h * (1.0 + 0.044715 * h * h);
-  return quantizeToF16(0.5 * h * (1.0 + tanh(inner)));
+  // 0.5 * (1 + tanh(u)) = 1 / (1 + exp(-2u)): no cancellation for negative inputs, where a
+  // driver's tanh near -1 (Vulkan derives it from exp) would lose every significant digit.
+  return f16_round(h / (1.0 + exp(-2.0 * inner)));
 }
 
 @compute @workgroup_size(64)
