@@ -83,13 +83,18 @@ export function runHarness(bin: string, model: string, promptTokens: number, dec
   return toPeer(j.persistent_pool ? 'llama.cpp C harness' : 'llama.cpp C harness (no pool)', threads, promptTokens, decodeTokens, j.runs);
 }
 
-/** node-llama-cpp at each thread count, in one child process (one model load). */
-export function runNodeLlama(model: string, prompts: readonly number[][], warmup: number, decodeTokens: number, threads: readonly number[]): PeerResult[] {
-  const job = { model, prompts, warmup, decodeTokens, threads, contextSize: Math.max(...prompts.map((p) => p.length)) + decodeTokens + 16 };
-  const r = spawnSync(process.execPath, [join(BENCH_DIR, 'peers/node-llama.mjs')], { input: JSON.stringify(job), encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
+export interface PeerSet {
+  readonly prompts: readonly number[][];
+  readonly warmup: number;
+  readonly decodeTokens: number;
+}
+
+/** node-llama-cpp at each thread count for every prompt set of one file, in one child process (one model load). */
+export function runNodeLlama(model: string, sets: readonly PeerSet[], threads: readonly number[]): PeerResult[][] {
+  const r = spawnSync(process.execPath, [join(BENCH_DIR, 'peers/node-llama.mjs')], { input: JSON.stringify({ model, sets, threads }), encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
   if (r.status !== 0) throw new Error(`node-llama-cpp failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
-  const j = JSON.parse(r.stdout) as { byThreads: { threads: number; runs: (RunTimes & { decoded: number })[] }[] };
-  return j.byThreads.map((b) => toPeer('node-llama-cpp', b.threads, prompts[0].length, b.runs[0]?.decoded ?? decodeTokens, b.runs));
+  const j = JSON.parse(r.stdout) as { sets: { byThreads: { threads: number; runs: (RunTimes & { decoded: number })[] }[] }[] };
+  return j.sets.map((set, i) => set.byThreads.map((b) => toPeer('node-llama-cpp', b.threads, sets[i].prompts[0].length, b.runs[0]?.decoded ?? sets[i].decodeTokens, b.runs)));
 }
 
 export function peersAvailable(): boolean {

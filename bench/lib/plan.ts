@@ -77,15 +77,16 @@ export function planCases(o: PlanOptions): BenchCase[] {
   const shapes = MODEL_SHAPES.filter((m) => (o.models ? o.models.includes(m.name) : quick ? m.size === '15M' : true));
   const quants = o.quants ?? (quick ? QUICK_QUANTS : FULL_QUANTS);
   const prompts = o.prompts ?? (quick ? QUICK_PROMPTS : FULL_PROMPTS);
+  const referenceQuickModel = shapes.find((m) => m.size === '15M' && m.arch === 'llama') ?? shapes.find((m) => m.size === '15M');
   const out: BenchCase[] = [];
   for (const model of shapes) {
     for (const quant of quants) {
       for (const promptTokens of prompts) {
         for (const backend of o.backends) {
           if (backend === 'reference') {
-            // slow by design: 15M models, short prompts, and in quick mode one quantisation per model
+            // slow by design: 15M models, short prompts, and in quick mode one row (llama-15M, the first quantisation)
             if (model.size !== '15M' || promptTokens > REFERENCE_MAX_PROMPT) continue;
-            if (quick && quant !== quants[0]) continue;
+            if (quick && (quant !== quants[0] || model !== referenceQuickModel)) continue;
           }
           for (const threads of backend === 'cpu' ? [...new Set(o.threads ?? [1])] : [1]) out.push({
             model,

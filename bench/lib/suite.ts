@@ -51,7 +51,8 @@ export function suitePlan(o: SuiteOptions): BenchCase[] {
 }
 
 export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
-  const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const started = performance.now();
+  const log = o.log ?? ((s: string) => process.stderr.write(`[${((performance.now() - started) / 1e3).toFixed(1).padStart(5)} s] ${s}\n`));
   const quick = o.mode === 'quick';
   const threads = o.threads ?? defaultThreads();
   const notes: string[] = [
@@ -68,7 +69,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
     const native = loadNative()?.info();
     kernels = runKernels(
       quick
-        ? { rows: 2048, cols: 4096, batch: 32, threads: [threads], isas: native ? [native.isa] : [], reference: true, referenceRows: 64, runs: 5, minMs: 20 }
+        ? { rows: 1024, cols: 4096, batch: 16, threads: [threads], isas: native ? [native.isa] : [], reference: true, referenceRows: 64, runs: 5, minMs: 20 }
         : { rows: 4096, cols: 4096, batch: 64, threads: [...new Set([1, threads])], reference: true, referenceRows: 256, runs: 7, minMs: 50 },
       log,
     );
@@ -80,6 +81,9 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
   if (usePeers && !harness) notes.push(`C harness unavailable: ${harnessUnavailableReason()}`);
   if ((o.peers ?? true) && !usePeers) notes.push('llama.cpp peer not installed (npm run peers): peer columns empty');
   const peerThreads = [...new Set([1, threads])];
+  // node-llama-cpp builds a fresh thread pool per call, so above 1 thread it decodes far slower on
+  // a small machine; quick mode runs it at 1 thread only (the C harness covers every count).
+  const nodeLlamaThreads = quick ? [1] : peerThreads;
 
   const rows: BenchRow[] = [];
   // group by model file and backend: one load per group
@@ -102,27 +106,32 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
         const t = await timeEngine(model, c.promptTokens, c.decodeTokens, c.runs, c.warmup);
         let peers: PeerResult[] = [];
         if (c.peer && usePeers) {
-          const pk = `${path}|${c.promptTokens}|${c.decodeTokens}`;
-          if (!peerCache.has(pk)) {
-            const found: PeerResult[] = [];
-            const prompts = Array.from({ length: c.warmup + c.runs }, (_, r) => benchPrompt(c.promptTokens, cost.vocabSize, r));
+          const pk = (x: BenchCase) => `${path}|${x.promptTokens}|${x.decodeTokens}`;
+          if (!peerCache.has(pk(c))) {
+            // every peer row of this file at once: one node-llama-cpp process, then the C harness
+            const todo = [...new Map(cases.filter((x) => x.peer && x.model === c.model && x.quant === c.quant && !peerCache.has(pk(x))).map((x) => [pk(x), x])).values()];
+            const sets = todo.map((x) => ({ prompts: Array.from({ length: x.warmup + x.runs }, (_, r) => benchPrompt(x.promptTokens, cost.vocabSize, r)), warmup: x.warmup, decodeTokens: x.decodeTokens }));
+            let found: PeerResult[][] = todo.map(() => []);
+            log(`  llama.cpp on ${c.model.name} ${c.quant} (${todo.map((x) => x.promptTokens).join(', ')} tokens) ...`);
             try {
-              found.push(...runNodeLlama(path, prompts, c.warmup, c.decodeTokens, peerThreads));
+              found = runNodeLlama(path, sets, nodeLlamaThreads);
             } catch (err) {
               log(`  ${(err as Error).message}`);
             }
-            if (harness) {
-              for (const pt of peerThreads) {
-                try {
-                  found.push(runHarness(harness, path, c.promptTokens, c.decodeTokens, pt, c.runs, c.warmup));
-                } catch (err) {
-                  log(`  ${(err as Error).message}`);
+            todo.forEach((x, i) => {
+              if (harness) {
+                for (const pt of peerThreads) {
+                  try {
+                    found[i].push(runHarness(harness, path, x.promptTokens, x.decodeTokens, pt, x.runs, x.warmup));
+                  } catch (err) {
+                    log(`  ${(err as Error).message}`);
+                  }
                 }
               }
-            }
-            peerCache.set(pk, found);
+              peerCache.set(pk(x), found[i]);
+            });
           }
-          peers = peerCache.get(pk) ?? [];
+          peers = peerCache.get(pk(c)) ?? [];
         }
         const bw = limitAt(limits?.triad_gb_per_s, rowThreads);
         const peak = limitAt(cost.arithmetic === 'int8' ? limits?.int8_madd_gops : limits?.f32_fma_gflops, rowThreads);

@@ -61,7 +61,7 @@ describe('plan', () => {
     expect(new Set(cases.map((c) => c.quant))).toEqual(new Set(['Q4_0', 'Q8_0', 'F16']));
     expect(new Set(cases.map((c) => c.promptTokens))).toEqual(new Set([50, 128]));
     const ref = cases.filter((c) => c.backend === 'reference');
-    expect(ref.map((c) => `${c.model.name} ${c.quant} ${c.promptTokens} ${c.threads}`)).toEqual(['gpt2-15M Q4_0 50 1', 'llama-15M Q4_0 50 1']);
+    expect(ref.map((c) => `${c.model.name} ${c.quant} ${c.promptTokens} ${c.threads}`)).toEqual(['llama-15M Q4_0 50 1']);
     const cpu = cases.filter((c) => c.backend === 'cpu');
     expect(cpu).toHaveLength(2 * 3 * 2 * 2);
     expect(cpu.every((c) => c.peer)).toBe(true);
@@ -200,7 +200,7 @@ describe('compare', () => {
       expect(await benchMain({ quick: true, plan: true, json: true, threads: 2, backends: 'reference,cpu' })).toBe(0);
       const printed = JSON.parse(String(out.mock.calls[0][0])) as { mode: string; rows: { model: string; backend: string; threads: number }[] };
       expect(printed.mode).toBe('quick');
-      expect(printed.rows).toHaveLength(26);
+      expect(printed.rows).toHaveLength(25);
       expect(printed.rows.filter((r) => r.backend === 'cpu' && r.threads === 2)).toHaveLength(12);
     });
   });
