@@ -41,6 +41,7 @@ export function reportError(err: unknown, verbose: boolean): number {
 
 function hintFor(err: unknown): string | undefined {
   if (err instanceof CliError) return err.hint;
+  if (err instanceof ConfigError && err.env) return `fix or unset ${err.env}`;
   if (err instanceof ConfigError) return err.key ? `see \`localgpt config\`; \`localgpt config unset ${err.key}\` restores the default` : 'see `localgpt config`';
   if (err instanceof VaultError) return vaultHint(err);
   if (err instanceof Error && err.name === 'ChecksumError') return 'the file was not kept; check the --sha256 value or the URL';

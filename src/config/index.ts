@@ -75,7 +75,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EffectiveConfi
     try {
       out[key] = CONFIG_KEYS[key].parse(text);
     } catch (e) {
-      throw new ConfigError(`invalid ${name}=${JSON.stringify(text)}: ${key} ${(e as Error).message}`, key);
+      const err = new ConfigError(`invalid ${name}=${JSON.stringify(text)}: ${key} ${(e as Error).message}`, key);
+      err.env = name;
+      throw err;
     }
     sources[key] = `env ${name}`;
   }

@@ -26,6 +26,8 @@ export interface Config {
 export type ConfigKey = keyof Config;
 
 export class ConfigError extends Error {
+  /** The environment variable the bad value came from, when it did. */
+  env?: string;
   constructor(message: string, readonly key?: string) {
     super(message);
     this.name = 'ConfigError';

@@ -45,7 +45,7 @@ describe('localgpt config', () => {
 
     const envBad = await cli(['--config'], { env: { ...env, LOCALGPT_BACKEND: 'fast' } });
     expect(envBad.code).toBe(2);
-    expect(envBad.stderr).toMatch(/invalid LOCALGPT_BACKEND="fast"/);
+    expect(envBad.stderr).toMatch(/invalid LOCALGPT_BACKEND="fast".*\nhint: fix or unset LOCALGPT_BACKEND/);
   });
 
   it('a bad file is named with the key; dataDir moves models and the vault', async () => {

@@ -247,6 +247,7 @@ async function chat(flags: ChatFlags): Promise<void> {
   let session: Session | undefined;
   let history: ChatMessage[] = [];
   let current: AbortController | undefined;
+  let quitting = false;
 
   const say = (text: string) => out.write(`${text}\n`);
   if (interactive) {
@@ -261,7 +262,12 @@ async function chat(flags: ChatFlags): Promise<void> {
       out.write(paint('dim', '\n(Ctrl-D or /quit to leave)\n'));
       rl.write(null, { ctrl: true, name: 'u' });
       rl.prompt();
-    } else rl.close();
+    } else {
+      // Not a terminal: an interrupt between answers ends the chat (lines still queued are dropped).
+      quitting = true;
+      process.exitCode = EXIT.interrupted;
+      rl.close();
+    }
   };
   rl.on('SIGINT', onInterrupt);
   process.on('SIGINT', onInterrupt);
@@ -390,6 +396,7 @@ async function chat(flags: ChatFlags): Promise<void> {
   try {
     if (interactive) rl.prompt();
     for await (const raw of rl) {
+      if (quitting) break;
       const line = raw.trim();
       if (line) {
         try {
