@@ -1,6 +1,7 @@
 import type { Backend, BackendName } from './backend.js';
 import { cpuAvailable, cpuBackend, cpuUnavailableReason } from './cpu/index.js';
 import { referenceBackend } from './reference/index.js';
+import { webgpuAvailable, webgpuBackend, webgpuHardwareReady, webgpuUnavailableReason } from './webgpu/index.js';
 
 export type BackendChoice = BackendName | 'auto';
 
@@ -11,8 +12,9 @@ export interface SelectedBackend {
 }
 
 /**
- * 'auto' takes the fastest backend that works here (native CPU, else the reference with a
- * warning); a named backend is used or refused with the reason, never silently replaced.
+ * 'auto' takes the fastest backend that works here (a probed hardware GPU adapter, else native
+ * CPU, else the reference with a warning); a named backend is used or refused with the reason,
+ * never silently replaced.
  */
 export function selectBackend(choice: BackendChoice = 'auto'): SelectedBackend {
   switch (choice) {
@@ -22,8 +24,12 @@ export function selectBackend(choice: BackendChoice = 'auto'): SelectedBackend {
       if (!cpuAvailable()) throw new Error(`the cpu backend is not available: ${cpuUnavailableReason()}`);
       return { backend: cpuBackend };
     case 'webgpu':
-      throw new Error('the webgpu backend is not built yet; use --backend cpu or reference');
+      if (!webgpuAvailable()) throw new Error(`the webgpu backend is not available: ${webgpuUnavailableReason() ?? 'no adapter'}`);
+      return { backend: webgpuBackend };
     case 'auto':
+      // The GPU only when a probe (probeWebGPU(), awaited by the caller beforehand) found a
+      // hardware adapter: a software one (llvmpipe, SwiftShader) is slower than the native CPU.
+      if (webgpuHardwareReady()) return { backend: webgpuBackend };
       if (cpuAvailable()) return { backend: cpuBackend };
       return {
         backend: referenceBackend,

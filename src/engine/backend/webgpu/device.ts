@@ -82,6 +82,14 @@ export function webgpuAvailable(): boolean {
   return loadDawn() !== undefined;
 }
 
+/**
+ * True once probeWebGPU() (or a device creation) found a hardware adapter: what 'auto' needs to
+ * prefer the GPU. Synchronous and loads nothing, so choosing a backend never starts Dawn.
+ */
+export function webgpuHardwareReady(): boolean {
+  return probed?.adapter !== undefined && !probed.adapter.software;
+}
+
 /** Why webgpu cannot run here, or undefined when nothing is known to be wrong. */
 export function webgpuUnavailableReason(): string | undefined {
   loadDawn();

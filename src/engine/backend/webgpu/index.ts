@@ -5,7 +5,7 @@ import { checked, getDevice, probeWebGPU, webgpuInfo, type WebGPUDevice } from '
 import { kernelsFor } from './kernels.js';
 import { Ops } from './ops.js';
 
-export { probeWebGPU, webgpuAvailable, webgpuInfo, webgpuUnavailableReason } from './device.js';
+export { probeWebGPU, webgpuAvailable, webgpuHardwareReady, webgpuInfo, webgpuUnavailableReason } from './device.js';
 export { WebGPUContext } from './context.js';
 
 export interface WebGPUBackendOptions {

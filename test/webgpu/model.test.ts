@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import type { Backend, ModelWeights, WeightTensor } from '../../src/engine/backend/backend.js';
+import { referenceBackend } from '../../src/engine/backend/reference/index.js';
+import { createWebGPUBackend, webgpuBackend, WebGPUContext } from '../../src/engine/backend/webgpu/index.js';
+import { openGGUF } from '../../src/engine/gguf/reader.js';
+import type { Architecture } from '../../src/engine/model/config.js';
+import { loadWeights } from '../../src/engine/model/load-weights.js';
+import { QUANT_SCHEMES } from '../../src/engine/model/quant-scheme.js';
+import { GGMLType, quantType } from '../../src/engine/quant/registry.js';
+import { testModelPath } from '../conformance/models.js';
+import { smallGpt2Vocab } from '../fixtures/small-vocab.js';
+import { noGpu, skipReason } from './helpers.js';
+
+/**
+ * The whole forward pass on the GPU against the reference backend, for every architecture x
+ * quantisation scheme of the conformance models (width 256, 2 layers, ff 352, 4 heads / 2 kv heads,
+ * a 1024-token GPT-2 vocabulary).
+ *
+ * Which oracle: the reference rounds activations before each matrix product the way ggml's CPU
+ * dot products do (Q8_0 / Q8_1 / Q8_K for quantised weights, f16/bf16 for half weights); the GPU
+ * kernels multiply the dequantised weights by f32 activations. Those are different computations:
+ * one Q8 rounding step moves these logits by ~0.1. So the tight comparison is against an
+ * f32-activation reference: the same model with every tensor dequantised and stored as F32 (the
+ * reference does not round F32 activations), run by the reference backend. What remains is f32
+ * summation order, f32 vs float64 transcendental functions and rope angles (the reference keeps
+ * angles in double), and GELU's f16 rounding landing on the other side of an f16 step: observed
+ * well below 1e-3 on logits of magnitude ~5-20; ABS_TOL is 5e-3.
+ *
+ * Against the true reference (ggml's activation rounding) we check the greedy continuations of the
+ * F32 and F16 models of every architecture are identical (F32: the two compute the same thing;
+ * F16: f16 activation rounding is 2^-11 relative, far below these models' top-1 margins), and bound
+ * the logit gap for the quantised schemes by ROUNDING_TOL, the size of the Q8 activation-rounding
+ * effect (the reason the tight oracle exists), so a gross error still fails there too.
+ */
+const ARCHS: readonly Architecture[] = ['llama', 'qwen2', 'gpt2'];
+const PROMPT = [10, 200, 300, 400, 17, 5, 900, 33];
+const GREEDY = 16;
+const ABS_TOL = 5e-3;
+const ROUNDING_TOL = 1.0;
+
+/** The model with every tensor dequantised to F32: the reference then computes in pure f32 activations. */
+function asF32(w: ModelWeights): ModelWeights {
+  const tensors = new Map<string, WeightTensor>();
+  for (const [name, t] of w.tensors) {
+    if (t.type === GGMLType.F32) {
+      tensors.set(name, t);
+      continue;
+    }
+    const n = t.dims.reduce((a, b) => a * b, 1);
+    const f = new Float32Array(n);
+    quantType(t.type).dequantize(t.data, f);
+    tensors.set(name, { name, type: GGMLType.F32, dims: t.dims, data: new Uint8Array(f.buffer) });
+  }
+  return { config: w.config, tensors };
+}
+
+async function logits(backend: Backend, w: ModelWeights): Promise<Float32Array> {
+  const ctx = await backend.createContext(w, { contextLength: 64 });
+  try {
+    return await ctx.eval(PROMPT, 0, { allLogits: true });
+  } finally {
+    ctx.dispose();
+  }
+}
+
+async function greedy(backend: Backend, w: ModelWeights): Promise<number[]> {
+  const ctx = await backend.createContext(w, { contextLength: 64 });
+  try {
+    const out: number[] = [];
+    let l = await ctx.eval(PROMPT, 0);
+    for (let i = 0; i < GREEDY; i++) {
+      let best = 0;
+      for (let v = 1; v < l.length; v++) if (l[v] > l[best]) best = v;
+      out.push(best);
+      l = await ctx.eval([best], PROMPT.length + i);
+    }
+    return out;
+  } finally {
+    ctx.dispose();
+  }
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return Number.isNaN(m) ? Infinity : m;
+}
+
+const load = (arch: Architecture, quant: string): ModelWeights =>
+  loadWeights(openGGUF(testModelPath({ arch, quant, vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) })));
+
+describe.skipIf(noGpu)(`webgpu forward pass against the reference${skipReason}`, () => {
+  for (const arch of ARCHS) {
+    for (const quant of QUANT_SCHEMES) {
+      it(`${arch} ${quant}: all logits vs the f32-activation reference (< ${ABS_TOL}), vs the ggml-rounding reference (< ${ROUNDING_TOL})`, async () => {
+        const w = load(arch, quant);
+        const gpu = await logits(webgpuBackend, w);
+        const f32ref = await logits(referenceBackend, asF32(w));
+        expect(maxAbsDiff(gpu, f32ref)).toBeLessThan(ABS_TOL);
+        expect(maxAbsDiff(gpu, await logits(referenceBackend, w))).toBeLessThan(ROUNDING_TOL);
+      });
+    }
+    for (const quant of ['F32', 'F16']) {
+      it(`${arch} ${quant}: greedy continuation equals the reference's, and the GPU argmax agrees`, async () => {
+        const w = load(arch, quant);
+        const ours = await greedy(webgpuBackend, w);
+        expect(ours).toEqual(await greedy(referenceBackend, w));
+        const ctx = (await webgpuBackend.createContext(w, { contextLength: 64 })) as WebGPUContext;
+        const seq = [...PROMPT];
+        for (let i = 0; i < 4; i++) seq.push(await ctx.evalArgmax(i === 0 ? PROMPT : [seq[seq.length - 1]], i === 0 ? 0 : seq.length - 1));
+        expect(seq.slice(PROMPT.length)).toEqual(ours.slice(0, 4));
+        ctx.dispose();
+      });
+    }
+  }
+
+  it('splitting matrices across bindings, prefill vs token-by-token decode, truncate and re-eval give the same logits', async () => {
+    const w = load('qwen2', 'Q4_K_M');
+    const whole = await logits(webgpuBackend, w);
+    const split = await logits(createWebGPUBackend({ maxBindingBytes: 4096 }), w);
+    expect(maxAbsDiff(split, whole)).toBeLessThan(1e-5);
+    const ctx = await webgpuBackend.createContext(w, { contextLength: 16 });
+    const V = w.config.vocabSize;
+    for (let i = 0; i < PROMPT.length; i++) {
+      const l = await ctx.eval([PROMPT[i]], i);
+      expect(maxAbsDiff(l, whole.subarray(i * V, (i + 1) * V))).toBeLessThan(1e-5);
+    }
+    ctx.truncate(3);
+    const again = await ctx.eval(PROMPT.slice(3), 3);
+    expect(maxAbsDiff(again, whole.subarray((PROMPT.length - 1) * V))).toBeLessThan(1e-5);
+    await expect(ctx.eval([1], 12)).rejects.toThrow(/gap/);
+    await expect(ctx.eval([5000], 8)).rejects.toThrow(/vocabulary/);
+    await expect(ctx.eval(Array(9).fill(1), 8)).rejects.toThrow(/exceed the context/);
+    ctx.dispose();
+    await expect(ctx.eval([1], 0)).rejects.toThrow(/disposed/);
+  });
+});
