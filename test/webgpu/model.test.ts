@@ -23,19 +23,21 @@ import { noGpu, skipReason } from './helpers.js';
  * f32-activation reference: the same model with every tensor dequantised and stored as F32 (the
  * reference does not round F32 activations), run by the reference backend. What remains is f32
  * summation order, f32 vs float64 transcendental functions and rope angles (the reference keeps
- * angles in double), and GELU's f16 rounding landing on the other side of an f16 step: observed
- * well below 1e-3 on logits of magnitude ~5-20; ABS_TOL is 5e-3.
+ * angles in double), and (gpt2) GELU's f16 rounding landing on the other side of an f16 step.
+ * Observed on logits spanning +-30: at most 1.4e-5 for llama/qwen2 (summation order only) and
+ * 8.4e-4 for gpt2 (GELU f16 steps); ABS_TOL is 2e-4 and 5e-3 respectively (6x or more headroom).
  *
  * Against the true reference (ggml's activation rounding) we check the greedy continuations of the
  * F32 and F16 models of every architecture are identical (F32: the two compute the same thing;
  * F16: f16 activation rounding is 2^-11 relative, far below these models' top-1 margins), and bound
- * the logit gap for the quantised schemes by ROUNDING_TOL, the size of the Q8 activation-rounding
- * effect (the reason the tight oracle exists), so a gross error still fails there too.
+ * the logit gap for every scheme by ROUNDING_TOL: observed 0.015 (F16), 0.12 (BF16) and up to
+ * 0.54 (Q8_K activations of the K-quants), the size of the activation-rounding effect (the
+ * reason the tight oracle exists), so a gross error still fails there too.
  */
 const ARCHS: readonly Architecture[] = ['llama', 'qwen2', 'gpt2'];
 const PROMPT = [10, 200, 300, 400, 17, 5, 900, 33];
-const GREEDY = 16;
-const ABS_TOL = 5e-3;
+const GREEDY = 12;
+const ABS_TOL = (arch: Architecture): number => (arch === 'gpt2' ? 5e-3 : 2e-4);
 const ROUNDING_TOL = 1.0;
 
 /** The model with every tensor dequantised to F32: the reference then computes in pure f32 activations. */
@@ -86,17 +88,26 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return Number.isNaN(m) ? Infinity : m;
 }
 
-const load = (arch: Architecture, quant: string): ModelWeights =>
-  loadWeights(openGGUF(testModelPath({ arch, quant, vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) })));
+/** Loaded once per model, so the reference's dequantised copy (cached per ModelWeights) is reused. */
+const loaded = new Map<string, ModelWeights>();
+function load(arch: Architecture, quant: string): ModelWeights {
+  const key = `${arch} ${quant}`;
+  let w = loaded.get(key);
+  if (!w) {
+    w = loadWeights(openGGUF(testModelPath({ arch, quant, vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) })));
+    loaded.set(key, w);
+  }
+  return w;
+}
 
 describe.skipIf(noGpu)(`webgpu forward pass against the reference${skipReason}`, () => {
   for (const arch of ARCHS) {
     for (const quant of QUANT_SCHEMES) {
-      it(`${arch} ${quant}: all logits vs the f32-activation reference (< ${ABS_TOL}), vs the ggml-rounding reference (< ${ROUNDING_TOL})`, async () => {
+      it(`${arch} ${quant}: all logits vs the f32-activation reference (< ${ABS_TOL(arch)}), vs the ggml-rounding reference (< ${ROUNDING_TOL})`, async () => {
         const w = load(arch, quant);
         const gpu = await logits(webgpuBackend, w);
         const f32ref = await logits(referenceBackend, asF32(w));
-        expect(maxAbsDiff(gpu, f32ref)).toBeLessThan(ABS_TOL);
+        expect(maxAbsDiff(gpu, f32ref)).toBeLessThan(ABS_TOL(arch));
         expect(maxAbsDiff(gpu, await logits(referenceBackend, w))).toBeLessThan(ROUNDING_TOL);
       });
     }
