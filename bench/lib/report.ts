@@ -245,7 +245,13 @@ export function markdownReport(r: BenchReport): string {
   if (peerRows.length) {
     out.push('', '### llama.cpp variants', '');
     out.push('| model | quantisation | prompt length | variant | threads | TTFT ms | prefill tok/s | decode tok/s |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
-    for (const x of peerRows) for (const p of x.peers) out.push(`| ${x.model} | ${x.quant} | ${x.prompt_tokens} | ${p.name} | ${p.threads} | ${fmt(p.ttft_ms)} | ${fmt(p.prefill_tokens_per_s)} | ${fmt(p.decode_tokens_per_s)} |`);
+    const seen = new Set<string>();
+    for (const x of peerRows) {
+      const k = `${x.model}|${x.quant}|${x.prompt_tokens}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      for (const p of x.peers) out.push(`| ${x.model} | ${x.quant} | ${x.prompt_tokens} | ${p.name} | ${p.threads} | ${fmt(p.ttft_ms)} | ${fmt(p.prefill_tokens_per_s)} | ${fmt(p.decode_tokens_per_s)} |`);
+    }
   }
   if (r.kernels.length) {
     out.push('', '## Kernels', '', 'Decode-shaped matrix x vector (GB/s of weights, GOP/s) and prefill-shaped matrix x matrix (GOP/s), per quantisation type from the registry.', '');
