@@ -112,6 +112,11 @@ export async function probeWebGPU(): Promise<{ adapter?: AdapterSummary; reason?
   return probed;
 }
 
+/** The adapter found by the last probe or device creation, if any (synchronous). */
+export function probedAdapter(): AdapterSummary | undefined {
+  return probed?.adapter;
+}
+
 /** A one-line description of the adapter for `localgpt info`, or why there is none. */
 export async function webgpuInfo(): Promise<string> {
   const p = await probeWebGPU();

@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import type { Backend, ContextOptions, InferenceContext, ModelWeights } from '../backend.js';
 import { WebGPUContext, uploadWeights, type GpuWeights } from './context.js';
-import { checked, getDevice, probeWebGPU, webgpuInfo, type WebGPUDevice } from './device.js';
+import { checked, getDevice, probedAdapter, probeWebGPU, webgpuInfo, type WebGPUDevice } from './device.js';
 import { kernelsFor } from './kernels.js';
 import { Ops } from './ops.js';
 
@@ -47,7 +47,9 @@ export function createWebGPUBackend(options: WebGPUBackendOptions = {}): Backend
   return {
     name: 'webgpu',
     describe() {
-      return 'webgpu (WGSL kernels through Dawn; f32 activations, weights dequantised in the shaders)';
+      const a = probedAdapter();
+      const name = a ? [a.vendor, a.architecture, a.description].filter((x) => x).join(' ') || 'unknown adapter' : 'adapter not yet probed';
+      return `webgpu (${name}${a?.software ? ', software' : ''}; WGSL kernels through Dawn, f32 activations, weights dequantised in the shaders)`;
     },
     async createContext(weights: ModelWeights, ctx: ContextOptions): Promise<InferenceContext> {
       const gpu = await getDevice();
