@@ -54,3 +54,16 @@ export function relErr(a: Float32Array, b: Float32Array): number {
   }
   return worst / mag;
 }
+
+/** W . X in float64 per row, and the sum of |w x| (the scale of its f32 rounding error). */
+export function reference(w: Float32Array, x: Float32Array, rows: number, cols: number): { y: Float64Array; scale: Float64Array } {
+  const y = new Float64Array(rows);
+  const scale = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      y[r] += w[r * cols + c] * x[c];
+      scale[r] += Math.abs(w[r * cols + c] * x[c]);
+    }
+  }
+  return { y, scale };
+}

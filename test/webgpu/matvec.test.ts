@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QUANT_TYPES } from '../../src/engine/quant/registry.js';
 import { uploadMatrix } from '../../src/engine/backend/webgpu/ops.js';
-import { gpuOps, noGpu, randomFloats, readF32, runDispatches, skipReason, storage, storageFrom } from './helpers.js';
+import { gpuOps, noGpu, randomFloats, readF32, reference, runDispatches, skipReason, storage, storageFrom } from './helpers.js';
 
 /**
  * Every registry type's WGSL matvec and embedding lookup against the reference dequantise:
@@ -16,18 +16,6 @@ const SHAPES: readonly { rows: number; cols: (bs: number) => number; split?: boo
   { rows: 33, cols: (bs) => (bs === 1 ? 4099 : bs === 32 ? 4096 : 4096) }, // long K
   { rows: 70, cols: (bs) => Math.max(bs, 64), split: true }, // split into several bindings
 ];
-
-function reference(w: Float32Array, x: Float32Array, rows: number, cols: number): { y: Float64Array; scale: Float64Array } {
-  const y = new Float64Array(rows);
-  const scale = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      y[r] += w[r * cols + c] * x[c];
-      scale[r] += Math.abs(w[r * cols + c] * x[c]);
-    }
-  }
-  return { y, scale };
-}
 
 describe.skipIf(noGpu)(`WGSL matvec and get_rows for every registry type${skipReason}`, () => {
   for (const q of QUANT_TYPES) {

@@ -12,9 +12,9 @@ import { checked, type WebGPUDevice } from './device.js';
  * and the workgroup reductions (subgroup or shared-memory variant).
  */
 
-export type OpName = 'matvec' | 'get_rows' | 'norm' | 'rope' | 'kv_store' | 'attention' | 'activation' | 'argmax';
+export type OpName = 'matvec' | 'matmul' | 'get_rows' | 'norm' | 'rope' | 'kv_store' | 'attention' | 'activation' | 'argmax';
 
-const USES_QUANT = new Set<OpName>(['matvec', 'get_rows']);
+const USES_QUANT = new Set<OpName>(['matvec', 'matmul', 'get_rows']);
 const USES_REDUCE = new Set<OpName>(['matvec', 'norm', 'attention']);
 
 let kernelDir: string | undefined;

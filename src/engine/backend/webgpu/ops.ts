@@ -134,6 +134,22 @@ export class Ops {
     });
   }
 
+  /**
+   * Tiled matrix x matrix over `tokens` activation rows (X row t at t * xStride, Y row t at
+   * t * yStride + outOffset): the prefill kernel. One dispatch per weight chunk.
+   */
+  async matmul(a: MatvecArgs & { tokens: number; xStride: number; yStride: number }): Promise<Dispatch[]> {
+    const pipeline = await this.kernels.pipeline('matmul', a.m.type);
+    const flags = (a.accumulate ? 1 : 0) | (a.bias ? 2 : 0);
+    return a.m.chunks.map((c) => {
+      const u = uniform(this.device, [c.rows, a.m.cols, a.m.rowBytes, a.tokens, a.xStride, a.yStride, (a.outOffset ?? 0) + c.firstRow, flags, (a.biasOffset ?? 0) + c.firstRow, 0, 0, 0]);
+      const x = Math.ceil(c.rows / 16);
+      const y = Math.ceil(a.tokens / 16);
+      if (x > this.maxPerDim || y > this.maxPerDim) throw new Error(`matmul of ${c.rows} rows x ${a.tokens} tokens exceeds the workgroup grid`);
+      return { pipeline, bindGroup: this.bind(pipeline, [u, c.buffer, a.x, a.y, a.bias ?? this.dummy]), x, y };
+    });
+  }
+
   /** One dispatch per chunk: chunk i dequantises step.tok_row (or pos_row) of chunk i. */
   async getRows(m: GpuMatrix, step: GPUBuffer, y: GPUBuffer, which: 'token' | 'position', accumulate: boolean): Promise<Dispatch[]> {
     const pipeline = await this.kernels.pipeline('get_rows', m.type);
