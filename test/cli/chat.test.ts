@@ -81,6 +81,19 @@ describe('localgpt (chat, one-shot, stdin)', () => {
     expect(again.stdout).toMatch(/\[message\] hello/);
   });
 
+  it('without a daemon, jobs that fell due run when the chat starts', async () => {
+    const home = homeWithModel();
+    const env = { LOCALGPT_HOME: home, LOCALGPT_PASSPHRASE: 'pw' };
+    const add = await cli(['jobs', 'add', 'diagnostics', '--schedule', 'now', '--json'], { env });
+    expect(add.code).toBe(0);
+    const id = JSON.parse(add.stdout).id;
+    const r = await cli(['-n', '4', '--temperature', '0'], { env, input: 'hello\n' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/ran 1 scheduled job that fell due/);
+    const list = JSON.parse((await cli(['jobs', 'list', '--json'], { env })).stdout);
+    expect(list).toEqual([expect.objectContaining({ id, state: 'succeeded' })]);
+  });
+
   it('the chat without a passphrase (not a terminal) runs with memory off', async () => {
     const home = homeWithModel();
     const r = await cli(['-n', '2'], { env: { LOCALGPT_HOME: home }, input: '/status\nhi\n' });

@@ -17,6 +17,7 @@ import type { ChatMessage } from '../../engine/chat.js';
 import type { GenerationResult } from '../../engine/generate.js';
 import { type Model, loadModel } from '../../engine/model.js';
 import { engineOptions, openMemory, resolveModelPath, settings } from '../context.js';
+import { runDueJobsInBackground } from '../due-jobs.js';
 import { CliError, EXIT } from '../errors.js';
 import { backendChoice, finiteNumber, nonNegativeInt, positiveInt, printJson, warn } from '../options.js';
 import { paint, progress } from '../ui.js';
@@ -242,6 +243,7 @@ async function chat(flags: ChatFlags): Promise<void> {
   }
   const out = process.stdout;
   const model = await loadModel(path, { ...engineOptions(flags), onWarning: warn });
+  const jobs = memory ? runDueJobsInBackground(memory, model) : undefined;
   const maxTokens = flags.maxTokens ?? 512;
   const sampling = samplingFor(flags);
   let session: Session | undefined;
@@ -412,6 +414,7 @@ async function chat(flags: ChatFlags): Promise<void> {
   } finally {
     process.off('SIGINT', onInterrupt);
     rl.close();
+    await jobs?.finish();
     memory?.close();
     model.dispose();
   }
