@@ -1,4 +1,4 @@
-// Elementwise activations on the feed-forward vector A (in place):
+// Elementwise activations on the feed-forward rows A (in place; step.n rows of n values):
 //   mode 0: A = A * silu(G)   (llama/qwen2 gated FFN: up * silu(gate))
 //   mode 1: A = gelu(A)       (gpt2; tanh form with ggml's f16 rounding of input and output)
 //   mode 2: A = silu(A)
@@ -15,6 +15,15 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> A: array<f32>;
 @group(0) @binding(2) var<storage, read> G: array<f32>;
+@group(0) @binding(3) var<uniform> step: Step;
+
+// Written per submit: the first position and the number of tokens (<= the batch size B).
+struct Step {
+  pos: u32,
+  n: u32,
+  pad0: u32,
+  pad1: u32,
+}
 
 fn silu(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
@@ -47,7 +56,7 @@ fn gelu(x: f32) -> f32 {
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
-  if (i >= p.n) {
+  if (i >= p.n * step.n) {
     return;
   }
   let a = A[i];

@@ -1,5 +1,5 @@
-// Index of the largest of L[0..n) (the lowest index on ties; NaNs never win), one workgroup, so
-// greedy decoding reads back 4 bytes instead of the logits.
+// Index of the largest of the last token's logits, L[(step.n - 1) * n ..][0..n) (the lowest index
+// on ties; NaNs never win), one workgroup, so greedy decoding reads back 4 bytes, not the logits.
 
 struct Params {
   n: u32,
@@ -11,6 +11,15 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> L: array<f32>;
 @group(0) @binding(2) var<storage, read_write> R: array<u32>;
+@group(0) @binding(3) var<uniform> step: Step;
+
+// Written per submit: the first position and the number of tokens (<= the batch size B).
+struct Step {
+  pos: u32,
+  n: u32,
+  pad0: u32,
+  pad1: u32,
+}
 
 const WG: u32 = 256u;
 var<workgroup> bv: array<f32, WG>;
@@ -20,8 +29,9 @@ var<workgroup> bi: array<u32, WG>;
 fn main(@builtin(local_invocation_index) lid: u32) {
   var best = -3.4028234663852886e38;
   var idx = 0xffffffffu;
+  let base = (step.n - 1u) * p.n;
   for (var i = lid; i < p.n; i = i + WG) {
-    let v = L[i];
+    let v = L[base + i];
     if (v > best || (idx == 0xffffffffu && v == best)) {
       best = v;
       idx = i;

@@ -1,12 +1,14 @@
-// Causal attention for one new token: one workgroup per query head over cache positions
-// 0..pos (grouped-query: head h reads kv head h / (n_head / n_head_kv)). Scores go to the S
-// scratch (n_head x ctx), softmax with workgroup max/sum reductions, then O = softmax(S) V.
+// Causal attention: one workgroup per (query head, token of the batch); token t at position
+// step.pos + t attends to cache positions 0..step.pos + t (grouped-query: head h reads kv head
+// h / (n_head / n_head_kv)). Scores go to the S scratch (B x n_head x ctx), softmax with workgroup
+// max/sum reductions, then O = softmax(S) V. Its q is in the token's fused QKV row (q_stride).
 
+// Written per submit: the first position and the number of tokens (<= the batch size B).
 struct Step {
   pos: u32,
-  tok_row: u32,
-  pos_row: u32,
-  pad: u32,
+  n: u32,
+  pad0: u32,
+  pad1: u32,
 }
 
 struct Params {
@@ -16,7 +18,7 @@ struct Params {
   kv_dim: u32,
   ctx: u32,
   scale: f32,
-  pad0: u32,
+  q_stride: u32,
   pad1: u32,
 }
 
@@ -33,11 +35,16 @@ const WG: u32 = 64u;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let h = wg.x;
+  let tok = wg.y;
+  if (tok >= step.n) {
+    return;
+  }
   let kvh = h / (p.n_head / p.n_head_kv);
-  let n = step.pos + 1u;
-  let qo = h * p.head_dim;
+  let n = step.pos + tok + 1u;
+  let qo = tok * p.q_stride + h * p.head_dim;
+  let oo = tok * p.n_head * p.head_dim + h * p.head_dim;
   let ko = kvh * p.head_dim;
-  let so = h * p.ctx;
+  let so = (tok * p.n_head + h) * p.ctx;
   var m = -3.4028234663852886e38;
   for (var t = lid; t < n; t = t + WG) {
     var s = 0.0;
@@ -65,6 +72,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     for (var t = 0u; t < n; t = t + 1u) {
       acc = acc + S[so + t] * V[t * p.kv_dim + ko + i];
     }
-    O[qo + i] = acc * inv;
+    O[oo + i] = acc * inv;
   }
 }

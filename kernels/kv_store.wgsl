@@ -1,17 +1,18 @@
-// Copies this token's k and v (from the fused QKV vector, after rope) into the layer's KV cache
-// at the step's position.
+// Copies each token's k and v (from its fused QKV row, after rope) into the layer's KV cache at
+// its position step.pos + t.
 
+// Written per submit: the first position and the number of tokens (<= the batch size B).
 struct Step {
   pos: u32,
-  tok_row: u32,
-  pos_row: u32,
-  pad: u32,
+  n: u32,
+  pad0: u32,
+  pad1: u32,
 }
 
 struct Params {
   q_dim: u32,
   kv_dim: u32,
-  pad0: u32,
+  stride: u32,
   pad1: u32,
 }
 
@@ -24,10 +25,12 @@ struct Params {
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
-  if (i >= p.kv_dim) {
+  let t = gid.y;
+  if (i >= p.kv_dim || t >= step.n) {
     return;
   }
-  let dst = step.pos * p.kv_dim + i;
-  K[dst] = QKV[p.q_dim + i];
-  V[dst] = QKV[p.q_dim + p.kv_dim + i];
+  let dst = (step.pos + t) * p.kv_dim + i;
+  let src = t * p.stride + p.q_dim + i;
+  K[dst] = QKV[src];
+  V[dst] = QKV[src + p.kv_dim];
 }

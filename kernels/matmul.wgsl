@@ -1,5 +1,5 @@
 // Tiled matrix x matrix for prefill: Y[t * y_stride + out_off + r] (+)= W[r] . X[t * x_stride ..]
-// (+ bias) for rows r < rows and tokens t < n_tok. A 16x16 workgroup computes a 16-row x
+// (+ bias) for rows r < rows and tokens t < min(n_tok, step.n). A 16x16 workgroup computes a 16-row x
 // 16-token tile, stepping through K in 32-wide slices: each slice of W is dequantised once into
 // workgroup memory (so a weight is decoded once per 16 tokens, not once per token) next to the
 // matching slice of X, then every invocation accumulates its (row, token) dot product from there.
@@ -25,6 +25,14 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<storage, read> B: array<f32>;
 
+struct Step {
+  pos: u32,
+  n: u32,
+  pad0: u32,
+  pad1: u32,
+}
+@group(0) @binding(5) var<uniform> step: Step;
+
 const TR: u32 = 16u;
 const TT: u32 = 16u;
 const TK: u32 = 32u;
@@ -36,6 +44,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li: 
         @builtin(local_invocation_index) lid: u32) {
   let r0 = wg.x * TR;
   let t0 = wg.y * TT;
+  let n_tok = min(p.n_tok, step.n);
   var acc = 0.0;
   for (var k0 = 0u; k0 < p.cols; k0 = k0 + TK) {
     for (var e = lid; e < TR * TK; e = e + TR * TT) {
@@ -49,7 +58,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li: 
       ws[e] = w;
       let t = t0 + e / TK;
       var x = 0.0;
-      if (t < p.n_tok && k < p.cols) {
+      if (t < n_tok && k < p.cols) {
         x = X[t * p.x_stride + k];
       }
       xs[e] = x;
@@ -62,7 +71,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li: 
   }
   let row = r0 + li.x;
   let t = t0 + li.y;
-  if (row < p.rows && t < p.n_tok) {
+  if (row < p.rows && t < n_tok) {
     var y = acc;
     if ((p.flags & 2u) != 0u) {
       y = y + B[p.bias_off + row];

@@ -1,13 +1,14 @@
-// Rotary position embedding, in place on the q and k heads of the fused QKV vector: q heads at
-// 0, k heads at q_dim. Pair i of a head rotates by pos * F[i], where F (computed on the host in
+// Rotary position embedding, in place on the q and k heads of each token's fused QKV row (token t
+// at t * stride, position step.pos + t): q heads at 0, k heads at q_dim. Pair i of a head rotates by pos * F[i], where F (computed on the host in
 // double precision) folds in base^(-2i/dims), linear scaling and the optional rope_freqs factors.
 // mode 0 ('norm', llama) pairs (2i, 2i+1); mode 1 ('neox', qwen2) pairs (i, i + dims/2).
 
+// Written per submit: the first position and the number of tokens (<= the batch size B).
 struct Step {
   pos: u32,
-  tok_row: u32,
-  pos_row: u32,
-  pad: u32,
+  n: u32,
+  pad0: u32,
+  pad1: u32,
 }
 
 struct Params {
@@ -17,7 +18,7 @@ struct Params {
   dims: u32,
   mode: u32,
   q_dim: u32,
-  pad0: u32,
+  stride: u32,
   pad1: u32,
 }
 
@@ -33,14 +34,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let half = p.dims / 2u;
   let idx = gid.x;
   let heads = p.n_head + p.n_head_kv;
-  if (idx >= heads * half) {
+  let t = gid.y;
+  if (idx >= heads * half || t >= step.n) {
     return;
   }
   let h = idx / half;
   let i = idx % half;
-  var o = h * p.head_dim;
+  var o = t * p.stride + h * p.head_dim;
   if (h >= p.n_head) {
-    o = p.q_dim + (h - p.n_head) * p.head_dim;
+    o = t * p.stride + p.q_dim + (h - p.n_head) * p.head_dim;
   }
   var a = o + i;
   var b = o + i + half;
@@ -48,7 +50,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     a = o + 2u * i;
     b = a + 1u;
   }
-  var theta = f32(step.pos) * F[i];
+  var theta = f32(step.pos + t) * F[i];
   theta = theta - TWO_PI * floor(theta / TWO_PI);
   let c = cos(theta);
   let s = sin(theta);

@@ -67,3 +67,10 @@ export function reference(w: Float32Array, x: Float32Array, rows: number, cols: 
   }
   return { y, scale };
 }
+
+/** A step uniform: first position, token count. */
+export function stepBuffer(ops: Ops, pos: number, n = 1): GPUBuffer {
+  const b = ops.device.createBuffer({ size: 16, usage: 0x40 | 0x8 });
+  ops.device.queue.writeBuffer(b, 0, new Uint32Array([pos, n, 0, 0]));
+  return b;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QUANT_TYPES } from '../../src/engine/quant/registry.js';
 import { uploadMatrix } from '../../src/engine/backend/webgpu/ops.js';
-import { gpuOps, noGpu, randomFloats, readF32, reference, runDispatches, skipReason, storageFrom } from './helpers.js';
+import { gpuOps, noGpu, randomFloats, readF32, reference, runDispatches, skipReason, stepBuffer, storageFrom } from './helpers.js';
 
 /**
  * The tiled prefill matmul for every registry type against the reference dequantise, float64 on
@@ -22,7 +22,7 @@ describe.skipIf(noGpu)(`WGSL tiled matmul (prefill kernel) for every registry ty
       const yStride = rows + 5;
       const bias = randomFloats(rows, 3);
       const yb = storageFrom(ops.device, new Float32Array(n * yStride).fill(0.25));
-      await runDispatches(ops, await ops.matmul({ m, x: storageFrom(ops.device, x), y: yb, tokens: n, xStride: cols, yStride, outOffset: 2, accumulate: true, bias: storageFrom(ops.device, bias) }));
+      await runDispatches(ops, await ops.matmul({ m, x: storageFrom(ops.device, x), y: yb, tokens: n, step: stepBuffer(ops, 0, 32), xStride: cols, yStride, outOffset: 2, accumulate: true, bias: storageFrom(ops.device, bias) }));
       const got = await readF32(ops, yb, n * yStride);
       for (let t = 0; t < n; t++) {
         const { y, scale } = reference(w, x.subarray(t * cols, (t + 1) * cols), rows, cols);

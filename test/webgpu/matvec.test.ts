@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QUANT_TYPES } from '../../src/engine/quant/registry.js';
 import { uploadMatrix } from '../../src/engine/backend/webgpu/ops.js';
-import { gpuOps, noGpu, randomFloats, readF32, reference, runDispatches, skipReason, storage, storageFrom } from './helpers.js';
+import { gpuOps, noGpu, randomFloats, readF32, reference, runDispatches, skipReason, stepBuffer, storage, storageFrom } from './helpers.js';
 
 /**
  * Every registry type's WGSL matvec and embedding lookup against the reference dequantise:
@@ -47,21 +47,21 @@ describe.skipIf(noGpu)(`WGSL matvec and get_rows for every registry type${skipRe
           expect(Math.abs(got[3 + r] - want), `row ${r}`).toBeLessThanOrEqual(1e-5 * (scale[r] + 1) + 1e-6);
         }
 
-        // Embedding lookup of a row in the last chunk must equal the reference dequantise exactly.
-        const step = ops.device.createBuffer({ size: 16, usage: 0x40 | 0x8 });
-        const row = rows - 1;
-        const chunk = m.chunks[m.chunks.length - 1];
-        ops.device.queue.writeBuffer(step, 0, new Uint32Array([0, row - chunk.firstRow, 0, 0]));
-        const out = storage(ops.device, cols * 4);
-        const all = await ops.getRows(m, step, out, 'token', false);
-        await runDispatches(ops, [all[all.length - 1]]);
-        const emb = await readF32(ops, out, cols);
-        for (let c = 0; c < cols; c++) {
-          const want = w[row * cols + c];
-          if (emb[c] !== want && Math.abs(emb[c] - want) > 1e-6 * Math.abs(want)) {
-            expect.fail(`get_rows ${q.name} col ${c}: got ${emb[c]}, want ${want}`);
+        // Embedding lookup of a batch of rows from every chunk (the last row, the first, one in the
+        // middle) must equal the reference dequantise exactly.
+        const ids = [rows - 1, 0, Math.floor(rows / 2)];
+        const out = storage(ops.device, ids.length * cols * 4);
+        await runDispatches(ops, await ops.getRows(m, stepBuffer(ops, 0, ids.length), storageFrom(ops.device, Uint32Array.from(ids)), out, 'token', false, ids.length));
+        const emb = await readF32(ops, out, ids.length * cols);
+        ids.forEach((row, t) => {
+          for (let c = 0; c < cols; c++) {
+            const want = w[row * cols + c];
+            const got = emb[t * cols + c];
+            if (got !== want && Math.abs(got - want) > 1e-6 * Math.abs(want)) {
+              expect.fail(`get_rows ${q.name} row ${row} col ${c}: got ${got}, want ${want}`);
+            }
           }
-        }
+        });
       });
     }
   }

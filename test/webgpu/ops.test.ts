@@ -4,7 +4,7 @@ import { getDevice } from '../../src/engine/backend/webgpu/device.js';
 import { Kernels } from '../../src/engine/backend/webgpu/kernels.js';
 import { Ops, uploadMatrix } from '../../src/engine/backend/webgpu/ops.js';
 import { F32 } from '../../src/engine/quant/f32.js';
-import { gpuOps, noGpu, randomFloats, readF32, relErr, runDispatches, skipReason, storage, storageFrom } from './helpers.js';
+import { gpuOps, noGpu, randomFloats, readF32, relErr, runDispatches, skipReason, stepBuffer, storage, storageFrom } from './helpers.js';
 
 /**
  * Each op kernel against math.ts (the reference backend's arithmetic), with both reduction
@@ -24,23 +24,26 @@ async function variants(): Promise<[string, Ops][]> {
 }
 
 describe.skipIf(noGpu)(`WGSL op kernels against math.ts${skipReason}`, () => {
-  it('rmsnorm and layernorm (odd length, with and without bias)', async () => {
+  it('rmsnorm and layernorm (odd length, with and without bias, a batch of rows)', async () => {
     for (const [name, ops] of await variants()) {
       for (const n of [1, 300, 2048]) {
-        const x = randomFloats(n, n, 3);
+        const rowsN = 3;
+        const x = randomFloats(rowsN * n, n, 3);
         const w = randomFloats(n, n + 1);
         const b = randomFloats(n, n + 2);
         const xb = storageFrom(ops.device, x);
-        const y = storage(ops.device, n * 4);
-        const rms = new Float32Array(n);
-        rmsnorm(rms, x, w, 1e-6);
-        await runDispatches(ops, [await ops.norm(xb, y, n, 'rms', 1e-6, storageFrom(ops.device, w))]);
-        expect(relErr(await readF32(ops, y, n), rms), `${name} rms ${n}`).toBeLessThan(1e-5);
+        // 4 rows of output, 3 tokens: the 4th row must stay untouched.
+        const y = storageFrom(ops.device, new Float32Array(4 * n).fill(7));
+        const step = stepBuffer(ops, 0, rowsN);
+        const rms = new Float32Array(4 * n).fill(7);
+        for (let t = 0; t < rowsN; t++) rmsnorm(rms.subarray(t * n, (t + 1) * n), x.subarray(t * n, (t + 1) * n), w, 1e-6);
+        await runDispatches(ops, [await ops.norm({ step, x: xb, y, n, mode: 'rms', eps: 1e-6, weight: storageFrom(ops.device, w), batch: 4 })]);
+        expect(relErr(await readF32(ops, y, 4 * n), rms), `${name} rms ${n}`).toBeLessThan(1e-5);
         if (n === 1) continue; // a layer norm of one value is all bias
-        const ln = new Float32Array(n);
-        layernorm(ln, x, w, b, 1e-5);
-        await runDispatches(ops, [await ops.norm(xb, y, n, 'layer', 1e-5, storageFrom(ops.device, w), storageFrom(ops.device, b))]);
-        expect(relErr(await readF32(ops, y, n), ln), `${name} layer ${n}`).toBeLessThan(1e-5);
+        const ln = new Float32Array(4 * n).fill(7);
+        for (let t = 0; t < rowsN; t++) layernorm(ln.subarray(t * n, (t + 1) * n), x.subarray(t * n, (t + 1) * n), w, b, 1e-5);
+        await runDispatches(ops, [await ops.norm({ step, x: xb, y, n, mode: 'layer', eps: 1e-5, weight: storageFrom(ops.device, w), bias: storageFrom(ops.device, b), batch: 4 })]);
+        expect(relErr(await readF32(ops, y, 4 * n), ln), `${name} layer ${n}`).toBeLessThan(1e-5);
       }
     }
   });
@@ -60,8 +63,7 @@ describe.skipIf(noGpu)(`WGSL op kernels against math.ts${skipReason}`, () => {
           rope(want.subarray(0, qDim), heads, headDim, pos, p);
           rope(want.subarray(qDim, qDim + kvDim), headsKv, headDim, pos, p);
           const freqs = Float32Array.from({ length: dims / 2 }, (_, i) => Math.pow(10000, (-2 * i) / dims) / scale / (freqFactors ? freqFactors[i] : 1));
-          const step = ops.device.createBuffer({ size: 16, usage: 0x40 | 0x8 });
-          ops.device.queue.writeBuffer(step, 0, new Uint32Array([pos, 0, 0, 0]));
+          const step = stepBuffer(ops, pos);
           const buf = storageFrom(ops.device, qkv);
           await runDispatches(ops, [await ops.rope({ step, qkv: buf, freqs: storageFrom(ops.device, freqs), heads, headsKv, headDim, dims, mode })]);
           const got = await readF32(ops, buf, qkv.length);
@@ -82,8 +84,7 @@ describe.skipIf(noGpu)(`WGSL op kernels against math.ts${skipReason}`, () => {
         const kb = storageFrom(ops.device, kCache);
         const vb = storageFrom(ops.device, vCache);
         const qkvb = storageFrom(ops.device, qkv);
-        const step = ops.device.createBuffer({ size: 16, usage: 0x40 | 0x8 });
-        ops.device.queue.writeBuffer(step, 0, new Uint32Array([pos, 0, 0, 0]));
+        const step = stepBuffer(ops, pos);
         const out = storage(ops.device, qDim * 4);
         const scores = storage(ops.device, heads * ctx * 4);
         await runDispatches(ops, [
@@ -119,7 +120,7 @@ describe.skipIf(noGpu)(`WGSL op kernels against math.ts${skipReason}`, () => {
     const n = 1000;
     const a = randomFloats(n, 1, 12);
     const g = randomFloats(n, 2, 6);
-    const cases: [Parameters<Ops['activation']>[2], (x: number, y: number) => number, number][] = [
+    const cases: [Parameters<Ops['activation']>[3], (x: number, y: number) => number, number][] = [
       ['swiglu', (x, y) => x * silu(y), 1e-5],
       ['gelu', (x) => gelu(x), 2 ** -10],
       ['silu', (x) => silu(x), 1e-5],
@@ -128,7 +129,7 @@ describe.skipIf(noGpu)(`WGSL op kernels against math.ts${skipReason}`, () => {
     ];
     for (const [mode, f, tol] of cases) {
       const ab = storageFrom(ops.device, a);
-      await runDispatches(ops, [await ops.activation(ab, n, mode, storageFrom(ops.device, g))]);
+      await runDispatches(ops, [await ops.activation(stepBuffer(ops, 0), ab, n, mode, storageFrom(ops.device, g))]);
       const got = await readF32(ops, ab, n);
       for (let i = 0; i < n; i++) {
         const want = f(a[i], g[i]);
@@ -147,7 +148,7 @@ describe.skipIf(noGpu)(`WGSL op kernels against math.ts${skipReason}`, () => {
     ] as [number[], number][]) {
       const l = storageFrom(ops.device, Float32Array.from(values));
       const r = storage(ops.device, 4);
-      await runDispatches(ops, [await ops.argmax(l, values.length, r)]);
+      await runDispatches(ops, [await ops.argmax(stepBuffer(ops, 0), l, values.length, r)]);
       expect(new Uint32Array((await readF32(ops, r, 1)).buffer)[0]).toBe(want);
     }
   });

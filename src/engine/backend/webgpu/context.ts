@@ -7,10 +7,11 @@ import { encode, Ops, storage, storageFrom, uploadMatrix, type Dispatch, type Gp
 
 /**
  * The forward pass on the GPU, mirroring the reference's context.ts step by step (llama, qwen2,
- * gpt2): every layer's ops are recorded once when the context is built; a token is one command
- * buffer (one compute pass replaying the list) and one submit, and nothing comes back but the
- * logits (or, for greedy decoding, the argmax). A batch (prefill) runs the decode kernels token
- * by token, one submit each, with a single readback at the end.
+ * gpt2): every layer's ops are recorded once when the context is built, twice over: decode (one
+ * token, matrix x vector kernels) and prefill (up to `batch` tokens, tiled matrix x matrix
+ * kernels, batched norms/rope/attention). A step is one command buffer (one compute pass
+ * replaying the list) and one submit, and nothing comes back but the logits (or, for greedy
+ * decoding, the argmax); a long prompt is several prefill submits and a single readback.
  */
 
 /** A model's weights on one device: uploaded once, shared by its contexts. */
@@ -87,37 +88,42 @@ function dequantize(t: WeightTensor): Float32Array {
   return out;
 }
 
-/** Which chunk of a row-split matrix holds `row`, and the row's index inside it. */
-function chunkOf(m: GpuMatrix, row: number): [number, number] {
-  for (let i = 0; i < m.chunks.length; i++) {
-    const c = m.chunks[i];
-    if (row >= c.firstRow && row < c.firstRow + c.rows) return [i, row - c.firstRow];
-  }
-  throw new RangeError(`row ${row} is outside the matrix of ${m.rows} rows`);
+/** Largest prefill batch (tokens per submit); smaller when the scores scratch or logits would not fit one binding. */
+const MAX_BATCH = 32;
+
+interface Recorded {
+  readonly embed: Dispatch[];
+  readonly body: Dispatch[];
+  readonly argmax: Dispatch;
 }
 
 export class WebGPUContext implements InferenceContext {
   readonly contextLength: number;
+  /** Tokens per submit in prefill. */
+  readonly batch: number;
   private filled = 0;
   private disposed = false;
   private readonly owned: GPUBuffer[] = [];
   private readonly step: GPUBuffer;
+  private readonly tokenIds: GPUBuffer;
   private readonly logits: GPUBuffer;
   private readonly argmaxResult: GPUBuffer;
-  private tokenEmbd: Dispatch[] = [];
-  private positionEmbd: Dispatch[] = [];
-  private body: Dispatch[] = [];
-  private argmaxOp?: Dispatch;
+  /** Decode: one token, matrix x vector kernels. */
+  private decode!: Recorded;
+  /** Prefill: up to `batch` tokens, tiled matrix x matrix kernels. */
+  private prefill!: Recorded;
   /** Serialises evals: the step uniform and activation buffers are shared by all of them. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly gpu: WebGPUDevice, private readonly c: ModelConfig, private readonly w: GpuWeights, options: ContextOptions) {
+  private constructor(private readonly gpu: WebGPUDevice, private readonly c: ModelConfig, private readonly w: GpuWeights, options: ContextOptions, batch: number) {
     this.contextLength = options.contextLength;
+    this.batch = batch;
     const device = gpu.device;
     this.step = device.createBuffer({ size: 16, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'step' });
-    this.logits = this.buf(c.vocabSize, 'logits');
-    this.argmaxResult = this.buf(1, 'argmax');
     this.owned.push(this.step);
+    this.tokenIds = this.buf(batch, 'token_ids');
+    this.logits = this.buf(batch * c.vocabSize, 'logits');
+    this.argmaxResult = this.buf(1, 'argmax');
   }
 
   private buf(floats: number, label: string): GPUBuffer {
@@ -129,69 +135,83 @@ export class WebGPUContext implements InferenceContext {
   static async create(gpu: WebGPUDevice, ops: Ops, c: ModelConfig, w: GpuWeights, options: ContextOptions): Promise<WebGPUContext> {
     const limit = gpu.adapter.limits.maxStorageBufferBindingSize;
     const kvDim = c.headCountKv * c.headDim;
-    if (!Number.isInteger(options.contextLength) || options.contextLength < 1) throw new RangeError(`context length must be a positive integer, got ${options.contextLength}`);
-    for (const [what, bytes] of [['a layer\'s KV cache', options.contextLength * kvDim * 4], ['the attention scores', options.contextLength * c.headCount * 4]] as const) {
-      if (bytes > limit) throw new Error(`context of ${options.contextLength} tokens: ${what} needs ${bytes} bytes, over the GPU's storage binding limit of ${limit}`);
-    }
-    const ctx = new WebGPUContext(gpu, c, w, options);
-    await checked(gpu, 'building the context', () => undefined);
+    const ctxLen = options.contextLength;
+    if (!Number.isInteger(ctxLen) || ctxLen < 1) throw new RangeError(`context length must be a positive integer, got ${ctxLen}`);
+    if (ctxLen * kvDim * 4 > limit) throw new Error(`context of ${ctxLen} tokens: a layer's KV cache needs ${ctxLen * kvDim * 4} bytes, over the GPU's storage binding limit of ${limit}`);
+    const perToken = Math.max(ctxLen * c.headCount, c.vocabSize, c.feedForwardLength, (c.headCount + 2 * c.headCountKv) * c.headDim) * 4;
+    const batch = Math.max(1, Math.min(MAX_BATCH, ctxLen, Math.floor(limit / perToken)));
+    if (perToken > limit) throw new Error(`context of ${ctxLen} tokens: a token's scratch needs ${perToken} bytes, over the GPU's storage binding limit of ${limit}`);
+    const ctx = new WebGPUContext(gpu, c, w, options, batch);
+    await checked(gpu, 'recording the forward pass', () => undefined);
     await ctx.record(ops);
     await checked(gpu, 'recording the forward pass', () => undefined);
     return ctx;
   }
 
   private async record(ops: Ops): Promise<void> {
-    const { c, w } = this;
+    const { c, w, step } = this;
+    const B = this.batch;
     const d = c.embeddingLength;
     const qDim = c.headCount * c.headDim;
     const kvDim = c.headCountKv * c.headDim;
+    const qkvDim = qDim + 2 * kvDim;
     const ff = c.feedForwardLength;
-    const x = this.buf(d, 'x');
-    const h = this.buf(d, 'h');
-    const qkv = this.buf(qDim + 2 * kvDim, 'qkv');
-    const attnOut = this.buf(qDim, 'attn_out');
-    const up = this.buf(ff, 'up');
-    const gate = this.buf(ff, 'gate');
-    const scores = this.buf(c.headCount * this.contextLength, 'scores');
+    const V = c.vocabSize;
+    const x = this.buf(B * d, 'x');
+    const h = this.buf(B * d, 'h');
+    const qkv = this.buf(B * qkvDim, 'qkv');
+    const attnOut = this.buf(B * qDim, 'attn_out');
+    const up = this.buf(B * ff, 'up');
+    const gate = this.buf(B * ff, 'gate');
+    const scores = this.buf(B * c.headCount * this.contextLength, 'scores');
+    const caches = Array.from({ length: c.blockCount }, (_, l) => [this.buf(this.contextLength * kvDim, `k${l}`), this.buf(this.contextLength * kvDim, `v${l}`)]);
     const mode = c.normType === 'layer' ? 'layer' : 'rms';
 
-    this.tokenEmbd = await ops.getRows(w.tokenEmbd, this.step, x, 'token', false);
-    if (w.positionEmbd) this.positionEmbd = await ops.getRows(w.positionEmbd, this.step, x, 'position', true);
+    const build = async (prefill: boolean): Promise<Recorded> => {
+      const n = prefill ? B : 1;
+      /** Y = W X (+ bias, + Y): matvec for one token, tiled matmul for a batch. xw/yw: row widths. */
+      const proj = (m: GpuMatrix, xIn: GPUBuffer, y: GPUBuffer, xw: number, yw: number, o: { outOffset?: number; accumulate?: boolean; bias?: GPUBuffer } = {}): Promise<Dispatch[]> =>
+        prefill ? ops.matmul({ m, x: xIn, y, tokens: B, xStride: xw, yStride: yw, step, ...o }) : ops.matvec({ m, x: xIn, y, ...o });
+      const norm = (weight: GPUBuffer, bias: GPUBuffer | undefined): Promise<Dispatch> =>
+        ops.norm({ step, x, y: h, n: d, mode, eps: c.normEps, weight, bias, batch: n });
 
-    const body: Dispatch[] = [];
-    for (let l = 0; l < c.blockCount; l++) {
-      const L = w.layers[l];
-      const kCache = this.buf(this.contextLength * kvDim, `k${l}`);
-      const vCache = this.buf(this.contextLength * kvDim, `v${l}`);
-      body.push(await ops.norm(x, h, d, mode, c.normEps, L.attnNorm, L.attnNormBias));
-      if (L.wqkv) {
-        body.push(...await ops.matvec({ m: L.wqkv, x: h, y: qkv, bias: L.bqkv }));
-      } else {
-        body.push(...await ops.matvec({ m: L.wq!, x: h, y: qkv, bias: L.bq }));
-        body.push(...await ops.matvec({ m: L.wk!, x: h, y: qkv, outOffset: qDim, bias: L.bk }));
-        body.push(...await ops.matvec({ m: L.wv!, x: h, y: qkv, outOffset: qDim + kvDim, bias: L.bv }));
-      }
-      if (c.ropeType !== 'none') {
-        body.push(await ops.rope({ step: this.step, qkv, freqs: w.ropeFreqs, heads: c.headCount, headsKv: c.headCountKv, headDim: c.headDim, dims: c.ropeDims, mode: c.ropeType }));
-      }
-      body.push(await ops.kvStore(this.step, qkv, kCache, vCache, qDim, kvDim));
-      body.push(await ops.attention({ step: this.step, q: qkv, k: kCache, v: vCache, scores, out: attnOut, heads: c.headCount, headsKv: c.headCountKv, headDim: c.headDim, ctx: this.contextLength }));
-      body.push(...await ops.matvec({ m: L.wo, x: attnOut, y: x, accumulate: true, bias: L.bo }));
+      const embed = await ops.getRows(w.tokenEmbd, step, this.tokenIds, x, 'token', false, n);
+      if (w.positionEmbd) embed.push(...await ops.getRows(w.positionEmbd, step, this.tokenIds, x, 'position', true, n));
+      const body: Dispatch[] = [];
+      for (let l = 0; l < c.blockCount; l++) {
+        const L = w.layers[l];
+        const [kCache, vCache] = caches[l];
+        body.push(await norm(L.attnNorm, L.attnNormBias));
+        if (L.wqkv) {
+          body.push(...await proj(L.wqkv, h, qkv, d, qkvDim, { bias: L.bqkv }));
+        } else {
+          body.push(...await proj(L.wq!, h, qkv, d, qkvDim, { bias: L.bq }));
+          body.push(...await proj(L.wk!, h, qkv, d, qkvDim, { outOffset: qDim, bias: L.bk }));
+          body.push(...await proj(L.wv!, h, qkv, d, qkvDim, { outOffset: qDim + kvDim, bias: L.bv }));
+        }
+        if (c.ropeType !== 'none') {
+          body.push(await ops.rope({ step, qkv, freqs: w.ropeFreqs, heads: c.headCount, headsKv: c.headCountKv, headDim: c.headDim, dims: c.ropeDims, mode: c.ropeType, batch: n }));
+        }
+        body.push(await ops.kvStore(step, qkv, kCache, vCache, qDim, kvDim, n));
+        body.push(await ops.attention({ step, q: qkv, k: kCache, v: vCache, scores, out: attnOut, heads: c.headCount, headsKv: c.headCountKv, headDim: c.headDim, ctx: this.contextLength, batch: n }));
+        body.push(...await proj(L.wo, attnOut, x, qDim, d, { accumulate: true, bias: L.bo }));
 
-      body.push(await ops.norm(x, h, d, mode, c.normEps, L.ffnNorm, L.ffnNormBias));
-      body.push(...await ops.matvec({ m: L.wUp, x: h, y: up, bias: L.bUp }));
-      if (L.wGate) {
-        body.push(...await ops.matvec({ m: L.wGate, x: h, y: gate }));
-        body.push(await ops.activation(up, ff, 'swiglu', gate));
-      } else {
-        body.push(await ops.activation(up, ff, c.activation === 'gelu' ? 'gelu' : 'silu'));
+        body.push(await norm(L.ffnNorm, L.ffnNormBias));
+        body.push(...await proj(L.wUp, h, up, d, ff, { bias: L.bUp }));
+        if (L.wGate) {
+          body.push(...await proj(L.wGate, h, gate, d, ff));
+          body.push(await ops.activation(step, up, ff, 'swiglu', gate, n));
+        } else {
+          body.push(await ops.activation(step, up, ff, c.activation === 'gelu' ? 'gelu' : 'silu', undefined, n));
+        }
+        body.push(...await proj(L.wDown, up, x, ff, d, { accumulate: true, bias: L.bDown }));
       }
-      body.push(...await ops.matvec({ m: L.wDown, x: up, y: x, accumulate: true, bias: L.bDown }));
-    }
-    body.push(await ops.norm(x, h, d, mode, c.normEps, w.outputNorm, w.outputNormBias));
-    body.push(...await ops.matvec({ m: w.output, x: h, y: this.logits }));
-    this.body = body;
-    this.argmaxOp = await ops.argmax(this.logits, c.vocabSize, this.argmaxResult);
+      body.push(await norm(w.outputNorm, w.outputNormBias));
+      body.push(...await proj(w.output, h, this.logits, d, V));
+      return { embed, body, argmax: await ops.argmax(step, this.logits, V, this.argmaxResult) };
+    };
+    this.decode = await build(false);
+    this.prefill = B > 1 ? await build(true) : this.decode;
   }
 
   eval(tokens: readonly number[], pos: number, options?: { allLogits?: boolean }): Promise<Float32Array> {
@@ -233,21 +253,21 @@ export class WebGPUContext implements InferenceContext {
     let readback!: GPUBuffer;
     await checked(this.gpu, 'the forward pass', () => {
       readback = device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST, label: 'readback' });
-      for (let i = 0; i < tokens.length; i++) {
-        const p = pos + i;
-        const [tc, tr] = chunkOf(this.w.tokenEmbd, tokens[i]);
-        const [pc, pr] = this.w.positionEmbd ? chunkOf(this.w.positionEmbd, p) : [0, 0];
-        device.queue.writeBuffer(this.step, 0, new Uint32Array([p, tr, pr, 0]));
+      // One submit per batch of up to `batch` tokens (one token in decode): all layers in one pass.
+      for (let start = 0; start < tokens.length; start += this.batch) {
+        const n = Math.min(this.batch, tokens.length - start);
+        const rec = n === 1 ? this.decode : this.prefill;
+        device.queue.writeBuffer(this.step, 0, new Uint32Array([pos + start, n, 0, 0]));
+        device.queue.writeBuffer(this.tokenIds, 0, Uint32Array.from(tokens.slice(start, start + n)));
         const enc = device.createCommandEncoder();
         const pass = enc.beginComputePass();
-        encode(pass, [this.tokenEmbd[tc]]);
-        if (this.w.positionEmbd) encode(pass, [this.positionEmbd[pc]]);
-        encode(pass, this.body);
-        const last = i === tokens.length - 1;
-        if (out === 'argmax' && last) encode(pass, [this.argmaxOp!]);
+        encode(pass, rec.embed);
+        encode(pass, rec.body);
+        const last = start + n === tokens.length;
+        if (out === 'argmax' && last) encode(pass, [rec.argmax]);
         pass.end();
-        if (out === 'all') enc.copyBufferToBuffer(this.logits, 0, readback, i * V * 4, V * 4);
-        else if (out === 'last' && last) enc.copyBufferToBuffer(this.logits, 0, readback, 0, V * 4);
+        if (out === 'all') enc.copyBufferToBuffer(this.logits, 0, readback, start * V * 4, n * V * 4);
+        else if (out === 'last' && last) enc.copyBufferToBuffer(this.logits, (n - 1) * V * 4, readback, 0, V * 4);
         else if (out === 'argmax' && last) enc.copyBufferToBuffer(this.argmaxResult, 0, readback, 0, 4);
         device.queue.submit([enc.finish()]);
       }

@@ -6,8 +6,10 @@ import type { Kernels } from './kernels.js';
 
 /**
  * Buffers and recorded dispatches. Every op is recorded once (pipeline + bind group + workgroup
- * counts, with its parameters in its own small uniform buffer) when a context is built; a token
- * step only writes the 16-byte step uniform and replays the list into one compute pass.
+ * counts, with its parameters in its own small uniform buffer) when a context is built; a step
+ * only writes the 16-byte step uniform (first position, token count) and the token ids, and
+ * replays the list into one compute pass. Activations are batches of up to B rows (row t is the
+ * token at position step.pos + t); kernels ignore rows t >= step.n.
  */
 
 export interface Dispatch {
@@ -138,7 +140,7 @@ export class Ops {
    * Tiled matrix x matrix over `tokens` activation rows (X row t at t * xStride, Y row t at
    * t * yStride + outOffset): the prefill kernel. One dispatch per weight chunk.
    */
-  async matmul(a: MatvecArgs & { tokens: number; xStride: number; yStride: number }): Promise<Dispatch[]> {
+  async matmul(a: MatvecArgs & { tokens: number; xStride: number; yStride: number; step: GPUBuffer }): Promise<Dispatch[]> {
     const pipeline = await this.kernels.pipeline('matmul', a.m.type);
     const flags = (a.accumulate ? 1 : 0) | (a.bias ? 2 : 0);
     return a.m.chunks.map((c) => {
@@ -146,56 +148,66 @@ export class Ops {
       const x = Math.ceil(c.rows / 16);
       const y = Math.ceil(a.tokens / 16);
       if (x > this.maxPerDim || y > this.maxPerDim) throw new Error(`matmul of ${c.rows} rows x ${a.tokens} tokens exceeds the workgroup grid`);
-      return { pipeline, bindGroup: this.bind(pipeline, [u, c.buffer, a.x, a.y, a.bias ?? this.dummy]), x, y };
+      return { pipeline, bindGroup: this.bind(pipeline, [u, c.buffer, a.x, a.y, a.bias ?? this.dummy, a.step]), x, y };
     });
   }
 
-  /** One dispatch per chunk: chunk i dequantises step.tok_row (or pos_row) of chunk i. */
-  async getRows(m: GpuMatrix, step: GPUBuffer, y: GPUBuffer, which: 'token' | 'position', accumulate: boolean): Promise<Dispatch[]> {
+  /**
+   * Embedding rows for a batch of `batch` tokens (ids in `tokens`, or positions), one dispatch
+   * per chunk of the matrix; each writes the rows it holds.
+   */
+  async getRows(m: GpuMatrix, step: GPUBuffer, tokens: GPUBuffer, y: GPUBuffer, which: 'token' | 'position', accumulate: boolean, batch = 1): Promise<Dispatch[]> {
     const pipeline = await this.kernels.pipeline('get_rows', m.type);
     return m.chunks.map((c) => {
-      const u = uniform(this.device, [m.cols, m.rowBytes, which === 'position' ? 1 : 0, accumulate ? 1 : 0]);
-      return { pipeline, bindGroup: this.bind(pipeline, [u, step, c.buffer, y]), x: Math.ceil(m.cols / 64), y: 1 };
+      const u = uniform(this.device, [m.cols, m.rowBytes, which === 'position' ? 1 : 0, accumulate ? 1 : 0, c.firstRow, c.rows, 0, 0]);
+      return { pipeline, bindGroup: this.bind(pipeline, [u, step, c.buffer, y, tokens]), x: Math.ceil(m.cols / 64), y: batch };
     });
   }
 
-  async norm(x: GPUBuffer, y: GPUBuffer, n: number, mode: 'rms' | 'layer', eps: number, weight: GPUBuffer, bias?: GPUBuffer): Promise<Dispatch> {
+  async norm(p: { step: GPUBuffer; x: GPUBuffer; y: GPUBuffer; n: number; mode: 'rms' | 'layer'; eps: number; weight: GPUBuffer; bias?: GPUBuffer; batch?: number }): Promise<Dispatch> {
     const pipeline = await this.kernels.pipeline('norm');
-    const u = uniform(this.device, [n, mode === 'layer' ? 1 : 0, bias ? 1 : 0, eps], [3]);
-    return { pipeline, bindGroup: this.bind(pipeline, [u, x, y, weight, bias ?? this.dummy]), x: 1, y: 1 };
+    const u = uniform(this.device, [p.n, p.mode === 'layer' ? 1 : 0, p.bias ? 1 : 0, p.eps], [3]);
+    return { pipeline, bindGroup: this.bind(pipeline, [u, p.x, p.y, p.weight, p.bias ?? this.dummy, p.step]), x: p.batch ?? 1, y: 1 };
   }
 
-  async rope(p: { step: GPUBuffer; qkv: GPUBuffer; freqs: GPUBuffer; heads: number; headsKv: number; headDim: number; dims: number; mode: 'norm' | 'neox' }): Promise<Dispatch> {
+  /** `stride`: floats per token row of the fused QKV buffer (default: q + k + v widths). */
+  async rope(p: { step: GPUBuffer; qkv: GPUBuffer; freqs: GPUBuffer; heads: number; headsKv: number; headDim: number; dims: number; mode: 'norm' | 'neox'; stride?: number; batch?: number }): Promise<Dispatch> {
     const pipeline = await this.kernels.pipeline('rope');
-    const u = uniform(this.device, [p.heads, p.headsKv, p.headDim, p.dims, p.mode === 'norm' ? 0 : 1, p.heads * p.headDim, 0, 0]);
+    const stride = p.stride ?? (p.heads + 2 * p.headsKv) * p.headDim;
+    const u = uniform(this.device, [p.heads, p.headsKv, p.headDim, p.dims, p.mode === 'norm' ? 0 : 1, p.heads * p.headDim, stride, 0]);
     const pairs = (p.heads + p.headsKv) * (p.dims / 2);
-    return { pipeline, bindGroup: this.bind(pipeline, [u, p.step, p.qkv, p.freqs]), x: Math.ceil(pairs / 64), y: 1 };
+    return { pipeline, bindGroup: this.bind(pipeline, [u, p.step, p.qkv, p.freqs]), x: Math.ceil(pairs / 64), y: p.batch ?? 1 };
   }
 
-  async kvStore(step: GPUBuffer, qkv: GPUBuffer, k: GPUBuffer, v: GPUBuffer, qDim: number, kvDim: number): Promise<Dispatch> {
+  async kvStore(step: GPUBuffer, qkv: GPUBuffer, k: GPUBuffer, v: GPUBuffer, qDim: number, kvDim: number, batch = 1): Promise<Dispatch> {
     const pipeline = await this.kernels.pipeline('kv_store');
-    const u = uniform(this.device, [qDim, kvDim, 0, 0]);
-    return { pipeline, bindGroup: this.bind(pipeline, [u, step, qkv, k, v]), x: Math.ceil(kvDim / 64), y: 1 };
+    const u = uniform(this.device, [qDim, kvDim, qDim + 2 * kvDim, 0]);
+    return { pipeline, bindGroup: this.bind(pipeline, [u, step, qkv, k, v]), x: Math.ceil(kvDim / 64), y: batch };
   }
 
-  async attention(p: { step: GPUBuffer; q: GPUBuffer; k: GPUBuffer; v: GPUBuffer; scores: GPUBuffer; out: GPUBuffer; heads: number; headsKv: number; headDim: number; ctx: number }): Promise<Dispatch> {
+  /** Scores scratch: batch x heads x ctx floats. q rows are the fused QKV rows. */
+  async attention(p: { step: GPUBuffer; q: GPUBuffer; k: GPUBuffer; v: GPUBuffer; scores: GPUBuffer; out: GPUBuffer; heads: number; headsKv: number; headDim: number; ctx: number; batch?: number }): Promise<Dispatch> {
     const pipeline = await this.kernels.pipeline('attention');
-    const u = uniform(this.device, [p.heads, p.headsKv, p.headDim, p.headsKv * p.headDim, p.ctx, 1 / Math.sqrt(p.headDim), 0, 0], [5]);
-    return { pipeline, bindGroup: this.bind(pipeline, [u, p.step, p.q, p.k, p.v, p.scores, p.out]), x: p.heads, y: 1 };
+    const qStride = (p.heads + 2 * p.headsKv) * p.headDim;
+    const u = uniform(this.device, [p.heads, p.headsKv, p.headDim, p.headsKv * p.headDim, p.ctx, 1 / Math.sqrt(p.headDim), qStride, 0], [5]);
+    return { pipeline, bindGroup: this.bind(pipeline, [u, p.step, p.q, p.k, p.v, p.scores, p.out]), x: p.heads, y: p.batch ?? 1 };
   }
 
-  /** mode: 'swiglu' a = a * silu(g); 'gelu'; 'silu'; 'mul' a = a * g; 'add' a = a + g. */
-  async activation(a: GPUBuffer, n: number, mode: 'swiglu' | 'gelu' | 'silu' | 'mul' | 'add', g?: GPUBuffer): Promise<Dispatch> {
+  /** On step.n rows of n values. mode: 'swiglu' a = a * silu(g); 'gelu'; 'silu'; 'mul' a = a * g; 'add' a = a + g. */
+  async activation(step: GPUBuffer, a: GPUBuffer, n: number, mode: 'swiglu' | 'gelu' | 'silu' | 'mul' | 'add', g?: GPUBuffer, batch = 1): Promise<Dispatch> {
     const pipeline = await this.kernels.pipeline('activation');
     const m = ['swiglu', 'gelu', 'silu', 'mul', 'add'].indexOf(mode);
     const u = uniform(this.device, [n, m, 0, 0]);
-    return { pipeline, bindGroup: this.bind(pipeline, [u, a, g ?? this.dummy]), x: Math.ceil(n / 64), y: 1 };
+    const [x, y] = grid(Math.ceil((n * batch) / 64), this.maxPerDim);
+    if (y > 1) throw new Error(`activation of ${n * batch} values exceeds the workgroup grid`);
+    return { pipeline, bindGroup: this.bind(pipeline, [u, a, g ?? this.dummy, step]), x, y };
   }
 
-  async argmax(logits: GPUBuffer, n: number, result: GPUBuffer): Promise<Dispatch> {
+  /** Argmax of the last row (step.n - 1) of n-wide logits. */
+  async argmax(step: GPUBuffer, logits: GPUBuffer, n: number, result: GPUBuffer): Promise<Dispatch> {
     const pipeline = await this.kernels.pipeline('argmax');
     const u = uniform(this.device, [n, 0, 0, 0]);
-    return { pipeline, bindGroup: this.bind(pipeline, [u, logits, result]), x: 1, y: 1 };
+    return { pipeline, bindGroup: this.bind(pipeline, [u, logits, result, step]), x: 1, y: 1 };
   }
 }
 
