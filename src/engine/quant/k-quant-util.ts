@@ -4,7 +4,8 @@
  * (make_qx_quants for symmetric types such as Q6_K, make_qkx2_quants for scale+min types such as
  * Q4_K/Q5_K). All arithmetic is float32-emulated with Math.fround in ggml's operation order.
  */
-import { fr, nearestInt } from './common.js';
+import { fr, nearestInt, writeF16 } from './common.js';
+import { f16ToF32, f32ToF16 } from './half.js';
 
 /** Elements per K-quant super-block. */
 export const QK_K = 256;
@@ -198,4 +199,61 @@ export function makeQkx2Quants(
     }
   }
   return { scale, min: -min };
+}
+
+/** Per-format knobs of the shared Q4_K/Q5_K super-block quantiser (ggml's make_qkx2_quants arguments). */
+export interface ScaleMinSearch {
+  readonly nmax: number;
+  readonly rmin: number;
+  readonly nstep: number;
+}
+
+/**
+ * The part of quantize_row_q4_K_ref / q5_K_ref the two share: for the super-block at src[x..x+256),
+ * search each 32-sub-block's scale and min, pack the 6-bit scales/mins at dst[o+4..o+16), write
+ * d/dmin at dst[o], dst[o+2], and leave in L[0..256) the levels requantised with the stored scales.
+ */
+export function quantizeScaleMinSuperBlock(src: Float32Array, x: number, dst: Uint8Array, o: number, L: Uint8Array, p: ScaleMinSearch): void {
+  const laux = new Uint8Array(32);
+  const weights = new Float32Array(32);
+  const scales = new Float32Array(8);
+  const mins = new Float32Array(8);
+  const ls = new Uint8Array(8);
+  const lm = new Uint8Array(8);
+  let maxScale = 0;
+  let maxMin = 0;
+  for (let j = 0; j < 8; j++) {
+    const xo = x + 32 * j;
+    let sumX2 = 0;
+    for (let l = 0; l < 32; l++) sumX2 = fr(sumX2 + fr(src[xo + l] * src[xo + l]));
+    const avX = fr(Math.sqrt(fr(sumX2 / 32)));
+    for (let l = 0; l < 32; l++) weights[l] = fr(avX + Math.abs(src[xo + l]));
+    const r = makeQkx2Quants(32, p.nmax, src, xo, weights, L, 32 * j, laux, p.rmin, fr(0.1), p.nstep, false);
+    scales[j] = r.scale;
+    mins[j] = r.min;
+    if (scales[j] > maxScale) maxScale = scales[j];
+    if (mins[j] > maxMin) maxMin = mins[j];
+  }
+  const invScale = maxScale > 0 ? fr(63 / maxScale) : 0;
+  const invMin = maxMin > 0 ? fr(63 / maxMin) : 0;
+  for (let j = 0; j < 8; j++) {
+    // C stores nearest_int(...) into a uint8_t (mod 256) before clamping to 63.
+    ls[j] = Math.min(63, nearestInt(fr(invScale * scales[j])) & 0xff);
+    lm[j] = Math.min(63, nearestInt(fr(invMin * mins[j])) & 0xff);
+  }
+  packScaleMinK4(ls, lm, dst, o + 4);
+  writeF16(dst, o, fr(maxScale / 63));
+  writeF16(dst, o + 2, fr(maxMin / 63));
+  const dAll = f16ToF32(f32ToF16(fr(maxScale / 63)));
+  const mAll = f16ToF32(f32ToF16(fr(maxMin / 63)));
+  for (let j = 0; j < 8; j++) {
+    const [sc, m] = getScaleMinK4(j, dst, o + 4);
+    const d = fr(dAll * sc);
+    if (!d) continue; // keep the levels from the search
+    const dm = fr(mAll * m);
+    for (let ii = 0; ii < 32; ii++) {
+      const l = nearestInt(fr(fr(src[x + 32 * j + ii] + dm) / d));
+      L[32 * j + ii] = Math.max(0, Math.min(p.nmax, l));
+    }
+  }
 }
