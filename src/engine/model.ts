@@ -77,7 +77,7 @@ export class Model {
 
   constructor(
     private readonly file: GGUFFile,
-    private readonly weights: ModelWeights,
+    weights: ModelWeights,
     readonly tokenizer: Tokenizer,
     readonly backend: Backend,
     private readonly context: InferenceContext,
