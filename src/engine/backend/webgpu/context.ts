@@ -293,5 +293,9 @@ export class WebGPUContext implements InferenceContext {
     if (this.disposed) return;
     this.disposed = true;
     for (const b of this.owned) b.destroy();
+    for (const rec of new Set([this.decode, this.prefill])) {
+      if (!rec) continue;
+      for (const d of [...rec.embed, ...rec.body, rec.argmax]) d.params?.destroy();
+    }
   }
 }

@@ -13,6 +13,8 @@ import type { Kernels } from './kernels.js';
  */
 
 export interface Dispatch {
+  /** The op's own parameter buffer (destroyed with the context that recorded it). */
+  readonly params?: GPUBuffer;
   readonly pipeline: GPUComputePipeline;
   readonly bindGroup: GPUBindGroup;
   readonly x: number;
@@ -132,7 +134,7 @@ export class Ops {
     return a.m.chunks.map((c) => {
       const u = uniform(this.device, [c.rows, a.m.cols, a.m.rowBytes, (a.outOffset ?? 0) + c.firstRow, a.xOffset ?? 0, flags, (a.biasOffset ?? 0) + c.firstRow, 0]);
       const [x, y] = grid(Math.ceil(c.rows / MATVEC_ROWS), this.maxPerDim);
-      return { pipeline, bindGroup: this.bind(pipeline, [u, c.buffer, a.x, a.y, a.bias ?? this.dummy]), x, y };
+      return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, c.buffer, a.x, a.y, a.bias ?? this.dummy]), x, y };
     });
   }
 
@@ -148,7 +150,7 @@ export class Ops {
       const x = Math.ceil(c.rows / 16);
       const y = Math.ceil(a.tokens / 16);
       if (x > this.maxPerDim || y > this.maxPerDim) throw new Error(`matmul of ${c.rows} rows x ${a.tokens} tokens exceeds the workgroup grid`);
-      return { pipeline, bindGroup: this.bind(pipeline, [u, c.buffer, a.x, a.y, a.bias ?? this.dummy, a.step]), x, y };
+      return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, c.buffer, a.x, a.y, a.bias ?? this.dummy, a.step]), x, y };
     });
   }
 
@@ -160,14 +162,14 @@ export class Ops {
     const pipeline = await this.kernels.pipeline('get_rows', m.type);
     return m.chunks.map((c) => {
       const u = uniform(this.device, [m.cols, m.rowBytes, which === 'position' ? 1 : 0, accumulate ? 1 : 0, c.firstRow, c.rows, 0, 0]);
-      return { pipeline, bindGroup: this.bind(pipeline, [u, step, c.buffer, y, tokens]), x: Math.ceil(m.cols / 64), y: batch };
+      return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, step, c.buffer, y, tokens]), x: Math.ceil(m.cols / 64), y: batch };
     });
   }
 
   async norm(p: { step: GPUBuffer; x: GPUBuffer; y: GPUBuffer; n: number; mode: 'rms' | 'layer'; eps: number; weight: GPUBuffer; bias?: GPUBuffer; batch?: number }): Promise<Dispatch> {
     const pipeline = await this.kernels.pipeline('norm');
     const u = uniform(this.device, [p.n, p.mode === 'layer' ? 1 : 0, p.bias ? 1 : 0, p.eps], [3]);
-    return { pipeline, bindGroup: this.bind(pipeline, [u, p.x, p.y, p.weight, p.bias ?? this.dummy, p.step]), x: p.batch ?? 1, y: 1 };
+    return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, p.x, p.y, p.weight, p.bias ?? this.dummy, p.step]), x: p.batch ?? 1, y: 1 };
   }
 
   /** `stride`: floats per token row of the fused QKV buffer (default: q + k + v widths). */
@@ -176,13 +178,13 @@ export class Ops {
     const stride = p.stride ?? (p.heads + 2 * p.headsKv) * p.headDim;
     const u = uniform(this.device, [p.heads, p.headsKv, p.headDim, p.dims, p.mode === 'norm' ? 0 : 1, p.heads * p.headDim, stride, 0]);
     const pairs = (p.heads + p.headsKv) * (p.dims / 2);
-    return { pipeline, bindGroup: this.bind(pipeline, [u, p.step, p.qkv, p.freqs]), x: Math.ceil(pairs / 64), y: p.batch ?? 1 };
+    return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, p.step, p.qkv, p.freqs]), x: Math.ceil(pairs / 64), y: p.batch ?? 1 };
   }
 
   async kvStore(step: GPUBuffer, qkv: GPUBuffer, k: GPUBuffer, v: GPUBuffer, qDim: number, kvDim: number, batch = 1): Promise<Dispatch> {
     const pipeline = await this.kernels.pipeline('kv_store');
     const u = uniform(this.device, [qDim, kvDim, qDim + 2 * kvDim, 0]);
-    return { pipeline, bindGroup: this.bind(pipeline, [u, step, qkv, k, v]), x: Math.ceil(kvDim / 64), y: batch };
+    return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, step, qkv, k, v]), x: Math.ceil(kvDim / 64), y: batch };
   }
 
   /** Scores scratch: batch x heads x ctx floats. q rows are the fused QKV rows. */
@@ -190,7 +192,7 @@ export class Ops {
     const pipeline = await this.kernels.pipeline('attention');
     const qStride = (p.heads + 2 * p.headsKv) * p.headDim;
     const u = uniform(this.device, [p.heads, p.headsKv, p.headDim, p.headsKv * p.headDim, p.ctx, 1 / Math.sqrt(p.headDim), qStride, 0], [5]);
-    return { pipeline, bindGroup: this.bind(pipeline, [u, p.step, p.q, p.k, p.v, p.scores, p.out]), x: p.heads, y: p.batch ?? 1 };
+    return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, p.step, p.q, p.k, p.v, p.scores, p.out]), x: p.heads, y: p.batch ?? 1 };
   }
 
   /** On step.n rows of n values. mode: 'swiglu' a = a * silu(g); 'gelu'; 'silu'; 'mul' a = a * g; 'add' a = a + g. */
@@ -200,14 +202,14 @@ export class Ops {
     const u = uniform(this.device, [n, m, 0, 0]);
     const [x, y] = grid(Math.ceil((n * batch) / 64), this.maxPerDim);
     if (y > 1) throw new Error(`activation of ${n * batch} values exceeds the workgroup grid`);
-    return { pipeline, bindGroup: this.bind(pipeline, [u, a, g ?? this.dummy, step]), x, y };
+    return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, a, g ?? this.dummy, step]), x, y };
   }
 
   /** Argmax of the last row (step.n - 1) of n-wide logits. */
   async argmax(step: GPUBuffer, logits: GPUBuffer, n: number, result: GPUBuffer): Promise<Dispatch> {
     const pipeline = await this.kernels.pipeline('argmax');
     const u = uniform(this.device, [n, 0, 0, 0]);
-    return { pipeline, bindGroup: this.bind(pipeline, [u, logits, result, step]), x: 1, y: 1 };
+    return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, logits, result, step]), x: 1, y: 1 };
   }
 }
 
