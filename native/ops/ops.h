@@ -11,10 +11,12 @@ namespace lg {
 // out[b*out_stride + r] = dot(W[r], x[b]) for r < rows, b < batch. W is `rows` rows of `cols`
 // elements of traits->type; x rows are `cols` floats, `x_stride` apart. Activations are converted to
 // the type's vec_dot_type once (into `scratch`), then row tiles are split across the pool; within a
-// tile every activation row is run against the tile's weight rows while they are hot in cache.
+// tile every activation row is run against the tile's weight rows while they are hot in cache, through
+// the type's tiled kernel (gemm_fn) where the ISA has one. tiled=false forces one vec_dot per output
+// (the tests compare the two bit for bit).
 void matmul(ThreadPool& pool, int isa, const QuantTraits* traits, const uint8_t* w, int64_t rows, int64_t cols,
             const float* x, int64_t x_stride, int64_t batch, float* out, int64_t out_stride,
-            std::vector<uint8_t>& scratch);
+            std::vector<uint8_t>& scratch, bool tiled = true);
 
 void rmsnorm(const float* x, const float* w, float* out, int64_t n, float eps);
 void layernorm(const float* x, const float* w, const float* b, float* out, int64_t n, float eps);

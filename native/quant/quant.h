@@ -42,6 +42,13 @@ static_assert(sizeof(block_q8_K) == 292, "q8_K");
 using dequantize_row_fn = void (*)(const void* x, float* y, int64_t n);
 using quantize_row_fn = void (*)(const float* x, void* y, int64_t n);
 using vec_dot_fn = float (*)(int64_t n, const void* x, const void* y);
+// A block of dot products: s[c*bs + r] = vec_dot(n, x + r*bx, y + c*by) for r < nr, c < nc, each
+// bit-identical to the same ISA's vec_dot (same integer sums per block, same scale products, same
+// float accumulation order per output), but computed in register tiles of several weight rows x
+// several activation rows so each decoded weight block serves several tokens and each activation
+// block several rows. bx, by in bytes; bs in floats.
+using gemm_fn = void (*)(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc,
+                         float* s, size_t bs);
 
 enum Isa : int { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_COUNT = 3 };
 
@@ -54,6 +61,7 @@ struct QuantTraits {
   dequantize_row_fn dequantize_row;  // scalar, reference-exact
   quantize_row_fn from_float;        // only for activation formats (F32/F16/BF16/Q8_0/Q8_K)
   vec_dot_fn vec_dot[ISA_COUNT];     // null = not specialised at that ISA (falls back downwards)
+  gemm_fn gemm[ISA_COUNT];           // null = loop over vec_dot of the same ISA
 };
 
 // The one table (traits.cc). Returns null for types we cannot compute with.
@@ -62,6 +70,8 @@ const QuantTraits* quant_traits(int type);
 const QuantTraits* const* quant_traits_all(int* count);
 // The dot product to use for `type` at the active ISA (falls back to the best lower ISA).
 vec_dot_fn quant_vec_dot(const QuantTraits* t, int isa);
+// The tiled kernel matching quant_vec_dot(t, isa) bit for bit, or null when that ISA has none.
+gemm_fn quant_gemm(const QuantTraits* t, int isa);
 size_t quant_row_size(int type, int64_t n);
 
 // ---- scalar kernels, one file per type ----
@@ -97,6 +107,11 @@ float vec_dot_q4_0_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q4_K_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q6_K_avx2(int64_t n, const void* x, const void* y);
 void quantize_row_q8_0_avx2(const float* x, void* y, int64_t n);
+void gemm_f16_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
+void gemm_q8_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
+void gemm_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
+void gemm_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
+void gemm_q6_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 
 float vec_dot_f32_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_f16_avx512(int64_t n, const void* x, const void* y);

@@ -200,4 +200,260 @@ float vec_dot_q6_K_avx2(int64_t n, const void* vx, const void* vy) {
   return hsum_ps(acc);
 }
 
+
+// ---- tiled kernels (gemm_fn): R weight rows x C activation rows per register tile ----
+// Each output keeps exactly the accumulators its vec_dot above keeps, updated in the same order
+// with the same operands, so a tile's outputs are bit-identical to one vec_dot call per output.
+
+// Runs tile<R, C> over the nr x nc block, with smaller tiles at the edges.
+template <int R, int C, template <int, int> class K>
+static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr, const uint8_t* y, size_t by,
+                              int64_t nc, float* s, size_t bs) {
+  int64_t c = 0;
+  for (; c + C <= nc; c += C) {
+    int64_t r = 0;
+    for (; r + R <= nr; r += R) K<R, C>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; r < nr; r++) K<1, C>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+  }
+  for (; c < nc; c++) {
+    int64_t r = 0;
+    for (; r + 4 <= nr; r += 4) K<4, 1>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; r < nr; r++) K<1, 1>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+  }
+}
+
+// Q8_0 / Q4_0 weights x Q8_0 activations: two accumulators per output (even / odd blocks).
+template <bool Q4>
+struct QBlk {
+  static inline __m256i load(const uint8_t* row, int64_t i, float* d) {
+    if (Q4) {
+      const block_q4_0* b = (const block_q4_0*)row + i;
+      *d = _cvtsh_ss(b->d);
+      return _mm256_sub_epi8(bytes_from_nibbles_32(b->qs), _mm256_set1_epi8(8));
+    } else {
+      const block_q8_0* b = (const block_q8_0*)row + i;
+      *d = _cvtsh_ss(b->d);
+      return _mm256_loadu_si256((const __m256i*)b->qs);
+    }
+  }
+};
+template <bool Q4>
+struct TileQ {
+  template <int R, int C>
+  struct K {
+    static inline void step(int64_t i, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, __m256 (&acc)[R][C]) {
+      __m256i qy[C];
+      float dy[C];
+      for (int c = 0; c < C; c++) {
+        const block_q8_0* b = (const block_q8_0*)(y + c * by) + i;
+        qy[c] = _mm256_loadu_si256((const __m256i*)b->qs);
+        dy[c] = _cvtsh_ss(b->d);
+      }
+      for (int r = 0; r < R; r++) {
+        float dx;
+        const __m256i qx = QBlk<Q4>::load(x + r * bx, i, &dx);
+        const __m256i ax = _mm256_sign_epi8(qx, qx);
+        for (int c = 0; c < C; c++) {
+          const __m256i dot = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(qy[c], qx));
+          const __m256 q = _mm256_cvtepi32_ps(_mm256_madd_epi16(dot, _mm256_set1_epi16(1)));
+          acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(dx * dy[c]), q, acc[r][c]);
+        }
+      }
+    }
+    static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+      const int64_t nb = n / QK8_0;
+      __m256 acc0[R][C], acc1[R][C];
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) acc0[r][c] = acc1[r][c] = _mm256_setzero_ps();
+      int64_t i = 0;
+      for (; i + 1 < nb; i += 2) {
+        step(i, x, bx, y, by, acc0);
+        step(i + 1, x, bx, y, by, acc1);
+      }
+      if (i < nb) step(i, x, bx, y, by, acc0);
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(_mm256_add_ps(acc0[r][c], acc1[r][c]));
+    }
+  };
+};
+template <int R, int C> using TileQ8 = TileQ<false>::K<R, C>;
+template <int R, int C> using TileQ4 = TileQ<true>::K<R, C>;
+
+void gemm_q8_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  if (nc == 1) return gemm_drive<4, 1, TileQ8>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+  gemm_drive<2, 2, TileQ8>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+}
+void gemm_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  if (nc == 1) return gemm_drive<4, 1, TileQ4>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+  gemm_drive<2, 2, TileQ4>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+}
+
+// Q4_K x Q8_K: one float accumulator and one scalar min sum per output.
+template <int R, int C>
+struct TileQ4K {
+  static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+    const int64_t nb = n / QK_K;
+    const __m256i m4 = _mm256_set1_epi8(0xF);
+    __m256 acc[R][C];
+    float summ[R][C];
+    for (int r = 0; r < R; r++)
+      for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps(), summ[r][c] = 0.0f;
+    for (int64_t i = 0; i < nb; i++) {
+      const block_q8_K* yb[C];
+      for (int c = 0; c < C; c++) yb[c] = (const block_q8_K*)(y + c * by) + i;
+      const block_q4_K* xb[R];
+      uint8_t sc[R][8];
+      for (int r = 0; r < R; r++) {
+        xb[r] = (const block_q4_K*)(x + r * bx) + i;
+        uint8_t mn[8];
+        unpack_scales_mins_k4(xb[r]->scales, sc[r], mn);
+        const __m128i mins8 = _mm_loadl_epi64((const __m128i*)mn);
+        const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins8, mins8));
+        for (int c = 0; c < C; c++) {
+          const __m256i prod = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i*)yb[c]->bsums), mins16);
+          __m128i p = _mm_add_epi32(_mm256_castsi256_si128(prod), _mm256_extracti128_si256(prod, 1));
+          p = _mm_hadd_epi32(p, p);
+          p = _mm_hadd_epi32(p, p);
+          summ[r][c] += _cvtsh_ss(xb[r]->dmin) * yb[c]->d * (float)_mm_cvtsi128_si32(p);
+        }
+      }
+      __m256i sumi[R][C];
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) sumi[r][c] = _mm256_setzero_si256();
+      for (int j = 0; j < QK_K / 64; j++) {
+        __m256i y0[C], y1[C];
+        for (int c = 0; c < C; c++) {
+          y0[c] = _mm256_loadu_si256((const __m256i*)(yb[c]->qs + 64 * j));
+          y1[c] = _mm256_loadu_si256((const __m256i*)(yb[c]->qs + 64 * j + 32));
+        }
+        for (int r = 0; r < R; r++) {
+          const __m256i q4bits = _mm256_loadu_si256((const __m256i*)(xb[r]->qs + 32 * j));
+          const __m256i q4l = _mm256_and_si256(q4bits, m4);
+          const __m256i q4h = _mm256_and_si256(_mm256_srli_epi16(q4bits, 4), m4);
+          const __m256i s0 = _mm256_set1_epi16(sc[r][2 * j]), s1 = _mm256_set1_epi16(sc[r][2 * j + 1]);
+          for (int c = 0; c < C; c++) {
+            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(q4l, y0[c]), s0);
+            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(q4h, y1[c]), s1);
+            sumi[r][c] = _mm256_add_epi32(sumi[r][c], _mm256_add_epi32(p0, p1));
+          }
+        }
+      }
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) {
+          const __m256 d = _mm256_set1_ps(_cvtsh_ss(xb[r]->d) * yb[c]->d);
+          acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]);
+        }
+    }
+    for (int r = 0; r < R; r++)
+      for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(acc[r][c]) - summ[r][c];
+  }
+};
+void gemm_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  if (nc == 1) return gemm_drive<4, 1, TileQ4K>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+  gemm_drive<2, 2, TileQ4K>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+}
+
+// Q6_K x Q8_K: one float accumulator per output; 32*y is shared by the tile's rows.
+template <int R, int C>
+struct TileQ6K {
+  static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+    const int64_t nb = n / QK_K;
+    const __m256i m4 = _mm256_set1_epi8(0xF);
+    const __m256i m2 = _mm256_set1_epi8(0x30);
+    const __m256i m32s = _mm256_set1_epi8(32);
+    __m256 acc[R][C];
+    for (int r = 0; r < R; r++)
+      for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < nb; i++) {
+      const block_q8_K* yb[C];
+      for (int c = 0; c < C; c++) yb[c] = (const block_q8_K*)(y + c * by) + i;
+      const block_q6_K* xb[R];
+      for (int r = 0; r < R; r++) xb[r] = (const block_q6_K*)(x + r * bx) + i;
+      __m256i sumi[R][C];
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) sumi[r][c] = _mm256_setzero_si256();
+      for (int half = 0; half < 2; half++) {
+        for (int k = 0; k < 4; k++) {
+          __m256i yv[C], ym[C];
+          for (int c = 0; c < C; c++) {
+            yv[c] = _mm256_loadu_si256((const __m256i*)(yb[c]->qs + 128 * half + 32 * k));
+            ym[c] = _mm256_maddubs_epi16(m32s, yv[c]);
+          }
+          for (int r = 0; r < R; r++) {
+            const uint8_t* ql = xb[r]->ql + 64 * half;
+            const __m256i l = _mm256_loadu_si256((const __m256i*)(ql + 32 * (k & 1)));
+            const __m256i h = _mm256_loadu_si256((const __m256i*)(xb[r]->qh + 32 * half));
+            __m256i lo, hi;
+            switch (k) {
+              case 0: lo = _mm256_and_si256(l, m4); hi = _mm256_slli_epi16(h, 4); break;
+              case 1: lo = _mm256_and_si256(l, m4); hi = _mm256_slli_epi16(h, 2); break;
+              case 2: lo = _mm256_and_si256(_mm256_srli_epi16(l, 4), m4); hi = h; break;
+              default: lo = _mm256_and_si256(_mm256_srli_epi16(l, 4), m4); hi = _mm256_srli_epi16(h, 2); break;
+            }
+            const __m256i q = _mm256_or_si256(lo, _mm256_and_si256(hi, m2));
+            const int8_t* scp = xb[r]->scales + 8 * half;
+            const __m256i sv = _mm256_set_m128i(_mm_set1_epi16(scp[2 * k + 1]), _mm_set1_epi16(scp[2 * k]));
+            for (int c = 0; c < C; c++) {
+              const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, yv[c]), ym[c]);
+              sumi[r][c] = _mm256_add_epi32(sumi[r][c], _mm256_madd_epi16(p, sv));
+            }
+          }
+        }
+      }
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) {
+          const __m256 d = _mm256_set1_ps(_cvtsh_ss(xb[r]->d) * yb[c]->d);
+          acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]);
+        }
+    }
+    for (int r = 0; r < R; r++)
+      for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(acc[r][c]);
+  }
+};
+void gemm_q6_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  if (nc == 1) return gemm_drive<4, 1, TileQ6K>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+  gemm_drive<2, 2, TileQ6K>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+}
+
+// F16 x F16: four accumulators per output over 32-element steps, then 8-element steps into the
+// first, then a scalar tail, as vec_dot_f16_avx2.
+template <int R, int C>
+struct TileF16 {
+  static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+#define LD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(p)))
+    __m256 a[R][C][4];
+    for (int r = 0; r < R; r++)
+      for (int c = 0; c < C; c++)
+        for (int k = 0; k < 4; k++) a[r][c][k] = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+      for (int k = 0; k < 4; k++) {
+        __m256 yv[C];
+        for (int c = 0; c < C; c++) yv[c] = LD((const uint16_t*)(y + c * by) + i + 8 * k);
+        for (int r = 0; r < R; r++) {
+          const __m256 xv = LD((const uint16_t*)(x + r * bx) + i + 8 * k);
+          for (int c = 0; c < C; c++) a[r][c][k] = _mm256_fmadd_ps(xv, yv[c], a[r][c][k]);
+        }
+      }
+    }
+    for (; i + 8 <= n; i += 8)
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++)
+          a[r][c][0] = _mm256_fmadd_ps(LD((const uint16_t*)(x + r * bx) + i), LD((const uint16_t*)(y + c * by) + i), a[r][c][0]);
+#undef LD
+    for (int r = 0; r < R; r++)
+      for (int c = 0; c < C; c++) {
+        const uint16_t* xr = (const uint16_t*)(x + r * bx);
+        const uint16_t* yc = (const uint16_t*)(y + c * by);
+        float v = hsum_ps(_mm256_add_ps(_mm256_add_ps(a[r][c][0], a[r][c][1]), _mm256_add_ps(a[r][c][2], a[r][c][3])));
+        for (int64_t j = i; j < n; j++) v += fp16_to_fp32(xr[j]) * fp16_to_fp32(yc[j]);
+        s[c * bs + r] = v;
+      }
+  }
+};
+void gemm_f16_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  if (nc == 1) return gemm_drive<2, 1, TileF16>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+  gemm_drive<1, 2, TileF16>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+}
+
 }  // namespace lg

@@ -183,6 +183,26 @@ describe.skipIf(!native)('native kernels', () => {
     }
   });
 
+  it('the tiled kernels equal one dot product per output bit for bit (every tile shape and edge)', () => {
+    // Tiles are 4x1 (batch 1) and 2x2 (batch > 1) with 1-row / 1-token edges; odd and even block
+    // counts exercise the even/odd accumulators of the 32-element types.
+    const mm = native!.matmul as (...a: unknown[]) => Float32Array;
+    for (const t of TYPES) {
+      for (const blocks of [1, 3, 4]) {
+        const cols = t.blockSize === 1 ? 32 * blocks + 5 : t.blockSize * blocks;
+        const wq = t.quantize(gaussian(11 * cols, 21 + blocks, 0.1));
+        for (const batch of [1, 2, 5]) {
+          const x = gaussian(batch * cols, 30 + batch);
+          for (const isa of ISAS) {
+            const tiled = mm(t.type, wq, 11, cols, x, batch, 1, isa, true);
+            const plain = mm(t.type, wq, 11, cols, x, batch, 1, isa, false);
+            expect(Array.from(tiled), `${t.name}/${isa} cols=${cols} batch=${batch}`).toEqual(Array.from(plain));
+          }
+        }
+      }
+    }
+  });
+
   it('rejects bad arguments with clear errors', () => {
     expect(() => native!.matmul(2, new Uint8Array(10), 1, 32, new Float32Array(32), 1)).toThrow(/too short/);
     expect(() => native!.matmul(999, new Uint8Array(10), 1, 32, new Float32Array(32), 1)).toThrow(/not supported/);
