@@ -220,9 +220,14 @@ napi_value Dequantize(napi_env env, napi_callback_info info) {
   return r;
 }
 
-// Converts f32 activations to an activation format (F32, F16, BF16, Q8_0, Q8_K).
+int isa_opt(napi_env env, napi_value v);
+
+// Converts f32 activations to an activation format (F32, F16, BF16, Q8_0, Q8_K); isa? picks the path.
 napi_value QuantizeActivation(napi_env env, napi_callback_info info) {
-  auto a = args(env, info, 2);
+  size_t argc = 3;
+  napi_value a[3];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc < 2) throw JsError{"quantizeActivation(type, src, isa?)"};
   const QuantTraits* tr = traits_arg(env, a[0]);
   if (!tr->from_float) throw JsError{std::string(tr->name) + " is not an activation format"};
   View src = typed(env, a[1], "src");
@@ -231,7 +236,7 @@ napi_value QuantizeActivation(napi_env env, napi_callback_info info) {
   if (n % tr->block_size) throw JsError{"length must be a whole number of blocks"};
   uint8_t* out;
   napi_value r = make_u8(env, quant_row_size(tr->type, n), &out);
-  tr->from_float((const float*)src.data, out, n);
+  quant_from_float(tr, argc > 2 ? isa_opt(env, a[2]) : ISA_SCALAR)((const float*)src.data, out, n);
   return r;
 }
 

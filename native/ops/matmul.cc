@@ -11,10 +11,11 @@ void matmul(ThreadPool& pool, int isa, const QuantTraits* traits, const uint8_t*
   const size_t w_row = quant_row_size(traits->type, cols);
   if (scratch.size() < act_row * (size_t)batch) scratch.resize(act_row * (size_t)batch);
   uint8_t* xq = scratch.data();
+  const quantize_row_fn from_float = quant_from_float(act, isa);
   if (batch > 1) {
-    pool.parallel_for(batch, [&](int64_t b, int) { act->from_float(x + b * x_stride, xq + b * act_row, cols); });
+    pool.parallel_for(batch, [&](int64_t b, int) { from_float(x + b * x_stride, xq + b * act_row, cols); });
   } else {
-    act->from_float(x, xq, cols);
+    from_float(x, xq, cols);
   }
   const vec_dot_fn dot = quant_vec_dot(traits, isa);
   const gemm_fn gemm = tiled ? quant_gemm(traits, isa) : nullptr;

@@ -73,6 +73,8 @@ vec_dot_fn quant_vec_dot(const QuantTraits* t, int isa);
 // The tiled kernel matching quant_vec_dot(t, isa) bit for bit, or null when that ISA has none.
 gemm_fn quant_gemm(const QuantTraits* t, int isa);
 size_t quant_row_size(int type, int64_t n);
+// The activation quantiser for an activation format at an ISA (byte-identical to from_float).
+quantize_row_fn quant_from_float(const QuantTraits* act, int isa);
 
 // ---- scalar kernels, one file per type ----
 #define LG_DECL_TYPE(T)                                              \

@@ -201,6 +201,34 @@ float vec_dot_q6_K_avx2(int64_t n, const void* vx, const void* vy) {
 }
 
 
+// ggml's x86 (AVX) quantize_row_q8_0, byte-identical to quantize_row_q8_0 (scalar): amax is exact,
+// x * (127/amax) is the same float product, rounded to nearest even, |q| <= 127 so no saturation.
+void quantize_row_q8_0_avx2(const float* x, void* vy, int64_t n) {
+  block_q8_0* y = (block_q8_0*)vy;
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (int64_t i = 0; i < n / QK8_0; i++, x += QK8_0) {
+    __m256 v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8), v2 = _mm256_loadu_ps(x + 16), v3 = _mm256_loadu_ps(x + 24);
+    __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
+                             _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
+    __m128 m4 = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float amax = _mm_cvtss_f32(m4);
+    y[i].d = fp32_to_fp16(amax / 127.0f);
+    const __m256 id = _mm256_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
+    const int rnd = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+    __m256i i0 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v0, id), rnd));
+    __m256i i1 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v1, id), rnd));
+    __m256i i2 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v2, id), rnd));
+    __m256i i3 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v3, id), rnd));
+    i0 = _mm256_packs_epi32(i0, i1);
+    i2 = _mm256_packs_epi32(i2, i3);
+    i0 = _mm256_packs_epi16(i0, i2);
+    i0 = _mm256_permutevar8x32_epi32(i0, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256((__m256i*)y[i].qs, i0);
+  }
+}
+
 // ---- tiled kernels (gemm_fn): R weight rows x C activation rows per register tile ----
 // Each output keeps exactly the accumulators its vec_dot above keeps, updated in the same order
 // with the same operands, so a tile's outputs are bit-identical to one vec_dot call per output.
@@ -217,7 +245,7 @@ static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr
   }
   for (; c < nc; c++) {
     int64_t r = 0;
-    for (; r + 4 <= nr; r += 4) K<4, 1>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; r + R <= nr; r += R) K<R, 1>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
     for (; r < nr; r++) K<1, 1>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
   }
 }
@@ -349,7 +377,10 @@ struct TileQ4K {
   }
 };
 void gemm_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
-  if (nc == 1) return gemm_drive<4, 1, TileQ4K>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+  if (nc == 1) {  // decode: the tiles measured slower than the plain dot (register pressure)
+    for (int64_t r = 0; r < nr; r++) s[r] = vec_dot_q4_K_avx2(n, (const uint8_t*)x + r * bx, y);
+    return;
+  }
   gemm_drive<2, 2, TileQ4K>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 
@@ -411,7 +442,10 @@ struct TileQ6K {
   }
 };
 void gemm_q6_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
-  if (nc == 1) return gemm_drive<4, 1, TileQ6K>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+  if (nc == 1) {  // decode: the tiles measured slower than the plain dot (register pressure)
+    for (int64_t r = 0; r < nr; r++) s[r] = vec_dot_q6_K_avx2(n, (const uint8_t*)x + r * bx, y);
+    return;
+  }
   gemm_drive<2, 2, TileQ6K>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 

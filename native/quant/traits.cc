@@ -63,6 +63,14 @@ gemm_fn quant_gemm(const QuantTraits* t, int isa) {
   return t->gemm[ISA_SCALAR];
 }
 
+quantize_row_fn quant_from_float(const QuantTraits* act, int isa) {
+#ifdef LG_HAVE_AVX2
+  if (act->type == T_Q8_0 && isa >= ISA_AVX2 && isa_available(ISA_AVX2)) return quantize_row_q8_0_avx2;
+#endif
+  (void)isa;
+  return act->from_float;
+}
+
 size_t quant_row_size(int type, int64_t n) {
   const QuantTraits* t = quant_traits(type);
   return t ? (size_t)(n / t->block_size) * (size_t)t->type_size : 0;

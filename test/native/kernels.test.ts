@@ -106,6 +106,18 @@ describe.skipIf(!native)('native kernels', () => {
     });
   }
 
+  it('every ISA path quantises activations byte-identically to the scalar one', () => {
+    const qa = native!.quantizeActivation as (...a: unknown[]) => Uint8Array;
+    const x = gaussian(32 * 40, 5, 3);
+    x.fill(0, 0, 32); // an all-zero block
+    for (let i = 32; i < 64; i++) x[i] = (i - 48) * 0.5; // exact halves after scaling: rounding ties
+    x[64] = 1e-30; // a denormal-scale block
+    for (const act of [Q8_0, GGMLType.Q8_1, Q8_K, GGMLType.F16, GGMLType.BF16]) {
+      const ref = Buffer.from(qa(act, x, 'scalar'));
+      for (const isa of ISAS) expect(Buffer.from(qa(act, x, isa)).equals(ref), `${act} ${isa}`).toBe(true);
+    }
+  });
+
   it('activation quantisers are byte-exact with the TS ones', () => {
     for (const seed of [1, 2, 3]) {
       const x = gaussian(256 * 5, seed, seed);
