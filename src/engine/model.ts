@@ -1,5 +1,6 @@
 import type { Backend, BackendName, InferenceContext, ModelWeights } from './backend/backend.js';
 import { selectBackend, type BackendChoice } from './backend/select.js';
+import { probeWebGPU } from './backend/webgpu/device.js';
 import { ChatTemplate, type ChatMessage } from './chat.js';
 import { generate, type GeneratedPiece, type GenerateOptions, type GenerationResult } from './generate.js';
 import { openGGUF, type GGUFFile } from './gguf/reader.js';
@@ -11,7 +12,7 @@ import { ggmlTypeName } from './quant/ggml-type.js';
 import { tokenizerFromGGUF, type Tokenizer, type TokenizeOptions } from './tokenizer/index.js';
 
 export interface LoadModelOptions {
-  /** 'auto' (default): native CPU when available, else reference. */
+  /** 'auto' (default): a hardware GPU through WebGPU, else native CPU, else reference. */
   readonly backend?: BackendChoice;
   /** KV cache capacity; default min(training context, 4096). */
   readonly contextLength?: number;
@@ -53,6 +54,8 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   try {
     const weights = loadWeights(file);
     const tokenizer = tokenizerFromGGUF(file.metadata);
+    // 'auto' prefers a hardware GPU, which only an (asynchronous) adapter probe can tell.
+    if ((options.backend ?? 'auto') === 'auto') await probeWebGPU();
     const { backend, warning } = selectBackend(options.backend);
     if (warning) options.onWarning?.(warning);
     const contextLength = options.contextLength ?? Math.min(weights.config.trainContextLength, 4096);

@@ -7,6 +7,7 @@ import { hasArgon2, loadSodium } from '../../assistant/vault/crypto.js';
 import { dataDir, defaultVaultPath } from '../../assistant/vault/paths.js';
 import { loadConfig } from '../../config/index.js';
 import { cpuAvailable, cpuUnavailableReason } from '../../engine/backend/cpu/index.js';
+import { probeWebGPU } from '../../engine/backend/webgpu/device.js';
 import { listModelFiles, modelsDir } from '../context.js';
 import { EXIT } from '../errors.js';
 import { printJson } from '../options.js';
@@ -40,10 +41,15 @@ export async function doctor(): Promise<DoctorReport> {
   if (cpuAvailable()) add('native addon', 'ok', 'the native CPU backend loads (fast quantised kernels)');
   else add('native addon', 'warn', `unavailable: ${cpuUnavailableReason()}; models run on the slow reference backend`, 'reinstall with a C++17 compiler and cmake (`npm rebuild localgpt`), or use a platform with a prebuild');
 
+  const gpu = await probeWebGPU();
+  if (gpu.adapter && !gpu.adapter.software) add('webgpu', 'ok', `${gpu.adapter.description || gpu.adapter.device} (${gpu.adapter.vendor}); --backend auto uses it`);
+  else if (gpu.adapter) add('webgpu', 'warn', `only a software adapter (${gpu.adapter.description}): fine for tests, slower than the native CPU backend, so auto does not pick it`);
+  else add('webgpu', 'warn', `no adapter: ${gpu.reason ?? 'unknown reason'}`, 'a GPU with Vulkan drivers (or Metal/D3D12) makes --backend webgpu available');
+
   try {
     await loadSodium();
     if (hasArgon2()) add('vault crypto', 'ok', 'libsodium with Argon2id and XChaCha20-Poly1305');
-    else add('vault crypto', 'warn', 'libsodium without Argon2id: new vaults use the scrypt fallback', 'install libsodium-wrappers-sumo');
+    else add('vault crypto', 'fail', 'libsodium without Argon2id: the vault cannot derive its keys', 'reinstall (npm ci): libsodium-wrappers-sumo is a dependency');
   } catch (e) {
     add('vault crypto', 'fail', `libsodium does not load: ${(e as Error).message}`, 'reinstall (npm ci); the memory vault cannot open without it');
   }
