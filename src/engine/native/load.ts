@@ -95,11 +95,14 @@ export function nativeCandidates(root = packageRoot()): string[] {
   const out: string[] = [];
   const explicit = process.env.LOCALGPT_NATIVE;
   if (explicit) out.push(resolve(explicit));
+  // A local build is the freshest (it is what the source says); the prebuild serves machines
+  // that could not compile one.
+  out.push(join(root, 'build', 'Release', ADDON_NAME));
   const pre = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
   if (existsSync(pre)) {
     for (const f of readdirSync(pre).sort()) if (f.endsWith('.node')) out.push(join(pre, f));
   }
-  out.push(join(root, 'build', 'Release', ADDON_NAME), join(root, 'build', 'Debug', ADDON_NAME));
+  out.push(join(root, 'build', 'Debug', ADDON_NAME));
   return out;
 }
 
