@@ -5,6 +5,7 @@
 #include <vector>
 #include "ops.h"
 #include "../runtime/fp16.h"
+#include "../runtime/cpu.h"
 
 namespace lg {
 
@@ -43,6 +44,13 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
   // q . k: f32 cache -> f32 dot; f16 cache -> q rounded to f16 and the f16 dot (what ggml does).
   const vec_dot_fn dot = quant_vec_dot(quant_traits(kv.f16 ? T_F16 : T_F32), isa);
   const float* tab = kv.f16 ? f16_table() : nullptr;
+#ifdef LG_HAVE_AVX2
+  // The AVX2 value accumulation fuses p * v + acc (FMA, as ggml_vec_mad_f32 does on FMA machines);
+  // the scalar loops below round the product first.
+  const bool avx2 = isa >= ISA_AVX2 && isa_available(ISA_AVX2);
+#else
+  const bool avx2 = false;
+#endif
   pool.parallel_for(batch * n_head, [&](int64_t task, int) {
     const int64_t t = task / n_head;
     const int h = (int)(task % n_head);
@@ -73,16 +81,32 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
       const float nm = cm > m ? cm : m;
       const float corr = std::exp(m - nm);  // exp(-inf) = 0 on the first chunk
       l *= corr;
-      for (int i = 0; i < head_dim; i++) acc[i] *= corr;
+#ifdef LG_HAVE_AVX2
+      if (avx2) scale_f32_avx2(acc, corr, head_dim);
+      else
+#endif
+        for (int i = 0; i < head_dim; i++) acc[i] *= corr;
       m = nm;
       for (int64_t j = c0; j < c1; j++) {
         const float p = std::exp(s[j - c0] - m);
         l += p;
         if (kv.f16) {
           const uint16_t* vr = (const uint16_t*)kv.v + (size_t)j * kv.kv_dim + (size_t)hk * head_dim;
+#ifdef LG_HAVE_AVX2
+          if (avx2) {
+            axpy_f16_avx2(acc, p, vr, head_dim);
+            continue;
+          }
+#endif
           for (int i = 0; i < head_dim; i++) acc[i] += p * tab[vr[i]];
         } else {
           const float* vr = (const float*)kv.v + (size_t)j * kv.kv_dim + (size_t)hk * head_dim;
+#ifdef LG_HAVE_AVX2
+          if (avx2) {
+            axpy_f32_avx2(acc, p, vr, head_dim);
+            continue;
+          }
+#endif
           for (int i = 0; i < head_dim; i++) acc[i] += p * vr[i];
         }
       }
