@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Model } from '../../src/engine/model.js';
-import { loadTestModel, MODEL_ID, parseSse, startTestServer, type TestServer } from './helpers.js';
+import { MODEL_ID, parseSse, serveTestModel, type TestServer } from './helpers.js';
 
 interface ChatChunk {
   id: string;
@@ -12,15 +12,9 @@ interface ChatChunk {
 
 let model: Model;
 let t: TestServer;
-
-beforeAll(async () => {
-  model = await loadTestModel();
-  t = await startTestServer(model);
-});
-
-afterAll(async () => {
-  await t?.close();
-  model?.dispose();
+serveTestModel((server, m) => {
+  t = server;
+  model = m;
 });
 
 const chatBody = (extra: Record<string, unknown> = {}) => ({

@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Model } from '../../src/engine/model.js';
 import { FifoQueue } from '../../src/server/queue.js';
 import { HttpError } from '../../src/server/errors.js';
-import { loadTestModel, readEvents, startTestServer, type TestServer } from './helpers.js';
+import { readEvents, serveTestModel, startTestServer, type TestServer } from './helpers.js';
 
 let model: Model;
 let t: TestServer;
-
-beforeAll(async () => {
-  model = await loadTestModel();
-  t = await startTestServer(model);
-});
-
-afterAll(async () => {
-  await t?.close();
-  model?.dispose();
+serveTestModel((server, m) => {
+  t = server;
+  model = m;
 });
 
 /** Polls /api/info until the queue is in the wanted state. */

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from '../../src/engine/model.js';
-import { loadTestModel, MODEL_ID, startTestServer, type TestServer } from './helpers.js';
+import { MODEL_ID, serveTestModel, startTestServer, type TestServer } from './helpers.js';
 
 interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -9,15 +9,9 @@ interface ErrorBody {
 
 let model: Model;
 let t: TestServer;
-
-beforeAll(async () => {
-  model = await loadTestModel();
-  t = await startTestServer(model);
-});
-
-afterAll(async () => {
-  await t?.close();
-  model?.dispose();
+serveTestModel((server, m) => {
+  t = server;
+  model = m;
 });
 
 const messages = [{ role: 'user', content: 'Hi' }];

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { loadModel, type Model } from '../../src/engine/model.js';
 import { startServer, type GenerationEvent, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { testModelPath } from '../conformance/models.js';
@@ -84,4 +85,22 @@ export async function readEvents(res: Response, n: number): Promise<{ events: un
     for (const p of parts) events.push(...parseSse(`${p}\n\n`));
   }
   return { events, reader };
+}
+
+/**
+ * Registers the suite's server: the small test model served on 127.0.0.1 before the tests, closed
+ * and disposed after. `ready` receives both once they are up.
+ */
+export function serveTestModel(ready: (server: TestServer, model: Model) => void, options: Partial<ServerOptions> = {}): void {
+  let model: Model | undefined;
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    model = await loadTestModel();
+    server = await startTestServer(model, options);
+    ready(server, model);
+  });
+  afterAll(async () => {
+    await server?.close();
+    model?.dispose();
+  });
 }
