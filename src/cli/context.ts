@@ -12,6 +12,7 @@ import { dataDir, defaultVaultPath } from '../assistant/vault/paths.js';
 import { vaultExists } from '../assistant/vault/vault.js';
 import { type EffectiveConfig, loadConfig } from '../config/index.js';
 import type { BackendChoice } from '../engine/backend/select.js';
+import type { ProviderSettings } from '../provider/remote.js';
 import { CliError, EXIT } from './errors.js';
 
 /** The default alias `localgpt pull` suggests when there is no model. */
@@ -140,4 +141,26 @@ export async function openMemory(flags: PassphraseFlags, opts: { create?: boolea
     if (again !== passphrase) throw new CliError('the passphrases did not match; nothing was created', { exitCode: EXIT.vault });
   }
   return Memory.open({ path, passphrase, create: opts.create === true, kdf: kdfPreset() });
+}
+
+export interface ProviderFlags {
+  provider?: string;
+  providerKey?: string;
+  providerModel?: string;
+}
+
+/**
+ * The remote engine to use, if any: --provider (with --provider-key / --provider-model), else the
+ * `provider` setting. The key may also come from LOCALGPT_PROVIDER_KEY (kept out of the file).
+ */
+export function resolveProvider(flags: ProviderFlags): ProviderSettings | undefined {
+  const setting = settings().config.provider;
+  const fromConfig = typeof setting === 'string' ? { url: setting } : setting;
+  const url = flags.provider ?? fromConfig?.url;
+  if (!url) return undefined;
+  const same = flags.provider === undefined || flags.provider === fromConfig?.url;
+  const apiKey = flags.providerKey ?? (process.env.LOCALGPT_PROVIDER_KEY || undefined) ?? (same ? fromConfig?.apiKey : undefined);
+  const model = flags.providerModel ?? (same ? fromConfig?.model : undefined);
+  const contextLength = same ? fromConfig?.contextLength : undefined;
+  return { url, ...(apiKey ? { apiKey } : {}), ...(model ? { model } : {}), ...(contextLength ? { contextLength } : {}) };
 }

@@ -21,6 +21,25 @@ export interface Config {
   seed?: number;
   /** Where models, the vault and the scheduler's files live (absolute). */
   dataDir?: string;
+  /**
+   * A remote OpenAI-compatible engine to generate on instead of a local model (src/provider/):
+   * its base URL, or { url, apiKey?, model?, contextLength? }.
+   */
+  provider?: ProviderSetting;
+}
+
+export type ProviderSetting = string | { url: string; apiKey?: string; model?: string; contextLength?: number };
+
+function checkProvider(v: unknown): string | undefined {
+  const url = (u: unknown) => typeof u === 'string' && /^https?:\/\/[^\s]+$/i.test(u.trim());
+  if (typeof v === 'string') return url(v) ? undefined : 'must be an http(s) URL, or an object {"url", "apiKey", "model", "contextLength"}';
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'must be an http(s) URL, or an object {"url", "apiKey", "model", "contextLength"}';
+  const o = v as Record<string, unknown>;
+  if (!url(o.url)) return 'needs "url": an http(s) URL';
+  for (const k of Object.keys(o)) if (!['url', 'apiKey', 'model', 'contextLength'].includes(k)) return `has an unknown field "${k}" (known: url, apiKey, model, contextLength)`;
+  for (const k of ['apiKey', 'model'] as const) if (o[k] !== undefined && (typeof o[k] !== 'string' || o[k] === '')) return `"${k}" must be a non-empty string`;
+  if (o.contextLength !== undefined && !(typeof o.contextLength === 'number' && Number.isInteger(o.contextLength) && o.contextLength > 0)) return '"contextLength" must be a positive integer';
+  return undefined;
 }
 
 export type ConfigKey = keyof Config;
@@ -106,6 +125,24 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
       return resolve(text);
     },
     check: (v) => (typeof v === 'string' && isAbsolute(v) ? undefined : 'must be an absolute path'),
+  },
+  provider: {
+    description: 'generate on a remote OpenAI-compatible server: its URL, or {"url","apiKey","model"} as JSON',
+    parse(text) {
+      const t = text.trim();
+      let v: unknown = t;
+      if (t.startsWith('{')) {
+        try {
+          v = JSON.parse(t);
+        } catch {
+          throw new Error('is not valid JSON');
+        }
+      }
+      const msg = checkProvider(v);
+      if (msg) throw new Error(msg);
+      return v;
+    },
+    check: checkProvider,
   },
 };
 

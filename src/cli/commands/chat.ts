@@ -14,9 +14,10 @@ import { vaultExists } from '../../assistant/vault/vault.js';
 import { samplingFromConfig } from '../../config/index.js';
 import type { BackendChoice } from '../../engine/backend/select.js';
 import type { ChatMessage } from '../../engine/chat.js';
-import type { GenerationResult } from '../../engine/generate.js';
 import { type Model, loadModel } from '../../engine/model.js';
-import { engineOptions, openMemory, resolveModelPath, settings } from '../context.js';
+import { localEngine, type ChatEngine, type ChatResult } from '../../provider/engine.js';
+import { RemoteModel } from '../../provider/remote.js';
+import { engineOptions, openMemory, type ProviderFlags, resolveModelPath, resolveProvider, settings } from '../context.js';
 import { runDueJobsInBackground } from '../due-jobs.js';
 import { CliError, EXIT } from '../errors.js';
 import { backendChoice, finiteNumber, nonNegativeInt, positiveInt, printJson, warn } from '../options.js';
@@ -24,7 +25,7 @@ import { paint, progress } from '../ui.js';
 import { showConfig } from './config.js';
 import { showStatus } from './status.js';
 
-export interface ChatFlags {
+export interface ChatFlags extends ProviderFlags {
   model?: string;
   backend?: BackendChoice;
   threads?: number;
@@ -51,6 +52,9 @@ export function registerChat(program: Command): void {
     .option('--backend <name>', 'auto, cpu, reference or webgpu', backendChoice)
     .option('--threads <n>', 'CPU threads', positiveInt)
     .option('-c, --context <n>', 'context length in tokens', positiveInt)
+    .option('--provider <url>', 'generate on this OpenAI-compatible server (vLLM, llama-server, Ollama, LocalGPT) instead of a local model')
+    .option('--provider-key <key>', 'bearer token for --provider (default: $LOCALGPT_PROVIDER_KEY)')
+    .option('--provider-model <id>', 'model id at the provider (default: the first it lists)')
     .option('-n, --max-tokens <n>', 'most tokens per answer', positiveInt)
     .option('-t, --temperature <t>', 'sampling temperature (0: greedy)', finiteNumber)
     .option('-s, --seed <n>', 'sampling seed', nonNegativeInt)
@@ -105,10 +109,17 @@ function samplingFor(flags: ChatFlags) {
   return s;
 }
 
-async function load(flags: ChatFlags): Promise<{ model: Model; path: string }> {
+/** The engine to answer with: the configured provider (no local model needed), else the local model. */
+async function load(flags: ChatFlags): Promise<{ model: ChatEngine; local?: Model }> {
+  const provider = resolveProvider(flags);
+  if (provider) return { model: await RemoteModel.connect(provider) };
   const { path } = resolveModelPath(flags.model);
-  const model = await loadModel(path, { ...engineOptions(flags), onWarning: warn });
-  return { model, path };
+  return loadLocal(path, flags);
+}
+
+async function loadLocal(path: string, flags: ChatFlags): Promise<{ model: ChatEngine; local: Model }> {
+  const local = await loadModel(path, { ...engineOptions(flags), onWarning: warn });
+  return { model: localEngine(local, basename(path)), local };
 }
 
 /** Memory for a one-shot answer: only when it can be opened without asking. */
@@ -119,7 +130,7 @@ async function quietMemory(flags: ChatFlags): Promise<Memory | undefined> {
 }
 
 async function oneShot(prompt: string, input: string | undefined, flags: ChatFlags): Promise<void> {
-  const { model, path } = await load(flags);
+  const { model } = await load(flags);
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.on('SIGINT', onSigint);
@@ -139,17 +150,17 @@ async function oneShot(prompt: string, input: string | undefined, flags: ChatFla
       const system = flags.system ?? (memory ? await memoryPrompt(memory, model, user) : DEFAULT_BASE);
       messages = [{ role: 'system', content: system }, { role: 'user', content: user }];
     }
-    let result: GenerationResult | undefined;
+    let result: ChatResult | undefined;
     for await (const piece of model.chat(messages, { ...gen, onDone: (r) => (result = r) })) if (!flags.json) process.stdout.write(piece.text);
     if (!result) throw new Error('generation ended without a result');
     if (flags.json) {
       printJson({
-        model: basename(path),
-        backend: model.backend.name,
+        model: model.info.id,
+        backend: model.info.backend,
         text: result.text,
         stop_reason: result.stopReason,
         prompt_tokens: result.promptTokens,
-        generated_tokens: result.ids.length,
+        generated_tokens: result.completionTokens ?? result.ids.length,
         timings: { prefill_tokens_per_s: round(result.timings.prefillTokensPerS), decode_tokens_per_s: round(result.timings.decodeTokensPerS) },
       });
     } else process.stdout.write('\n');
@@ -173,7 +184,7 @@ function summaryMessages(text: string, focus?: string): ChatMessage[] {
  * summaries), so the final streamed summary always fits.
  */
 async function condense(
-  model: Model,
+  model: ChatEngine,
   text: string,
   maxTokens: number,
   gen: { sampling: object; signal: AbortSignal; onContextFull: 'stop' },
@@ -181,10 +192,8 @@ async function condense(
 ): Promise<string> {
   const budget = Math.max(64, model.info.contextLength - maxTokens - 128);
   for (let round = 0; round < 4; round++) {
-    const ids = model.tokenize(text, { addSpecial: false });
-    if (ids.length <= budget) return text;
-    const parts: string[] = [];
-    for (let i = 0; i < ids.length; i += budget) parts.push(model.detokenize(ids.slice(i, i + budget)));
+    if (model.countTokens(text) <= budget) return text;
+    const parts = model.splitText(text, budget);
     const summaries: string[] = [];
     const bar = progress(`summarising ${parts.length} parts`, { quiet });
     for (const [i, part] of parts.entries()) {
@@ -197,15 +206,14 @@ async function condense(
     bar.finish();
     text = summaries.join('\n\n');
   }
-  const ids = model.tokenize(text, { addSpecial: false });
-  return model.detokenize(ids.slice(0, budget));
+  return model.splitText(text, budget)[0] ?? '';
 }
 
-async function memoryPrompt(memory: Memory, model: Model, query: string, base?: string): Promise<string> {
+async function memoryPrompt(memory: Memory, model: ChatEngine, query: string, base?: string): Promise<string> {
   return systemPromptFromMemory(memory, {
     base,
     query,
-    countTokens: (t: string) => model.tokenize(t, { addSpecial: false }).length,
+    countTokens: (t: string) => model.countTokens(t),
     recallBudgetTokens: Math.min(512, Math.floor(model.info.contextLength / 8)),
     now: new Date(),
   });
@@ -231,7 +239,8 @@ const HELP = [
 
 async function chat(flags: ChatFlags): Promise<void> {
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  const { path } = resolveModelPath(flags.model); // before asking for a passphrase: fail fast without a model
+  const provider = resolveProvider(flags);
+  const path = provider ? undefined : resolveModelPath(flags.model).path; // before asking for a passphrase: fail fast without a model
   let memory: Memory | undefined;
   if (flags.memory) {
     try {
@@ -242,8 +251,9 @@ async function chat(flags: ChatFlags): Promise<void> {
     }
   }
   const out = process.stdout;
-  const model = await loadModel(path, { ...engineOptions(flags), onWarning: warn });
-  const jobs = memory ? runDueJobsInBackground(memory, model) : undefined;
+  const { model, local } = provider ? { model: await RemoteModel.connect(provider), local: undefined } : await loadLocal(path!, flags);
+  // Scheduled jobs only call chat() (through engineCompletionModel), which every ChatEngine has.
+  const jobs = memory ? runDueJobsInBackground(memory, model as unknown as Model) : undefined;
   const maxTokens = flags.maxTokens ?? 512;
   const sampling = samplingFor(flags);
   let session: Session | undefined;
@@ -253,7 +263,7 @@ async function chat(flags: ChatFlags): Promise<void> {
 
   const say = (text: string) => out.write(`${text}\n`);
   if (interactive) {
-    say(paint('bold', `LocalGPT`) + paint('dim', ` ${basename(path)} (${model.backend.describe()}), memory ${memory ? 'on' : 'off'}`));
+    say(paint('bold', `LocalGPT`) + paint('dim', ` ${model.info.id} (${model.info.description}), memory ${memory ? 'on' : 'off'}`));
     say(paint('dim', 'Type a message; /help lists commands; Ctrl-C stops an answer, Ctrl-D quits.'));
   }
 
@@ -274,7 +284,7 @@ async function chat(flags: ChatFlags): Promise<void> {
   rl.on('SIGINT', onInterrupt);
   process.on('SIGINT', onInterrupt);
 
-  const countTokens = (m: ChatMessage[]) => m.reduce((n, x) => n + model.tokenize(String(x.content), { addSpecial: false }).length + 8, 0);
+  const countTokens = (m: ChatMessage[]) => m.reduce((n, x) => n + model.countTokens(String(x.content)) + 8, 0);
   const budget = () => model.info.contextLength - Math.min(maxTokens, Math.floor(model.info.contextLength / 2));
 
   async function answer(text: string): Promise<void> {
@@ -284,7 +294,7 @@ async function chat(flags: ChatFlags): Promise<void> {
     while (past.length > 0 && countTokens([{ role: 'system', content: system }, ...past, user]) > budget()) past = past.slice(2);
     const ac = new AbortController();
     current = ac;
-    let result: GenerationResult | undefined;
+    let result: ChatResult | undefined;
     try {
       for await (const piece of model.chat([{ role: 'system', content: system }, ...past, user], {
         maxTokens,
@@ -335,13 +345,17 @@ async function chat(flags: ChatFlags): Promise<void> {
         if (interactive) out.write('\u001b[2J\u001b[H');
         return true;
       case 'model': {
-        const i = model.info;
-        say(`${basename(path)}: ${i.architecture}, ${(i.parameters / 1e6).toFixed(1)}M parameters, ${Object.keys(i.quantisation).join('/')}, context ${i.contextLength}, ${i.backendDescription}`);
+        if (!local) {
+          say(`${model.info.id} at ${model.info.baseUrl} (remote; context about ${model.info.contextLength} tokens)`);
+          return true;
+        }
+        const i = local.info;
+        say(`${model.info.id}: ${i.architecture}, ${(i.parameters / 1e6).toFixed(1)}M parameters, ${Object.keys(i.quantisation).join('/')}, context ${i.contextLength}, ${i.backendDescription}`);
         return true;
       }
       case 'status': {
         const used = countTokens(history);
-        say(`model    ${basename(path)} (${model.backend.name})`);
+        say(`model    ${model.info.id} (${model.info.backend}${model.info.baseUrl ? ` ${model.info.baseUrl}` : ''})`);
         say(`memory   ${memory ? `on (${memory.vault.path})` : 'off'}`);
         say(`session  ${session ? `${session.id}${session.title ? ` "${session.title}"` : ''}` : '(new, not saved yet)'}`);
         say(`history  ${history.length / 2} exchange(s), about ${used} of ${model.info.contextLength} tokens`);
