@@ -68,6 +68,10 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   }
 }
 
+export class EmbeddingsUnsupportedError extends Error {
+  override readonly name = 'EmbeddingsUnsupportedError';
+}
+
 export class Model {
   readonly metadata: GGUFMetadata;
   readonly config: ModelConfig;
@@ -153,6 +157,26 @@ export class Model {
     }
     if (!result) throw new Error('generation ended without a result');
     return result;
+  }
+
+  /**
+   * An embedding of the text (or token ids): the mean of the final normalised hidden states,
+   * L2-normalised (as llama.cpp's server returns them). Throws when the backend has no hidden
+   * states to give yet.
+   */
+  async embed(input: string | readonly number[]): Promise<Float32Array> {
+    const embed = this.context.embed?.bind(this.context);
+    if (!embed) throw new EmbeddingsUnsupportedError(`embeddings are not supported by the ${this.backend.name} backend yet`);
+    const ids = typeof input === 'string' ? this.tokenizer.encode(input) : input;
+    return this.exclusive(async () => {
+      this.cached = [];
+      const v = await embed(ids);
+      this.context.truncate(0);
+      let norm = 0;
+      for (const x of v) norm += x * x;
+      norm = Math.sqrt(norm) || 1;
+      return v.map((x) => x / norm);
+    });
   }
 
   /** Raw logits for `ids` evaluated from position 0 (all positions when allLogits). */

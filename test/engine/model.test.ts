@@ -48,6 +48,23 @@ describe('loadModel', () => {
     }
   });
 
+  it('embeds text as the unit-length mean of the final hidden states, and keeps generating right after', async () => {
+    const m = await loadModel(model(), { backend: 'reference', contextLength: 64 });
+    try {
+      const before = await m.completeAll('Hello world', { maxTokens: 6, sampling: { temperature: 0 } });
+      const a = await m.embed('Hello world');
+      expect(a).toHaveLength(m.config.embeddingLength);
+      expect(Math.hypot(...a)).toBeCloseTo(1, 5);
+      expect(await m.embed(m.tokenize('Hello world'))).toEqual(a);
+      expect(await m.embed('Something else')).not.toEqual(a);
+      const after = await m.completeAll('Hello world', { maxTokens: 6, sampling: { temperature: 0 } });
+      expect(after.ids).toEqual(before.ids);
+      expect(after.cachedPromptTokens).toBe(0); // the embedding replaced the cache
+    } finally {
+      m.dispose();
+    }
+  });
+
   it('renders chats with the fallback template and stops on abort', async () => {
     const m = await loadModel(model(), { backend: 'reference', contextLength: 128 });
     try {

@@ -151,14 +151,34 @@ describe('POST /v1/completions', () => {
 });
 
 describe('POST /v1/embeddings', () => {
-  it('validates, then answers 501 in the OpenAI error shape', async () => {
-    const res = await t.post('/v1/embeddings', { model: MODEL_ID, input: 'hello' });
-    expect(res.status).toBe(501);
-    const body = (await res.json()) as { error: { message: string; type: string; param: unknown; code: string } };
-    expect(body.error.message).toBe('embeddings are not supported by this model/backend yet');
-    expect(body.error).toHaveProperty('param', null);
+  type EmbeddingList = { object: string; data: { object: string; index: number; embedding: number[] | string }[]; usage: { prompt_tokens: number } };
+
+  it('returns each input\'s mean-pooled hidden state, unit length, equal to the library\'s', async () => {
+    const res = await t.post('/v1/embeddings', { model: MODEL_ID, input: ['hello world', 'a rather different sentence'] });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as EmbeddingList;
+    expect(body.object).toBe('list');
+    expect(body.data.map((d) => d.index)).toEqual([0, 1]);
+    const [a, b] = body.data.map((d) => d.embedding as number[]);
+    expect(a).toHaveLength(model.config.embeddingLength);
+    expect(Math.hypot(...a)).toBeCloseTo(1, 5);
+    expect(a).not.toEqual(b);
+    expect(body.usage.prompt_tokens).toBe(model.tokenize('hello world').length + model.tokenize('a rather different sentence').length);
+    const direct = await model.embed('hello world');
+    a.forEach((x, i) => expect(x).toBeCloseTo(direct[i], 6));
+    // Generation after an embedding still gives the same greedy text (the cache was reset).
+    const again = await t.post('/v1/embeddings', { model: MODEL_ID, input: 'hello world', encoding_format: 'base64' });
+    const b64 = ((await again.json()) as EmbeddingList).data[0].embedding as string;
+    const decoded = new Float32Array(Uint8Array.from(Buffer.from(b64, 'base64')).buffer);
+    expect(Array.from(decoded)).toEqual(Array.from(Float32Array.from(a)));
+  });
+
+  it('validates: missing input, unknown model, wrong dimensions', async () => {
     expect((await t.post('/v1/embeddings', { model: MODEL_ID })).status).toBe(400);
     expect((await t.post('/v1/embeddings', { model: 'nope', input: 'x' })).status).toBe(404);
+    const dims = await t.post('/v1/embeddings', { model: MODEL_ID, input: 'x', dimensions: 3 });
+    expect(dims.status).toBe(400);
+    expect(((await dims.json()) as { error: { param: string } }).error.param).toBe('dimensions');
   });
 });
 

@@ -41,6 +41,13 @@ describe('the official openai client', () => {
     expect(typeof r.choices[0].text).toBe('string');
   });
 
+  it('creates embeddings', async () => {
+    const r = await client.embeddings.create({ model: MODEL_ID, input: ['first', 'second'] });
+    expect(r.data).toHaveLength(2);
+    expect(r.data[0].embedding).toHaveLength(model.config.embeddingLength);
+    expect(Math.hypot(...r.data[1].embedding)).toBeCloseTo(1, 5);
+  });
+
   it('surfaces OpenAI-shaped errors as the client\'s error types', async () => {
     const bad = new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: 'wrong', maxRetries: 0 });
     await expect(bad.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);

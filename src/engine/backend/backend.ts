@@ -47,5 +47,11 @@ export interface InferenceContext {
   eval(tokens: readonly number[], pos: number, options?: { allLogits?: boolean }): Promise<Float32Array>;
   /** Forget cache entries at positions >= pos (so generation can rewind or reuse a prefix). */
   truncate(pos: number): void;
+  /**
+   * The mean over `tokens` (evaluated from position 0, replacing the cache) of the final
+   * normalised hidden state: embeddingLength floats, llama.cpp's mean pooling. Absent on backends
+   * that cannot return hidden states yet.
+   */
+  embed?(tokens: readonly number[]): Promise<Float32Array>;
   dispose(): void;
 }

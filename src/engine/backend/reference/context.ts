@@ -60,11 +60,33 @@ export class ReferenceContext implements InferenceContext {
     this.filled = Math.max(0, Math.min(this.filled, pos));
   }
 
+  async embed(tokens: readonly number[]): Promise<Float32Array> {
+    if (this.disposed) throw new Error('the inference context was disposed');
+    if (tokens.length === 0) throw new RangeError('embed needs at least one token');
+    if (tokens.length > this.contextLength) throw new RangeError(`${tokens.length} tokens exceed the context of ${this.contextLength}`);
+    this.filled = 0;
+    const sum = new Float64Array(this.c.embeddingLength);
+    for (let i = 0; i < tokens.length; i++) {
+      const h = this.hidden(tokens[i], i);
+      for (let j = 0; j < h.length; j++) sum[j] += h[j];
+      this.filled = i + 1;
+    }
+    return Float32Array.from(sum, (v) => v / tokens.length);
+  }
+
   dispose(): void {
     this.disposed = true;
   }
 
   private step(token: number, pos: number): Float32Array {
+    const h = this.hidden(token, pos);
+    const logits = new Float32Array(this.c.vocabSize);
+    project(logits, this.w.output, h, this.c.vocabSize, this.c.embeddingLength);
+    return logits;
+  }
+
+  /** Every layer for one token, then the output norm: the state the output matrix reads. */
+  private hidden(token: number, pos: number): Float32Array {
     const { c, w } = this;
     const d = c.embeddingLength;
     if (!Number.isInteger(token) || token < 0 || token >= c.vocabSize) throw new RangeError(`token id ${token} is outside the vocabulary of ${c.vocabSize}`);
@@ -143,9 +165,7 @@ export class ReferenceContext implements InferenceContext {
     }
 
     this.norm(h, x, w.outputNorm, w.outputNormBias);
-    const logits = new Float32Array(c.vocabSize);
-    project(logits, w.output, h, c.vocabSize, d);
-    return logits;
+    return h;
   }
 
   private norm(out: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array | undefined): void {
