@@ -102,3 +102,16 @@ describe('localgpt --provider URL (no local model)', () => {
     }
   });
 });
+
+describe('the chat (REPL) on a provider', () => {
+  it('answers, keeps memory local and sealed, and /model names the remote', async () => {
+    const home = tempHome();
+    const env = { LOCALGPT_HOME: home, LOCALGPT_PASSPHRASE: 'pass phrase' };
+    const r = await cli(['--provider', t.url, '-n', '4', '-t', '0'], { env, input: 'Hello there\n/model\n/status\n/quit\n' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${MODEL_ID} at ${t.url}/v1 (remote`);
+    expect(r.stdout).toMatch(/memory\s+on/);
+    const list = await cli(['memory', 'list', 'sessions'], { env });
+    expect(list.stdout).toContain('Hello there');
+  });
+});
