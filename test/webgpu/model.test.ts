@@ -128,6 +128,21 @@ describe.skipIf(noGpu)(`webgpu forward pass against the reference${skipReason}`,
   /** Prefill (tiled matmul) and decode (matvec) sum in different orders: f32 rounding apart. */
   const KERNEL_TOL = 2e-4;
 
+  it.each(ARCHS)('%s: embeddings (mean of the final hidden states) match the f32-activation reference', async (arch) => {
+    const w = asF32(load(arch, 'F16'));
+    const gpu = await webgpuBackend.createContext(w, { contextLength: 64 });
+    const ref = await referenceBackend.createContext(w, { contextLength: 64 });
+    try {
+      const a = await gpu.embed!(PROMPT);
+      const b = await ref.embed!(PROMPT);
+      expect(a).toHaveLength(w.config.embeddingLength);
+      expect(maxAbsDiff(a, b)).toBeLessThan(ABS_TOL(arch));
+    } finally {
+      gpu.dispose();
+      ref.dispose();
+    }
+  });
+
   it('splitting matrices across bindings, prefill (batched, over several submits) vs token-by-token decode, truncate and re-eval', async () => {
     const w = load('qwen2', 'Q4_K_M');
     const whole = await logits(webgpuBackend, w);

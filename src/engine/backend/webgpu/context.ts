@@ -109,6 +109,8 @@ export class WebGPUContext implements InferenceContext {
   private readonly logits: GPUBuffer;
   private readonly argmaxResult: GPUBuffer;
   /** Decode: one token, matrix x vector kernels. */
+  /** After a pass, rows 0..n-1 hold each token's final normalised hidden state (what embed reads). */
+  private hidden!: GPUBuffer;
   private decode!: Recorded;
   /** Prefill: up to `batch` tokens, tiled matrix x matrix kernels. */
   private prefill!: Recorded;
@@ -159,6 +161,7 @@ export class WebGPUContext implements InferenceContext {
     const V = c.vocabSize;
     const x = this.buf(B * d, 'x');
     const h = this.buf(B * d, 'h');
+    this.hidden = h;
     const qkv = this.buf(B * qkvDim, 'qkv');
     const attnOut = this.buf(B * qDim, 'attn_out');
     const up = this.buf(B * ff, 'up');
@@ -223,6 +226,21 @@ export class WebGPUContext implements InferenceContext {
     });
   }
 
+  embed(tokens: readonly number[]): Promise<Float32Array> {
+    return this.serialised(async () => {
+      this.filled = 0;
+      const d = this.c.embeddingLength;
+      const rows = new Float32Array(await this.run(tokens, 0, 'hidden'));
+      const mean = new Float32Array(d);
+      for (let j = 0; j < d; j++) {
+        let s = 0;
+        for (let t = 0; t < tokens.length; t++) s += rows[t * d + j];
+        mean[j] = s / tokens.length;
+      }
+      return mean;
+    });
+  }
+
   /** Like eval, but returns only the greedy next token (argmax of the last logits, computed on the GPU). */
   evalArgmax(tokens: readonly number[], pos: number): Promise<number> {
     return this.serialised(async () => new Uint32Array(await this.run(tokens, pos, 'argmax'))[0]);
@@ -234,7 +252,7 @@ export class WebGPUContext implements InferenceContext {
     return next;
   }
 
-  private async run(tokens: readonly number[], pos: number, out: 'all' | 'last' | 'argmax'): Promise<ArrayBuffer> {
+  private async run(tokens: readonly number[], pos: number, out: 'all' | 'last' | 'argmax' | 'hidden'): Promise<ArrayBuffer> {
     if (this.disposed) throw new Error('the inference context was disposed');
     checkAlive(this.gpu);
     const c = this.c;
@@ -249,7 +267,8 @@ export class WebGPUContext implements InferenceContext {
     }
     const device = this.gpu.device;
     const V = c.vocabSize;
-    const bytes = out === 'argmax' ? 4 : out === 'all' ? tokens.length * V * 4 : V * 4;
+    const d = c.embeddingLength;
+    const bytes = out === 'argmax' ? 4 : out === 'all' ? tokens.length * V * 4 : out === 'hidden' ? tokens.length * d * 4 : V * 4;
     let readback!: GPUBuffer;
     await checked(this.gpu, 'the forward pass', () => {
       readback = device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST, label: 'readback' });
@@ -269,6 +288,7 @@ export class WebGPUContext implements InferenceContext {
         if (out === 'all') enc.copyBufferToBuffer(this.logits, 0, readback, start * V * 4, n * V * 4);
         else if (out === 'last' && last) enc.copyBufferToBuffer(this.logits, (n - 1) * V * 4, readback, 0, V * 4);
         else if (out === 'argmax' && last) enc.copyBufferToBuffer(this.argmaxResult, 0, readback, 0, 4);
+        else if (out === 'hidden') enc.copyBufferToBuffer(this.hidden, 0, readback, start * d * 4, n * d * 4);
         device.queue.submit([enc.finish()]);
       }
     });
