@@ -231,3 +231,13 @@ describe('helpers', () => {
     for (const p of parts) expect(p.length).toBeLessThanOrEqual(10);
   });
 });
+
+describe('scheduled jobs on a provider', () => {
+  it('remoteCompletionSource connects lazily and answers', async () => {
+    const { remoteCompletionSource } = await import('../../src/provider/index.js');
+    const source = remoteCompletionSource({ url: t.url });
+    const m = await source();
+    expect(await source()).toBe(m);
+    expect((await m.complete('Hello', { maxTokens: 4 })).length).toBeGreaterThan(0);
+  });
+});
