@@ -384,6 +384,7 @@ struct EvalWork {
   std::vector<int32_t> tokens;
   int64_t pos;
   bool all;
+  bool embed = false;  // mean-pooled hidden state instead of logits
   float* out;
   napi_ref out_ref;
   napi_ref handle_ref;
@@ -395,7 +396,8 @@ struct EvalWork {
 void EvalExecute(napi_env, void* data) {
   EvalWork* w = (EvalWork*)data;
   try {
-    w->h->model->eval(w->tokens.data(), (int64_t)w->tokens.size(), w->pos, w->all, w->out);
+    if (w->embed) w->h->model->embed(w->tokens.data(), (int64_t)w->tokens.size(), w->out);
+    else w->h->model->eval(w->tokens.data(), (int64_t)w->tokens.size(), w->pos, w->all, w->out);
   } catch (const std::exception& e) {
     w->error = e.what();
     if (w->error.empty()) w->error = "native eval failed";
@@ -424,22 +426,22 @@ void EvalComplete(napi_env env, napi_status status, void* data) {
 }
 
 // evalModel(handle, tokens: Int32Array, pos, allLogits) -> Promise<Float32Array>
-napi_value EvalModel(napi_env env, napi_callback_info info) {
-  auto a = args(env, info, 4);
+// evalModel(handle, tokens, pos, allLogits) and embedModel(handle, tokens): one async step each.
+napi_value StartEval(napi_env env, napi_callback_info info, bool embed) {
+  auto a = args(env, info, embed ? 2 : 4);
   ModelHandle* h = handle_arg(env, a[0]);
   if (h->disposed || !h->model) throw JsError{"the model context was disposed"};
   if (h->busy) throw JsError{"an eval is already running on this context"};
   View tv = typed(env, a[1], "tokens");
   if (tv.type != napi_int32_array) throw JsError{"tokens must be an Int32Array"};
-  const int64_t pos = int_arg(env, a[2], "pos");
-  const bool all = bool_arg(env, a[3]);
   auto w = std::make_unique<EvalWork>();
   w->h = h;
   w->tokens.assign((const int32_t*)tv.data, (const int32_t*)tv.data + tv.length);
-  w->pos = pos;
-  w->all = all;
-  const int64_t vocab = h->model->params().vocab;
-  napi_value out = make_f32(env, (size_t)((all ? (int64_t)w->tokens.size() : 1) * vocab), &w->out);
+  w->embed = embed;
+  w->pos = embed ? 0 : int_arg(env, a[2], "pos");
+  w->all = embed ? false : bool_arg(env, a[3]);
+  const int64_t width = embed ? h->model->params().n_embd : h->model->params().vocab;
+  napi_value out = make_f32(env, (size_t)((w->all ? (int64_t)w->tokens.size() : 1) * width), &w->out);
   NAPI_OK(napi_create_reference(env, out, 1, &w->out_ref));
   NAPI_OK(napi_create_reference(env, a[0], 1, &w->handle_ref));
   napi_value promise, name;
@@ -451,6 +453,9 @@ napi_value EvalModel(napi_env env, napi_callback_info info) {
   w.release();
   return promise;
 }
+
+napi_value EvalModel(napi_env env, napi_callback_info info) { return StartEval(env, info, false); }
+napi_value EmbedModel(napi_env env, napi_callback_info info) { return StartEval(env, info, true); }
 
 napi_value DisposeModel(napi_env env, napi_callback_info info) {
   auto a = args(env, info, 1);
@@ -513,6 +518,7 @@ napi_value Init(napi_env env, napi_value exports) {
   EXPORT("disposeModel", DisposeModel);
   EXPORT("modelInfo", ModelInfo);
   EXPORT("mapFile", MapFile);
+  EXPORT("embedModel", EmbedModel);
   return exports;
 }
 

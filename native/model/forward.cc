@@ -150,7 +150,22 @@ void Model::eval(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits,
   }
 }
 
-void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, bool last_chunk, float* logits) {
+void Model::embed(const int32_t* tokens, int64_t n, float* mean) {
+  if (n <= 0) throw ModelError("no tokens to embed");
+  if (n > p_.context_length) throw ModelError(std::to_string(n) + " tokens exceed the context length " + std::to_string(p_.context_length));
+  for (int64_t i = 0; i < n; i++)
+    if (tokens[i] < 0 || tokens[i] >= p_.vocab) throw ModelError("token id " + std::to_string(tokens[i]) + " is out of range");
+  if (p_.arch == "gpt2" && n > pos_embd_.rows)
+    throw ModelError("position " + std::to_string(n - 1) + " is beyond the model's learned positions (" + std::to_string(pos_embd_.rows) + ")");
+  std::vector<double> sum((size_t)p_.n_embd, 0.0);
+  for (int64_t c = 0; c < n; c += kChunk) {
+    const int64_t m = std::min(kChunk, n - c);
+    run_chunk(tokens + c, m, c, false, c + m == n, nullptr, sum.data());
+  }
+  for (int64_t j = 0; j < p_.n_embd; j++) mean[j] = (float)(sum[(size_t)j] / (double)n);
+}
+
+void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, bool last_chunk, float* logits, double* hidden_sum) {
   const int isa = isa_active();
   const bool gpt2 = p_.arch == "gpt2";
   const bool rms = p_.norm == "rms";
@@ -236,6 +251,16 @@ void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_lo
     }
     linear(L.down, L.b_down, ff_a_.data(), F, n, h, E);
     for (int64_t t = 0; t < n; t++) add(x + t * E, h + t * E, E);
+  }
+
+  // embeddings: every token's final normalised hidden state, summed; no logits
+  if (hidden_sum) {
+    for (int64_t t = 0; t < n; t++) {
+      if (rms) rmsnorm(x + t * E, out_norm_.ptr(), h + t * E, E, p_.eps);
+      else layernorm(x + t * E, out_norm_.ptr(), out_norm_b_.ptr(), h + t * E, E, p_.eps);
+      for (int64_t j = 0; j < E; j++) hidden_sum[j] += h[t * E + j];
+    }
+    return;
   }
 
   // output norm + logits (every token, or only the very last one)

@@ -47,6 +47,9 @@ class Model {
   Model(const ModelParams& p, std::map<std::string, TensorRef> tensors);
   // Runs tokens at positions pos..pos+n-1. logits: n*vocab floats (all) or vocab floats (last).
   void eval(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, float* logits);
+  // Runs tokens from position 0 (overwriting the cache) and writes the mean over them of the final
+  // normalised hidden state (n_embd floats): the embedding, llama.cpp's mean pooling.
+  void embed(const int32_t* tokens, int64_t n, float* mean);
   const ModelParams& params() const { return p_; }
   int threads() const { return pool_->size(); }
 
@@ -72,7 +75,7 @@ class Model {
   void linear(const Mat& m, const Vec& bias, const float* x, int64_t x_stride, int64_t batch, float* out,
               int64_t out_stride);
   void embed_row(const Mat& m, int64_t row, float* out);
-  void run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, bool last_chunk, float* logits);
+  void run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, bool last_chunk, float* logits, double* hidden_sum = nullptr);
 
   ModelParams p_;
   std::map<std::string, TensorRef> tensors_;

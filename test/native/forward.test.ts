@@ -63,6 +63,22 @@ describe.skipIf(!native)('native forward step vs the reference backend', () => {
     });
   }
 
+  it.each(['llama', 'qwen2', 'gpt2'] as Architecture[])('%s: embeddings (mean of the final hidden states, over > 64 tokens) match the reference', async (arch) => {
+    const config = makeConfig(arch);
+    const weights = makeWeights(config, 'F32', 9);
+    const ref = await referenceBackend.createContext(weights, { contextLength: 128 });
+    const cpu = await cpuBackend.createContext(weights, { contextLength: 128, kvType: 'f32' } as CpuContextOptions);
+    disposers.push(() => cpu.dispose());
+    // More than one 64-token chunk where the model has the positions (gpt2's learned ones end at 64).
+    const prompt = tokens(arch === 'gpt2' ? 60 : 70, config.vocabSize, 3);
+    const want = await ref.embed!(prompt);
+    const got = await cpu.embed!(prompt);
+    expectClose(got, want, config.embeddingLength, tol('F32'), `${arch} embedding`);
+    // The cache now holds the prompt: decoding on from it works as after an eval.
+    const next = await cpu.eval([1], prompt.length);
+    expect(next).toHaveLength(config.vocabSize);
+  });
+
   it('batched prefill equals token-by-token decode, rewinds with truncate, and f16 KV stays close', async () => {
     const config = makeConfig('llama');
     const weights = makeWeights(config, 'Q4_0', 3);

@@ -66,6 +66,8 @@ export interface NativeAddon {
     options: { contextLength: number; threads?: number; kvType?: 'f16' | 'f32' },
   ): NativeModelHandle;
   evalModel(handle: NativeModelHandle, tokens: Int32Array, pos: number, allLogits: boolean): Promise<Float32Array>;
+  /** Mean over tokens (run from position 0, replacing the cache) of the final normalised hidden state. */
+  embedModel(handle: NativeModelHandle, tokens: Int32Array): Promise<Float32Array>;
   disposeModel(handle: NativeModelHandle): void;
   modelInfo(handle: NativeModelHandle): { threads: number; isa: string; kvType: string };
   /** The whole file as a read-only ArrayBuffer over mmap (unmapped when garbage-collected). */
@@ -120,7 +122,7 @@ export function loadNative(): NativeAddon | undefined {
     if (!existsSync(path)) continue;
     try {
       const mod = require(path) as NativeAddon;
-      if (typeof mod.info !== 'function' || typeof mod.evalModel !== 'function') throw new Error('not the LocalGPT addon');
+      if (typeof mod.info !== 'function' || typeof mod.evalModel !== 'function' || typeof mod.embedModel !== 'function') throw new Error('not the LocalGPT addon (or an older build of it)');
       loaded = mod;
       reason = '';
       return loaded;

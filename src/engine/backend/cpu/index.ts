@@ -100,6 +100,23 @@ class CpuContext implements InferenceContext {
       this.filled = pos + tokens.length;
       return out;
     };
+    return this.serialised(run);
+  }
+
+  embed(tokens: readonly number[]): Promise<Float32Array> {
+    return this.serialised(async () => {
+      const h = this.handle;
+      if (!h) throw new Error('the inference context was disposed');
+      if (tokens.length === 0) throw new RangeError('embed needs at least one token');
+      if (tokens.length > this.contextLength) throw new RangeError(`${tokens.length} tokens exceed the context of ${this.contextLength}`);
+      this.filled = 0;
+      const out = await this.native.embedModel(h, Int32Array.from(tokens));
+      this.filled = tokens.length;
+      return out;
+    });
+  }
+
+  private serialised<T>(run: () => Promise<T>): Promise<T> {
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
