@@ -20,3 +20,4 @@ export { GGMLType } from './engine/quant/ggml-type.js';
 export { tokenizerFromGGUF, TokenizerError, type Tokenizer, type TokenizeOptions } from './engine/tokenizer/index.js';
 export type { Backend, BackendName, InferenceContext, ModelWeights } from './engine/backend/backend.js';
 export { selectBackend, type BackendChoice } from './engine/backend/select.js';
+export * as provider from './provider/index.js';

@@ -1,6 +1,5 @@
 import { daemonStatus, engineCompletionModel, Scheduler } from '../assistant/scheduler/index.js';
 import type { Memory } from '../assistant/memory/index.js';
-import type { Model } from '../engine/model.js';
 import { dataDir } from '../assistant/vault/paths.js';
 import { warn } from './options.js';
 
@@ -9,7 +8,7 @@ import { warn } from './options.js';
  * reports, downloads) run when the chat starts, in the background; inference jobs share the
  * loaded model, whose calls are served one at a time. With a daemon running, it runs them.
  */
-export function runDueJobsInBackground(memory: Memory, model: Model): { finish(graceMs?: number): Promise<void> } {
+export function runDueJobsInBackground(memory: Memory, model: Parameters<typeof engineCompletionModel>[0]): { finish(graceMs?: number): Promise<void> } {
   const dir = dataDir();
   if (daemonStatus(dir).running) return { finish: async () => {} };
   const scheduler = new Scheduler({ vault: memory.vault, memory, model: engineCompletionModel(model), dataDir: dir });

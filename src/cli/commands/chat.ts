@@ -252,8 +252,7 @@ async function chat(flags: ChatFlags): Promise<void> {
   }
   const out = process.stdout;
   const { model, local } = provider ? { model: await RemoteModel.connect(provider), local: undefined } : await loadLocal(path!, flags);
-  // Scheduled jobs only call chat() (through engineCompletionModel), which every ChatEngine has.
-  const jobs = memory ? runDueJobsInBackground(memory, model as unknown as Model) : undefined;
+  const jobs = memory ? runDueJobsInBackground(memory, model) : undefined;
   const maxTokens = flags.maxTokens ?? 512;
   const sampling = samplingFor(flags);
   let session: Session | undefined;

@@ -7,12 +7,12 @@ import { paint, table } from '../ui.js';
 /** `localgpt --config` and `localgpt config [show]`. */
 export function showConfig(opts: { json?: boolean }): void {
   const s = settings();
-  if (opts.json) return printJson({ path: s.path, config: s.config, sources: s.sources, ...(s.unknown.length ? { unknown: s.unknown } : {}) });
+  if (opts.json) return printJson({ path: s.path, config: redacted(s.config), sources: s.sources, ...(s.unknown.length ? { unknown: s.unknown } : {}) });
   process.stdout.write(`config file  ${s.path}\n`);
   const rows: string[][] = [];
   for (const k of Object.keys(CONFIG_KEYS) as ConfigKey[]) {
     const v = s.config[k];
-    rows.push([k, v === undefined ? paint('dim', '(default)') : String(v), v === undefined ? paint('dim', CONFIG_KEYS[k].description) : `from ${s.sources[k]}`]);
+    rows.push([k, v === undefined ? paint('dim', '(default)') : display(v), v === undefined ? paint('dim', CONFIG_KEYS[k].description) : `from ${s.sources[k]}`]);
   }
   table(rows);
   if (s.unknown.length) process.stdout.write(paint('yellow', `ignored unknown keys: ${s.unknown.join(', ')}\n`));
@@ -37,7 +37,7 @@ export function registerConfig(program: Command): void {
       const s = settings();
       const value = s.config[key];
       if (opts.json) return printJson({ key, value: value ?? null, source: s.sources[key] ?? 'default' });
-      if (value !== undefined) process.stdout.write(`${value}\n`);
+      if (value !== undefined) process.stdout.write(`${display(value)}\n`);
     });
 
   config
@@ -49,7 +49,7 @@ export function registerConfig(program: Command): void {
     .action((name: string, text: string, opts: { json?: boolean }) => {
       const { key, value } = setConfigValue(name, text, settings().path);
       if (opts.json) return printJson({ key, value });
-      process.stdout.write(`${key} = ${JSON.stringify(value)}\n`);
+      process.stdout.write(`${key} = ${typeof value === "string" ? JSON.stringify(value) : display(value)}\n`);
       const env = s0(key);
       if (env) process.stdout.write(paint('dim', `note: ${env} is set and overrides this for now\n`));
     });
@@ -69,4 +69,13 @@ export function registerConfig(program: Command): void {
 function s0(key: ConfigKey): string | undefined {
   const src = settings().sources[key];
   return src?.startsWith('env ') ? src.slice(4) : undefined;
+}
+
+/** Objects as JSON, and never an API key on the screen. */
+function display(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(redacted(value)) : String(value);
+}
+
+function redacted<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (k, v: unknown) => (k === 'apiKey' && typeof v === 'string' ? '(hidden)' : v))) as T;
 }
