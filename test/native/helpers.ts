@@ -1,4 +1,5 @@
 /** Shared helpers of the native suites: seeded data, ggml-valid random blocks, the addon. */
+import { mulberry32 as rng } from '../fixtures/random.js';
 import { loadNative, nativeUnavailableReason, type NativeAddon } from '../../src/engine/native/load.js';
 import { f32ToF16 } from '../../src/engine/quant/half.js';
 import { expect } from 'vitest';
@@ -11,17 +12,7 @@ import { quantType, type QuantType } from '../../src/engine/quant/registry.js';
 export const native: NativeAddon | undefined = loadNative();
 export const skipReason = native ? '' : nativeUnavailableReason();
 
-/** mulberry32 */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export function gaussian(n: number, seed: number, scale = 1): Float32Array {
   const r = rng(seed);

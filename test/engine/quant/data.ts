@@ -3,17 +3,9 @@
  * xorshift-style PRNG and Box-Muller in double, rounded to float32 on store).
  */
 
-/** mulberry32: small, fast, 32-bit seeded PRNG returning doubles in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../fixtures/random.js';
+
+export { rng };
 
 function gauss(r: () => number): number {
   const u = 1 - r();
