@@ -457,6 +457,34 @@ napi_value StartEval(napi_env env, napi_callback_info info, bool embed) {
 napi_value EvalModel(napi_env env, napi_callback_info info) { return StartEval(env, info, false); }
 napi_value EmbedModel(napi_env env, napi_callback_info info) { return StartEval(env, info, true); }
 
+// saveState(handle, n) -> Uint8Array; loadState(handle, bytes, n). Synchronous: a memcpy of the cache.
+napi_value SaveState(napi_env env, napi_callback_info info) {
+  auto a = args(env, info, 2);
+  ModelHandle* h = handle_arg(env, a[0]);
+  if (h->disposed || !h->model) throw JsError{"the model context was disposed"};
+  if (h->busy) throw JsError{"an eval is running on this context"};
+  const int64_t n = int_arg(env, a[1], "n");
+  const size_t bytes = h->model->state_size(n);
+  void* data = nullptr;
+  napi_value ab, out;
+  NAPI_OK(napi_create_arraybuffer(env, bytes, &data, &ab));
+  h->model->save_state(n, (uint8_t*)data);
+  NAPI_OK(napi_create_typedarray(env, napi_uint8_array, bytes, ab, 0, &out));
+  return out;
+}
+
+napi_value LoadState(napi_env env, napi_callback_info info) {
+  auto a = args(env, info, 3);
+  ModelHandle* h = handle_arg(env, a[0]);
+  if (h->disposed || !h->model) throw JsError{"the model context was disposed"};
+  if (h->busy) throw JsError{"an eval is running on this context"};
+  View v = typed(env, a[1], "state");
+  const int64_t n = int_arg(env, a[2], "n");
+  if (v.bytes != h->model->state_size(n)) throw JsError{"the state does not fit this context (size mismatch)"};
+  h->model->load_state(n, (const uint8_t*)v.data);
+  return nullptr;
+}
+
 napi_value DisposeModel(napi_env env, napi_callback_info info) {
   auto a = args(env, info, 1);
   ModelHandle* h = handle_arg(env, a[0]);
@@ -519,6 +547,8 @@ napi_value Init(napi_env env, napi_value exports) {
   EXPORT("modelInfo", ModelInfo);
   EXPORT("mapFile", MapFile);
   EXPORT("embedModel", EmbedModel);
+  EXPORT("saveState", SaveState);
+  EXPORT("loadState", LoadState);
   return exports;
 }
 

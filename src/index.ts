@@ -2,7 +2,7 @@
  * localgpt: a GGUF inference engine for Node.js. `loadModel` is the front door; the lower layers
  * (GGUF, tokenizers, quantisation types, backends, sampling) are exported for tools built on them.
  */
-export { EmbeddingsUnsupportedError, loadModel, Model, type CompletionOptions, type LoadModelOptions, type ModelInfo } from './engine/model.js';
+export { EmbeddingsUnsupportedError, loadModel, Model, type ModelState, type CompletionOptions, type LoadModelOptions, type ModelInfo } from './engine/model.js';
 export type { ChatMessage, ChatRole } from './engine/chat.js';
 export { ChatTemplate, ChatTemplateError } from './engine/chat.js';
 export { ContextLimitError, generate, generateAll, FLUSH_TOKEN } from './engine/generate.js';

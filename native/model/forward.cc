@@ -165,6 +165,33 @@ void Model::embed(const int32_t* tokens, int64_t n, float* mean) {
   for (int64_t j = 0; j < p_.n_embd; j++) mean[j] = (float)(sum[(size_t)j] / (double)n);
 }
 
+size_t Model::state_size(int64_t n) const {
+  if (n < 0 || n > p_.context_length) throw ModelError("state of " + std::to_string(n) + " positions does not fit the context length " + std::to_string(p_.context_length));
+  return 2 * (size_t)p_.n_layer * (size_t)n * (size_t)kv_dim_ * (p_.kv_f16 ? 2 : 4);
+}
+
+void Model::save_state(int64_t n, uint8_t* out) const {
+  const size_t esz = p_.kv_f16 ? 2 : 4, per_layer = (size_t)p_.context_length * (size_t)kv_dim_ * esz;
+  const size_t len = (size_t)state_size(n) / (2 * (size_t)p_.n_layer);
+  for (int64_t l = 0; l < p_.n_layer; l++) {
+    std::memcpy(out, kv_k_.data() + (size_t)l * per_layer, len);
+    out += len;
+    std::memcpy(out, kv_v_.data() + (size_t)l * per_layer, len);
+    out += len;
+  }
+}
+
+void Model::load_state(int64_t n, const uint8_t* in) {
+  const size_t esz = p_.kv_f16 ? 2 : 4, per_layer = (size_t)p_.context_length * (size_t)kv_dim_ * esz;
+  const size_t len = (size_t)state_size(n) / (2 * (size_t)p_.n_layer);
+  for (int64_t l = 0; l < p_.n_layer; l++) {
+    std::memcpy(kv_k_.data() + (size_t)l * per_layer, in, len);
+    in += len;
+    std::memcpy(kv_v_.data() + (size_t)l * per_layer, in, len);
+    in += len;
+  }
+}
+
 void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, bool last_chunk, float* logits, double* hidden_sum) {
   const int isa = isa_active();
   const bool gpt2 = p_.arch == "gpt2";

@@ -50,6 +50,11 @@ class Model {
   // Runs tokens from position 0 (overwriting the cache) and writes the mean over them of the final
   // normalised hidden state (n_embd floats): the embedding, llama.cpp's mean pooling.
   void embed(const int32_t* tokens, int64_t n, float* mean);
+  // The KV cache of positions 0..n-1 as bytes (per layer: K rows then V rows, in the cache's own
+  // element type), so a conversation can resume without re-reading it; load_state puts it back.
+  size_t state_size(int64_t n) const;
+  void save_state(int64_t n, uint8_t* out) const;
+  void load_state(int64_t n, const uint8_t* in);
   const ModelParams& params() const { return p_; }
   int threads() const { return pool_->size(); }
 

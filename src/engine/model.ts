@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Backend, BackendName, InferenceContext, ModelWeights } from './backend/backend.js';
 import { selectBackend, type BackendChoice } from './backend/select.js';
 import { probeWebGPU } from './backend/webgpu/device.js';
@@ -66,6 +67,17 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     file.close();
     throw err;
   }
+}
+
+/**
+ * A context's KV cache and the tokens it holds: enough to resume a conversation without re-reading
+ * it. `fingerprint` and `layout` say which model file and backend format it fits.
+ */
+export interface ModelState {
+  readonly fingerprint: string;
+  readonly layout: string;
+  readonly tokens: readonly number[];
+  readonly kv: Uint8Array;
 }
 
 export class EmbeddingsUnsupportedError extends Error {
@@ -176,6 +188,42 @@ export class Model {
       for (const x of v) norm += x * x;
       norm = Math.sqrt(norm) || 1;
       return v.map((x) => x / norm);
+    });
+  }
+
+  /** Identifies the model file (its size, tensors and name), for checkpoints made from it. */
+  get fingerprint(): string {
+    const h = createHash('sha256');
+    h.update(`${this.file.fileSize}\n${metaString(this.metadata, 'general.name') ?? ''}\n`);
+    for (const t of this.file.tensors) h.update(`${t.name}:${t.type}:${t.dims.join('x')}:${t.offset}\n`);
+    return h.digest('hex');
+  }
+
+  /** The cache as it stands after the last call, or undefined when the backend cannot export it. */
+  async saveState(): Promise<ModelState | undefined> {
+    const ctx = this.context;
+    if (!ctx.exportState || !ctx.stateLayout) return undefined;
+    return this.exclusive(async () => ({
+      fingerprint: this.fingerprint,
+      layout: ctx.stateLayout!,
+      tokens: [...this.cached],
+      kv: ctx.exportState!(this.cached.length),
+    }));
+  }
+
+  /**
+   * Puts a saved cache back, so the next call that starts with the same tokens evaluates only what
+   * follows them. False (and nothing changed) when the state comes from another model file or
+   * backend format.
+   */
+  async restoreState(state: ModelState): Promise<boolean> {
+    const ctx = this.context;
+    if (!ctx.importState || state.layout !== ctx.stateLayout || state.fingerprint !== this.fingerprint) return false;
+    if (state.tokens.length > ctx.contextLength) return false;
+    return this.exclusive(async () => {
+      ctx.importState!(state.kv, state.tokens.length);
+      this.cached = [...state.tokens];
+      return true;
     });
   }
 

@@ -8,6 +8,7 @@ import { GGUFError, loadModel, ModelError } from '../../src/index.js';
 import { encodeGGUF, gguf, parseGGUF } from '../../src/engine/gguf/index.js';
 import { smallGpt2Vocab } from '../fixtures/small-vocab.js';
 import { testModelPath } from '../conformance/models.js';
+import { cpuAvailable } from '../../src/engine/backend/cpu/index.js';
 
 const model = () => testModelPath({ arch: 'llama', quant: 'Q4_0', vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) });
 
@@ -141,5 +142,46 @@ describe('localgpt CLI', () => {
     expect(err).toMatchObject({ code: 3 });
     expect((err as { stderr: string }).stderr).toMatch(/^localgpt: cannot open \/nonexistent\.gguf.*\nhint: /);
     expect((err as { stderr: string }).stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
+
+describe('saving and restoring the cache', () => {
+  it.each(['reference', 'cpu'] as const)('%s: a restored state continues exactly as the original, re-reading nothing', async (backend) => {
+    if (backend === 'cpu' && !cpuAvailable()) return;
+    const first = await loadModel(model(), { backend, contextLength: 64 });
+    const second = await loadModel(model(), { backend, contextLength: 64 });
+    try {
+      const prompt = first.tokenize('The quick brown fox jumps');
+      await first.completeAll(prompt, { maxTokens: 4, sampling: { temperature: 0 } });
+      const state = await first.saveState();
+      expect(state?.layout).toMatch(backend === 'cpu' ? /^cpu\// : /^reference\//);
+      expect(state!.tokens.length).toBeGreaterThan(prompt.length);
+      const followUp = [...state!.tokens, ...first.tokenize(' over the lazy dog')];
+      const want = await first.completeAll(followUp, { maxTokens: 6, sampling: { temperature: 0 } });
+
+      expect(await second.restoreState(state!)).toBe(true);
+      const got = await second.completeAll(followUp, { maxTokens: 6, sampling: { temperature: 0 } });
+      expect(got.ids).toEqual(want.ids);
+      expect(got.cachedPromptTokens).toBe(state!.tokens.length); // only the new part was evaluated
+    } finally {
+      first.dispose();
+      second.dispose();
+    }
+  });
+
+  it('refuses a state from another model file or backend format, changing nothing', async () => {
+    const a = await loadModel(model(), { backend: 'reference', contextLength: 64 });
+    const other = testModelPath({ arch: 'qwen2', quant: 'Q4_0', vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) });
+    const b = await loadModel(other, { backend: 'reference', contextLength: 64 });
+    try {
+      await a.completeAll('Hello', { maxTokens: 2, sampling: { temperature: 0 } });
+      const state = (await a.saveState())!;
+      expect(await b.restoreState(state)).toBe(false);
+      expect(await a.restoreState({ ...state, layout: 'cpu/f16/v1' })).toBe(false);
+      expect(await a.restoreState(state)).toBe(true);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
   });
 });

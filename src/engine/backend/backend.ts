@@ -53,5 +53,13 @@ export interface InferenceContext {
    * that cannot return hidden states yet.
    */
   embed?(tokens: readonly number[]): Promise<Float32Array>;
+  /**
+   * The KV cache of positions 0..positions-1 as bytes, so a conversation can resume later without
+   * re-reading it; `stateLayout` names the format (backend and element type), and importState
+   * accepts only bytes of the same layout and size. Absent on backends that cannot export it.
+   */
+  readonly stateLayout?: string;
+  exportState?(positions: number): Uint8Array;
+  importState?(state: Uint8Array, positions: number): void;
   dispose(): void;
 }

@@ -68,6 +68,9 @@ export interface NativeAddon {
   evalModel(handle: NativeModelHandle, tokens: Int32Array, pos: number, allLogits: boolean): Promise<Float32Array>;
   /** Mean over tokens (run from position 0, replacing the cache) of the final normalised hidden state. */
   embedModel(handle: NativeModelHandle, tokens: Int32Array): Promise<Float32Array>;
+  /** The KV cache of positions 0..n-1 (per layer: K then V, in the cache's element type). */
+  saveState(handle: NativeModelHandle, n: number): Uint8Array;
+  loadState(handle: NativeModelHandle, state: Uint8Array, n: number): void;
   disposeModel(handle: NativeModelHandle): void;
   modelInfo(handle: NativeModelHandle): { threads: number; isa: string; kvType: string };
   /** The whole file as a read-only ArrayBuffer over mmap (unmapped when garbage-collected). */

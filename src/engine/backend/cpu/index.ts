@@ -64,6 +64,7 @@ function nativeParams(c: ModelConfig) {
 
 class CpuContext implements InferenceContext {
   readonly contextLength: number;
+  readonly stateLayout: string;
   private handle: NativeModelHandle | undefined;
   private filled = 0;
   /** Evals run one after another (the addon rejects overlapping ones on a context). */
@@ -75,6 +76,7 @@ class CpuContext implements InferenceContext {
     options: CpuContextOptions,
   ) {
     this.contextLength = options.contextLength;
+    this.stateLayout = `cpu/${options.kvType ?? 'f16'}/v1`;
     const tensors: Record<string, NativeTensor> = {};
     for (const [name, t] of weights.tensors) tensors[name] = { type: t.type, dims: t.dims, data: t.data };
     this.handle = native.createModel(nativeParams(weights.config), tensors, {
@@ -114,6 +116,19 @@ class CpuContext implements InferenceContext {
       this.filled = tokens.length;
       return out;
     });
+  }
+
+  /** Call between evals (the Model API serialises them); the addon refuses while one runs. */
+  exportState(positions: number): Uint8Array {
+    if (!this.handle) throw new Error('the inference context was disposed');
+    if (positions > this.filled) throw new RangeError(`the cache holds ${this.filled} positions, not ${positions}`);
+    return this.native.saveState(this.handle, positions);
+  }
+
+  importState(state: Uint8Array, positions: number): void {
+    if (!this.handle) throw new Error('the inference context was disposed');
+    this.native.loadState(this.handle, state, positions);
+    this.filled = positions;
   }
 
   private serialised<T>(run: () => Promise<T>): Promise<T> {

@@ -60,6 +60,37 @@ export class ReferenceContext implements InferenceContext {
     this.filled = Math.max(0, Math.min(this.filled, pos));
   }
 
+  readonly stateLayout = 'reference/f32/v1';
+
+  exportState(positions: number): Uint8Array {
+    this.checkStatePositions(positions);
+    const per = positions * this.kvDim;
+    const out = new Float32Array(2 * this.c.blockCount * per);
+    for (let l = 0; l < this.c.blockCount; l++) {
+      out.set(this.keys[l].subarray(0, per), 2 * l * per);
+      out.set(this.values[l].subarray(0, per), (2 * l + 1) * per);
+    }
+    return new Uint8Array(out.buffer);
+  }
+
+  importState(state: Uint8Array, positions: number): void {
+    this.checkStatePositions(positions);
+    const per = positions * this.kvDim;
+    if (state.byteLength !== 2 * this.c.blockCount * per * 4) throw new RangeError('the state does not fit this context (size mismatch)');
+    const f = new Float32Array(state.slice().buffer);
+    for (let l = 0; l < this.c.blockCount; l++) {
+      this.keys[l].set(f.subarray(2 * l * per, (2 * l + 1) * per));
+      this.values[l].set(f.subarray((2 * l + 1) * per, (2 * l + 2) * per));
+    }
+    this.filled = positions;
+  }
+
+  private checkStatePositions(positions: number): void {
+    if (!Number.isInteger(positions) || positions < 0 || positions > this.contextLength) {
+      throw new RangeError(`a state of ${positions} positions does not fit the context of ${this.contextLength}`);
+    }
+  }
+
   async embed(tokens: readonly number[]): Promise<Float32Array> {
     if (this.disposed) throw new Error('the inference context was disposed');
     if (tokens.length === 0) throw new RangeError('embed needs at least one token');
