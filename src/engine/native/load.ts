@@ -125,7 +125,7 @@ export function loadNative(): NativeAddon | undefined {
     if (!existsSync(path)) continue;
     try {
       const mod = require(path) as NativeAddon;
-      if (typeof mod.info !== 'function' || typeof mod.evalModel !== 'function' || typeof mod.embedModel !== 'function') throw new Error('not the LocalGPT addon (or an older build of it)');
+      if (typeof mod.info !== 'function' || typeof mod.evalModel !== 'function' || typeof mod.embedModel !== 'function' || typeof mod.saveState !== 'function') throw new Error('not the LocalGPT addon (or an older build of it)');
       loaded = mod;
       reason = '';
       return loaded;
