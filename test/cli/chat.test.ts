@@ -77,8 +77,13 @@ describe('localgpt (chat, one-shot, stdin)', () => {
     const id = JSON.parse(list.stdout)[0].ref.slice('session:'.length);
     const again = await cli(['-n', '2'], { env, input: `/resume ${id.slice(0, 6)}\n/memory hello\n` });
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/resumed \S+ "hello" \(2 messages\)/);
+    // The first chat sealed its KV cache into the vault on quit: resuming puts it back, unread.
+    expect(again.stdout).toMatch(/resumed \S+ "hello" \(2 messages; KV checkpoint of \d+ tokens restored, not re-read\)/);
     expect(again.stdout).toMatch(/\[message\] hello/);
+    // `localgpt chat --session ID` resumes at start.
+    const direct = await cli(['chat', '--session', id.slice(0, 6), '-n', '2'], { env, input: '/quit\n' });
+    expect(direct.code).toBe(0);
+    expect(direct.stdout).toMatch(/resumed \S+ "hello" \(\d+ messages; KV checkpoint of \d+ tokens restored/);
   });
 
   it('without a daemon, jobs that fell due run when the chat starts', async () => {

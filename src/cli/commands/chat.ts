@@ -8,6 +8,8 @@ import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Memory } from '../../assistant/memory/memory.js';
 import { DEFAULT_BASE, systemPromptFromMemory } from '../../assistant/memory/prompt.js';
+import { recall } from '../../assistant/memory/recall.js';
+import { restoreCheckpoint, saveCheckpoint } from '../checkpoint.js';
 import type { Session } from '../../assistant/memory/conversations.js';
 import { isVaultError } from '../../assistant/vault/errors.js';
 import { vaultExists } from '../../assistant/vault/vault.js';
@@ -40,6 +42,7 @@ export interface ChatFlags extends ProviderFlags {
   json?: boolean;
   status?: boolean;
   config?: boolean;
+  session?: string;
 }
 
 const SUMMARY_SYSTEM =
@@ -62,6 +65,7 @@ export function registerChat(program: Command): void {
     .option('--summarise', 'condense the input (standard input, or the prompt text)')
     .addOption(new Option('--summarize').hideHelp())
     .option('--no-memory', 'do not read or write the memory vault')
+    .option('--session <id>', 'chat: resume this conversation (an id prefix is enough), with its KV checkpoint when there is one')
     .option('--passphrase-file <path>', 'vault passphrase: the first line of this file (or set LOCALGPT_PASSPHRASE)')
     .option('--json', 'one-shot: print one JSON object; with --status/--config: JSON')
     .option('--status', 'show the model, backend, vault, jobs and daemon')
@@ -71,6 +75,7 @@ export function registerChat(program: Command): void {
       if (flags.status) return showStatus({ json: flags.json, passphraseFile: flags.passphraseFile });
       if (flags.config) return showConfig({ json: flags.json });
       let prompt = words.join(' ').trim();
+      if (prompt === 'chat' && !stdinIsData()) return chat(flags); // `localgpt chat [--session ID]`
       const dash = prompt === '-';
       if (dash) prompt = '';
       let input: string | undefined;
@@ -209,6 +214,15 @@ async function condense(
   return model.splitText(text, budget)[0] ?? '';
 }
 
+/** What memory recalls for this message, to put in front of it (empty when nothing fits). */
+async function recallNotes(memory: Memory, model: ChatEngine, query: string): Promise<string> {
+  const r = await recall(memory, query, {
+    countTokens: (t: string) => model.countTokens(t),
+    budgetTokens: Math.min(512, Math.floor(model.info.contextLength / 8)),
+  });
+  return r.items.length > 0 ? r.text : '';
+}
+
 async function memoryPrompt(memory: Memory, model: ChatEngine, query: string, base?: string): Promise<string> {
   return systemPromptFromMemory(memory, {
     base,
@@ -286,16 +300,24 @@ async function chat(flags: ChatFlags): Promise<void> {
   const countTokens = (m: ChatMessage[]) => m.reduce((n, x) => n + model.countTokens(String(x.content)) + 8, 0);
   const budget = () => model.info.contextLength - Math.min(maxTokens, Math.floor(model.info.contextLength / 2));
 
+  // The system prompt is made once per conversation and recall goes into the newest user turn, so
+  // the rendered prompt keeps its prefix from turn to turn: each answer re-reads only the last
+  // exchange, and a saved KV checkpoint still matches when the conversation is resumed.
+  let systemPrompt: string | undefined;
+
   async function answer(text: string): Promise<void> {
-    const system = memory ? await memoryPrompt(memory, model, text, flags.system) : flags.system ?? DEFAULT_BASE;
+    systemPrompt ??= memory ? await memoryPrompt(memory, model, '', flags.system) : flags.system ?? DEFAULT_BASE;
+    const system = systemPrompt;
     const user: ChatMessage = { role: 'user', content: text };
+    const notes = memory ? await recallNotes(memory, model, text) : '';
+    const sent: ChatMessage = notes ? { role: 'user', content: `${notes}\n\n${text}` } : user;
     let past = history;
-    while (past.length > 0 && countTokens([{ role: 'system', content: system }, ...past, user]) > budget()) past = past.slice(2);
+    while (past.length > 0 && countTokens([{ role: 'system', content: system }, ...past, sent]) > budget()) past = past.slice(2);
     const ac = new AbortController();
     current = ac;
     let result: ChatResult | undefined;
     try {
-      for await (const piece of model.chat([{ role: 'system', content: system }, ...past, user], {
+      for await (const piece of model.chat([{ role: 'system', content: system }, ...past, sent], {
         maxTokens,
         sampling,
         signal: ac.signal,
@@ -336,8 +358,10 @@ async function chat(flags: ChatFlags): Promise<void> {
       case 'q':
         return false;
       case 'new':
+        await saveCheckpoint(memory, session, local, systemPrompt);
         session = undefined;
         history = [];
+        systemPrompt = undefined;
         say('new conversation');
         return true;
       case 'clear':
@@ -381,12 +405,15 @@ async function chat(flags: ChatFlags): Promise<void> {
           say(matches.length === 0 ? `no conversation ${arg} (see /sessions)` : `${arg} matches ${matches.length} conversations; give more of the id`);
           return true;
         }
+        await saveCheckpoint(memory, session, local, systemPrompt);
         session = matches[0];
         history = m.conversations
           .context(session.id, 50)
           .filter((x) => x.role === 'user' || x.role === 'assistant')
           .map((x) => ({ role: x.role, content: x.content }));
-        say(`resumed ${session.id.slice(0, 8)}${session.title ? ` "${session.title}"` : ''} (${history.length} messages)`);
+        const restored = await restoreCheckpoint(m, session, local);
+        systemPrompt = restored?.systemPrompt;
+        say(`resumed ${session.id.slice(0, 8)}${session.title ? ` "${session.title}"` : ''} (${history.length} messages${restored ? `; KV checkpoint of ${restored.positions} tokens restored, not re-read` : ''})`);
         return true;
       }
       case 'memory': {
@@ -409,6 +436,7 @@ async function chat(flags: ChatFlags): Promise<void> {
   }
 
   try {
+    if (flags.session) await command(`/resume ${flags.session}`);
     if (interactive) rl.prompt();
     for await (const raw of rl) {
       if (quitting) break;
@@ -428,6 +456,7 @@ async function chat(flags: ChatFlags): Promise<void> {
     process.off('SIGINT', onInterrupt);
     rl.close();
     await jobs?.finish();
+    await saveCheckpoint(memory, session, local, systemPrompt).catch((e: unknown) => warn(`the KV checkpoint was not saved: ${(e as Error).message}`));
     memory?.close();
     model.dispose();
   }
