@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cli, tempHome } from './helpers.js';
+import { cli, homeWithModel, tempHome } from './helpers.js';
 
 describe('localgpt memory', () => {
   it('add, search, list, forget round trip; a wrong passphrase is one clear line and exit 5', async () => {
@@ -35,6 +35,17 @@ describe('localgpt memory', () => {
 });
 
 describe('localgpt jobs', () => {
+  it('search --semantic ranks with the local model\'s embeddings fused with keywords', async () => {
+    const home = homeWithModel();
+    const env = { LOCALGPT_HOME: home, LOCALGPT_PASSPHRASE: 'pw' };
+    for (const text of ['the cat sat on the mat', 'quantum chromodynamics lecture notes']) expect((await cli(['memory', 'add', text], { env })).code).toBe(0);
+    const r = await cli(['memory', 'search', '--semantic', '--json', 'cat'], { env });
+    expect(r.code).toBe(0);
+    const hits = JSON.parse(r.stdout) as { text: string }[];
+    expect(hits.length).toBe(2); // semantic ranking reaches the one with no keyword in common too
+    expect(hits.map((h) => h.text)).toContain('the cat sat on the mat');
+  });
+
   it('add, list, cancel; bad kinds and schedules are named', async () => {
     const home = tempHome();
     const env = { LOCALGPT_HOME: home, LOCALGPT_PASSPHRASE: 'pw' };

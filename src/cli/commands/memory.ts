@@ -15,9 +15,10 @@ import {
 } from '../../assistant/memory/index.js';
 import { promptHidden, readPassphraseFile, resolvePassphrase } from '../../assistant/vault/passphrase.js';
 import { defaultVaultPath } from '../../assistant/vault/paths.js';
-import { kdfPreset, openMemory, type PassphraseFlags } from '../context.js';
+import { loadModel } from '../../engine/model.js';
+import { engineOptions, kdfPreset, openMemory, type PassphraseFlags, resolveModelPath } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
-import { positiveInt, printJson } from '../options.js';
+import { positiveInt, printJson, warn } from '../options.js';
 import { formatBytes, paint, table } from '../ui.js';
 
 const KINDS = ['fact', 'note', 'log'] as const;
@@ -76,13 +77,22 @@ export function registerMemory(program: Command): void {
 
   memory
     .command('search')
-    .description('search facts, notes, conversations, logs and MEMORY.md (keyword ranking)')
+    .description('search facts, notes, conversations, logs and MEMORY.md (keyword ranking; --semantic adds embeddings)')
     .argument('<query...>')
     .option('-l, --limit <n>', 'most results', positiveInt, 10)
     .option('--kind <kinds>', 'only these kinds: fact, note, message, log, memory-file', collect)
+    .option('--semantic', 'rank by meaning too: embeddings from the local model, fused with the keyword ranking')
+    .option('-m, --model <name>', 'with --semantic: the model that embeds (default: the configured one)')
     .option('--json', 'print a JSON array')
-    .action(async (words: string[], opts: { limit: number; kind?: string[]; json?: boolean }, cmd: Command) => {
-      const hits = await withMemory(cmd, false, (m) => memorySearch(m, words.join(' '), { limit: opts.limit, kinds: opts.kind }));
+    .action(async (words: string[], opts: { limit: number; kind?: string[]; semantic?: boolean; model?: string; json?: boolean }, cmd: Command) => {
+      const embedder = opts.semantic ? await loadEmbedder(opts.model) : undefined;
+      const hits = await withMemory(cmd, false, (m) =>
+        memorySearch(m, words.join(' '), {
+          limit: opts.limit,
+          kinds: opts.kind,
+          ...(embedder ? { mode: 'hybrid' as const, embed: embedder.embed, embedModel: embedder.id } : {}),
+        }),
+      ).finally(() => embedder?.dispose());
       if (opts.json) return printJson(hits);
       if (hits.length === 0) return void process.stdout.write('nothing found\n');
       for (const h of hits) {
@@ -183,4 +193,23 @@ export function registerMemory(program: Command): void {
 
   // Options are positional: accept the passphrase file after the subcommand's name too.
   for (const sub of memory.commands) sub.option('--passphrase-file <path>', 'vault passphrase: the first line of this file (or set LOCALGPT_PASSPHRASE)');
+}
+
+/** The local model as the memory's embedding function (vectors are cached in the vault per model). */
+async function loadEmbedder(name: string | undefined): Promise<{ id: string; embed(texts: string[]): Promise<Float32Array[]>; dispose(): void }> {
+  const { path } = resolveModelPath(name);
+  const model = await loadModel(path, { ...engineOptions({}), onWarning: warn });
+  return {
+    id: model.fingerprint,
+    embed: async (texts) => {
+      const out: Float32Array[] = [];
+      for (const t of texts) {
+        // Longer texts are embedded by their first context-full of tokens.
+        const ids = model.tokenize(t).slice(0, model.info.contextLength);
+        out.push(await model.embed(ids.length > 0 ? ids : model.tokenize(' ')));
+      }
+      return out;
+    },
+    dispose: () => model.dispose(),
+  };
 }
