@@ -129,9 +129,11 @@ export function registerMemory(program: Command): void {
   memory
     .command('import')
     .description('import an OpenClaw workspace (SOUL.md, MEMORY.md, USER.md, memory/*.md, skills/)')
-    .argument('<dir>')
+    .argument('[dir]', 'the workspace (or --openclaw DIR)')
+    .option('--openclaw <dir>', 'the OpenClaw workspace')
     .option('--json', 'print the import report')
-    .action(async (dir: string, opts: { json?: boolean }, cmd: Command) => {
+    .action(async (arg: string | undefined, opts: { openclaw?: string; json?: boolean }, cmd: Command) => {
+      const dir = workspaceDir(arg, opts.openclaw);
       const report = await withMemory(cmd, true, (m) => memoryImport(m, resolve(dir)));
       if (opts.json) return printJson(report);
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -140,9 +142,11 @@ export function registerMemory(program: Command): void {
   memory
     .command('export')
     .description('write the memory out as an OpenClaw workspace (plain text: keep it private)')
-    .argument('<dir>')
+    .argument('[dir]', 'the workspace (or --openclaw DIR)')
+    .option('--openclaw <dir>', 'the OpenClaw workspace')
     .option('--json', 'print the export report')
-    .action(async (dir: string, opts: { json?: boolean }, cmd: Command) => {
+    .action(async (arg: string | undefined, opts: { openclaw?: string; json?: boolean }, cmd: Command) => {
+      const dir = workspaceDir(arg, opts.openclaw);
       const report = await withMemory(cmd, false, (m) => memoryExport(m, resolve(dir)));
       if (opts.json) return printJson(report);
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -212,4 +216,11 @@ async function loadEmbedder(name: string | undefined): Promise<{ id: string; emb
     },
     dispose: () => model.dispose(),
   };
+}
+
+/** `memory import DIR` and `memory import --openclaw DIR` both name the workspace. */
+function workspaceDir(arg: string | undefined, openclaw: string | undefined): string {
+  const dir = openclaw ?? arg;
+  if (!dir) throw new CliError('which workspace?', { exitCode: EXIT.usage, hint: 'localgpt memory import --openclaw ~/.openclaw/workspace' });
+  return dir;
 }
