@@ -21,3 +21,7 @@ export { tokenizerFromGGUF, TokenizerError, type Tokenizer, type TokenizeOptions
 export type { Backend, BackendName, InferenceContext, ModelWeights } from './engine/backend/backend.js';
 export { selectBackend, type BackendChoice } from './engine/backend/select.js';
 export * as provider from './provider/index.js';
+export { LocalGPT, type LocalGPTOptions, type AskOptions, type Answer } from './localgpt.js';
+export { Memory } from './assistant/memory/memory.js';
+export { Scheduler } from './assistant/scheduler/index.js';
+export { openVault, VaultError } from './assistant/vault/index.js';
