@@ -31,7 +31,7 @@ export async function saveCheckpoint(memory: Memory | undefined, session: Sessio
 /** Puts the session's cache back when one was saved by this model file and backend format. */
 export async function restoreCheckpoint(memory: Memory, session: Session, model: Model | undefined): Promise<Restored | undefined> {
   if (!model) return undefined;
-  const layout = (await model.saveState())?.layout;
+  const layout = model.stateLayout;
   if (!layout) return undefined;
   const cp = memory.loadCheckpoint(session.id, { modelFingerprint: model.fingerprint, backendLayout: layout, version: VERSION });
   if (!cp) return undefined;

@@ -93,6 +93,7 @@ export class Model {
   /** Calls are serialised: one context, one generation at a time. */
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
+  private fingerprintHex: string | undefined;
 
   constructor(
     private readonly file: GGUFFile,
@@ -193,19 +194,28 @@ export class Model {
 
   /** Identifies the model file (its size, tensors and name), for checkpoints made from it. */
   get fingerprint(): string {
-    const h = createHash('sha256');
-    h.update(`${this.file.fileSize}\n${metaString(this.metadata, 'general.name') ?? ''}\n`);
-    for (const t of this.file.tensors) h.update(`${t.name}:${t.type}:${t.dims.join('x')}:${t.offset}\n`);
-    return h.digest('hex');
+    if (this.fingerprintHex === undefined) {
+      const h = createHash('sha256');
+      h.update(`${this.file.fileSize}\n${metaString(this.metadata, 'general.name') ?? ''}\n`);
+      for (const t of this.file.tensors) h.update(`${t.name}:${t.type}:${t.dims.join('x')}:${t.offset}\n`);
+      this.fingerprintHex = h.digest('hex');
+    }
+    return this.fingerprintHex;
+  }
+
+  /** The format saveState() produces on this backend, or undefined when it cannot export the cache. */
+  get stateLayout(): string | undefined {
+    return this.context.exportState ? this.context.stateLayout : undefined;
   }
 
   /** The cache as it stands after the last call, or undefined when the backend cannot export it. */
   async saveState(): Promise<ModelState | undefined> {
     const ctx = this.context;
-    if (!ctx.exportState || !ctx.stateLayout) return undefined;
+    const layout = this.stateLayout;
+    if (!ctx.exportState || !layout) return undefined;
     return this.exclusive(async () => ({
       fingerprint: this.fingerprint,
-      layout: ctx.stateLayout!,
+      layout,
       tokens: [...this.cached],
       kv: ctx.exportState!(this.cached.length),
     }));
