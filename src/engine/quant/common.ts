@@ -78,3 +78,20 @@ export function checkQuantArgs(name: string, blockSize: number, src: Float32Arra
   }
   return src.length / blockSize;
 }
+
+/**
+ * The value of largest magnitude in src[off .. off+n), keeping its sign (the first one on ties):
+ * the reference point of ggml's symmetric quantisers (Q4_0, Q5_0, Q8_K), whose scale is max / -2^k.
+ */
+export function signedAbsMax(src: Float32Array, off: number, n: number): number {
+  let amax = 0;
+  let max = 0;
+  for (let j = 0; j < n; j++) {
+    const v = src[off + j];
+    if (amax < Math.abs(v)) {
+      amax = Math.abs(v);
+      max = v;
+    }
+  }
+  return max;
+}

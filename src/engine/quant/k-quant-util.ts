@@ -4,7 +4,7 @@
  * (make_qx_quants for symmetric types such as Q6_K, make_qkx2_quants for scale+min types such as
  * Q4_K/Q5_K). All arithmetic is float32-emulated with Math.fround in ggml's operation order.
  */
-import { fr, nearestInt, writeF16 } from './common.js';
+import { fr, nearestInt, signedAbsMax, writeF16 } from './common.js';
 import { f16ToF32, f32ToF16 } from './half.js';
 
 /** Elements per K-quant super-block. */
@@ -52,15 +52,8 @@ export function packScaleMinK4(ls: ArrayLike<number>, lm: ArrayLike<number>, dst
  * Returns the scale (may be negative: it carries the sign of the largest-magnitude element).
  */
 export function makeQxQuantsRmse1(n: number, nmax: number, x: Float32Array, off: number, L: Int8Array | Uint8Array, loff: number): number {
-  let max = 0;
-  let amax = 0;
-  for (let i = 0; i < n; i++) {
-    const ax = Math.abs(x[off + i]);
-    if (ax > amax) {
-      amax = ax;
-      max = x[off + i];
-    }
-  }
+  const max = signedAbsMax(x, off, n);
+  const amax = Math.abs(max);
   if (amax < GROUP_MAX_EPS) {
     for (let i = 0; i < n; i++) L[loff + i] = 0;
     return 0;

@@ -1,5 +1,5 @@
 import { GGMLType } from './ggml-type.js';
-import { checkDequantArgs, checkQuantArgs, cFloatToInt8, fr, readF16, writeF16 } from './common.js';
+import { checkDequantArgs, checkQuantArgs, cFloatToInt8, fr, readF16, writeF16, signedAbsMax } from './common.js';
 import type { QuantType } from './quant-type.js';
 
 const QK = 32;
@@ -30,15 +30,7 @@ export const Q4_0: QuantType = {
     for (let i = 0; i < nb; i++) {
       const x = i * QK;
       const o = i * BYTES;
-      let amax = 0;
-      let max = 0;
-      for (let j = 0; j < QK; j++) {
-        const v = src[x + j];
-        if (amax < Math.abs(v)) {
-          amax = Math.abs(v);
-          max = v;
-        }
-      }
+      const max = signedAbsMax(src, x, QK);
       const d = fr(max / -8);
       const id = d ? fr(1 / d) : 0;
       writeF16(dst, o, d);

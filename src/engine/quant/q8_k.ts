@@ -1,4 +1,4 @@
-import { nearestInt } from './common.js';
+import { nearestInt, signedAbsMax } from './common.js';
 
 /**
  * Q8_K: ggml's intermediate format for activations multiplied by K-quant weights (never stored in
@@ -16,16 +16,8 @@ export function quantizeQ8K(x: Float32Array): Uint8Array {
   for (let b = 0; b < nb; b++) {
     const base = b * Q8_K_BLOCK;
     const o = b * Q8_K_BYTES;
-    let max = 0;
-    let amax = 0;
-    for (let j = 0; j < Q8_K_BLOCK; j++) {
-      const ax = Math.abs(x[base + j]);
-      if (ax > amax) {
-        amax = ax;
-        max = x[base + j];
-      }
-    }
-    if (amax === 0) continue; // d = 0 and zero quants, as ggml
+    const max = signedAbsMax(x, base, Q8_K_BLOCK);
+    if (max === 0) continue; // d = 0 and zero quants, as ggml
     const iscale = Math.fround(-127 / max);
     for (let j = 0; j < Q8_K_BLOCK; j++) {
       const v = Math.min(127, nearestInt(Math.fround(iscale * x[base + j])));
