@@ -27,11 +27,13 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<storage, read> T: array<u32>;
 
+// One invocation per unit of the row (8 or 16 values decoded from whole words); the host
+// dispatches cols / 8 invocations per token, enough for any unit size.
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
+  let u = gid.x;
   let t = gid.y;
-  if (i >= p.cols || t >= step.n) {
+  if (u * UNIT >= p.cols || t >= step.n) {
     return;
   }
   var row = step.pos + t;
@@ -41,11 +43,33 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (row < p.first_row || row >= p.first_row + p.rows) {
     return;
   }
-  let v = dequant((row - p.first_row) * p.row_bytes + (i / BLOCK_SIZE) * BLOCK_BYTES, i % BLOCK_SIZE);
-  let o = t * p.cols + i;
-  if (p.acc != 0u) {
-    Y[o] = Y[o] + v;
-  } else {
-    Y[o] = v;
+  let rb = (row - p.first_row) * p.row_bytes;
+  let o = t * p.cols;
+  if ((u + 1u) * UNIT <= p.cols) {
+    let w = unit_w(rb, u);
+    for (var k = 0u; k < UV; k = k + 1u) {
+      let e = o + unit_pos(u, k);
+      if (p.acc != 0u) {
+        Y[e] = Y[e] + w[k].x;
+        Y[e + 1u] = Y[e + 1u] + w[k].y;
+        Y[e + 2u] = Y[e + 2u] + w[k].z;
+        Y[e + 3u] = Y[e + 3u] + w[k].w;
+      } else {
+        Y[e] = w[k].x;
+        Y[e + 1u] = w[k].y;
+        Y[e + 2u] = w[k].z;
+        Y[e + 3u] = w[k].w;
+      }
+    }
+    return;
+  }
+  // The ragged end of an F32/F16/BF16 row.
+  for (var e = u * UNIT; e < p.cols; e = e + 1u) {
+    let v = elem(rb, e);
+    if (p.acc != 0u) {
+      Y[o + e] = Y[o + e] + v;
+    } else {
+      Y[o + e] = v;
+    }
   }
 }

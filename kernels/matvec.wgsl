@@ -1,8 +1,12 @@
 // Matrix x vector for decode: Y[out_off + r] = (acc ? Y[out_off + r] : 0) + (bias ? B[bias_off + r] : 0)
 //   + sum_c W[r, c] * X[x_off + c], for r < rows. W is one weight chunk in ggml's byte layout
-// (rows of row_bytes bytes); the quantisation type's dequant() (prepended) decodes it in place.
-// ROWS rows per workgroup; each row is split into 32-value pieces spread over the WG invocations
-// and summed with a workgroup reduction (subgroups where available).
+// (rows of row_bytes bytes); the quantisation type's unit_w() (prepended) decodes one unit (8 or
+// 16 values of a block) from whole-word loads.
+//
+// A workgroup owns ROWS rows. Its invocations stride over the units of a row; each loads the
+// unit's activations once and dots them, as vec4s, with the same unit of all ROWS rows, so an
+// activation load serves ROWS rows and neighbouring invocations read neighbouring weight words.
+// The ROWS partial sums travel as one vec4 through a single workgroup reduction.
 
 struct Params {
   rows: u32,
@@ -24,36 +28,52 @@ struct Params {
 const WG: u32 = 64u;
 const ROWS: u32 = 4u;
 
+fn x4(i: u32) -> vec4<f32> {
+  return vec4<f32>(X[i], X[i + 1u], X[i + 2u], X[i + 3u]);
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let group = wg.x + wg.y * nw.x;
-  let pieces = (p.cols + 31u) / 32u;
+  let row0 = (wg.x + wg.y * nw.x) * ROWS;
+  // Rows past the end repeat the last row (in range, results dropped) so the loop stays uniform.
+  var rb: array<u32, ROWS>;
   for (var r = 0u; r < ROWS; r = r + 1u) {
-    let row = group * ROWS + r;
-    var acc = 0.0;
-    if (row < p.rows) {
-      let rb = row * p.row_bytes;
-      for (var c = lid; c < pieces; c = c + WG) {
-        let e0 = c * 32u;
-        let e1 = min(p.cols, e0 + 32u);
-        var s = 0.0;
-        for (var e = e0; e < e1; e = e + 1u) {
-          s = s + dequant(rb + (e / BLOCK_SIZE) * BLOCK_BYTES, e % BLOCK_SIZE) * X[p.x_off + e];
-        }
-        acc = acc + s;
-      }
+    rb[r] = min(row0 + r, p.rows - 1u) * p.row_bytes;
+  }
+  var acc = vec4<f32>(0.0);
+  let units = p.cols / UNIT;
+  for (var u = lid; u < units; u = u + WG) {
+    var xv: array<vec4<f32>, UV>;
+    for (var k = 0u; k < UV; k = k + 1u) {
+      xv[k] = x4(p.x_off + unit_pos(u, k));
     }
-    let total = wg_sum(acc, lid);
-    if (lid == 0u && row < p.rows) {
-      var y = total;
-      if ((p.flags & 2u) != 0u) {
-        y = y + B[p.bias_off + row];
+    for (var r = 0u; r < ROWS; r = r + 1u) {
+      let w = unit_w(rb[r], u);
+      var s = dot(w[0], xv[0]);
+      for (var k = 1u; k < UV; k = k + 1u) {
+        s = s + dot(w[k], xv[k]);
       }
-      if ((p.flags & 1u) != 0u) {
-        y = y + Y[p.out_off + row];
-      }
-      Y[p.out_off + row] = y;
+      acc[r] = acc[r] + s;
     }
+  }
+  // The ragged end of F32/F16/BF16 rows (cols not a multiple of UNIT).
+  for (var e = units * UNIT + lid; e < p.cols; e = e + WG) {
+    let xe = X[p.x_off + e];
+    for (var r = 0u; r < ROWS; r = r + 1u) {
+      acc[r] = acc[r] + elem(rb[r], e) * xe;
+    }
+  }
+  let total = wg_sum4(acc, lid);
+  let row = row0 + lid;
+  if (lid < ROWS && row < p.rows) {
+    var y = total[lid];
+    if ((p.flags & 2u) != 0u) {
+      y = y + B[p.bias_off + row];
+    }
+    if ((p.flags & 1u) != 0u) {
+      y = y + Y[p.out_off + row];
+    }
+    Y[p.out_off + row] = y;
   }
 }

@@ -1,9 +1,10 @@
 // Workgroup reductions through workgroup memory (a tree), for adapters without subgroups.
 // Every invocation of the workgroup must call these (they contain barriers).
 
-var<workgroup> red: array<f32, WG>;
+var<workgroup> red: array<vec4<f32>, WG>;
 
-fn wg_sum(v: f32, lid: u32) -> f32 {
+// Four independent sums at once (one per lane), for kernels that reduce several rows.
+fn wg_sum4(v: vec4<f32>, lid: u32) -> vec4<f32> {
   workgroupBarrier();
   red[lid] = v;
   workgroupBarrier();
@@ -16,15 +17,19 @@ fn wg_sum(v: f32, lid: u32) -> f32 {
   return red[0];
 }
 
+fn wg_sum(v: f32, lid: u32) -> f32 {
+  return wg_sum4(vec4<f32>(v, 0.0, 0.0, 0.0), lid).x;
+}
+
 fn wg_max(v: f32, lid: u32) -> f32 {
   workgroupBarrier();
-  red[lid] = v;
+  red[lid].x = v;
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s = s >> 1u) {
     if (lid < s) {
-      red[lid] = max(red[lid], red[lid + s]);
+      red[lid].x = max(red[lid].x, red[lid + s].x);
     }
     workgroupBarrier();
   }
-  return red[0];
+  return red[0].x;
 }

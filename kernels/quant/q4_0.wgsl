@@ -1,9 +1,24 @@
 // Q4_0: { f16 d; u8 qs[16] } = 18 bytes; value j < 16 is the low nibble of qs[j], j >= 16 the high
-// nibble of qs[j - 16]; x = (q - 8) * d.
+// nibble of qs[j - 16]; x = (q - 8) * d. A unit (g = u % 4) is one word of qs, qs[4g..4g+4): its
+// low nibbles are values 4g.., its high nibbles values 16 + 4g...
 const BLOCK_SIZE: u32 = 32u;
 const BLOCK_BYTES: u32 = 18u;
-fn dequant(b: u32, j: u32) -> f32 {
-  let byte = rd8(b + 2u + (j & 15u));
-  let q = select(byte & 15u, byte >> 4u, j >= 16u);
-  return f32(i32(q) - 8) * f16at(b);
+const UNIT: u32 = 8u;
+const UV: u32 = 2u;
+const SPAN: u32 = 32u;
+
+fn unit_pos(u: u32, k: u32) -> u32 {
+  return (u >> 2u) * 32u + (u & 3u) * 4u + k * 16u;
+}
+
+fn unit_w(rb: u32, u: u32) -> array<vec4<f32>, UV> {
+  let b = rb + (u >> 2u) * BLOCK_BYTES;
+  let d = f16at(b);
+  let q = u8x4(ld32(b + 2u + (u & 3u) * 4u));
+  return array<vec4<f32>, UV>((vec4<f32>(q & vec4<u32>(15u)) - 8.0) * d, (vec4<f32>(q >> vec4<u32>(4u)) - 8.0) * d);
+}
+
+// Rows are whole blocks, hence whole units: never called.
+fn elem(rb: u32, e: u32) -> f32 {
+  return 0.0;
 }

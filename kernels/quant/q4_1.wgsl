@@ -1,8 +1,23 @@
-// Q4_1: { f16 d; f16 m; u8 qs[16] } = 20 bytes; x = q * d + m (nibbles as Q4_0).
+// Q4_1: { f16 d; f16 m; u8 qs[16] } = 20 bytes; x = q * d + m (nibbles and units as Q4_0).
 const BLOCK_SIZE: u32 = 32u;
 const BLOCK_BYTES: u32 = 20u;
-fn dequant(b: u32, j: u32) -> f32 {
-  let byte = rd8(b + 4u + (j & 15u));
-  let q = select(byte & 15u, byte >> 4u, j >= 16u);
-  return f32(q) * f16at(b) + f16at(b + 2u);
+const UNIT: u32 = 8u;
+const UV: u32 = 2u;
+const SPAN: u32 = 32u;
+
+fn unit_pos(u: u32, k: u32) -> u32 {
+  return (u >> 2u) * 32u + (u & 3u) * 4u + k * 16u;
+}
+
+fn unit_w(rb: u32, u: u32) -> array<vec4<f32>, UV> {
+  let b = rb + (u >> 2u) * BLOCK_BYTES;
+  let dm = unpack2x16float(ld32(b));
+  let q = u8x4(ld32(b + 4u + (u & 3u) * 4u));
+  // q * d is exact in f32 (4 x 11 bits), so a fused multiply-add rounds as the reference does.
+  return array<vec4<f32>, UV>(vec4<f32>(q & vec4<u32>(15u)) * dm.x + dm.y, vec4<f32>(q >> vec4<u32>(4u)) * dm.x + dm.y);
+}
+
+// Rows are whole blocks, hence whole units: never called.
+fn elem(rb: u32, e: u32) -> f32 {
+  return 0.0;
 }

@@ -1,11 +1,32 @@
 // Q5_0: { f16 d; u32 qh; u8 qs[16] } = 22 bytes; bit j of qh is the fifth bit of value j;
-// x = (q - 16) * d.
+// x = (q - 16) * d. Units as Q4_0, with qh's bits 4g.. and 16 + 4g.. on top.
 const BLOCK_SIZE: u32 = 32u;
 const BLOCK_BYTES: u32 = 22u;
-fn dequant(b: u32, j: u32) -> f32 {
-  let qh = rd32(b + 2u);
-  let byte = rd8(b + 6u + (j & 15u));
-  let lo = select(byte & 15u, byte >> 4u, j >= 16u);
-  let q = lo | (((qh >> j) & 1u) << 4u);
-  return f32(i32(q) - 16) * f16at(b);
+const UNIT: u32 = 8u;
+const UV: u32 = 2u;
+const SPAN: u32 = 32u;
+
+fn unit_pos(u: u32, k: u32) -> u32 {
+  return (u >> 2u) * 32u + (u & 3u) * 4u + k * 16u;
+}
+
+// Bits s..s+3 of h as one bit per byte lane, shifted to bit 4.
+fn bits4(h: u32, s: u32) -> vec4<u32> {
+  return ((vec4<u32>(h >> s) >> vec4<u32>(0u, 1u, 2u, 3u)) & vec4<u32>(1u)) << vec4<u32>(4u);
+}
+
+fn unit_w(rb: u32, u: u32) -> array<vec4<f32>, UV> {
+  let b = rb + (u >> 2u) * BLOCK_BYTES;
+  let g = u & 3u;
+  let d = f16at(b);
+  let qh = ld32(b + 2u);
+  let q = u8x4(ld32(b + 6u + g * 4u));
+  let lo = (q & vec4<u32>(15u)) | bits4(qh, 4u * g);
+  let hi = (q >> vec4<u32>(4u)) | bits4(qh, 16u + 4u * g);
+  return array<vec4<f32>, UV>((vec4<f32>(lo) - 16.0) * d, (vec4<f32>(hi) - 16.0) * d);
+}
+
+// Rows are whole blocks, hence whole units: never called.
+fn elem(rb: u32, e: u32) -> f32 {
+  return 0.0;
 }

@@ -28,7 +28,7 @@ describe('webgpu availability (runs with or without an adapter)', () => {
 
   it('every registry type has a WGSL dequantiser, and an unknown type is a clear error', () => {
     for (const q of QUANT_TYPES) expect(quantKernelFile(q.type), q.name).toBeDefined();
-    for (const sub of [false, true]) for (const q of QUANT_TYPES) expect(moduleSource('matvec', sub, q.type)).toContain('fn dequant(');
+    for (const sub of [false, true]) for (const q of QUANT_TYPES) expect(moduleSource('matvec', sub, q.type)).toContain('fn unit_w(');
     expect(() => moduleSource('matvec', false, GGMLType.Q2_K)).toThrow(/unsupported quantisation type Q2_K/);
   });
 });

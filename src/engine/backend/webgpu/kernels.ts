@@ -60,6 +60,8 @@ export function moduleSource(op: OpName, subgroups: boolean, type?: number): str
     const rel = quantKernelFile(type);
     if (!rel) throw new Error(`no WGSL kernel for ${quantType(type).name} (expected kernels/quant/${quantType(type).name.toLowerCase()}.wgsl)`);
     parts.push(source('common/bytes.wgsl'), source('quant/k_scales.wgsl'), source(rel));
+    // The element type of matmul's weight tile in workgroup memory.
+    if (op === 'matmul') parts.push('alias WT = f32;');
   }
   if (USES_REDUCE.has(op)) parts.push(source(subgroups ? 'common/reduce_subgroup.wgsl' : 'common/reduce_shared.wgsl'));
   parts.push(source(`${op}.wgsl`));

@@ -162,7 +162,8 @@ export class Ops {
     const pipeline = await this.kernels.pipeline('get_rows', m.type);
     return m.chunks.map((c) => {
       const u = uniform(this.device, [m.cols, m.rowBytes, which === 'position' ? 1 : 0, accumulate ? 1 : 0, c.firstRow, c.rows, 0, 0]);
-      return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, step, c.buffer, y, tokens]), x: Math.ceil(m.cols / 64), y: batch };
+      // One invocation per unit of 8 or more values.
+      return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, step, c.buffer, y, tokens]), x: Math.ceil(m.cols / 8 / 64), y: batch };
     });
   }
 
