@@ -12,4 +12,15 @@ static inline void get_scale_min_k4(int j, const uint8_t* q, uint8_t* d, uint8_t
     *m = (q[j + 4] >> 4) | ((q[j - 0] >> 6) << 4);
   }
 }
+// Q4_K/Q5_K scales and mins (8 each, 6-bit) unpacked from the 12 packed bytes.
+static inline void unpack_scales_mins_k4(const uint8_t* s, uint8_t* sc, uint8_t* mn) {
+  for (int j = 0; j < 4; j++) {
+    sc[j] = s[j] & 63;
+    mn[j] = s[j + 4] & 63;
+  }
+  for (int j = 4; j < 8; j++) {
+    sc[j] = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+    mn[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+  }
+}
 }  // namespace lg

@@ -3,7 +3,7 @@
 // Every weight type has a scalar dequantise-row and a dot product of one weight row with an
 // activation row that was first converted to the type's `vec_dot_type` (as ggml does: Q8_0 for the
 // 32-element block types, Q8_K for the K-quants, F16/BF16/F32 for the float types). SIMD variants
-// live in per-ISA translation units (simd_avx2.cc, simd_avx512.cc) and are picked at run time.
+// live in per-ISA translation units (simd_avx2*.cc, simd_avx512.cc) and are picked at run time.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -108,6 +108,10 @@ float vec_dot_q8_0_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q4_0_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q4_K_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q6_K_avx2(int64_t n, const void* x, const void* y);
+float vec_dot_q4_1_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_q.cc
+float vec_dot_q5_0_avx2(int64_t n, const void* x, const void* y);
+float vec_dot_q5_K_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_k.cc
+float vec_dot_bf16_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_bf16.cc
 void quantize_row_q8_0_avx2(const float* x, void* y, int64_t n);
 void scale_f32_avx2(float* acc, float c, int64_t n);
 void axpy_f16_avx2(float* acc, float p, const uint16_t* v, int64_t n);
@@ -117,6 +121,10 @@ void gemm_q8_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void*
 void gemm_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q6_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
+void gemm_q4_1_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
+void gemm_q5_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
+void gemm_q5_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
+void gemm_bf16_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 
 float vec_dot_f32_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_f16_avx512(int64_t n, const void* x, const void* y);

@@ -4,27 +4,9 @@
 #include <cmath>
 #include "quant.h"
 #include "../runtime/fp16.h"
+#include "simd_avx2.h"
+#include "kquant_common.h"
 namespace lg {
-
-static inline float hsum_ps(__m256 x) {
-  __m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
-  r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-  r = _mm_add_ss(r, _mm_movehdup_ps(r));
-  return _mm_cvtss_f32(r);
-}
-// 32 unsigned nibbles: low nibbles of 16 bytes in lanes 0..15, high nibbles in 16..31.
-static inline __m256i bytes_from_nibbles_32(const uint8_t* p) {
-  const __m128i tmp = _mm_loadu_si128((const __m128i*)p);
-  const __m256i bytes = _mm256_insertf128_si256(_mm256_castsi128_si256(tmp), _mm_srli_epi16(tmp, 4), 1);
-  return _mm256_and_si256(_mm256_set1_epi8(0x0F), bytes);
-}
-// Sum of products of signed int8 pairs, as 8 float lanes.
-static inline __m256 mul_sum_i8_pairs_float(__m256i x, __m256i y) {
-  const __m256i ax = _mm256_sign_epi8(x, x);
-  const __m256i sy = _mm256_sign_epi8(y, x);
-  const __m256i dot = _mm256_maddubs_epi16(ax, sy);
-  return _mm256_cvtepi32_ps(_mm256_madd_epi16(dot, _mm256_set1_epi16(1)));
-}
 
 float vec_dot_f32_avx2(int64_t n, const void* vx, const void* vy) {
   const float* x = (const float*)vx;
@@ -105,18 +87,6 @@ float vec_dot_q4_0_avx2(int64_t n, const void* vx, const void* vy) {
     acc0 = _mm256_fmadd_ps(d, mul_sum_i8_pairs_float(qx, _mm256_loadu_si256((const __m256i*)y[i].qs)), acc0);
   }
   return hsum_ps(_mm256_add_ps(acc0, acc1));
-}
-
-// Q4_K scales/mins (8 each, 6-bit) unpacked from the 12 packed bytes.
-static inline void unpack_scales_mins_k4(const uint8_t* s, uint8_t* sc, uint8_t* mn) {
-  for (int j = 0; j < 4; j++) {
-    sc[j] = s[j] & 63;
-    mn[j] = s[j + 4] & 63;
-  }
-  for (int j = 4; j < 8; j++) {
-    sc[j] = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-    mn[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-  }
 }
 
 float vec_dot_q4_K_avx2(int64_t n, const void* vx, const void* vy) {
@@ -258,23 +228,6 @@ void axpy_f32_avx2(float* acc, float p, const float* v, int64_t n) {
 // ---- tiled kernels (gemm_fn): R weight rows x C activation rows per register tile ----
 // Each output keeps exactly the accumulators its vec_dot above keeps, updated in the same order
 // with the same operands, so a tile's outputs are bit-identical to one vec_dot call per output.
-
-// Runs tile<R, C> over the nr x nc block, with smaller tiles at the edges.
-template <int R, int C, template <int, int> class K>
-static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr, const uint8_t* y, size_t by,
-                              int64_t nc, float* s, size_t bs) {
-  int64_t c = 0;
-  for (; c + C <= nc; c += C) {
-    int64_t r = 0;
-    for (; r + R <= nr; r += R) K<R, C>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-    for (; r < nr; r++) K<1, C>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-  }
-  for (; c < nc; c++) {
-    int64_t r = 0;
-    for (; r + R <= nr; r += R) K<R, 1>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-    for (; r < nr; r++) K<1, 1>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-  }
-}
 
 // Q8_0 / Q4_0 weights x Q8_0 activations: two accumulators per output (even / odd blocks).
 template <bool Q4>

@@ -1,0 +1,62 @@
+// Helpers shared by the AVX2 translation units (simd_avx2*.cc). Include only from files compiled with
+// -mavx2 -mfma -mf16c: everything here inlines AVX2 instructions.
+#pragma once
+#include <immintrin.h>
+#include <cstdint>
+#include <cstddef>
+namespace lg {
+
+// Lane order fixed (high half + low half, then pairs, then the last two): every kernel that claims to
+// equal another bit for bit must reduce through this one function, as ggml's hsum_float_8 does.
+static inline float hsum_ps(__m256 x) {
+  __m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
+  r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+  r = _mm_add_ss(r, _mm_movehdup_ps(r));
+  return _mm_cvtss_f32(r);
+}
+// 32 unsigned nibbles: low nibbles of 16 bytes in lanes 0..15, high nibbles in 16..31.
+static inline __m256i bytes_from_nibbles_32(const uint8_t* p) {
+  const __m128i tmp = _mm_loadu_si128((const __m128i*)p);
+  const __m256i bytes = _mm256_insertf128_si256(_mm256_castsi128_si256(tmp), _mm_srli_epi16(tmp, 4), 1);
+  return _mm256_and_si256(_mm256_set1_epi8(0x0F), bytes);
+}
+// Unsigned x signed int8 products summed in fours: lane k holds bytes 4k..4k+3. Exact while no
+// int16 pair sum saturates (true for |x| <= 63 against int8 y).
+static inline __m256i dot_us8_i32(__m256i ux, __m256i sy) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(ux, sy), _mm256_set1_epi16(1));
+}
+// Signed int8 pairs (|x| <= 64 or so): |x| times y with x's sign moved onto y.
+static inline __m256 mul_sum_i8_pairs_float(__m256i x, __m256i y) {
+  return _mm256_cvtepi32_ps(dot_us8_i32(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x)));
+}
+// A scalar multiply-add rounded once, as GCC contracts ggml's `s += a * b` on FMA machines; written
+// out so it does not depend on this compiler's -ffp-contract.
+static inline float fmadd_ss(float a, float b, float c) {
+  return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
+}
+
+// Runs tile K<R, C> over an nr x nc block of outputs, with smaller tiles at the edges. Each
+// K<r, c>::run(n, x, bx, y, by, s, bs) computes s[c*bs + r] for its r weight rows x c activation rows.
+template <int R, int C, template <int, int> class K>
+static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr, const uint8_t* y, size_t by,
+                              int64_t nc, float* s, size_t bs) {
+  int64_t c = 0;
+  for (; c + C <= nc; c += C) {
+    int64_t r = 0;
+    for (; r + R <= nr; r += R) K<R, C>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; r < nr; r++) K<1, C>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+  }
+  for (; c < nc; c++) {
+    int64_t r = 0;
+    for (; r + R <= nr; r += R) K<R, 1>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; r < nr; r++) K<1, 1>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+  }
+}
+
+// One vec_dot per weight row: for decode shapes where a tile measured slower than the plain dot.
+static inline void gemm_rows(float (*dot)(int64_t, const void*, const void*), int64_t n, const void* x, size_t bx,
+                             int64_t nr, const void* y, float* s) {
+  for (int64_t r = 0; r < nr; r++) s[r] = dot(n, (const uint8_t*)x + r * bx, y);
+}
+
+}  // namespace lg
