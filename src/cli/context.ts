@@ -14,6 +14,7 @@ import { type EffectiveConfig, loadConfig } from '../config/index.js';
 import type { BackendChoice } from '../engine/backend/select.js';
 import type { ProviderSettings } from '../provider/remote.js';
 import { CliError, EXIT } from './errors.js';
+import { warn } from './options.js';
 
 /** The default alias `localgpt pull` suggests when there is no model. */
 export const DEFAULT_PULL = 'qwen2.5-0.5b-instruct';
@@ -140,7 +141,13 @@ export async function openMemory(flags: PassphraseFlags, opts: { create?: boolea
     const again = await promptHidden('Repeat the passphrase: ');
     if (again !== passphrase) throw new CliError('the passphrases did not match; nothing was created', { exitCode: EXIT.vault });
   }
-  return Memory.open({ path, passphrase, create: opts.create === true, kdf: kdfPreset() });
+  const memory = await Memory.open({ path, passphrase, create: opts.create === true, kdf: kdfPreset() });
+  // Ledger problems are whole tables, found at open: say so once, wherever the memory is used.
+  const ledger = memory.corrupt.filter((c) => c.id === '*');
+  if (ledger.length > 0) {
+    warn(`the vault does not match its ledger (${ledger.map((c) => c.table).join(', ')}): records were replayed, removed or added outside LocalGPT; see \`localgpt memory verify\``);
+  }
+  return memory;
 }
 
 export interface ProviderFlags {

@@ -275,7 +275,7 @@ describe('CLI library API', () => {
     expect(memoryForget(mem, item.ref)).toBe(true);
     expect(memoryForget(mem, `session:${s.id}`)).toBe(true);
     const st = memoryStats(mem);
-    expect(st).toMatchObject({ facts: 0, notes: 1, sessions: 0, dailyLogs: 0, schema: { vault: 1, memory: 3 } });
+    expect(st).toMatchObject({ facts: 0, notes: 1, sessions: 0, dailyLogs: 0, schema: { vault: 2, memory: 4 } });
     mem.close();
     open.pop();
     await expect(memoryPasswd({ path, oldPassphrase: 'bad', newPassphrase: 'x' })).rejects.toMatchObject({ code: 'WRONG_PASSPHRASE' });

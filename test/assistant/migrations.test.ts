@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MEMORY_SCHEMA, Memory } from '../../src/assistant/memory/index.js';
-import { type SchemaModule, type Vault, latestVersion, openVault, registerSchemaModule } from '../../src/assistant/vault/index.js';
+import { type SchemaModule, type Vault, VAULT_SCHEMA, latestVersion, openVault, registerSchemaModule } from '../../src/assistant/vault/index.js';
 import { PASS, tempDir } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
@@ -40,14 +40,15 @@ describe('migrations', () => {
   for (let k = 0; k < latest; k++) {
     it(`upgrades a vault left at memory schema v${k} to v${latest}, keeping its data`, async () => {
       const path = dbPath();
-      const old = await openVault({ path, passphrase: PASS, kdf: 'min', modules: [MEMORY_SCHEMA], migrateTo: { memory: k } });
+      const old = await openVault({ path, passphrase: PASS, kdf: 'min', modules: [MEMORY_SCHEMA], migrateTo: { memory: k, vault: k < 4 ? 1 : latestVersion(VAULT_SCHEMA) } });
       expect(old.versions().memory ?? 0).toBe(k);
+      // Vaults from before the ledger (memory v4) had vault schema v1.
       seedAt(old, k);
       old.close();
 
       const mem = await Memory.open({ path, passphrase: PASS });
       try {
-        expect(mem.vault.versions()).toMatchObject({ vault: 1, memory: latest });
+        expect(mem.vault.versions()).toMatchObject({ vault: latestVersion(VAULT_SCHEMA), memory: latest });
         if (k >= 1) {
           expect(mem.facts.get('old-fact')?.text).toBe('legacy fact about herons');
           expect(mem.conversations.messages('s1').map((m) => m.content)).toEqual(['hi']);

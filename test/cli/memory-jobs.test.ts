@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, homeWithModel, tempHome } from './helpers.js';
 
@@ -31,6 +33,33 @@ describe('localgpt memory', () => {
     const again = await cli(['memory', 'forget', entry.ref], { env });
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/nothing to forget/);
+  });
+
+  it('verify: a forgotten fact put back from an old copy of the file is named; --accept takes it', async () => {
+    const home = tempHome();
+    const env = { LOCALGPT_HOME: home, LOCALGPT_PASSPHRASE: 'pw' };
+    const added = JSON.parse((await cli(['memory', 'add', '--json', 'my PIN is 1234'], { env })).stdout);
+    expect((await cli(['memory', 'verify'], { env })).stdout).toBe('ok: every tracked record matches the vault ledger\n');
+    const path = join(home, 'vault.db');
+    const db = new Database(path, { readonly: true });
+    const saved = db.prepare('SELECT id, v, body FROM memories').get() as { id: string; v: number; body: Buffer };
+    db.close();
+    expect((await cli(['memory', 'forget', added.ref], { env })).code).toBe(0);
+    // The attacker has the file, not the key: the ledger cannot be updated to match.
+    const raw = new Database(path);
+    raw.function('lg_tag', { varargs: true }, () => null);
+    raw.function('lg_ledger', { varargs: true }, (s: unknown) => s);
+    raw.prepare('INSERT INTO memories (id, v, body) VALUES (?, ?, ?)').run(saved.id, saved.v, saved.body);
+    raw.close();
+
+    const list = await cli(['memory', 'list'], { env });
+    expect(list.stderr).toMatch(/warning: the vault does not match its ledger \(memories\).*localgpt memory verify/);
+    const bad = await cli(['memory', 'verify'], { env });
+    expect(bad.code).toBe(5);
+    expect(bad.stdout).toMatch(/memories .*1 record\(s\) added outside LocalGPT/);
+    expect(bad.stderr).toMatch(/does not match its ledger\nhint: .*--accept/);
+    expect((await cli(['memory', 'verify', '--accept'], { env })).stdout).toMatch(/accepted/);
+    expect((await cli(['memory', 'verify'], { env })).code).toBe(0);
   });
 });
 

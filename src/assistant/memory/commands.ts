@@ -1,8 +1,9 @@
 /**
- * The library side of `localgpt memory add|search|list|forget|import|export|stats|passwd`.
+ * The library side of `localgpt memory add|search|list|forget|import|export|stats|verify|passwd`.
  * Each function does one subcommand and returns data; the CLI formats it.
  */
 import type { KdfPreset } from '../vault/crypto.js';
+import type { LedgerProblem } from '../vault/ledger.js';
 import { openVault } from '../vault/vault.js';
 import type { MemoryKind } from './facts.js';
 import type { Memory, MemoryStats, SearchHit, SearchOptions } from './memory.js';
@@ -85,6 +86,24 @@ export function memoryExport(memory: Memory, dir: string): ExportReport {
 
 export function memoryStats(memory: Memory): MemoryStats {
   return memory.stats();
+}
+
+export interface VerifyReport {
+  /** What the vault ledger found: tables with replayed, removed or added records. */
+  problems: LedgerProblem[];
+  /** True when --accept re-baselined the ledger on the tables as they are now. */
+  accepted: boolean;
+}
+
+/**
+ * Check every tracked table against the vault ledger (replay protection). With accept, take
+ * the tables as they are now as the new baseline: for after the user has looked.
+ */
+export function memoryVerify(memory: Memory, opts: { accept?: boolean } = {}): VerifyReport {
+  const problems = memory.vault.verifyLedger();
+  if (problems.length === 0 || !opts.accept) return { problems, accepted: false };
+  memory.vault.acceptLedger();
+  return { problems, accepted: true };
 }
 
 /**

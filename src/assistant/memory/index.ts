@@ -30,6 +30,8 @@ export {
   memoryImport,
   memoryExport,
   memoryStats,
+  memoryVerify,
+  type VerifyReport,
   memoryPasswd,
   type ListWhat,
   type ListEntry,

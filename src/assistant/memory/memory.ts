@@ -107,6 +107,8 @@ export class Memory {
     this.logs = new DailyLogs(vault, report, sink);
     this.workspace = new WorkspaceFiles(vault, report, sink);
     this.checkpoints = new Checkpoints(vault, report);
+    // A replayed, removed or resurrected record is only visible against the ledger.
+    for (const p of vault.verifyLedger()) report({ table: p.table, id: '*', reason: p.reason });
   }
 
   /** The keyword index, built from the vault on first use. */

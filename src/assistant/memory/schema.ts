@@ -1,4 +1,20 @@
+import type { TrackedTable } from '../vault/ledger.js';
 import type { SchemaModule } from '../vault/schema.js';
+
+/**
+ * The tables under replay protection. Checkpoint chunks are not: each save binds its chunks
+ * to the tracked header through a fresh generation in their associated data and a digest of
+ * the whole cache. Embeddings are not: a cache keyed by a hash of the text they embed.
+ */
+const TRACKED: Record<string, TrackedTable> = {
+  memories: { key: 'id', cols: ['body'] },
+  sessions: { key: 'id', cols: ['body'] },
+  messages: { key: 'id', cols: ['body'] }, // session and seq are in its associated data
+  preferences: { key: 'id', cols: ['body'] },
+  daily_logs: { key: 'id', cols: ['body'] },
+  workspace_files: { key: 'id', cols: ['body'] },
+  checkpoints: { key: 'session_id', cols: ['body'] },
+};
 
 /**
  * The memory module's tables. Every user-derived value lives in a sealed `body` column;
@@ -8,6 +24,7 @@ import type { SchemaModule } from '../vault/schema.js';
  */
 export const MEMORY_SCHEMA: SchemaModule = {
   name: 'memory',
+  tracked: TRACKED,
   migrations: [
     {
       to: 1,
@@ -43,6 +60,13 @@ export const MEMORY_SCHEMA: SchemaModule = {
       description: 'sealed embedding cache for semantic recall (vectors derive from user text)',
       up(db) {
         db.exec('CREATE TABLE embeddings (id TEXT PRIMARY KEY, v INTEGER NOT NULL, body BLOB NOT NULL) STRICT;');
+      },
+    },
+    {
+      to: 4,
+      description: 'replay protection: the vault ledger tracks every sealed table but the caches',
+      up(_db, ctx) {
+        ctx.track(TRACKED);
       },
     },
   ],

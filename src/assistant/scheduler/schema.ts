@@ -1,4 +1,14 @@
+import type { TrackedTable } from '../vault/ledger.js';
 import type { SchemaModule } from '../vault/schema.js';
+
+/**
+ * Under replay protection: a job's sealed payload and result, and its log lines. The clear
+ * scheduling columns are not (the runner must read them before unlocking anything sealed).
+ */
+const TRACKED: Record<string, TrackedTable> = {
+  jobs: { key: 'id', cols: ['payload', 'result'] },
+  job_logs: { key: 'id', cols: ['body'] },
+};
 
 /**
  * The scheduler's tables, added through the vault's migration mechanism.
@@ -11,6 +21,7 @@ import type { SchemaModule } from '../vault/schema.js';
  */
 export const SCHEDULER_SCHEMA: SchemaModule = {
   name: 'scheduler',
+  tracked: TRACKED,
   migrations: [
     {
       to: 1,
@@ -56,6 +67,13 @@ export const SCHEDULER_SCHEMA: SchemaModule = {
           ) STRICT;
           CREATE INDEX job_logs_by_job ON job_logs (job_id, at);
         `);
+      },
+    },
+    {
+      to: 2,
+      description: 'replay protection: job payloads, results and logs tracked by the vault ledger',
+      up(_db, ctx) {
+        ctx.track(TRACKED);
       },
     },
   ],

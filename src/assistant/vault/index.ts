@@ -9,5 +9,6 @@ export {
   registeredSchemaModules,
   latestVersion,
 } from './schema.js';
+export { type LedgerProblem, type TrackedTable } from './ledger.js';
 export { Vault, openVault, vaultExists, VAULT_SCHEMA, type OpenVaultOptions } from './vault.js';
 export { resolvePassphrase, readPassphraseFile, promptHidden, type PassphraseSources } from './passphrase.js';

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { VaultError } from './errors.js';
+import type { TrackedTable } from './ledger.js';
 
 /**
  * Versioned schema, per module. Each module (the vault core, memory, later the scheduler)
@@ -19,11 +20,21 @@ export interface MigrationContext {
   seal(table: string, id: string, plaintext: Uint8Array, version: number): Buffer;
   /** Returns undefined for records that fail authentication (a migration skips or keeps them). */
   tryOpen(table: string, id: string, sealed: Uint8Array, version: number): Uint8Array | undefined;
+  /** Start replay protection for tables (see ledger.ts); pass the module's `tracked`. */
+  track(tables: Record<string, TrackedTable>): void;
+  /** Create the ledger itself (the vault module's own migration). */
+  createLedger(): void;
 }
 
 export interface SchemaModule {
   name: string;
   migrations: Migration[];
+  /**
+   * The module's tables under replay protection, as its latest migration leaves them. A
+   * migration starts tracking them with ctx.track(); this copy lets `memory verify --accept`
+   * rebuild a damaged ledger.
+   */
+  tracked?: Record<string, TrackedTable>;
 }
 
 const registry = new Map<string, SchemaModule>();

@@ -16,6 +16,7 @@ import {
   wipe,
 } from './crypto.js';
 import { VaultError } from './errors.js';
+import { Ledger, type LedgerProblem, type TrackedTable } from './ledger.js';
 import { defaultVaultPath, preparePrivateFile, setUmask } from './paths.js';
 import {
   type MigrationContext,
@@ -54,6 +55,13 @@ export const VAULT_SCHEMA: SchemaModule = {
       description: 'vault_meta: KDF parameters, salt and wrapped data key (no user content)',
       up(db) {
         db.exec('CREATE TABLE vault_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT');
+      },
+    },
+    {
+      to: 2,
+      description: 'vault_ledger: MAC over every tracked table, so replayed, removed or resurrected rows are detected',
+      up(_db, ctx) {
+        ctx.createLedger();
       },
     },
   ],
@@ -140,6 +148,9 @@ export class Vault {
   readonly path: string;
   #key: Uint8Array | undefined;
   #idKey: Uint8Array | undefined;
+  readonly #ledger: Ledger;
+  /** Every schema module brought up to date on this handle: their tracked tables. */
+  readonly #modules = new Map<string, SchemaModule>();
 
   constructor(db: Database.Database, path: string, dataKey: Uint8Array) {
     this.db = db;
@@ -147,6 +158,7 @@ export class Vault {
     this.#key = dataKey;
     // Separate key for blind ids, so ids computed from names never relate to ciphertexts.
     this.#idKey = sodium().crypto_generichash(32, new TextEncoder().encode('localgpt.blind-id.v1'), dataKey);
+    this.#ledger = new Ledger(db, sodium().crypto_generichash(32, new TextEncoder().encode('localgpt.ledger.v1'), dataKey));
   }
 
   get locked(): boolean {
@@ -217,13 +229,32 @@ export class Vault {
   /** Bring modules' tables up to date (e.g. a module registered after the vault opened). */
   migrate(modules: SchemaModule | SchemaModule[], targets?: Record<string, number>): void {
     const list = Array.isArray(modules) ? modules : [modules];
+    for (const m of list) this.#modules.set(m.name, m);
     assertNotNewer(this.db, list);
     if (pendingMigrations(this.db, list, targets).length === 0) return;
     const ctx: MigrationContext = {
       seal: (t, id, p, v) => this.seal(t, id, p, v),
       tryOpen: (t, id, s, v) => this.tryOpen(t, id, s, v),
+      track: (tables) => this.#ledger.track(tables),
+      createLedger: () => this.#ledger.create(),
     };
     this.write(() => runMigrations(this.db, list, ctx, targets));
+  }
+
+  /**
+   * Check the tracked tables against the ledger: what was replayed, removed or added outside
+   * LocalGPT since the last write. Empty when all is well. Reads only.
+   */
+  verifyLedger(): LedgerProblem[] {
+    this.key();
+    return this.#ledger.verify();
+  }
+
+  /** Accept the tracked tables as they are now (after verifyLedger() reported problems). */
+  acceptLedger(): void {
+    this.key();
+    const specs = Object.assign({}, ...[...this.#modules.values()].map((m) => m.tracked ?? {})) as Record<string, TrackedTable>;
+    this.#ledger.accept(specs);
   }
 
   /** Module versions now recorded in the database. */
@@ -260,6 +291,7 @@ export class Vault {
   lock(): void {
     wipe(this.#key);
     wipe(this.#idKey);
+    this.#ledger.wipe();
     this.#key = undefined;
     this.#idKey = undefined;
     if (this.db.open) this.db.close();
@@ -324,12 +356,19 @@ function initialise(db: Database.Database, pass: Uint8Array, kdf: KdfPreset, mus
         if (mustCreate) throw new VaultError('ALREADY_EXISTS', `a vault already exists at ${path}`);
         return;
       }
-      runMigrations(db, [VAULT_SCHEMA], {
-        seal: () => {
-          throw new Error('no sealing during vault creation');
+      // Only the metadata table here: the ledger (v2 on) needs the unlocked vault's keys, so
+      // it is created by the migrate() that follows unlocking, like any other migration.
+      runMigrations(
+        db,
+        [VAULT_SCHEMA],
+        {
+          seal: noKeyYet,
+          tryOpen: noKeyYet,
+          track: noKeyYet,
+          createLedger: noKeyYet,
         },
-        tryOpen: () => undefined,
-      });
+        { vault: 1 },
+      );
       setMeta(db, 'kdf', JSON.stringify(params));
       setMeta(db, 'wrapped_key', Buffer.from(wrapped).toString('base64'));
       setMeta(db, 'created_at', new Date().toISOString());
@@ -338,6 +377,10 @@ function initialise(db: Database.Database, pass: Uint8Array, kdf: KdfPreset, mus
     wipe(kek);
     wipe(dataKey);
   }
+}
+
+function noKeyYet(): never {
+  throw new Error('no keys during vault creation');
 }
 
 function unwrapDataKey(db: Database.Database, pass: Uint8Array): Uint8Array {

@@ -12,6 +12,7 @@ import {
   memoryPasswd,
   memorySearch,
   memoryStats,
+  memoryVerify,
 } from '../../assistant/memory/index.js';
 import { promptHidden, readPassphraseFile, resolvePassphrase } from '../../assistant/vault/passphrase.js';
 import { defaultVaultPath } from '../../assistant/vault/paths.js';
@@ -171,6 +172,23 @@ export function registerMemory(program: Command): void {
         ['damaged', st.corrupt.length ? paint('red', st.corrupt.map((c) => `${c.table}/${c.id}`).join(', ')) : 'none'],
       ];
       table(rows);
+    });
+
+  memory
+    .command('verify')
+    .description('check for records replayed, removed or added outside LocalGPT (the vault ledger)')
+    .option('--accept', 'after looking: take the vault as it is now as the new baseline')
+    .option('--json', 'print JSON')
+    .action(async (opts: { accept?: boolean; json?: boolean }, cmd: Command) => {
+      const report = await withMemory(cmd, false, (m) => memoryVerify(m, { accept: opts.accept }));
+      if (opts.json) return printJson(report);
+      if (report.problems.length === 0) {
+        process.stdout.write('ok: every tracked record matches the vault ledger\n');
+        return;
+      }
+      table(report.problems.map((p) => [p.table, paint('red', p.reason)]));
+      if (report.accepted) process.stdout.write('accepted: the vault as it is now is the new baseline\n');
+      else throw new CliError('the vault does not match its ledger', { exitCode: EXIT.vault, hint: 'look at the records above, then `localgpt memory verify --accept`' });
     });
 
   memory
