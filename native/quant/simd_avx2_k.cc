@@ -1,5 +1,5 @@
-// AVX2 kernels of the K-quant family beyond Q4_K / Q6_K (simd_avx2.cc): Q5_K x Q8_K. Same flags and
-// run-time gate as simd_avx2.cc.
+// AVX2 kernels of the K-quant family beyond Q4_K / Q6_K (simd_avx2.cc): Q5_K x Q8_K and the Q8_K
+// activation quantiser. Same flags and run-time gate as simd_avx2.cc.
 #include <cstring>
 #include "quant.h"
 #include "kquant_common.h"
@@ -113,6 +113,72 @@ struct TileQ5K {
 void gemm_q5_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   if (nc == 1) return gemm_rows(vec_dot_q5_K_avx2, n, x, bx, nr, y, s);
   gemm_drive<2, 2, TileQ5K>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+}
+
+// ---- Q8_K activations ----
+
+// The 16 sums of 16 consecutive values from 32 vectors of 8 int32 (q[2j], q[2j+1] = group j).
+static inline void q8k_bsums(const __m256i* q, int16_t* out) {
+  __m128i s4[4];
+  for (int g = 0; g < 4; g++) {
+    const __m256i* v = q + 8 * g;
+    const __m256i t01 = _mm256_hadd_epi32(_mm256_add_epi32(v[0], v[1]), _mm256_add_epi32(v[2], v[3]));
+    const __m256i t23 = _mm256_hadd_epi32(_mm256_add_epi32(v[4], v[5]), _mm256_add_epi32(v[6], v[7]));
+    const __m256i t = _mm256_hadd_epi32(t01, t23);  // groups 4g..4g+3: low half + high half
+    s4[g] = _mm_add_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
+  }
+  _mm_storeu_si128((__m128i*)out, _mm_packs_epi32(s4[0], s4[1]));
+  _mm_storeu_si128((__m128i*)(out + 8), _mm_packs_epi32(s4[2], s4[3]));
+}
+
+// Byte-identical to the scalar quantize_row_q8_K (ggml's quantize_row_q8_K_ref, which is what
+// llama.cpp runs on x86): the scale comes from the FIRST value of largest magnitude with its sign
+// (found by a second pass once the maximum is known), iscale = -127/max, products rounded to
+// nearest even. The scalar MIN(127, v) is the packs' signed saturation here (v >= -127 always), and
+// lanes the scalar turns into 0 through lrintf's out-of-range result (inf/NaN products when max is
+// infinite or denormal) are zeroed explicitly.
+void quantize_row_q8_K_avx2(const float* x, void* vy, int64_t n) {
+  block_q8_K* y = (block_q8_K*)vy;
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const int rnd = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+    __m256 m = _mm256_setzero_ps();
+    // max_ps returns its second operand when the first is NaN: NaNs are skipped as by `ax > amax`
+    for (int k = 0; k < QK_K / 8; k++) m = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x + 8 * k)), m);
+    __m128 m4 = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float amax = _mm_cvtss_f32(m4);
+    if (amax == 0.0f) {
+      y[i].d = 0.0f;
+      std::memset(y[i].qs, 0, sizeof y[i].qs);
+      std::memset(y[i].bsums, 0, sizeof y[i].bsums);
+      continue;
+    }
+    const __m256 av = _mm256_set1_ps(amax);
+    int first = 0;
+    for (int k = 0; k < QK_K / 8; k++) {
+      const int hit = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x + 8 * k)), av, _CMP_EQ_OQ));
+      if (hit) {
+        first = 8 * k + __builtin_ctz((unsigned)hit);
+        break;
+      }
+    }
+    const float iscale = -127.0f / x[first];
+    const __m256 is = _mm256_set1_ps(iscale);
+    const __m256i bad = _mm256_set1_epi32(INT32_MIN);
+    __m256i q[QK_K / 8];
+    for (int k = 0; k < QK_K / 8; k++) {
+      const __m256i v = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(is, _mm256_loadu_ps(x + 8 * k)), rnd));
+      q[k] = _mm256_andnot_si256(_mm256_cmpeq_epi32(v, bad), v);
+    }
+    for (int k = 0; k < QK_K / 8; k += 4) {
+      const __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(q[k], q[k + 1]), _mm256_packs_epi32(q[k + 2], q[k + 3]));
+      _mm256_storeu_si256((__m256i*)(y[i].qs + 8 * k), _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    }
+    q8k_bsums(q, y[i].bsums);
+    y[i].d = 1.0f / iscale;
+  }
 }
 
 }  // namespace lg

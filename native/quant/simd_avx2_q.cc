@@ -1,5 +1,5 @@
 // AVX2 kernels of the 32-element block types that are not hot enough to live in simd_avx2.cc: Q4_1 x
-// Q8_1 and Q5_0 x Q8_0. Same flags and run-time gate as simd_avx2.cc.
+// Q8_1, Q5_0 x Q8_0, and the Q8_1 activation quantiser. Same flags and run-time gate as simd_avx2.cc.
 //
 // Numerics follow ggml's x86 AVX2 dot products (ggml-cpu/arch/x86/quants.c as built by GCC, which is
 // what llama.cpp decodes with on this kind of CPU): ONE 8-lane accumulator per output updated with an
@@ -123,6 +123,40 @@ void gemm_q4_1_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void*
 void gemm_q5_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   if (nc == 1) return gemm_drive<4, 1, TileQ50>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
   gemm_drive<2, 2, TileQ50>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+}
+
+// ---- Q8_1 activations ----
+
+// ggml's x86 quantize_row_q8_1, byte-identical to the scalar quantize_row_q8_1: amax is exact (max
+// is order-free), the multiplier is 127/amax as there, products round to nearest even, |q| <= 127
+// so the packs never saturate, and the integer sum is exact.
+void quantize_row_q8_1_avx2(const float* x, void* vy, int64_t n) {
+  block_q8_1* y = (block_q8_1*)vy;
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const int rnd = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  for (int64_t i = 0; i < n / QK8_0; i++, x += QK8_0) {
+    __m256 v[4];
+    for (int k = 0; k < 4; k++) v[k] = _mm256_loadu_ps(x + 8 * k);
+    const __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v[0]), _mm256_andnot_ps(sign, v[1])),
+                                   _mm256_max_ps(_mm256_andnot_ps(sign, v[2]), _mm256_andnot_ps(sign, v[3])));
+    __m128 m4 = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float amax = _mm_cvtss_f32(m4);
+    const float d = amax / 127.0f;
+    const __m256 id = _mm256_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
+    __m256i q[4];
+    for (int k = 0; k < 4; k++) q[k] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[k], id), rnd));
+    const __m256i sum = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+    __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+    s4 = _mm_add_epi32(s4, _mm_unpackhi_epi64(s4, s4));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 1));
+    y[i].d = fp32_to_fp16(d);
+    y[i].s = fp32_to_fp16(d * (float)_mm_cvtsi128_si32(s4));
+    // packs work per 128-bit half: 0-3 8-11 16-19 24-27 | 4-7 12-15 20-23 28-31; the permute restores order
+    const __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+    _mm256_storeu_si256((__m256i*)y[i].qs, _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+  }
 }
 
 }  // namespace lg

@@ -118,6 +118,29 @@ describe.skipIf(!native)('native kernels', () => {
     }
   });
 
+  it('Q8_K / Q8_1 quantisers on every ISA path: exact ties, signed-maximum ties, a denormal maximum', () => {
+    const qa = native!.quantizeActivation as (...a: unknown[]) => Uint8Array;
+    const x = new Float32Array(256 * 4); // block 0 stays all zero
+    for (const [b, first] of [[1, -127], [2, 127]]) {
+      const o = 256 * b;
+      // |max| = 127 twice with opposite signs: Q8_K takes the sign of the FIRST one (iscale = -127/max = +-1),
+      // so every other value k + 0.5 is an exact rounding tie (for Q8_1's first 32-block as well: id = 1)
+      x[o] = first;
+      x[o + 1] = -first;
+      for (let j = 2; j < 256; j++) x[o + j] = (j % 253) - 125.5;
+    }
+    // a denormal maximum: iscale overflows to inf, the scalar path turns the inf/NaN products into 0
+    for (let j = 0; j < 256; j++) x[768 + j] = ((j % 3) - 1) * 1e-45;
+    for (const isa of ISAS) {
+      expect(Buffer.from(qa(Q8_K, x, isa)).equals(Buffer.from(qa(Q8_K, x, 'scalar'))), `Q8_K ${isa}`).toBe(true);
+      // (Q8_0 / Q8_1 cast inf to int8 on a denormal maximum: out of range, so not compared there)
+      const x1 = x.subarray(0, 768);
+      expect(Buffer.from(qa(GGMLType.Q8_1, x1, isa)).equals(Buffer.from(qa(GGMLType.Q8_1, x1, 'scalar'))), `Q8_1 ${isa}`).toBe(true);
+    }
+    // and the ties land where the TS (ggml reference) quantiser puts them
+    expect(Buffer.from(qa(Q8_K, x.subarray(0, 768), 'scalar')).equals(Buffer.from(quantizeQ8K(x.subarray(0, 768))))).toBe(true);
+  });
+
   it('activation quantisers are byte-exact with the TS ones', () => {
     for (const seed of [1, 2, 3]) {
       const x = gaussian(256 * 5, seed, seed);
