@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/engine/backend/select.js';
-import { destroyDeviceForTest, getDevice } from '../../src/engine/backend/webgpu/device.js';
+import { destroyDeviceForTest, disabledFeatures, getDevice, withoutFeatures } from '../../src/engine/backend/webgpu/device.js';
 import { probeWebGPU, webgpuAvailable, webgpuBackend, webgpuInfo, webgpuUnavailableReason } from '../../src/engine/backend/webgpu/index.js';
 import { moduleSource, quantKernelFile } from '../../src/engine/backend/webgpu/kernels.js';
 import { openGGUF } from '../../src/engine/gguf/reader.js';
@@ -28,8 +28,24 @@ describe('webgpu availability (runs with or without an adapter)', () => {
 
   it('every registry type has a WGSL dequantiser, and an unknown type is a clear error', () => {
     for (const q of QUANT_TYPES) expect(quantKernelFile(q.type), q.name).toBeDefined();
-    for (const sub of [false, true]) for (const q of QUANT_TYPES) expect(moduleSource('matvec', sub, q.type)).toContain('fn unit_w(');
-    expect(() => moduleSource('matvec', false, GGMLType.Q2_K)).toThrow(/unsupported quantisation type Q2_K/);
+    const none = { subgroups: false, shaderF16: false, dot4: false };
+    for (const f of [none, { subgroups: true, shaderF16: true, dot4: true }]) for (const q of QUANT_TYPES) expect(moduleSource('matvec', f, q.type)).toContain('fn unit_w(');
+    // f16 appears only where the feature is on, and only for the F16 weight tile.
+    expect(moduleSource('matmul', { ...none, shaderF16: true }, GGMLType.F16)).toMatch(/^enable f16;[^]*alias WT = f16;/);
+    expect(moduleSource('matmul', none, GGMLType.F16)).not.toContain('f16;');
+    expect(moduleSource('matmul', { ...none, shaderF16: true }, GGMLType.Q8_0)).toContain('alias WT = f32;');
+    expect(() => moduleSource('matvec', none, GGMLType.Q2_K)).toThrow(/unsupported quantisation type Q2_K/);
+  });
+
+  it('LOCALGPT_WEBGPU_DISABLE names the features to withhold; a typo is an error', () => {
+    expect([...disabledFeatures({})]).toEqual([]);
+    expect([...disabledFeatures({ LOCALGPT_WEBGPU_DISABLE: 'shader-f16, dot4' })].sort()).toEqual(['dot4', 'shader-f16']);
+    expect([...disabledFeatures({ LOCALGPT_WEBGPU_DISABLE: 'all' })].sort()).toEqual(['dot4', 'shader-f16', 'subgroups']);
+    expect([...disabledFeatures({ LOCALGPT_WEBGPU_NO_SUBGROUPS: '1' })]).toEqual(['subgroups']);
+    expect(() => disabledFeatures({ LOCALGPT_WEBGPU_DISABLE: 'f16' })).toThrow(/unknown feature "f16"/);
+    const all = { subgroups: true, shaderF16: true, dot4: true };
+    expect(withoutFeatures(all, ['dot4'])).toEqual({ subgroups: true, shaderF16: true, dot4: false });
+    expect(withoutFeatures({ ...all, shaderF16: false }, [])).toEqual({ subgroups: true, shaderF16: false, dot4: true });
   });
 });
 

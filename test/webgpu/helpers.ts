@@ -1,5 +1,5 @@
-import { getDevice, probeWebGPU } from '../../src/engine/backend/webgpu/device.js';
-import { kernelsFor } from '../../src/engine/backend/webgpu/kernels.js';
+import { getDevice, probeWebGPU, withoutFeatures, type KernelFeature } from '../../src/engine/backend/webgpu/device.js';
+import { Kernels, kernelsFor } from '../../src/engine/backend/webgpu/kernels.js';
 import { encode, Ops, readBuffer, storage, storageFrom, type Dispatch } from '../../src/engine/backend/webgpu/ops.js';
 
 /** Probed once per test file: the suites skip, naming the reason, when there is no adapter. */
@@ -10,6 +10,20 @@ export const skipReason = noGpu ? ` (skipped: no WebGPU adapter: ${probe.reason}
 export async function gpuOps(): Promise<Ops> {
   const gpu = await getDevice();
   return new Ops(gpu, kernelsFor(gpu));
+}
+
+/**
+ * Ops with and without an optional feature: [`feature`, ops] when the device has it, then
+ * [`no feature`, ops] with it withheld (the portable fallback), so both paths are tested wherever
+ * the adapter allows.
+ */
+export async function featureVariants(feature: KernelFeature): Promise<[string, Ops][]> {
+  const gpu = await getDevice();
+  const has = { subgroups: gpu.subgroups, 'shader-f16': gpu.shaderF16, dot4: gpu.dot4 }[feature];
+  const list: [string, Ops][] = [];
+  if (has) list.push([feature, new Ops(gpu, kernelsFor(gpu))]);
+  list.push([`no ${feature}`, new Ops(gpu, new Kernels(gpu, withoutFeatures(gpu, [feature])))]);
+  return list;
 }
 
 /** Runs recorded dispatches in one pass, checking for validation errors. */

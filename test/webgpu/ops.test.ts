@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { gelu, layernorm, rmsnorm, rope, silu, softmaxInPlace } from '../../src/engine/backend/reference/math.js';
-import { getDevice } from '../../src/engine/backend/webgpu/device.js';
-import { Kernels } from '../../src/engine/backend/webgpu/kernels.js';
 import { Ops, uploadMatrix } from '../../src/engine/backend/webgpu/ops.js';
 import { F32 } from '../../src/engine/quant/f32.js';
-import { gpuOps, noGpu, randomFloats, readF32, relErr, runDispatches, skipReason, stepBuffer, storage, storageFrom } from './helpers.js';
+import { featureVariants, gpuOps, noGpu, randomFloats, readF32, relErr, runDispatches, skipReason, stepBuffer, storage, storageFrom } from './helpers.js';
 
 /**
  * Each op kernel against math.ts (the reference backend's arithmetic), with both reduction
@@ -14,14 +12,7 @@ import { gpuOps, noGpu, randomFloats, readF32, relErr, runDispatches, skipReason
  * relative / 1e-6 absolute, except GELU, whose f16 output rounding (as ggml's table) can land on
  * the other side of an f16 step when tanh differs in its last bits: one f16 ulp (2^-10 relative).
  */
-async function variants(): Promise<[string, Ops][]> {
-  const gpu = await getDevice();
-  const list: [string, Ops][] = [];
-  if (gpu.subgroups) list.push(['subgroups', await gpuOps()]);
-  const shared = { ...gpu, subgroups: false };
-  list.push(['shared memory', new Ops(shared, new Kernels(shared))]);
-  return list;
-}
+const variants = (): Promise<[string, Ops][]> => featureVariants('subgroups');
 
 describe.skipIf(noGpu)(`WGSL op kernels against math.ts${skipReason}`, () => {
   it('rmsnorm and layernorm (odd length, with and without bias, a batch of rows)', async () => {

@@ -28,6 +28,8 @@ export interface AdapterSummary {
   /** True for software adapters (lavapipe/llvmpipe, SwiftShader, WARP): correct but slow. */
   readonly software: boolean;
   readonly features: readonly string[];
+  /** The WGSL language features the compiler offers (packed_4x8_integer_dot_product, ...). */
+  readonly wgslFeatures: readonly string[];
   readonly limits: {
     readonly maxStorageBufferBindingSize: number;
     readonly maxBufferSize: number;
@@ -38,11 +40,52 @@ export interface AdapterSummary {
   };
 }
 
-export interface WebGPUDevice {
-  readonly device: GPUDevice;
-  readonly adapter: AdapterSummary;
+/**
+ * The optional capabilities the kernels can use, each with a portable fallback:
+ * - subgroups: subgroupAdd/Max in workgroup reductions (else a shared-memory tree);
+ * - shaderF16: f16 storage for F16 weight tiles in workgroup memory (else f32);
+ * - dot4: dot4I8Packed (the packed_4x8_integer_dot_product WGSL language feature) for the
+ *   integer decode path of the 32-value quant types (else their f32-activation kernels).
+ */
+export interface KernelFeatures {
   readonly subgroups: boolean;
   readonly shaderF16: boolean;
+  readonly dot4: boolean;
+}
+export type KernelFeature = 'subgroups' | 'shader-f16' | 'dot4';
+export const KERNEL_FEATURES: readonly KernelFeature[] = ['subgroups', 'shader-f16', 'dot4'];
+
+/**
+ * The features LOCALGPT_WEBGPU_DISABLE (a comma list of KERNEL_FEATURES names, or 'all') turns
+ * off, plus subgroups under the older LOCALGPT_WEBGPU_NO_SUBGROUPS=1. An unknown name throws, so
+ * a typo cannot silently test the wrong path.
+ */
+export function disabledFeatures(env: NodeJS.ProcessEnv = process.env): Set<KernelFeature> {
+  const out = new Set<KernelFeature>();
+  for (const raw of (env.LOCALGPT_WEBGPU_DISABLE ?? '').split(',')) {
+    const name = raw.trim().toLowerCase();
+    if (!name) continue;
+    if (name === 'all') KERNEL_FEATURES.forEach((f) => out.add(f));
+    else if ((KERNEL_FEATURES as readonly string[]).includes(name)) out.add(name as KernelFeature);
+    else throw new Error(`LOCALGPT_WEBGPU_DISABLE: unknown feature "${raw.trim()}" (known: ${KERNEL_FEATURES.join(', ')}, all)`);
+  }
+  if (env.LOCALGPT_WEBGPU_NO_SUBGROUPS === '1') out.add('subgroups');
+  return out;
+}
+
+/** `base` with the named features turned off (features can be withheld, never added). */
+export function withoutFeatures(base: KernelFeatures, off: Iterable<KernelFeature>): KernelFeatures {
+  const o = new Set(off);
+  return {
+    subgroups: base.subgroups && !o.has('subgroups'),
+    shaderF16: base.shaderF16 && !o.has('shader-f16'),
+    dot4: base.dot4 && !o.has('dot4'),
+  };
+}
+
+export interface WebGPUDevice extends KernelFeatures {
+  readonly device: GPUDevice;
+  readonly adapter: AdapterSummary;
   /** Set when the device is lost; every later use fails with this reason. */
   lostReason?: string;
   /** The first error no error scope caught (reported by the next checked call). */
@@ -125,7 +168,7 @@ export async function webgpuInfo(): Promise<string> {
   const name = [a.vendor, a.architecture, a.device, a.description].filter((s) => s).join(' ');
   return `webgpu: ${name || 'unknown adapter'}${a.software ? ' (software rasteriser: correct, slow)' : ''}; ` +
     `max storage binding ${(a.limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB; ` +
-    `features ${a.features.filter((f) => f === 'shader-f16' || f === 'subgroups').join(', ') || 'none of shader-f16/subgroups'}`;
+    `features ${[...a.features.filter((f) => f === 'shader-f16' || f === 'subgroups'), ...(a.wgslFeatures.includes('packed_4x8_integer_dot_product') ? ['dot4I8Packed'] : [])].join(', ') || 'none of shader-f16/subgroups/dot4I8Packed'}`;
 }
 
 async function requestAdapter(): Promise<GPUAdapter> {
@@ -153,6 +196,7 @@ function summarise(adapter: GPUAdapter): AdapterSummary {
     description: info?.description ?? '',
     software: (info as unknown as { isFallbackAdapter?: boolean })?.isFallbackAdapter === true || /llvmpipe|lavapipe|swiftshader|warp|software/.test(text),
     features: [...adapter.features].map(String).sort(),
+    wgslFeatures: [...(gpu?.wgslLanguageFeatures ?? [])].map(String).sort(),
     limits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,
@@ -178,8 +222,11 @@ async function createDevice(): Promise<WebGPUDevice> {
   const summary = summarise(adapter);
   probed = { adapter: summary };
   const want: GPUFeatureName[] = [];
-  const shaderF16 = adapter.features.has('shader-f16');
-  const subgroups = adapter.features.has('subgroups') && process.env.LOCALGPT_WEBGPU_NO_SUBGROUPS !== '1';
+  const off = disabledFeatures();
+  const shaderF16 = adapter.features.has('shader-f16') && !off.has('shader-f16');
+  const subgroups = adapter.features.has('subgroups') && !off.has('subgroups');
+  // A language feature of the WGSL compiler, not a device feature: nothing to request.
+  const dot4 = gpu!.wgslLanguageFeatures?.has('packed_4x8_integer_dot_product') === true && !off.has('dot4');
   if (shaderF16) want.push('shader-f16');
   if (subgroups) want.push('subgroups' as GPUFeatureName);
   const l = adapter.limits;
@@ -198,7 +245,7 @@ async function createDevice(): Promise<WebGPUDevice> {
   } catch (e) {
     throw new Error(`creating the WebGPU device failed: ${(e as Error).message}`);
   }
-  const d: WebGPUDevice = { device, adapter: summary, subgroups, shaderF16 };
+  const d: WebGPUDevice = { device, adapter: summary, subgroups, shaderF16, dot4 };
   void device.lost.then((info) => {
     d.lostReason = `the WebGPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''}); load the model again`;
     if (current) {

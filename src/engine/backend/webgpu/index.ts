@@ -1,11 +1,11 @@
 /// <reference types="@webgpu/types" />
 import type { Backend, ContextOptions, InferenceContext, ModelWeights } from '../backend.js';
 import { WebGPUContext, uploadWeights, type GpuWeights } from './context.js';
-import { checked, getDevice, probedAdapter, probeWebGPU, webgpuInfo, type WebGPUDevice } from './device.js';
+import { checked, getDevice, probedAdapter, probeWebGPU, webgpuInfo, withoutFeatures, type KernelFeature, type WebGPUDevice } from './device.js';
 import { kernelsFor } from './kernels.js';
 import { Ops } from './ops.js';
 
-export { probeWebGPU, webgpuAvailable, webgpuHardwareReady, webgpuInfo, webgpuUnavailableReason } from './device.js';
+export { probeWebGPU, webgpuAvailable, webgpuHardwareReady, webgpuInfo, webgpuUnavailableReason, type KernelFeature } from './device.js';
 export { WebGPUContext } from './context.js';
 
 export interface WebGPUBackendOptions {
@@ -14,17 +14,26 @@ export interface WebGPUBackendOptions {
    * Tests set it small to exercise the splitting of big matrices into several bindings.
    */
   readonly maxBindingBytes?: number;
+  /**
+   * Optional kernel features to leave unused even where the device has them ('subgroups',
+   * 'shader-f16', 'dot4'): each has a portable fallback, and tests run both. The environment's
+   * LOCALGPT_WEBGPU_DISABLE applies on top.
+   */
+  readonly disable?: readonly KernelFeature[];
 }
 
 /** Uploaded weights per device and model: a model is uploaded once, however many contexts use it. */
 const uploaded = new WeakMap<GPUDevice, WeakMap<ModelWeights, Map<number, Promise<GpuWeights>>>>();
-const opsPerDevice = new WeakMap<GPUDevice, Ops>();
+const opsPerDevice = new WeakMap<GPUDevice, Map<string, Ops>>();
 
-function opsFor(gpu: WebGPUDevice): Ops {
-  let o = opsPerDevice.get(gpu.device);
+function opsFor(gpu: WebGPUDevice, disable: readonly KernelFeature[]): Ops {
+  let byFeatures = opsPerDevice.get(gpu.device);
+  if (!byFeatures) opsPerDevice.set(gpu.device, (byFeatures = new Map()));
+  const key = [...new Set(disable)].sort().join(',');
+  let o = byFeatures.get(key);
   if (!o) {
-    o = new Ops(gpu, kernelsFor(gpu));
-    opsPerDevice.set(gpu.device, o);
+    o = new Ops(gpu, kernelsFor(gpu, withoutFeatures(gpu, disable)));
+    byFeatures.set(key, o);
   }
   return o;
 }
@@ -55,7 +64,7 @@ export function createWebGPUBackend(options: WebGPUBackendOptions = {}): Backend
       const gpu = await getDevice();
       const limit = Math.min(options.maxBindingBytes ?? Infinity, gpu.adapter.limits.maxStorageBufferBindingSize, gpu.adapter.limits.maxBufferSize);
       const w = await weightsOn(gpu, weights, limit);
-      return WebGPUContext.create(gpu, opsFor(gpu), weights.config, w, ctx);
+      return WebGPUContext.create(gpu, opsFor(gpu, options.disable ?? []), weights.config, w, ctx);
     },
   };
 }

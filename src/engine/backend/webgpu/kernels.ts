@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { quantType } from '../../quant/registry.js';
-import { checked, type WebGPUDevice } from './device.js';
+import { checked, type KernelFeatures, type WebGPUDevice } from './device.js';
 
 /**
  * The WGSL sources in kernels/ and the compiled pipelines, cached per device. A module is the
@@ -51,9 +51,16 @@ export function quantKernelFile(type: number): string | undefined {
   return existsSync(join(kernelsDirectory(), rel)) ? rel : undefined;
 }
 
+/** The F16 weight tile of matmul is stored as f16 when the device can: lossless, half the workgroup memory. */
+function f16Tile(op: OpName, f: KernelFeatures, type?: number): boolean {
+  return op === 'matmul' && f.shaderF16 && type !== undefined && quantType(type).name === 'F16';
+}
+
 /** The full WGSL module text for an op (and weight type, for the ops that read weights). */
-export function moduleSource(op: OpName, subgroups: boolean, type?: number): string {
+export function moduleSource(op: OpName, f: KernelFeatures, type?: number): string {
+  const { subgroups } = f;
   const parts: string[] = [];
+  if (f16Tile(op, f, type)) parts.push('enable f16;');
   if (USES_REDUCE.has(op) && subgroups) parts.push('enable subgroups;');
   if (USES_QUANT.has(op)) {
     if (type === undefined) throw new Error(`${op} needs a weight type`);
@@ -61,7 +68,7 @@ export function moduleSource(op: OpName, subgroups: boolean, type?: number): str
     if (!rel) throw new Error(`no WGSL kernel for ${quantType(type).name} (expected kernels/quant/${quantType(type).name.toLowerCase()}.wgsl)`);
     parts.push(source('common/bytes.wgsl'), source('quant/k_scales.wgsl'), source(rel));
     // The element type of matmul's weight tile in workgroup memory.
-    if (op === 'matmul') parts.push('alias WT = f32;');
+    if (op === 'matmul') parts.push(`alias WT = ${f16Tile(op, f, type) ? 'f16' : 'f32'};`);
   }
   if (USES_REDUCE.has(op)) parts.push(source(subgroups ? 'common/reduce_subgroup.wgsl' : 'common/reduce_shared.wgsl'));
   parts.push(source(`${op}.wgsl`));
@@ -70,8 +77,12 @@ export function moduleSource(op: OpName, subgroups: boolean, type?: number): str
 
 export class Kernels {
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  /** What these pipelines use: the device's features unless a caller withholds some (tests, options). */
+  readonly features: KernelFeatures;
 
-  constructor(readonly gpu: WebGPUDevice) {}
+  constructor(readonly gpu: WebGPUDevice, features: KernelFeatures = gpu) {
+    this.features = { subgroups: features.subgroups && gpu.subgroups, shaderF16: features.shaderF16 && gpu.shaderF16, dot4: features.dot4 && gpu.dot4 };
+  }
 
   /** The compiled pipeline (compiled once per device, op and type). */
   pipeline(op: OpName, type?: number): Promise<GPUComputePipeline> {
@@ -86,7 +97,7 @@ export class Kernels {
   }
 
   private async compile(op: OpName, type?: number): Promise<GPUComputePipeline> {
-    const code = moduleSource(op, this.gpu.subgroups, type);
+    const code = moduleSource(op, this.features, type);
     const label = USES_QUANT.has(op) ? `${op}:${quantType(type!).name}` : op;
     const { device } = this.gpu;
     const module = await checked(this.gpu, `compiling ${label}`, () => device.createShaderModule({ code, label }));
@@ -109,12 +120,16 @@ export class Kernels {
   }
 }
 
-const perDevice = new WeakMap<GPUDevice, Kernels>();
-export function kernelsFor(gpu: WebGPUDevice): Kernels {
-  let k = perDevice.get(gpu.device);
+const perDevice = new WeakMap<GPUDevice, Map<string, Kernels>>();
+/** The pipeline cache for a device and feature set (the device's own features by default). */
+export function kernelsFor(gpu: WebGPUDevice, features: KernelFeatures = gpu): Kernels {
+  let byFeatures = perDevice.get(gpu.device);
+  if (!byFeatures) perDevice.set(gpu.device, (byFeatures = new Map()));
+  const key = `${features.subgroups && gpu.subgroups}${features.shaderF16 && gpu.shaderF16}${features.dot4 && gpu.dot4}`;
+  let k = byFeatures.get(key);
   if (!k) {
-    k = new Kernels(gpu);
-    perDevice.set(gpu.device, k);
+    k = new Kernels(gpu, features);
+    byFeatures.set(key, k);
   }
   return k;
 }
