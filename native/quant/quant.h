@@ -134,5 +134,9 @@ float vec_dot_q8_0_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_q4_0_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_q4_K_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_q6_K_avx512(int64_t n, const void* x, const void* y);
+float vec_dot_q4_1_avx512(int64_t n, const void* x, const void* y);
+float vec_dot_q5_0_avx512(int64_t n, const void* x, const void* y);
+float vec_dot_q5_K_avx512(int64_t n, const void* x, const void* y);
+float vec_dot_bf16_avx512(int64_t n, const void* x, const void* y);
 
 }  // namespace lg

@@ -17,6 +17,10 @@ float vec_dot_q8_0_avx512_emu(int64_t, const void*, const void*);
 float vec_dot_q4_0_avx512_emu(int64_t, const void*, const void*);
 float vec_dot_q4_K_avx512_emu(int64_t, const void*, const void*);
 float vec_dot_q6_K_avx512_emu(int64_t, const void*, const void*);
+float vec_dot_q4_1_avx512_emu(int64_t, const void*, const void*);
+float vec_dot_q5_0_avx512_emu(int64_t, const void*, const void*);
+float vec_dot_q5_K_avx512_emu(int64_t, const void*, const void*);
+float vec_dot_bf16_avx512_emu(int64_t, const void*, const void*);
 }  // namespace lg
 using namespace lg;
 
@@ -34,6 +38,8 @@ int main() {
       {T_F32, vec_dot_f32_avx512_emu, {}},   {T_F16, vec_dot_f16_avx512_emu, {}},
       {T_Q8_0, vec_dot_q8_0_avx512_emu, {0}}, {T_Q4_0, vec_dot_q4_0_avx512_emu, {0}},
       {T_Q4_K, vec_dot_q4_K_avx512_emu, {0, 2}}, {T_Q6_K, vec_dot_q6_K_avx512_emu, {208}},
+      {T_Q4_1, vec_dot_q4_1_avx512_emu, {0, 2}}, {T_Q5_0, vec_dot_q5_0_avx512_emu, {0}},
+      {T_Q5_K, vec_dot_q5_K_avx512_emu, {0, 2}}, {T_BF16, vec_dot_bf16_avx512_emu, {}},
   };
   int failures = 0, checks = 0;
   for (const Case& c : cases) {
@@ -44,7 +50,7 @@ int main() {
         int64_t n = blocks * (t->block_size == 1 ? 16 : t->block_size);
         if (t->block_size == 1) n += rep % 16;  // float types: ragged tails
         std::vector<uint8_t> w(quant_row_size(c.type, n));
-        if (c.type == T_F32 || c.type == T_F16) {
+        if (c.type == T_F32 || c.type == T_F16 || c.type == T_BF16) {
           std::vector<float> wf(n);
           for (auto& v : wf) v = norm(gen);
           t->from_float(wf.data(), w.data(), n);
