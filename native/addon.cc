@@ -250,11 +250,12 @@ int isa_opt(napi_env env, napi_value v) {
   return isa;
 }
 
-// matmul(type, w: Uint8Array, rows, cols, x: Float32Array (batch*cols), batch, threads?, isa?, tiled?)
-//   -> Float32Array(batch*rows); tiled=false: one vec_dot per output instead of the tiled kernel.
+// matmul(type, w: Uint8Array, rows, cols, x: Float32Array (batch*cols), batch, threads?, isa?, tiled?, rows8?)
+//   -> Float32Array(batch*rows); tiled=false: one vec_dot per output instead of the tiled kernel;
+//   rows8=true: the type's rows-of-8 arithmetic where it has one (what the model uses, see forward.cc).
 napi_value Matmul(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value a[9];
+  size_t argc = 10;
+  napi_value a[10];
   NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
   if (argc < 6) throw JsError{"matmul(type, w, rows, cols, x, batch, threads?, isa?)"};
   const QuantTraits* tr = traits_arg(env, a[0]);
@@ -265,11 +266,11 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   const int64_t batch = int_arg(env, a[5], "batch");
   const int threads = argc > 6 ? (int)int_arg(env, a[6], "threads") : 1;
   const int isa = argc > 7 ? isa_opt(env, a[7]) : isa_active();
-  bool tiled = true;
-  if (argc > 8) {
+  bool tiled = true, rows8 = false;
+  for (size_t i = 8; i < argc && i < 10; i++) {
     napi_valuetype vt;
-    NAPI_OK(napi_typeof(env, a[8], &vt));
-    if (vt == napi_boolean) NAPI_OK(napi_get_value_bool(env, a[8], &tiled));
+    NAPI_OK(napi_typeof(env, a[i], &vt));
+    if (vt == napi_boolean) NAPI_OK(napi_get_value_bool(env, a[i], i == 8 ? &tiled : &rows8));
   }
   if (rows < 1 || cols < 1 || batch < 1 || cols % tr->block_size) throw JsError{"bad matmul shape"};
   if (w.bytes < quant_row_size(tr->type, cols) * (size_t)rows) throw JsError{"w is too short"};
@@ -278,7 +279,7 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   napi_value r = make_f32(env, (size_t)(rows * batch), &out);
   std::vector<uint8_t> scratch;
   auto pool = shared_pool(threads);
-  matmul(*pool, isa, tr, (const uint8_t*)w.data, rows, cols, (const float*)x.data, cols, batch, out, rows, scratch, tiled);
+  matmul(*pool, isa, tr, (const uint8_t*)w.data, rows, cols, (const float*)x.data, cols, batch, out, rows, scratch, tiled, rows8);
   return r;
 }
 

@@ -33,6 +33,7 @@ Model::Mat Model::mat(const std::string& name, int64_t cols, int64_t rows, bool 
   m.data = t.data;
   m.cols = cols;
   m.rows = rows;
+  m.rows8 = name != "token_embd.weight";
   return m;
 }
 
@@ -126,7 +127,7 @@ Model::Model(const ModelParams& p, std::map<std::string, TensorRef> tensors) : p
 
 void Model::linear(const Mat& m, const Vec& bias, const float* x, int64_t x_stride, int64_t batch, float* out,
                    int64_t out_stride) {
-  matmul(*pool_, isa_active(), m.traits, m.data, m.rows, m.cols, x, x_stride, batch, out, out_stride, qscratch_);
+  matmul(*pool_, isa_active(), m.traits, m.data, m.rows, m.cols, x, x_stride, batch, out, out_stride, qscratch_, true, m.rows8);
   if (!bias.v.empty())
     for (int64_t b = 0; b < batch; b++) add(out + b * out_stride, bias.v.data(), m.rows);
 }

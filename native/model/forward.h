@@ -67,6 +67,9 @@ class Model {
     const QuantTraits* traits = nullptr;
     const uint8_t* data = nullptr;
     int64_t cols = 0, rows = 0;
+    // llama.cpp repacks the matrices it multiplies (not token_embd, which it looks rows up in, nor
+    // an output tied to it) and computes those in the rows-of-8 arithmetic; we match which is which.
+    bool rows8 = false;
     bool present() const { return data != nullptr; }
   };
   struct Layer {

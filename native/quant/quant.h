@@ -52,6 +52,17 @@ using gemm_fn = void (*)(int64_t n, const void* x, size_t bx, int64_t nr, const 
 
 enum Isa : int { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_COUNT = 3 };
 
+// Matrices whose row count is a multiple of 8, in llama.cpp's arithmetic for them: its CPU backend
+// repacks such Q4_0 weights into 8-row interleaved blocks and computes every output with one float
+// accumulator, acc = fma((float)block_int_sum, d_w * d_x, acc), block after block, whatever the
+// batch. These kernels give that result from ggml's own layout, so the weights stay memory-mapped.
+// s[c*bs + r] for r < nr (a multiple of 8), c < nc; ysum[c*(n/32) + b] = sum of the qs of
+// activation c's Q8_0 block b (see q8_0_block_sums), which turns unsigned nibble products into
+// the signed (q - 8) ones.
+using gemm_rows8_fn = void (*)(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by,
+                               const int32_t* ysum, int64_t nc, float* s, size_t bs);
+void q8_0_block_sums(const void* y, int64_t nb, int32_t* out);
+
 struct QuantTraits {
   int type;
   const char* name;
@@ -62,6 +73,7 @@ struct QuantTraits {
   quantize_row_fn from_float;        // only for activation formats (F32/F16/BF16/Q8_0/Q8_K)
   vec_dot_fn vec_dot[ISA_COUNT];     // null = not specialised at that ISA (falls back downwards)
   gemm_fn gemm[ISA_COUNT];           // null = loop over vec_dot of the same ISA
+  gemm_rows8_fn gemm_rows8[ISA_COUNT];  // null = the type has no rows-of-8 arithmetic (see above)
 };
 
 // The one table (traits.cc). Returns null for types we cannot compute with.
@@ -72,6 +84,8 @@ const QuantTraits* const* quant_traits_all(int* count);
 vec_dot_fn quant_vec_dot(const QuantTraits* t, int isa);
 // The tiled kernel matching quant_vec_dot(t, isa) bit for bit, or null when that ISA has none.
 gemm_fn quant_gemm(const QuantTraits* t, int isa);
+// The rows-of-8 kernel at the best ISA up to `isa`, or null when the type has none.
+gemm_rows8_fn quant_gemm_rows8(const QuantTraits* t, int isa);
 size_t quant_row_size(int type, int64_t n);
 // The activation quantiser for an activation format at an ISA (byte-identical to from_float).
 quantize_row_fn quant_from_float(const QuantTraits* act, int isa);
@@ -100,6 +114,8 @@ void quantize_row_q8_1(const float* x, void* y, int64_t n);
 void dequantize_row_q8_1(const void* x, float* y, int64_t n);
 void quantize_row_q8_K(const float* x, void* y, int64_t n);
 void dequantize_row_q8_K(const void* x, float* y, int64_t n);
+void gemm_rows8_q4_0_scalar(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                            int64_t nc, float* s, size_t bs);  // rows8.cc
 
 // ---- SIMD kernels (defined only when the TU is compiled; see CMakeLists.txt) ----
 float vec_dot_f32_avx2(int64_t n, const void* x, const void* y);
@@ -127,6 +143,8 @@ void gemm_q4_1_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void*
 void gemm_q5_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q5_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_bf16_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
+void gemm_rows8_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                          int64_t nc, float* s, size_t bs);  // simd_avx2_rows8.cc
 
 float vec_dot_f32_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_f16_avx512(int64_t n, const void* x, const void* y);

@@ -19,6 +19,7 @@ import { activationTypeFor, roundActivations } from '../../src/engine/quant/acti
 import { matrixOf, project } from '../../src/engine/backend/reference/project.js';
 import { quantizeQ8K } from '../../src/engine/quant/q8_k.js';
 import { GGMLType } from '../../src/engine/quant/ggml-type.js';
+import { readF16 } from '../../src/engine/quant/common.js';
 import { gaussian, native, randomBlocks, skipReason, Q8_0, Q8_K } from './helpers.js';
 
 const info = native?.info();
@@ -216,6 +217,45 @@ describe.skipIf(!native)('native kernels', () => {
         for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i] - ref[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(ref[i])));
       }
     }
+  });
+
+  it("Q4_0 rows-of-8 arithmetic (llama.cpp's repacked order): every ISA equals its definition bit for bit", () => {
+    // Definition: per output one float accumulator, acc = fma(f32(exact block sum), d_w * d_x, acc)
+    // block by block. Emulated here in float64: the product of two f32 is exact in f64 and the
+    // block sums are small integers, so only the final rounding of each fma can differ (double
+    // rounding, rare); the native ISAs must agree with each other exactly.
+    const mm = native!.matmul as (...a: unknown[]) => Float32Array;
+    const q4 = TYPES.find((t) => t.type === GGMLType.Q4_0)!;
+    for (const [rows, blocks, threads] of [[8, 1, 1], [16, 3, 2], [24, 12, 2], [64, 5, 1]]) {
+      const cols = 32 * blocks;
+      const wq = q4.quantize(gaussian(rows * cols, rows + blocks, 0.1));
+      for (const batch of [1, 3, 4, 5, 9]) {
+        const x = gaussian(batch * cols, 40 + batch);
+        const results = ISAS.map((isa) => mm(q4.type, wq, rows, cols, x, batch, threads, isa, true, true));
+        for (const r of results) expect(Array.from(r)).toEqual(Array.from(results[0]));
+        for (let b = 0; b < batch; b++) {
+          const xq = native!.quantizeActivation(Q8_0, x.subarray(b * cols, (b + 1) * cols));
+          for (let r = 0; r < rows; r++) {
+            let acc = 0;
+            for (let k = 0; k < blocks; k++) {
+              const wo = (r * blocks + k) * 18, xo = k * 34;
+              let sum = 0;
+              for (let j = 0; j < 16; j++) {
+                const xs = (v: number) => (v << 24) >> 24;
+                sum += ((wq[wo + 2 + j] & 15) - 8) * xs(xq[xo + 2 + j]) + ((wq[wo + 2 + j] >> 4) - 8) * xs(xq[xo + 18 + j]);
+              }
+              acc = Math.fround(sum * Math.fround(readF16(wq, wo) * readF16(xq, xo)) + acc);
+            }
+            const got = results[0][b * rows + r];
+            expect(Math.abs(got - acc), `rows=${rows} blocks=${blocks} batch=${batch} out[${b},${r}]`).toBeLessThanOrEqual(Math.abs(acc) * 2 ** -21 + 1e-12);
+          }
+        }
+      }
+    }
+    // A row count that is not a multiple of 8 keeps the ordinary kernels.
+    const wq = q4.quantize(gaussian(12 * 64, 5, 0.1));
+    const x = gaussian(2 * 64, 6);
+    expect(Array.from(mm(q4.type, wq, 12, 64, x, 2, 1, ISAS[ISAS.length - 1], true, true))).toEqual(Array.from(mm(q4.type, wq, 12, 64, x, 2, 1, ISAS[ISAS.length - 1], true, false)));
   });
 
   it('the tiled kernels equal one dot product per output bit for bit (every tile shape and edge)', () => {

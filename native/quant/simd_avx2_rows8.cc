@@ -1,0 +1,64 @@
+// AVX2 rows-of-8 kernels (quant.h): eight weight rows at a time, one output per float lane, so each
+// output keeps the single accumulator llama.cpp's repacked kernels keep. Without repacking, the
+// eight rows' block sums arrive as eight vectors of partial sums; a transposing hadd tree turns them
+// into one vector of eight exact sums, which costs about what the interleaved layout's shuffles do.
+#include <immintrin.h>
+#include "quant.h"
+#include "../runtime/fp16.h"
+namespace lg {
+
+// Eight vectors of eight int32 partial sums -> one vector of their eight totals (lane r = v[r]).
+static inline __m256i transpose_sum8(const __m256i* v) {
+  const __m256i a = _mm256_hadd_epi32(v[0], v[1]);
+  const __m256i b = _mm256_hadd_epi32(v[2], v[3]);
+  const __m256i c = _mm256_hadd_epi32(v[4], v[5]);
+  const __m256i d = _mm256_hadd_epi32(v[6], v[7]);
+  const __m256i ab = _mm256_hadd_epi32(a, b);  // rows 0-3: halves of the low 128 bits | high 128 bits
+  const __m256i cd = _mm256_hadd_epi32(c, d);  // rows 4-7 likewise
+  return _mm256_add_epi32(_mm256_permute2x128_si256(ab, cd, 0x20), _mm256_permute2x128_si256(ab, cd, 0x31));
+}
+
+// An 8-row x C-column tile: the eight rows' nibbles are unpacked once per block and serve C columns.
+template <int C>
+static inline void q4_0_tile(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, const int32_t* ysum,
+                             float* s, size_t bs) {
+  const __m128i m4 = _mm_set1_epi8(0x0F);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[C];
+  for (int c = 0; c < C; c++) acc[c] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; b++) {
+    __m256i w[8];
+    alignas(16) uint16_t dh[8];
+    for (int r = 0; r < 8; r++) {
+      const block_q4_0* blk = (const block_q4_0*)(x + r * bx) + b;
+      const __m128i raw = _mm_loadu_si128((const __m128i*)blk->qs);
+      w[r] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), _mm_and_si128(raw, m4));
+      dh[r] = blk->d;
+    }
+    const __m256 dw = _mm256_cvtph_ps(_mm_load_si128((const __m128i*)dh));
+    for (int c = 0; c < C; c++) {
+      const block_q8_0* yb = (const block_q8_0*)(y + c * by) + b;
+      const __m256i a = _mm256_loadu_si256((const __m256i*)yb->qs);
+      __m256i v[8];
+      for (int r = 0; r < 8; r++) v[r] = _mm256_madd_epi16(_mm256_maddubs_epi16(w[r], a), ones);
+      const __m256i sum = _mm256_sub_epi32(transpose_sum8(v), _mm256_set1_epi32(8 * ysum[c * nb + b]));
+      const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(fp16_to_fp32(yb->d)));
+      acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), d, acc[c]);
+    }
+  }
+  for (int c = 0; c < C; c++) _mm256_storeu_ps(s + c * bs, acc[c]);
+}
+
+void gemm_rows8_q4_0_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
+                          int64_t nc, float* s, size_t bs) {
+  const int64_t nb = n / QK4_0;
+  const uint8_t* x = (const uint8_t*)vx;
+  const uint8_t* y = (const uint8_t*)vy;
+  for (int64_t r = 0; r < nr; r += 8) {
+    int64_t c = 0;
+    for (; c + 4 <= nc; c += 4) q4_0_tile<4>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
+    for (; c < nc; c++) q4_0_tile<1>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
+  }
+}
+
+}  // namespace lg
