@@ -56,3 +56,12 @@ fn u8x4(w: u32) -> vec4<u32> {
 fn s8x4(w: u32) -> vec4<i32> {
   return bitcast<vec4<i32>>(vec4<u32>(w) << vec4<u32>(24u, 16u, 8u, 0u)) >> vec4<u32>(24u);
 }
+
+// A unit of a 32-value quant type as the integer path sees it: its two words of packed signed
+// bytes (the values at unit_pos(u, 0).. and unit_pos(u, 1)..), the block's scale d, and its min
+// m (0 for the symmetric types), so that value = d * q + m.
+struct IntUnit {
+  q: vec2<u32>,
+  d: f32,
+  m: f32,
+}

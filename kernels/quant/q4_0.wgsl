@@ -22,3 +22,15 @@ fn unit_w(rb: u32, u: u32) -> array<vec4<f32>, UV> {
 fn elem(rb: u32, e: u32) -> f32 {
   return 0.0;
 }
+
+// No min term: the Q8 block sums are never read (one may be infinite).
+const INT_MIN: bool = false;
+
+// Nibble q becomes the signed byte q - 8 as (q + 120) ^ 128: no byte carries into the next.
+fn unit_i8(rb: u32, u: u32) -> IntUnit {
+  let b = rb + (u >> 2u) * BLOCK_BYTES;
+  let w = ld32(b + 2u + (u & 3u) * 4u);
+  let lo = ((w & 0x0f0f0f0fu) + 0x78787878u) ^ 0x80808080u;
+  let hi = (((w >> 4u) & 0x0f0f0f0fu) + 0x78787878u) ^ 0x80808080u;
+  return IntUnit(vec2<u32>(lo, hi), f16at(b), 0.0);
+}

@@ -21,3 +21,13 @@ fn unit_w(rb: u32, u: u32) -> array<vec4<f32>, UV> {
 fn elem(rb: u32, e: u32) -> f32 {
   return 0.0;
 }
+
+// value = d * q + m: the min term takes the Q8_1 block sum s.
+const INT_MIN: bool = true;
+
+fn unit_i8(rb: u32, u: u32) -> IntUnit {
+  let b = rb + (u >> 2u) * BLOCK_BYTES;
+  let dm = unpack2x16float(ld32(b));
+  let w = ld32(b + 4u + (u & 3u) * 4u);
+  return IntUnit(vec2<u32>(w & 0x0f0f0f0fu, (w >> 4u) & 0x0f0f0f0fu), dm.x, dm.y);
+}

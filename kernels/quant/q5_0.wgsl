@@ -30,3 +30,23 @@ fn unit_w(rb: u32, u: u32) -> array<vec4<f32>, UV> {
 fn elem(rb: u32, e: u32) -> f32 {
   return 0.0;
 }
+
+// Four bits of h, from bit s on, spread to bit 4 of each byte lane.
+fn spread4(h: u32, s: u32) -> u32 {
+  let v = (h >> s) & 15u;
+  return ((v & 1u) << 4u) | ((v & 2u) << 11u) | ((v & 4u) << 18u) | ((v & 8u) << 25u);
+}
+
+// No min term: the Q8 block sums are never read (one may be infinite).
+const INT_MIN: bool = false;
+
+// The 5-bit q becomes the signed byte q - 16 as (q + 112) ^ 128: no byte carries.
+fn unit_i8(rb: u32, u: u32) -> IntUnit {
+  let b = rb + (u >> 2u) * BLOCK_BYTES;
+  let g = u & 3u;
+  let qh = ld32(b + 2u);
+  let w = ld32(b + 6u + g * 4u);
+  let lo = (((w & 0x0f0f0f0fu) | spread4(qh, 4u * g)) + 0x70707070u) ^ 0x80808080u;
+  let hi = ((((w >> 4u) & 0x0f0f0f0fu) | spread4(qh, 16u + 4u * g)) + 0x70707070u) ^ 0x80808080u;
+  return IntUnit(vec2<u32>(lo, hi), f16at(b), 0.0);
+}

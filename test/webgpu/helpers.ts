@@ -1,5 +1,8 @@
 import { getDevice, probeWebGPU, withoutFeatures, type KernelFeature } from '../../src/engine/backend/webgpu/device.js';
-import { Kernels, kernelsFor } from '../../src/engine/backend/webgpu/kernels.js';
+import { hasIntPath, Kernels, kernelsFor } from '../../src/engine/backend/webgpu/kernels.js';
+import { roundActivations } from '../../src/engine/quant/activation.js';
+import { f16ToF32 } from '../../src/engine/quant/half.js';
+import type { QuantType } from '../../src/engine/quant/quant-type.js';
 import { encode, Ops, readBuffer, storage, storageFrom, type Dispatch } from '../../src/engine/backend/webgpu/ops.js';
 
 /** Probed once per test file: the suites skip, naming the reason, when there is no adapter. */
@@ -24,6 +27,18 @@ export async function featureVariants(feature: KernelFeature): Promise<[string, 
   if (has) list.push([feature, new Ops(gpu, kernelsFor(gpu))]);
   list.push([`no ${feature}`, new Ops(gpu, new Kernels(gpu, withoutFeatures(gpu, [feature])))]);
   return list;
+}
+
+/**
+ * Ops for every on/off combination of `features` that the device allows (all on first, the
+ * portable fallbacks after), named like 'subgroups+dot4' or 'none'.
+ */
+export async function featureCombos(features: readonly KernelFeature[]): Promise<[string, Ops][]> {
+  const gpu = await getDevice();
+  const has = (f: KernelFeature): boolean => ({ subgroups: gpu.subgroups, 'shader-f16': gpu.shaderF16, dot4: gpu.dot4 })[f];
+  let sets: KernelFeature[][] = [[]];
+  for (const f of features) sets = has(f) ? sets.flatMap((on) => [[...on, f], on]) : sets;
+  return sets.map((on) => [on.join('+') || 'none', new Ops(gpu, new Kernels(gpu, withoutFeatures(gpu, features.filter((f) => !on.includes(f)))))]);
 }
 
 /** Runs recorded dispatches in one pass, checking for validation errors. */
@@ -87,4 +102,27 @@ export function stepBuffer(ops: Ops, pos: number, n = 1): GPUBuffer {
   const b = ops.device.createBuffer({ size: 16, usage: 0x40 | 0x8 });
   ops.device.queue.writeBuffer(b, 0, new Uint32Array([pos, n, 0, 0]));
   return b;
+}
+
+/**
+ * W . X as ggml's CPU computes it for the integer-path types: X rounded as ggml's x86 quantiser
+ * rounds it, and for Q4_1 the min term taken from Q8_1's stored block sums.
+ */
+export function intReference(q: QuantType, bytes: Uint8Array, w: Float32Array, x: Float32Array, rows: number, cols: number): { y: Float64Array; scale: Float64Array } | undefined {
+  if (!hasIntPath(q.type)) return undefined;
+  const a = roundActivations(q.type, x);
+  const out = reference(w, a.values, rows, cols);
+  if (a.blockSums) {
+    const nb = cols / 32;
+    for (let r = 0; r < rows; r++) {
+      for (let b = 0; b < nb; b++) {
+        const o = (r * nb + b) * q.bytesPerBlock;
+        const min = f16ToF32(bytes[o + 2] | (bytes[o + 3] << 8));
+        let s = 0;
+        for (let j = 0; j < 32; j++) s += a.values[b * 32 + j];
+        out.y[r] += min * (a.blockSums[b] - s);
+      }
+    }
+  }
+  return out;
 }

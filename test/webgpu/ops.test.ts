@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { gelu, layernorm, rmsnorm, rope, silu, softmaxInPlace } from '../../src/engine/backend/reference/math.js';
-import { Ops, uploadMatrix } from '../../src/engine/backend/webgpu/ops.js';
+import { Ops, q8Words, uploadMatrix } from '../../src/engine/backend/webgpu/ops.js';
+import { roundActivations } from '../../src/engine/quant/activation.js';
 import { F32 } from '../../src/engine/quant/f32.js';
+import { GGMLType } from '../../src/engine/quant/registry.js';
 import { featureVariants, gpuOps, noGpu, randomFloats, readF32, relErr, runDispatches, skipReason, stepBuffer, storage, storageFrom } from './helpers.js';
 
 /**
@@ -158,4 +160,42 @@ describe.skipIf(noGpu)(`WGSL op kernels against math.ts${skipReason}`, () => {
     }
     for (const r of results.slice(1)) expect(relErr(r, results[0])).toBeLessThan(1e-5);
   });
+
+  it('quantize_q8: the same q, d and Q8_1 sums as ggml\'s x86 quantiser, ties to even, tiny, zero and huge blocks', async () => {
+    const ops = await gpuOps();
+    const blocks = 2048;
+    const cols = 32 * blocks;
+    const x = randomFloats(cols, 21, 5);
+    x.fill(0, 0, 32); // amax 0: d = 0, q = 0
+    for (let j = 32; j < 64; j++) x[j] *= 1e-4; // f16 d subnormal
+    // amax 127 makes the multiplier 1: x.5 values are exact ties, which go to the even integer.
+    x.set([127, 2.5, 3.5, -2.5, -3.5, 0.5, -0.5, 1.5, 126.5], 64);
+    x.fill(4000, 96, 128); // d * sum(q) = 128000: Q8_1's s overflows f16 to infinity
+    const xq = storage(ops.device, q8Words(cols) * 4);
+    const step = stepBuffer(ops, 0, 2);
+    // Two tokens of `cols / 2` values, so the token stride is exercised as well.
+    await runDispatches(ops, [await ops.quantizeQ8({ x: storageFrom(ops.device, x), xq, cols: cols / 2, xStride: cols / 2, tokens: 2, step })]);
+    const words = new Uint32Array((await readF32(ops, xq, q8Words(cols))).buffer);
+    const floats = new Float32Array(words.buffer);
+    const want = roundActivations(GGMLType.Q4_1, x);
+    let bad = 0;
+    for (let b = 0; b < blocks; b++) {
+      const d = floats[b * 12 + 8];
+      let sum = 0;
+      for (let j = 0; j < 32; j++) {
+        const q = (words[b * 12 + (j >> 2)] << (24 - 8 * (j & 3))) >> 24;
+        sum += q;
+        if (Math.fround(d * q) !== want.values[b * 32 + j]) bad++;
+      }
+      expect(words[b * 12 + 9] | 0, `block ${b} sum`).toBe(sum);
+      expect(floats[b * 12 + 10], `block ${b} s`).toBe(want.blockSums![b]);
+    }
+    expect(bad).toBe(0);
+    expect(floats[8]).toBe(0);
+    expect(floats[12 + 8]).toBeGreaterThan(0);
+    expect(floats[3 * 12 + 10]).toBe(Infinity);
+    const tie = (j: number): number => (words[2 * 12 + (j >> 2)] << (24 - 8 * (j & 3))) >> 24;
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map(tie)).toEqual([2, 4, -2, -4, 0, 0, 2, 126]);
+  });
 });
+

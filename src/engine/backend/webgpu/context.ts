@@ -3,7 +3,7 @@ import type { ModelConfig } from '../../model/config.js';
 import { quantType } from '../../quant/registry.js';
 import type { ContextOptions, InferenceContext, ModelWeights, WeightTensor } from '../backend.js';
 import { BufferUsage, checkAlive, checked, MapModeRead, type WebGPUDevice } from './device.js';
-import { encode, Ops, storage, storageFrom, uploadMatrix, type Dispatch, type GpuMatrix } from './ops.js';
+import { encode, Ops, q8Words, storage, storageFrom, uploadMatrix, type Dispatch, type GpuMatrix } from './ops.js';
 
 /**
  * The forward pass on the GPU, mirroring the reference's context.ts step by step (llama, qwen2,
@@ -170,47 +170,67 @@ export class WebGPUContext implements InferenceContext {
     const caches = Array.from({ length: c.blockCount }, (_, l) => [this.buf(this.contextLength * kvDim, `k${l}`), this.buf(this.contextLength * kvDim, `v${l}`)]);
     const mode = c.normType === 'layer' ? 'layer' : 'rms';
 
+    // Q8 blocks of whichever activation rows the integer-path projections read next (sized for the widest input).
+    const needsXq = [w.output, ...w.layers.flatMap((L) => [L.wq, L.wk, L.wv, L.wqkv, L.wo, L.wGate, L.wUp, L.wDown])]
+      .some((m) => m !== undefined && ops.intPath(m.type));
+    const xq = needsXq ? this.buf((B * q8Words(Math.max(d, qDim, ff))), 'xq') : undefined;
+
     const build = async (prefill: boolean): Promise<Recorded> => {
       const n = prefill ? B : 1;
+      const body: Dispatch[] = [];
+      /** The buffer whose rows xq holds, until something rewrites it: its projections share one quantisation. */
+      let quantized: GPUBuffer | undefined;
+      /** Records an op that is not a projection (it may rewrite a projection input). */
+      const op = (dispatch: Dispatch): void => {
+        quantized = undefined;
+        body.push(dispatch);
+      };
       /** Y = W X (+ bias, + Y): matvec for one token, tiled matmul for a batch. xw/yw: row widths. */
-      const proj = (m: GpuMatrix, xIn: GPUBuffer, y: GPUBuffer, xw: number, yw: number, o: { outOffset?: number; accumulate?: boolean; bias?: GPUBuffer } = {}): Promise<Dispatch[]> =>
-        prefill ? ops.matmul({ m, x: xIn, y, tokens: B, xStride: xw, yStride: yw, step, ...o }) : ops.matvec({ m, x: xIn, y, ...o });
-      const norm = (weight: GPUBuffer, bias: GPUBuffer | undefined): Promise<Dispatch> =>
-        ops.norm({ step, x, y: h, n: d, mode, eps: c.normEps, weight, bias, batch: n });
+      const proj = async (m: GpuMatrix, xIn: GPUBuffer, y: GPUBuffer, xw: number, yw: number, o: { outOffset?: number; accumulate?: boolean; bias?: GPUBuffer } = {}): Promise<void> => {
+        const int = ops.intPath(m.type);
+        if (int && quantized !== xIn) {
+          body.push(await ops.quantizeQ8({ x: xIn, xq: xq!, cols: m.cols, xStride: xw, tokens: n, step }));
+          quantized = xIn;
+        }
+        const xqIn = int ? xq : undefined;
+        body.push(...(prefill ? await ops.matmul({ m, x: xIn, xq: xqIn, y, tokens: B, xStride: xw, yStride: yw, step, ...o }) : await ops.matvec({ m, x: xIn, xq: xqIn, y, ...o })));
+        if (y === quantized) quantized = undefined;
+      };
+      const norm = async (weight: GPUBuffer, bias: GPUBuffer | undefined): Promise<void> =>
+        op(await ops.norm({ step, x, y: h, n: d, mode, eps: c.normEps, weight, bias, batch: n }));
 
       const embed = await ops.getRows(w.tokenEmbd, step, this.tokenIds, x, 'token', false, n);
       if (w.positionEmbd) embed.push(...await ops.getRows(w.positionEmbd, step, this.tokenIds, x, 'position', true, n));
-      const body: Dispatch[] = [];
       for (let l = 0; l < c.blockCount; l++) {
         const L = w.layers[l];
         const [kCache, vCache] = caches[l];
-        body.push(await norm(L.attnNorm, L.attnNormBias));
+        await norm(L.attnNorm, L.attnNormBias);
         if (L.wqkv) {
-          body.push(...await proj(L.wqkv, h, qkv, d, qkvDim, { bias: L.bqkv }));
+          await proj(L.wqkv, h, qkv, d, qkvDim, { bias: L.bqkv });
         } else {
-          body.push(...await proj(L.wq!, h, qkv, d, qkvDim, { bias: L.bq }));
-          body.push(...await proj(L.wk!, h, qkv, d, qkvDim, { outOffset: qDim, bias: L.bk }));
-          body.push(...await proj(L.wv!, h, qkv, d, qkvDim, { outOffset: qDim + kvDim, bias: L.bv }));
+          await proj(L.wq!, h, qkv, d, qkvDim, { bias: L.bq });
+          await proj(L.wk!, h, qkv, d, qkvDim, { outOffset: qDim, bias: L.bk });
+          await proj(L.wv!, h, qkv, d, qkvDim, { outOffset: qDim + kvDim, bias: L.bv });
         }
         if (c.ropeType !== 'none') {
-          body.push(await ops.rope({ step, qkv, freqs: w.ropeFreqs, heads: c.headCount, headsKv: c.headCountKv, headDim: c.headDim, dims: c.ropeDims, mode: c.ropeType, batch: n }));
+          op(await ops.rope({ step, qkv, freqs: w.ropeFreqs, heads: c.headCount, headsKv: c.headCountKv, headDim: c.headDim, dims: c.ropeDims, mode: c.ropeType, batch: n }));
         }
-        body.push(await ops.kvStore(step, qkv, kCache, vCache, qDim, kvDim, n));
-        body.push(await ops.attention({ step, q: qkv, k: kCache, v: vCache, scores, out: attnOut, heads: c.headCount, headsKv: c.headCountKv, headDim: c.headDim, ctx: this.contextLength, batch: n }));
-        body.push(...await proj(L.wo, attnOut, x, qDim, d, { accumulate: true, bias: L.bo }));
+        op(await ops.kvStore(step, qkv, kCache, vCache, qDim, kvDim, n));
+        op(await ops.attention({ step, q: qkv, k: kCache, v: vCache, scores, out: attnOut, heads: c.headCount, headsKv: c.headCountKv, headDim: c.headDim, ctx: this.contextLength, batch: n }));
+        await proj(L.wo, attnOut, x, qDim, d, { accumulate: true, bias: L.bo });
 
-        body.push(await norm(L.ffnNorm, L.ffnNormBias));
-        body.push(...await proj(L.wUp, h, up, d, ff, { bias: L.bUp }));
+        await norm(L.ffnNorm, L.ffnNormBias);
+        await proj(L.wUp, h, up, d, ff, { bias: L.bUp });
         if (L.wGate) {
-          body.push(...await proj(L.wGate, h, gate, d, ff));
-          body.push(await ops.activation(step, up, ff, 'swiglu', gate, n));
+          await proj(L.wGate, h, gate, d, ff);
+          op(await ops.activation(step, up, ff, 'swiglu', gate, n));
         } else {
-          body.push(await ops.activation(step, up, ff, c.activation === 'gelu' ? 'gelu' : 'silu', undefined, n));
+          op(await ops.activation(step, up, ff, c.activation === 'gelu' ? 'gelu' : 'silu', undefined, n));
         }
-        body.push(...await proj(L.wDown, up, x, ff, d, { accumulate: true, bias: L.bDown }));
+        await proj(L.wDown, up, x, ff, d, { accumulate: true, bias: L.bDown });
       }
-      body.push(await norm(w.outputNorm, w.outputNormBias));
-      body.push(...await proj(w.output, h, this.logits, d, V));
+      await norm(w.outputNorm, w.outputNormBias);
+      await proj(w.output, h, this.logits, d, V);
       return { embed, body, argmax: await ops.argmax(step, this.logits, V, this.argmaxResult) };
     };
     this.decode = await build(false);

@@ -6,16 +6,24 @@ import { quantType } from '../../quant/registry.js';
 import { checked, type KernelFeatures, type WebGPUDevice } from './device.js';
 
 /**
- * The WGSL sources in kernels/ and the compiled pipelines, cached per device. A module is the
- * op's file with what it needs prepended: byte readers and the quantisation type's dequant()
- * (kernels/quant/<type>.wgsl, found by the registry name, so a new type needs one WGSL file),
- * and the workgroup reductions (subgroup or shared-memory variant).
+ * The WGSL sources in kernels/ and the compiled pipelines, cached per device and feature set. A
+ * module is the op's file with what it needs prepended: the word readers, the quantisation type's
+ * decoder (kernels/quant/<type>.wgsl, found by the registry name, so a new type needs one WGSL
+ * file), and the workgroup reductions (subgroup or shared-memory variant).
+ *
+ * A type's file defines BLOCK_SIZE and BLOCK_BYTES (ggml's layout); UNIT, the values it decodes
+ * at once (8 or 16, from whole-word loads), UV = UNIT / 4, and SPAN, the aligned run of a row
+ * that a consecutive group of units covers (matmul's K slice); unit_pos(u, k), the row position
+ * of vec4 k of unit u; unit_w(rb, u), unit u of the row at byte rb as UV vec4s; elem(rb, e), a
+ * single value, for the ragged end of F32/F16/BF16 rows; and, for the integer path, unit_i8().
  */
 
-export type OpName = 'matvec' | 'matmul' | 'get_rows' | 'norm' | 'rope' | 'kv_store' | 'attention' | 'activation' | 'argmax';
+export type OpName =
+  | 'matvec' | 'matmul' | 'get_rows' | 'matvec_q8' | 'matmul_q8' | 'quantize_q8'
+  | 'norm' | 'rope' | 'kv_store' | 'attention' | 'activation' | 'argmax';
 
-const USES_QUANT = new Set<OpName>(['matvec', 'matmul', 'get_rows']);
-const USES_REDUCE = new Set<OpName>(['matvec', 'norm', 'attention']);
+const USES_QUANT = new Set<OpName>(['matvec', 'matmul', 'get_rows', 'matvec_q8', 'matmul_q8']);
+const USES_REDUCE = new Set<OpName>(['matvec', 'matvec_q8', 'norm', 'attention']);
 
 let kernelDir: string | undefined;
 
@@ -45,7 +53,17 @@ function source(rel: string): string {
   return s;
 }
 
-/** The WGSL file with a type's dequant(), or undefined when there is none. */
+/**
+ * Whether a type has the integer path (its file defines unit_i8(): 32-value blocks whose units
+ * are 8 values in two 4-value runs, as packed signed bytes with a scale and a min), which the
+ * *_q8 kernels run against activations quantised to Q8 blocks.
+ */
+export function hasIntPath(type: number): boolean {
+  const rel = quantKernelFile(type);
+  return rel !== undefined && source(rel).includes('fn unit_i8(');
+}
+
+/** The WGSL file with a type's unit decoder, or undefined when there is none. */
 export function quantKernelFile(type: number): string | undefined {
   const rel = `quant/${quantType(type).name.toLowerCase()}.wgsl`;
   return existsSync(join(kernelsDirectory(), rel)) ? rel : undefined;

@@ -2,7 +2,7 @@
 import { quantType } from '../../quant/registry.js';
 import type { WeightTensor } from '../backend.js';
 import { BufferUsage, type WebGPUDevice } from './device.js';
-import type { Kernels } from './kernels.js';
+import { hasIntPath, type Kernels } from './kernels.js';
 
 /**
  * Buffers and recorded dispatches. Every op is recorded once (pipeline + bind group + workgroup
@@ -98,9 +98,19 @@ export function grid(groups: number, maxPerDim: number): [number, number] {
 
 const MATVEC_ROWS = 4;
 
+/** u32 words per token of activations quantised to Q8 blocks (12 per 32 values; see quantize_q8.wgsl). */
+export function q8Words(cols: number): number {
+  return Math.ceil(cols / 32) * 12;
+}
+
 export interface MatvecArgs {
   readonly m: GpuMatrix;
   readonly x: GPUBuffer;
+  /**
+   * The activations quantised by quantizeQ8 (same tokens, same columns): required, and read
+   * instead of x, when intPath(m.type).
+   */
+  readonly xq?: GPUBuffer;
   readonly y: GPUBuffer;
   readonly outOffset?: number;
   readonly xOffset?: number;
@@ -113,11 +123,14 @@ export interface MatvecArgs {
 export class Ops {
   readonly device: GPUDevice;
   private readonly dummy: GPUBuffer;
+  /** A step uniform for one token at position 0, for ops recorded outside a context. */
+  private readonly oneToken: GPUBuffer;
   private readonly maxPerDim: number;
 
   constructor(readonly gpu: WebGPUDevice, readonly kernels: Kernels) {
     this.device = gpu.device;
     this.dummy = storage(this.device, 16, 'dummy');
+    this.oneToken = uniform(this.device, [0, 1, 0, 0]);
     this.maxPerDim = gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
   }
 
@@ -128,13 +141,43 @@ export class Ops {
     });
   }
 
+  /**
+   * Whether matvec/matmul of this weight type take the integer path: the device has dot4I8Packed
+   * (and it is not withheld) and the type has a unit_i8() decoder (Q8_0, Q4_0, Q4_1, Q5_0).
+   */
+  intPath(type: number): boolean {
+    return this.kernels.features.dot4 && hasIntPath(type);
+  }
+
+  private xqFor(a: MatvecArgs, what: string): GPUBuffer {
+    if (!a.xq) throw new Error(`${what} of ${quantType(a.m.type).name} weights runs on the integer path and needs the Q8-quantised activations (xq)`);
+    if (a.m.cols % 32 !== 0) throw new Error(`${what}: the integer path needs rows of whole 32-value blocks, got ${a.m.cols}`);
+    return a.xq;
+  }
+
+  /**
+   * Quantises `tokens` rows of `cols` activations (row t at t * xStride + xOffset of x; rows
+   * t >= step.n are skipped) to Q8 blocks in xq (q8Words(cols) words per token), for the integer
+   * matvec/matmul. Once per input: every projection of the same input reads the same xq.
+   */
+  async quantizeQ8(a: { x: GPUBuffer; xq: GPUBuffer; cols: number; xStride?: number; xOffset?: number; tokens?: number; step?: GPUBuffer }): Promise<Dispatch> {
+    if (a.cols % 32 !== 0) throw new Error(`Q8 activation blocks need a multiple of 32 values, got ${a.cols}`);
+    const pipeline = await this.kernels.pipeline('quantize_q8');
+    const u = uniform(this.device, [a.cols, a.xStride ?? a.cols, a.xOffset ?? 0, q8Words(a.cols)]);
+    const tokens = a.tokens ?? 1;
+    if (tokens > this.maxPerDim) throw new Error(`quantising ${tokens} tokens exceeds the workgroup grid`);
+    return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, a.step ?? this.oneToken, a.x, a.xq]), x: Math.ceil(a.cols / 32 / 64), y: tokens };
+  }
+
   async matvec(a: MatvecArgs): Promise<Dispatch[]> {
-    const pipeline = await this.kernels.pipeline('matvec', a.m.type);
+    const int = this.intPath(a.m.type);
+    const input = int ? this.xqFor(a, 'matvec') : a.x;
+    const pipeline = await this.kernels.pipeline(int ? 'matvec_q8' : 'matvec', a.m.type);
     const flags = (a.accumulate ? 1 : 0) | (a.bias ? 2 : 0);
     return a.m.chunks.map((c) => {
       const u = uniform(this.device, [c.rows, a.m.cols, a.m.rowBytes, (a.outOffset ?? 0) + c.firstRow, a.xOffset ?? 0, flags, (a.biasOffset ?? 0) + c.firstRow, 0]);
       const [x, y] = grid(Math.ceil(c.rows / MATVEC_ROWS), this.maxPerDim);
-      return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, c.buffer, a.x, a.y, a.bias ?? this.dummy]), x, y };
+      return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, c.buffer, input, a.y, a.bias ?? this.dummy]), x, y };
     });
   }
 
@@ -143,14 +186,18 @@ export class Ops {
    * t * yStride + outOffset): the prefill kernel. One dispatch per weight chunk.
    */
   async matmul(a: MatvecArgs & { tokens: number; xStride: number; yStride: number; step: GPUBuffer }): Promise<Dispatch[]> {
-    const pipeline = await this.kernels.pipeline('matmul', a.m.type);
+    const int = this.intPath(a.m.type);
+    const input = int ? this.xqFor(a, 'matmul') : a.x;
+    const pipeline = await this.kernels.pipeline(int ? 'matmul_q8' : 'matmul', a.m.type);
     const flags = (a.accumulate ? 1 : 0) | (a.bias ? 2 : 0);
+    // The integer kernel reads xq, whose token stride is fixed by the column count.
+    const xStride = int ? q8Words(a.m.cols) : a.xStride;
     return a.m.chunks.map((c) => {
-      const u = uniform(this.device, [c.rows, a.m.cols, a.m.rowBytes, a.tokens, a.xStride, a.yStride, (a.outOffset ?? 0) + c.firstRow, flags, (a.biasOffset ?? 0) + c.firstRow, 0, 0, 0]);
+      const u = uniform(this.device, [c.rows, a.m.cols, a.m.rowBytes, a.tokens, xStride, a.yStride, (a.outOffset ?? 0) + c.firstRow, flags, (a.biasOffset ?? 0) + c.firstRow, 0, 0, 0]);
       const x = Math.ceil(c.rows / 16);
       const y = Math.ceil(a.tokens / 16);
       if (x > this.maxPerDim || y > this.maxPerDim) throw new Error(`matmul of ${c.rows} rows x ${a.tokens} tokens exceeds the workgroup grid`);
-      return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, c.buffer, a.x, a.y, a.bias ?? this.dummy, a.step]), x, y };
+      return { params: u, pipeline, bindGroup: this.bind(pipeline, [u, c.buffer, input, a.y, a.bias ?? this.dummy, a.step]), x, y };
     });
   }
 
