@@ -17,14 +17,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> G: array<f32>;
 @group(0) @binding(3) var<uniform> step: Step;
 
-// Written per submit: the first position and the number of tokens (<= the batch size B).
-struct Step {
-  pos: u32,
-  n: u32,
-  pad0: u32,
-  pad1: u32,
-}
-
 fn silu(x: f32) -> f32 {
   return x / (1.0 + exp(-x));
 }

@@ -13,14 +13,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> R: array<u32>;
 @group(0) @binding(3) var<uniform> step: Step;
 
-// Written per submit: the first position and the number of tokens (<= the batch size B).
-struct Step {
-  pos: u32,
-  n: u32,
-  pad0: u32,
-  pad1: u32,
-}
-
 const WG: u32 = 256u;
 var<workgroup> bv: array<f32, WG>;
 var<workgroup> bi: array<u32, WG>;

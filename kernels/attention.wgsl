@@ -3,14 +3,6 @@
 // h / (n_head / n_head_kv)). Scores go to the S scratch (B x n_head x ctx), softmax with workgroup
 // max/sum reductions, then O = softmax(S) V. Its q is in the token's fused QKV row (q_stride).
 
-// Written per submit: the first position and the number of tokens (<= the batch size B).
-struct Step {
-  pos: u32,
-  n: u32,
-  pad0: u32,
-  pad1: u32,
-}
-
 struct Params {
   n_head: u32,
   n_head_kv: u32,

@@ -2,14 +2,6 @@
 // position embeddings) dequantised into row t of Y, or added to it. One dispatch per chunk of a
 // row-split matrix; each chunk writes the tokens whose rows it holds.
 
-// Written per submit: the first position and the number of tokens (<= the batch size B).
-struct Step {
-  pos: u32,
-  n: u32,
-  pad0: u32,
-  pad1: u32,
-}
-
 struct Params {
   cols: u32,
   row_bytes: u32,

@@ -1,14 +1,6 @@
 // Copies each token's k and v (from its fused QKV row, after rope) into the layer's KV cache at
 // its position step.pos + t.
 
-// Written per submit: the first position and the number of tokens (<= the batch size B).
-struct Step {
-  pos: u32,
-  n: u32,
-  pad0: u32,
-  pad1: u32,
-}
-
 struct Params {
   q_dim: u32,
   kv_dim: u32,

@@ -29,13 +29,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read> B: array<f32>;
 @group(0) @binding(5) var<uniform> step: Step;
 
-struct Step {
-  pos: u32,
-  n: u32,
-  pad0: u32,
-  pad1: u32,
-}
-
 const TR: u32 = 16u;
 const TT: u32 = 16u;
 const TK: u32 = max(32u, SPAN);

@@ -27,13 +27,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read> B: array<f32>;
 @group(0) @binding(5) var<uniform> step: Step;
 
-struct Step {
-  pos: u32,
-  n: u32,
-  pad0: u32,
-  pad1: u32,
-}
-
 const TR: u32 = 16u;
 const TT: u32 = 16u;
 var<workgroup> wq: array<u32, 8 * TR>;

@@ -16,14 +16,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read> B: array<f32>;
 @group(0) @binding(5) var<uniform> step: Step;
 
-// Written per submit: the first position and the number of tokens (<= the batch size B).
-struct Step {
-  pos: u32,
-  n: u32,
-  pad0: u32,
-  pad1: u32,
-}
-
 const WG: u32 = 256u;
 
 @compute @workgroup_size(256)

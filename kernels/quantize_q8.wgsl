@@ -21,13 +21,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> X: array<f32>;
 @group(0) @binding(3) var<storage, read_write> XQ: array<u32>;
 
-struct Step {
-  pos: u32,
-  n: u32,
-  pad0: u32,
-  pad1: u32,
-}
-
 // Round to the nearest f16 value (ties to even), subnormals included: quantizeToF16 may flush
 // those to zero, which would drop a whole block of small activations, and its result past the
 // f16 range is unspecified, where ggml's conversion gives infinity.

@@ -3,14 +3,6 @@
 // double precision) folds in base^(-2i/dims), linear scaling and the optional rope_freqs factors.
 // mode 0 ('norm', llama) pairs (2i, 2i+1); mode 1 ('neox', qwen2) pairs (i, i + dims/2).
 
-// Written per submit: the first position and the number of tokens (<= the batch size B).
-struct Step {
-  pos: u32,
-  n: u32,
-  pad0: u32,
-  pad1: u32,
-}
-
 struct Params {
   n_head: u32,
   n_head_kv: u32,

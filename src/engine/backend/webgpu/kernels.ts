@@ -9,7 +9,8 @@ import { checked, type KernelFeatures, type WebGPUDevice } from './device.js';
  * The WGSL sources in kernels/ and the compiled pipelines, cached per device and feature set. A
  * module is the op's file with what it needs prepended: the word readers, the quantisation type's
  * decoder (kernels/quant/<type>.wgsl, found by the registry name, so a new type needs one WGSL
- * file), and the workgroup reductions (subgroup or shared-memory variant).
+ * file), the per-submit Step uniform's struct, and the workgroup reductions (subgroup or
+ * shared-memory variant).
  *
  * A type's file defines BLOCK_SIZE and BLOCK_BYTES (ggml's layout); UNIT, the values it decodes
  * at once (8 or 16, from whole-word loads), UV = UNIT / 4, and SPAN, the aligned run of a row
@@ -24,6 +25,8 @@ export type OpName =
 
 const USES_QUANT = new Set<OpName>(['matvec', 'matmul', 'get_rows', 'matvec_q8', 'matmul_q8']);
 const USES_REDUCE = new Set<OpName>(['matvec', 'matvec_q8', 'norm', 'attention']);
+/** The ops that run on a batch and read the per-submit Step uniform (common/step.wgsl). */
+const USES_STEP = new Set<OpName>(['matmul', 'matmul_q8', 'get_rows', 'quantize_q8', 'norm', 'rope', 'kv_store', 'attention', 'activation', 'argmax']);
 
 let kernelDir: string | undefined;
 
@@ -88,6 +91,7 @@ export function moduleSource(op: OpName, f: KernelFeatures, type?: number): stri
     // The element type of matmul's weight tile in workgroup memory.
     if (op === 'matmul') parts.push(`alias WT = ${f16Tile(op, f, type) ? 'f16' : 'f32'};`);
   }
+  if (USES_STEP.has(op)) parts.push(source('common/step.wgsl'));
   if (USES_REDUCE.has(op)) parts.push(source(subgroups ? 'common/reduce_subgroup.wgsl' : 'common/reduce_shared.wgsl'));
   parts.push(source(`${op}.wgsl`));
   return parts.join('\n');
