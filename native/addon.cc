@@ -283,6 +283,31 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// poolCheck(threads, jobs) -> number of tasks that did not run exactly once, over `jobs` back-to-back
+// parallel_for calls of 1..64 tasks on a fresh pool: the claim protocol's test (threadpool.h).
+napi_value PoolCheck(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc < 2) throw JsError{"poolCheck(threads, jobs)"};
+  const int64_t threads = int_arg(env, a[0], "threads"), jobs = int_arg(env, a[1], "jobs");
+  if (threads < 1 || threads > 64 || jobs < 0) throw JsError{"bad poolCheck arguments"};
+  ThreadPool pool((int)threads);
+  std::vector<std::atomic<int>> hits(64);
+  int64_t bad = 0;
+  uint32_t seed = 12345;
+  for (int64_t j = 0; j < jobs; j++) {
+    seed = seed * 1103515245u + 12345u;
+    const int64_t n = 1 + (seed >> 16) % 64;
+    for (auto& h : hits) h.store(0, std::memory_order_relaxed);
+    pool.parallel_for(n, [&](int64_t t, int) { hits[(size_t)t].fetch_add(1, std::memory_order_relaxed); });
+    for (int64_t t = 0; t < 64; t++) bad += hits[(size_t)t].load() != (t < n ? 1 : 0);
+  }
+  napi_value r;
+  NAPI_OK(napi_create_int64(env, bad, &r));
+  return r;
+}
+
 // ---- model ----
 struct ModelHandle {
   std::unique_ptr<Model> model;
@@ -542,6 +567,7 @@ napi_value Init(napi_env env, napi_value exports) {
   EXPORT("dequantize", Dequantize);
   EXPORT("quantizeActivation", QuantizeActivation);
   EXPORT("matmul", Matmul);
+  EXPORT("poolCheck", PoolCheck);
   EXPORT("createModel", CreateModel);
   EXPORT("evalModel", EvalModel);
   EXPORT("disposeModel", DisposeModel);

@@ -13,40 +13,56 @@ ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lk(mu_);
     stop_.store(true);
-    generation_.fetch_add(1);
+    state_.fetch_add(uint64_t{1} << 32);
   }
   cv_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::run_tasks(int thread) {
+static inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+void ThreadPool::run_tasks(uint32_t gen, int thread) {
+  uint64_t s = state_.load(std::memory_order_acquire);
   for (;;) {
-    const int64_t t = next_.fetch_add(1, std::memory_order_relaxed);
-    if (t >= n_) break;
-    (*fn_)(t, thread);
+    if ((uint32_t)(s >> 32) != gen || (int64_t)(uint32_t)s >= n_.load(std::memory_order_relaxed)) return;
+    // Claim task (s & 0xffffffff) of this generation; a failed CAS reloads s and re-checks.
+    if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+    (*fn_)((int64_t)(uint32_t)s, thread);
+    done_.fetch_add(1, std::memory_order_acq_rel);
+    s = state_.load(std::memory_order_acquire);
   }
 }
 
 void ThreadPool::worker_main(int id) {
-  uint64_t seen = 0;
+  uint32_t seen = 0;
   for (;;) {
-    // Spin a little for the next job, then sleep.
-    uint64_t g = generation_.load(std::memory_order_acquire);
+    // Wait for a new generation: spin (jobs come back to back during a forward pass), then yield
+    // the core (another process may need it more), then sleep.
+    uint32_t g = (uint32_t)(state_.load(std::memory_order_acquire) >> 32);
     for (int spin = 0; g == seen && spin < 20000; spin++) {
-#if defined(__x86_64__)
-      __builtin_ia32_pause();
-#endif
-      g = generation_.load(std::memory_order_acquire);
+      cpu_relax();
+      g = (uint32_t)(state_.load(std::memory_order_acquire) >> 32);
+    }
+    for (int y = 0; g == seen && y < 64; y++) {
+      std::this_thread::yield();
+      g = (uint32_t)(state_.load(std::memory_order_acquire) >> 32);
     }
     if (g == seen) {
       std::unique_lock<std::mutex> lk(mu_);
-      cv_.wait(lk, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-      g = generation_.load(std::memory_order_acquire);
+      sleepers_++;
+      cv_.wait(lk, [&] { return (uint32_t)(state_.load(std::memory_order_acquire) >> 32) != seen; });
+      sleepers_--;
+      g = (uint32_t)(state_.load(std::memory_order_acquire) >> 32);
     }
     seen = g;
-    if (stop_) return;
-    run_tasks(id);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    if (stop_.load(std::memory_order_acquire)) return;
+    run_tasks(g, id);
   }
 }
 
@@ -57,21 +73,23 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int)>
     return;
   }
   std::lock_guard<std::mutex> job(job_mutex_);
-  n_ = n;
+  n_.store(n, std::memory_order_relaxed);
   fn_ = &fn;
-  next_.store(0, std::memory_order_relaxed);
-  pending_.store((int)workers_.size(), std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
+  // Publishing the new generation with index 0 releases n_, fn_ and done_ to the claimers.
+  const uint32_t gen = (uint32_t)(state_.load(std::memory_order_relaxed) >> 32) + 1;
   {
-    std::lock_guard<std::mutex> lk(mu_);
-    generation_.fetch_add(1, std::memory_order_acq_rel);
+    std::lock_guard<std::mutex> lk(mu_);  // a worker between its check and its wait must see it
+    state_.store((uint64_t)gen << 32, std::memory_order_release);
+    if (sleepers_ > 0) cv_.notify_all();
   }
-  cv_.notify_all();
-  run_tasks(0);
-  while (pending_.load(std::memory_order_acquire) != 0) {
-#if defined(__x86_64__)
-    __builtin_ia32_pause();
-#endif
+  run_tasks(gen, 0);
+  // Only tasks a worker has claimed and is running remain.
+  for (int spin = 0; done_.load(std::memory_order_acquire) != n; spin++) {
+    if (spin < 2000) cpu_relax();
+    else std::this_thread::yield();
   }
+  // Close the job: late workers see the index at n and claim nothing.
   fn_ = nullptr;
 }
 

@@ -1,7 +1,11 @@
 // A persistent thread pool: parallel_for runs fn(task, thread) for task in [0, n) on the calling
-// thread plus the workers, handing out tasks through an atomic counter. Workers spin briefly after
-// each job (decode issues thousands of small jobs per token) and then sleep on a condition variable.
-// One job runs at a time per pool: run() is serialised by a mutex, so two contexts can share a pool.
+// thread plus the workers. Decode issues thousands of small jobs per token, so a job is published
+// with one atomic store and tasks are claimed through one atomic word that also carries the job's
+// generation: a worker that wakes late can never take a task of a later job. The caller waits only
+// for tasks that are running, never for workers that have not woken (on a busy machine a worker
+// may not get a core for milliseconds; the caller then simply runs every task itself). Workers
+// spin briefly between jobs, then yield, then sleep.
+// One job runs at a time per pool: parallel_for is serialised by a mutex, so two contexts can share a pool.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -27,16 +31,18 @@ class ThreadPool {
 
  private:
   void worker_main(int id);
-  void run_tasks(int thread);
+  // Claims and runs tasks of generation `gen` until none are left (or a newer job has started).
+  void run_tasks(uint32_t gen, int thread);
 
   std::vector<std::thread> workers_;
   std::mutex job_mutex_;  // serialises parallel_for callers
-  std::mutex mu_;
+  std::mutex mu_;         // sleeping workers
   std::condition_variable cv_;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int64_t> next_{0};
-  std::atomic<int> pending_{0};  // workers still inside the current job
-  int64_t n_ = 0;
+  int sleepers_ = 0;      // guarded by mu_
+  // (generation << 32) | next unclaimed task index
+  std::atomic<uint64_t> state_{0};
+  std::atomic<int64_t> done_{0};  // tasks of the current job finished
+  std::atomic<int64_t> n_{0};  // read by late workers while the next job is set up
   const std::function<void(int64_t, int)>* fn_ = nullptr;
   std::atomic<bool> stop_{false};
 };

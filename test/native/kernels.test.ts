@@ -278,6 +278,12 @@ describe.skipIf(!native)('native kernels', () => {
     }
   });
 
+  it('the thread pool runs every task exactly once, job after job, at every thread count', () => {
+    // Many back-to-back jobs of 1..64 tasks: late-waking workers must never take a task of a
+    // later job, and the caller must not return before a claimed task has finished.
+    for (const threads of [1, 2, 3, 5]) expect(native!.poolCheck(threads, 20_000)).toBe(0);
+  });
+
   it('rejects bad arguments with clear errors', () => {
     expect(() => native!.matmul(2, new Uint8Array(10), 1, 32, new Float32Array(32), 1)).toThrow(/too short/);
     expect(() => native!.matmul(999, new Uint8Array(10), 1, 32, new Float32Array(32), 1)).toThrow(/not supported/);
