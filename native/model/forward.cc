@@ -132,6 +132,16 @@ void Model::linear(const Mat& m, const Vec& bias, const float* x, int64_t x_stri
     for (int64_t b = 0; b < batch; b++) add(out + b * out_stride, bias.v.data(), m.rows);
 }
 
+void Model::linear_many(std::initializer_list<Out> outs, const float* x, int64_t x_stride, int64_t batch) {
+  MatmulJob jobs[4];
+  int n = 0;
+  for (const Out& o : outs) jobs[n++] = MatmulJob{o.m->traits, o.m->data, o.m->rows, o.out, o.stride, o.m->rows8};
+  matmul_jobs(*pool_, isa_active(), jobs, n, outs.begin()->m->cols, x, x_stride, batch, qscratch_);
+  for (const Out& o : outs)
+    if (!o.bias->v.empty())
+      for (int64_t b = 0; b < batch; b++) add(o.out + b * o.stride, o.bias->v.data(), o.m->rows);
+}
+
 void Model::embed_row(const Mat& m, int64_t row, float* out) {
   m.traits->dequantize_row(m.data + (size_t)row * quant_row_size(m.traits->type, m.cols), out, m.cols);
 }
@@ -231,9 +241,7 @@ void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_lo
       v = q + QD + KD;
       qs = ks = W;
     } else {
-      linear(L.wq, L.bq, h, E, n, q_.data(), QD);
-      linear(L.wk, L.bk, h, E, n, k_.data(), KD);
-      linear(L.wv, L.bv, h, E, n, v_.data(), KD);
+      linear_many({{&L.wq, &L.bq, q_.data(), QD}, {&L.wk, &L.bk, k_.data(), KD}, {&L.wv, &L.bv, v_.data(), KD}}, h, E, n);
       q = q_.data();
       k = k_.data();
       v = v_.data();
@@ -260,8 +268,7 @@ void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_lo
       else layernorm(x + t * E, L.ffn_norm.ptr(), L.ffn_norm_b.ptr(), h + t * E, E, p_.eps);
     }
     if (L.gate.present()) {
-      linear(L.gate, L.b_gate, h, E, n, ff_a_.data(), F);
-      linear(L.up, L.b_up, h, E, n, ff_b_.data(), F);
+      linear_many({{&L.gate, &L.b_gate, ff_a_.data(), F}, {&L.up, &L.b_up, ff_b_.data(), F}}, h, E, n);
       for (int64_t t = 0; t < n; t++) {
         if (p_.act == "gelu") {
           gelu(ff_a_.data() + t * F, F);

@@ -3,6 +3,7 @@
 // biases) are copied to f32 at construction. Architectures: llama, qwen2, gpt2.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -82,6 +83,14 @@ class Model {
   Vec vec(const std::string& name, int64_t n, bool required);
   void linear(const Mat& m, const Vec& bias, const float* x, int64_t x_stride, int64_t batch, float* out,
               int64_t out_stride);
+  // Several matrices over the same input in one parallel job (q/k/v, gate/up).
+  struct Out {
+    const Mat* m;
+    const Vec* bias;
+    float* out;
+    int64_t stride;
+  };
+  void linear_many(std::initializer_list<Out> outs, const float* x, int64_t x_stride, int64_t batch);
   void embed_row(const Mat& m, int64_t row, float* out);
   void run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, bool last_chunk, float* logits, double* hidden_sum = nullptr);
 

@@ -19,6 +19,19 @@ void matmul(ThreadPool& pool, int isa, const QuantTraits* traits, const uint8_t*
             const float* x, int64_t x_stride, int64_t batch, float* out, int64_t out_stride,
             std::vector<uint8_t>& scratch, bool tiled = true, bool rows8 = false);
 
+// Several matrices applied to the same activations (q/k/v, gate/up): the activations are converted
+// once and every matrix's row tiles run as one parallel job. Each output equals matmul()'s.
+struct MatmulJob {
+  const QuantTraits* traits;
+  const uint8_t* w;
+  int64_t rows;
+  float* out;
+  int64_t out_stride;
+  bool rows8;
+};
+void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, int64_t cols, const float* x,
+                 int64_t x_stride, int64_t batch, std::vector<uint8_t>& scratch, bool tiled = true);
+
 void rmsnorm(const float* x, const float* w, float* out, int64_t n, float eps);
 void layernorm(const float* x, const float* w, const float* b, float* out, int64_t n, float eps);
 // In-place rotary embedding of n_heads heads of head_dim at position pos; the first rope_dims dims of
