@@ -1,27 +1,12 @@
 import Database from 'better-sqlite3';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Memory } from '../../src/assistant/memory/index.js';
-import { PASS, tempDir } from './helpers.js';
+import { PASS, memoryFixtures } from './helpers.js';
 
 // Replay protection (src/assistant/vault/ledger.ts): an attacker with the database file but not
 // the passphrase puts back older, validly sealed rows, deletes rows, or resurrects forgotten ones.
 
-const open: Memory[] = [];
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (open.length) open.pop()!.close();
-  while (cleanups.length) cleanups.pop()!();
-});
-
-async function fresh(): Promise<{ mem: Memory; path: string }> {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  const path = join(t.dir, 'vault.db');
-  const mem = await Memory.open({ path, passphrase: PASS, kdf: 'min' });
-  open.push(mem);
-  return { mem, path };
-}
+const { open, fresh } = memoryFixtures();
 
 async function reopen(path: string): Promise<Memory> {
   const mem = await Memory.open({ path, passphrase: PASS });

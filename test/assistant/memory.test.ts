@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Memory,
   SearchIndex,
@@ -14,22 +13,9 @@ import {
   memoryStats,
   memoryPasswd,
 } from '../../src/assistant/memory/index.js';
-import { PASS, tempDir } from './helpers.js';
+import { PASS, memoryFixtures } from './helpers.js';
 
-const open: Memory[] = [];
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (open.length) open.pop()!.close();
-  while (cleanups.length) cleanups.pop()!();
-});
-async function fresh(): Promise<{ mem: Memory; path: string }> {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  const path = join(t.dir, 'vault.db');
-  const mem = await Memory.open({ path, passphrase: PASS, kdf: 'min' });
-  open.push(mem);
-  return { mem, path };
-}
+const { open, fresh } = memoryFixtures();
 const words = (t: string) => t.split(/\s+/).filter(Boolean).length;
 
 describe('facts and notes', () => {
