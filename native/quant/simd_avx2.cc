@@ -97,6 +97,8 @@ float vec_dot_q4_K_avx2(int64_t n, const void* vx, const void* vy) {
   __m256 acc = _mm256_setzero_ps();
   float summ = 0.0f;
   for (int64_t i = 0; i < nb; i++) {
+    // Decode calls this row after row of a matrix: the next row follows this one (simd_avx2.h).
+    prefetch_share((const uint8_t*)(x + nb), (size_t)nb * sizeof(block_q4_K), i, nb);
     uint8_t sc[8], mn[8];
     unpack_scales_mins_k4(x[i].scales, sc, mn);
     // mins: sum over 8 sub-blocks of min * (sum of the sub-block's 32 activations)
@@ -139,6 +141,7 @@ float vec_dot_q6_K_avx2(int64_t n, const void* vx, const void* vy) {
   const __m256i m32s = _mm256_set1_epi8(32);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < nb; i++) {
+    prefetch_share((const uint8_t*)(x + nb), (size_t)nb * sizeof(block_q6_K), i, nb);  // the next row
     const uint8_t* ql = x[i].ql;
     const uint8_t* qh = x[i].qh;
     const int8_t* q8 = y[i].qs;
@@ -274,6 +277,7 @@ struct TileQ {
         for (int c = 0; c < C; c++) acc0[r][c] = acc1[r][c] = _mm256_setzero_ps();
       int64_t i = 0;
       for (; i + 1 < nb; i += 2) {
+        if (C == 1) prefetch_share(x + R * bx, R * bx, i / 2, (nb + 1) / 2);
         step(i, x, bx, y, by, acc0);
         step(i + 1, x, bx, y, by, acc1);
       }

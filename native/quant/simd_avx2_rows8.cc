@@ -4,6 +4,7 @@
 // into one vector of eight exact sums, which costs about what the interleaved layout's shuffles do.
 #include <immintrin.h>
 #include "quant.h"
+#include "simd_avx2.h"
 #include "../runtime/fp16.h"
 namespace lg {
 
@@ -27,6 +28,7 @@ static inline void q4_0_tile(int64_t nb, const uint8_t* x, size_t bx, const uint
   __m256 acc[C];
   for (int c = 0; c < C; c++) acc[c] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; b++) {
+    prefetch_share(x + 8 * bx, 8 * bx, b, nb);  // the next eight rows (simd_avx2.h)
     __m256i w[8];
     alignas(16) uint16_t dh[8];
     for (int r = 0; r < 8; r++) {
