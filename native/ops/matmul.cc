@@ -61,12 +61,13 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
   for (int i = 0; i < njobs; i++) {
     plans[i] = plan_for(jobs[i], isa, cols, batch, pool.size(), tiled);
     first[i + 1] = first[i] + plans[i].ntiles;
-    any_r8 = any_r8 || plans[i].r8 != nullptr;
+    any_r8 = any_r8 || plans[i].r8 != nullptr;  // only Q8_0 activations need the block sums (below)
   }
 
   // Activations converted once for every matrix; the rows-of-8 kernels also take each activation
   // block's sum (int32s after the activations).
   const QuantTraits* act = quant_traits(jobs[0].traits->vec_dot_type);
+  any_r8 = any_r8 && act->type == T_Q8_0;  // Q8_K carries its own
   const size_t act_row = quant_row_size(act->type, cols);
   const int64_t nb = cols / act->block_size;
   const size_t act_bytes = (act_row * (size_t)batch + 3) & ~(size_t)3;

@@ -53,12 +53,14 @@ using gemm_fn = void (*)(int64_t n, const void* x, size_t bx, int64_t nr, const 
 enum Isa : int { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_COUNT = 3 };
 
 // Matrices whose row count is a multiple of 8, in llama.cpp's arithmetic for them: its CPU backend
-// repacks such Q4_0 weights into 8-row interleaved blocks and computes every output with one float
-// accumulator, acc = fma((float)block_int_sum, d_w * d_x, acc), block after block, whatever the
-// batch. These kernels give that result from ggml's own layout, so the weights stay memory-mapped.
-// s[c*bs + r] for r < nr (a multiple of 8), c < nc; ysum[c*(n/32) + b] = sum of the qs of
-// activation c's Q8_0 block b (see q8_0_block_sums), which turns unsigned nibble products into
-// the signed (q - 8) ones.
+// repacks such Q4_0 and Q4_K weights into 8-row interleaved blocks and computes every output with
+// one float accumulator fed by fma((float)exact_int_sum, d_w * d_x, acc): per block for Q4_0
+// whatever the batch; for Q4_K per 64-value pair of sub-blocks for activations in whole groups of
+// four and per superblock for the rest (rows8.cc says it exactly). These kernels give that result
+// from ggml's own layout, so the weights stay memory-mapped.
+// s[c*bs + r] for r < nr (a multiple of 8), c < nc; for Q8_0 activations ysum[c*(n/32) + b] =
+// sum of the qs of activation c's block b (see q8_0_block_sums), which turns unsigned nibble
+// products into the signed (q - 8) ones (Q8_K carries its own block sums; ysum is unused).
 using gemm_rows8_fn = void (*)(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by,
                                const int32_t* ysum, int64_t nc, float* s, size_t bs);
 void q8_0_block_sums(const void* y, int64_t nb, int32_t* out);
@@ -116,6 +118,8 @@ void quantize_row_q8_K(const float* x, void* y, int64_t n);
 void dequantize_row_q8_K(const void* x, float* y, int64_t n);
 void gemm_rows8_q4_0_scalar(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                             int64_t nc, float* s, size_t bs);  // rows8.cc
+void gemm_rows8_q4_K_scalar(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                            int64_t nc, float* s, size_t bs);
 
 // ---- SIMD kernels (defined only when the TU is compiled; see CMakeLists.txt) ----
 float vec_dot_f32_avx2(int64_t n, const void* x, const void* y);
@@ -145,6 +149,8 @@ void gemm_q5_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void*
 void gemm_bf16_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_rows8_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                           int64_t nc, float* s, size_t bs);  // simd_avx2_rows8.cc
+void gemm_rows8_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                          int64_t nc, float* s, size_t bs);
 
 float vec_dot_f32_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_f16_avx512(int64_t n, const void* x, const void* y);

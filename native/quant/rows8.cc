@@ -3,6 +3,7 @@
 // floats by doing the same float steps in the same order.
 #include <cmath>
 #include "quant.h"
+#include "kquant_common.h"
 #include "../runtime/fp16.h"
 namespace lg {
 
@@ -30,6 +31,54 @@ void gemm_rows8_q4_0_scalar(int64_t n, const void* vx, size_t bx, int64_t nr, co
         acc = std::fma((float)sum, fp16_to_fp32(x[b].d) * fp16_to_fp32(y[b].d), acc);
       }
       s[c * bs + r] = acc;
+    }
+  }
+}
+
+// Q4_K: per 64-value pair of sub-blocks p of superblock b, the exact integer sums
+//   ip = sc[2p]*sum(q*a over sub 2p) + sc[2p+1]*sum(q*a over sub 2p+1)
+//   im = mn[2p]*asum(sub 2p) + mn[2p+1]*asum(sub 2p+1)     (asum from Q8_K's 16-value bsums)
+// then acc = fma(ip, d_w*d_a, acc) and accm = fma(im, dmin_w*d_a, accm) per pair for columns in
+// whole groups of four (llama.cpp's gemm), per superblock (sums over the four pairs) for the rest
+// (its gemv); the output is acc - accm.
+void gemm_rows8_q4_K_scalar(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t*,
+                            int64_t nc, float* s, size_t bs) {
+  const int64_t nb = n / QK_K;
+  const int64_t grouped = nc - nc % 4;
+  for (int64_t c = 0; c < nc; c++) {
+    const block_q8_K* y = (const block_q8_K*)((const uint8_t*)vy + c * by);
+    const bool per_pair = c < grouped;
+    for (int64_t r = 0; r < nr; r++) {
+      const block_q4_K* x = (const block_q4_K*)((const uint8_t*)vx + r * bx);
+      float acc = 0.0f, accm = 0.0f;
+      for (int64_t b = 0; b < nb; b++) {
+        uint8_t sc[8], mn[8];
+        unpack_scales_mins_k4(x[b].scales, sc, mn);
+        const float d = fp16_to_fp32(x[b].d) * y[b].d, dmin = fp16_to_fp32(x[b].dmin) * y[b].d;
+        int32_t ib = 0, imb = 0;
+        for (int p = 0; p < 4; p++) {
+          int32_t lo = 0, hi = 0;
+          for (int j = 0; j < 32; j++) {
+            lo += (x[b].qs[32 * p + j] & 0x0F) * y[b].qs[64 * p + j];
+            hi += (x[b].qs[32 * p + j] >> 4) * y[b].qs[64 * p + 32 + j];
+          }
+          const int32_t ip = sc[2 * p] * lo + sc[2 * p + 1] * hi;
+          const int32_t im = mn[2 * p] * (y[b].bsums[4 * p] + y[b].bsums[4 * p + 1]) +
+                             mn[2 * p + 1] * (y[b].bsums[4 * p + 2] + y[b].bsums[4 * p + 3]);
+          if (per_pair) {
+            acc = std::fma((float)ip, d, acc);
+            accm = std::fma((float)im, dmin, accm);
+          } else {
+            ib += ip;
+            imb += im;
+          }
+        }
+        if (!per_pair) {
+          acc = std::fma((float)ib, d, acc);
+          accm = std::fma((float)imb, dmin, accm);
+        }
+      }
+      s[c * bs + r] = acc - accm;
     }
   }
 }

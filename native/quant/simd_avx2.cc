@@ -32,6 +32,7 @@ float vec_dot_f16_avx2(int64_t n, const void* vx, const void* vy) {
 #define LD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(p)))
   int64_t i = 0;
   for (; i + 32 <= n; i += 32) {
+    _mm_prefetch((const char*)(x + n + i), _MM_HINT_T0);  // the same line of the next row (decode, attention)
     a0 = _mm256_fmadd_ps(LD(x + i), LD(y + i), a0);
     a1 = _mm256_fmadd_ps(LD(x + i + 8), LD(y + i + 8), a1);
     a2 = _mm256_fmadd_ps(LD(x + i + 16), LD(y + i + 16), a2);

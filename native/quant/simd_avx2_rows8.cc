@@ -5,6 +5,7 @@
 #include <immintrin.h>
 #include "quant.h"
 #include "simd_avx2.h"
+#include "kquant_common.h"
 #include "../runtime/fp16.h"
 namespace lg {
 
@@ -60,6 +61,81 @@ void gemm_rows8_q4_0_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, cons
     int64_t c = 0;
     for (; c + 4 <= nc; c += 4) q4_0_tile<4>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
     for (; c < nc; c++) q4_0_tile<1>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
+  }
+}
+
+// Q4_K, 8 rows x C columns (see rows8.cc for the arithmetic). PerPair: llama.cpp's gemm order (a
+// fused multiply-add per 64-value pair), else its gemv order (one per superblock).
+template <int C, bool PerPair>
+static inline void q4_K_tile(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  __m256 acc[C], accm[C];
+  for (int c = 0; c < C; c++) acc[c] = accm[c] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; b++) {
+    prefetch_share(x + 8 * bx, 8 * bx, b, nb);  // the next eight rows (simd_avx2.h)
+    alignas(16) uint16_t dh[8], mh[8];
+    uint8_t sc[8][8], mn[8][8];
+    for (int r = 0; r < 8; r++) {
+      const block_q4_K* blk = (const block_q4_K*)(x + r * bx) + b;
+      dh[r] = blk->d;
+      mh[r] = blk->dmin;
+      unpack_scales_mins_k4(blk->scales, sc[r], mn[r]);
+    }
+    const __m256 dw = _mm256_cvtph_ps(_mm_load_si128((const __m128i*)dh));
+    const __m256 mw = _mm256_cvtph_ps(_mm_load_si128((const __m128i*)mh));
+    __m256i ib[C], imb[C];
+    for (int c = 0; c < C; c++) ib[c] = imb[c] = _mm256_setzero_si256();
+    for (int p = 0; p < 4; p++) {
+      __m256i lo[8], hi[8];
+      for (int r = 0; r < 8; r++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i*)(((const block_q4_K*)(x + r * bx) + b)->qs + 32 * p));
+        lo[r] = _mm256_and_si256(q, m4);
+        hi[r] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+      }
+      for (int c = 0; c < C; c++) {
+        const block_q8_K* yb = (const block_q8_K*)(y + c * by) + b;
+        const __m256i alo = _mm256_loadu_si256((const __m256i*)(yb->qs + 64 * p));
+        const __m256i ahi = _mm256_loadu_si256((const __m256i*)(yb->qs + 64 * p + 32));
+        __m256i v[8];
+        for (int r = 0; r < 8; r++) {
+          v[r] = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo[r], alo), _mm256_set1_epi16(sc[r][2 * p])),
+                                  _mm256_madd_epi16(_mm256_maddubs_epi16(hi[r], ahi), _mm256_set1_epi16(sc[r][2 * p + 1])));
+        }
+        const int32_t a0 = yb->bsums[4 * p] + yb->bsums[4 * p + 1], a1 = yb->bsums[4 * p + 2] + yb->bsums[4 * p + 3];
+        alignas(32) int32_t im[8];
+        for (int r = 0; r < 8; r++) im[r] = mn[r][2 * p] * a0 + mn[r][2 * p + 1] * a1;
+        const __m256i ip = transpose_sum8(v), imv = _mm256_load_si256((const __m256i*)im);
+        if (PerPair) {
+          const __m256 dy = _mm256_set1_ps(yb->d);
+          acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ip), _mm256_mul_ps(dw, dy), acc[c]);
+          accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imv), _mm256_mul_ps(mw, dy), accm[c]);
+        } else {
+          ib[c] = _mm256_add_epi32(ib[c], ip);
+          imb[c] = _mm256_add_epi32(imb[c], imv);
+        }
+      }
+    }
+    if (!PerPair) {
+      for (int c = 0; c < C; c++) {
+        const __m256 dy = _mm256_set1_ps(((const block_q8_K*)(y + c * by) + b)->d);
+        acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ib[c]), _mm256_mul_ps(dw, dy), acc[c]);
+        accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imb[c]), _mm256_mul_ps(mw, dy), accm[c]);
+      }
+    }
+  }
+  for (int c = 0; c < C; c++) _mm256_storeu_ps(s + c * bs, _mm256_sub_ps(acc[c], accm[c]));
+}
+
+void gemm_rows8_q4_K_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t*,
+                          int64_t nc, float* s, size_t bs) {
+  const int64_t nb = n / QK_K;
+  const uint8_t* x = (const uint8_t*)vx;
+  const uint8_t* y = (const uint8_t*)vy;
+  const int64_t grouped = nc - nc % 4;
+  for (int64_t r = 0; r < nr; r += 8) {
+    int64_t c = 0;
+    for (; c < grouped; c += 4) q4_K_tile<4, true>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; c < nc; c++) q4_K_tile<1, false>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
   }
 }
 

@@ -40,7 +40,7 @@ static const QuantTraits kTraits[] = {
     {T_Q4_0, "Q4_0", 32, 18, T_Q8_0, dequantize_row_q4_0, nullptr, {vec_dot_q4_0_scalar, AVX2(vec_dot_q4_0), AVX512(vec_dot_q4_0)}, {nullptr, AVX2G(q4_0), nullptr}, {gemm_rows8_q4_0_scalar, AVX2R8(q4_0), AVX2R8(q4_0)}},
     {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, AVX2(vec_dot_q4_1), AVX512(vec_dot_q4_1)}, {nullptr, AVX2G(q4_1), AVX2G_SAME(q4_1)}, {nullptr, nullptr, nullptr}},
     {T_Q5_0, "Q5_0", 32, 22, T_Q8_0, dequantize_row_q5_0, nullptr, {vec_dot_q5_0_scalar, AVX2(vec_dot_q5_0), AVX512(vec_dot_q5_0)}, {nullptr, AVX2G(q5_0), AVX2G_SAME(q5_0)}, {nullptr, nullptr, nullptr}},
-    {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), AVX512(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr}, {nullptr, nullptr, nullptr}},
+    {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), AVX512(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX2R8(q4_K)}},
     {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, AVX2(vec_dot_q5_K), AVX512(vec_dot_q5_K)}, {nullptr, AVX2G(q5_K), AVX2G_SAME(q5_K)}, {nullptr, nullptr, nullptr}},
     {T_Q6_K, "Q6_K", 256, 210, T_Q8_K, dequantize_row_q6_K, nullptr, {vec_dot_q6_K_scalar, AVX2(vec_dot_q6_K), AVX512(vec_dot_q6_K)}, {nullptr, AVX2G(q6_K), nullptr}, {nullptr, nullptr, nullptr}},
 };

@@ -258,6 +258,34 @@ describe.skipIf(!native)('native kernels', () => {
     expect(Array.from(mm(q4.type, wq, 12, 64, x, 2, 1, ISAS[ISAS.length - 1], true, true))).toEqual(Array.from(mm(q4.type, wq, 12, 64, x, 2, 1, ISAS[ISAS.length - 1], true, false)));
   });
 
+  it("Q4_K rows-of-8 arithmetic: every ISA equals the scalar definition bit for bit, both orders, near the reference", () => {
+    // Columns in whole groups of four take llama.cpp's gemm order (one fma per 64-value pair),
+    // the rest its gemv order (one per superblock): batches 1, 3, 4, 5, 9 exercise both and the
+    // mix. Against the float64 reference the result is within summation-order bounds.
+    const mm = native!.matmul as (...a: unknown[]) => Float32Array;
+    const q4k = TYPES.find((t) => t.type === GGMLType.Q4_K)!;
+    for (const [rows, blocks, threads] of [[8, 1, 1], [16, 2, 2], [40, 3, 2]]) {
+      const cols = 256 * blocks;
+      const variants = [q4k.quantize(gaussian(rows * cols, rows + blocks, 0.1))];
+      const raw = randomBlocks(q4k, rows, cols, 77 + rows);
+      if (raw) variants.push(raw);
+      for (const wq of variants) {
+        const w = dequant(q4k, wq, rows * cols);
+        for (const batch of [1, 3, 4, 5, 9]) {
+          const x = gaussian(batch * cols, 50 + batch);
+          const results = ISAS.map((isa) => mm(q4k.type, wq, rows, cols, x, batch, threads, isa, true, true));
+          for (const r of results) expect(Array.from(r)).toEqual(Array.from(results[0]));
+          const xr = new Float32Array(x.length);
+          for (let b = 0; b < batch; b++) xr.set(roundActivations(q4k.type, x.subarray(b * cols, (b + 1) * cols)).values, b * cols);
+          const ref = refMatmul(w, rows, cols, xr, batch);
+          for (let i = 0; i < results[0].length; i++) {
+            expect(Math.abs(results[0][i] - ref.out[i]), `rows=${rows} batch=${batch} out[${i}]`).toBeLessThanOrEqual(2e-5 * ref.mag[i] + 1e-6);
+          }
+        }
+      }
+    }
+  });
+
   it('the tiled kernels equal one dot product per output bit for bit (every tile shape and edge)', () => {
     // Tiles are 4x1 (batch 1) and 2x2 (batch > 1) with 1-row / 1-token edges; odd and even block
     // counts exercise the even/odd accumulators of the 32-element types.
