@@ -45,26 +45,19 @@ float vec_dot_f16_avx2(int64_t n, const void* vx, const void* vy) {
   return s;
 }
 
+// Q8_0 and Q4_0 against Q8_0: one accumulator, fma(d_x*d_y, lane sums, acc) block after block, then
+// hsum_ps: llama.cpp's AVX2 dot products (its two-accumulator loop is the AVX-only one).
 float vec_dot_q8_0_avx2(int64_t n, const void* vx, const void* vy) {
   const block_q8_0* x = (const block_q8_0*)vx;
   const block_q8_0* y = (const block_q8_0*)vy;
   const int64_t nb = n / QK8_0;
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 1 < nb; i += 2) {
-    const __m256 d0 = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
-    const __m256 d1 = _mm256_set1_ps(_cvtsh_ss(x[i + 1].d) * _cvtsh_ss(y[i + 1].d));
-    const __m256 q0 = mul_sum_i8_pairs_float(_mm256_loadu_si256((const __m256i*)x[i].qs), _mm256_loadu_si256((const __m256i*)y[i].qs));
-    const __m256 q1 = mul_sum_i8_pairs_float(_mm256_loadu_si256((const __m256i*)x[i + 1].qs), _mm256_loadu_si256((const __m256i*)y[i + 1].qs));
-    acc0 = _mm256_fmadd_ps(d0, q0, acc0);
-    acc1 = _mm256_fmadd_ps(d1, q1, acc1);
-  }
-  for (; i < nb; i++) {
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < nb; i++) {
     const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
     const __m256 q = mul_sum_i8_pairs_float(_mm256_loadu_si256((const __m256i*)x[i].qs), _mm256_loadu_si256((const __m256i*)y[i].qs));
-    acc0 = _mm256_fmadd_ps(d, q, acc0);
+    acc = _mm256_fmadd_ps(d, q, acc);
   }
-  return hsum_ps(_mm256_add_ps(acc0, acc1));
+  return hsum_ps(acc);
 }
 
 float vec_dot_q4_0_avx2(int64_t n, const void* vx, const void* vy) {
@@ -72,22 +65,13 @@ float vec_dot_q4_0_avx2(int64_t n, const void* vx, const void* vy) {
   const block_q8_0* y = (const block_q8_0*)vy;
   const int64_t nb = n / QK4_0;
   const __m256i off = _mm256_set1_epi8(8);
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 1 < nb; i += 2) {
-    const __m256 d0 = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
-    const __m256 d1 = _mm256_set1_ps(_cvtsh_ss(x[i + 1].d) * _cvtsh_ss(y[i + 1].d));
-    const __m256i qx0 = _mm256_sub_epi8(bytes_from_nibbles_32(x[i].qs), off);
-    const __m256i qx1 = _mm256_sub_epi8(bytes_from_nibbles_32(x[i + 1].qs), off);
-    acc0 = _mm256_fmadd_ps(d0, mul_sum_i8_pairs_float(qx0, _mm256_loadu_si256((const __m256i*)y[i].qs)), acc0);
-    acc1 = _mm256_fmadd_ps(d1, mul_sum_i8_pairs_float(qx1, _mm256_loadu_si256((const __m256i*)y[i + 1].qs)), acc1);
-  }
-  for (; i < nb; i++) {
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < nb; i++) {
     const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
     const __m256i qx = _mm256_sub_epi8(bytes_from_nibbles_32(x[i].qs), off);
-    acc0 = _mm256_fmadd_ps(d, mul_sum_i8_pairs_float(qx, _mm256_loadu_si256((const __m256i*)y[i].qs)), acc0);
+    acc = _mm256_fmadd_ps(d, mul_sum_i8_pairs_float(qx, _mm256_loadu_si256((const __m256i*)y[i].qs)), acc);
   }
-  return hsum_ps(_mm256_add_ps(acc0, acc1));
+  return hsum_ps(acc);
 }
 
 float vec_dot_q4_K_avx2(int64_t n, const void* vx, const void* vy) {
@@ -233,7 +217,7 @@ void axpy_f32_avx2(float* acc, float p, const float* v, int64_t n) {
 // Each output keeps exactly the accumulators its vec_dot above keeps, updated in the same order
 // with the same operands, so a tile's outputs are bit-identical to one vec_dot call per output.
 
-// Q8_0 / Q4_0 weights x Q8_0 activations: two accumulators per output (even / odd blocks).
+// Q8_0 / Q4_0 weights x Q8_0 activations: one accumulator per output, as vec_dot_q8_0_avx2.
 template <bool Q4>
 struct QBlk {
   static inline __m256i load(const uint8_t* row, int64_t i, float* d) {
@@ -273,18 +257,15 @@ struct TileQ {
     }
     static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
       const int64_t nb = n / QK8_0;
-      __m256 acc0[R][C], acc1[R][C];
+      __m256 acc[R][C];
       for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) acc0[r][c] = acc1[r][c] = _mm256_setzero_ps();
-      int64_t i = 0;
-      for (; i + 1 < nb; i += 2) {
-        if (C == 1) prefetch_share(x + R * bx, R * bx, i / 2, (nb + 1) / 2);
-        step(i, x, bx, y, by, acc0);
-        step(i + 1, x, bx, y, by, acc1);
+        for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
+      for (int64_t i = 0; i < nb; i++) {
+        if (C == 1) prefetch_share(x + R * bx, R * bx, i, nb);
+        step(i, x, bx, y, by, acc);
       }
-      if (i < nb) step(i, x, bx, y, by, acc0);
       for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(_mm256_add_ps(acc0[r][c], acc1[r][c]));
+        for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(acc[r][c]);
     }
   };
 };
