@@ -117,13 +117,20 @@ float vec_dot_q4_K_avx2(int64_t n, const void* vx, const void* vy) {
   return hsum_ps(acc) - summ;
 }
 
+// Q6_K's offset of 32, taken off as llama.cpp's AVX2 dot product does, so the eight int32 lanes
+// (converted to float one by one) hold the same partial sums: lane l gets 32 * (scale * bsum) of
+// its two 16-value groups, the products use the unsigned 6-bit values.
+static inline __m256i q6_K_offset(const block_q6_K& x, const block_q8_K& y) {
+  const __m256i sc = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)x.scales));
+  return _mm256_slli_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i*)y.bsums), sc), 5);
+}
+
 float vec_dot_q6_K_avx2(int64_t n, const void* vx, const void* vy) {
   const block_q6_K* x = (const block_q6_K*)vx;
   const block_q8_K* y = (const block_q8_K*)vy;
   const int64_t nb = n / QK_K;
   const __m256i m4 = _mm256_set1_epi8(0xF);
   const __m256i m2 = _mm256_set1_epi8(0x30);
-  const __m256i m32s = _mm256_set1_epi8(32);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < nb; i++) {
     prefetch_share((const uint8_t*)(x + nb), (size_t)nb * sizeof(block_q6_K), i, nb);  // the next row
@@ -143,15 +150,15 @@ float vec_dot_q6_K_avx2(int64_t n, const void* vx, const void* vy) {
       q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(h, 2), m2));
       for (int k = 0; k < 4; k++) {
         const __m256i yv = _mm256_loadu_si256((const __m256i*)(q8 + 32 * k));
-        const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[k], yv), _mm256_maddubs_epi16(m32s, yv));
         const __m256i s = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
-        sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, s));
+        sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(_mm256_maddubs_epi16(q[k], yv), s));
       }
       ql += 64;
       qh += 32;
       q8 += 128;
       sc += 8;
     }
+    sumi = _mm256_sub_epi32(sumi, q6_K_offset(x[i], y[i]));
     const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * y[i].d);
     acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi), acc);
   }
@@ -349,14 +356,13 @@ void gemm_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void*
   gemm_drive<2, 2, TileQ4K>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 
-// Q6_K x Q8_K: one float accumulator per output; 32*y is shared by the tile's rows.
+// Q6_K x Q8_K: one float accumulator per output, the offset taken off as vec_dot_q6_K_avx2 does.
 template <int R, int C>
 struct TileQ6K {
   static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
     const int64_t nb = n / QK_K;
     const __m256i m4 = _mm256_set1_epi8(0xF);
     const __m256i m2 = _mm256_set1_epi8(0x30);
-    const __m256i m32s = _mm256_set1_epi8(32);
     __m256 acc[R][C];
     for (int r = 0; r < R; r++)
       for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
@@ -370,11 +376,8 @@ struct TileQ6K {
         for (int c = 0; c < C; c++) sumi[r][c] = _mm256_setzero_si256();
       for (int half = 0; half < 2; half++) {
         for (int k = 0; k < 4; k++) {
-          __m256i yv[C], ym[C];
-          for (int c = 0; c < C; c++) {
-            yv[c] = _mm256_loadu_si256((const __m256i*)(yb[c]->qs + 128 * half + 32 * k));
-            ym[c] = _mm256_maddubs_epi16(m32s, yv[c]);
-          }
+          __m256i yv[C];
+          for (int c = 0; c < C; c++) yv[c] = _mm256_loadu_si256((const __m256i*)(yb[c]->qs + 128 * half + 32 * k));
           for (int r = 0; r < R; r++) {
             const uint8_t* ql = xb[r]->ql + 64 * half;
             const __m256i l = _mm256_loadu_si256((const __m256i*)(ql + 32 * (k & 1)));
@@ -390,8 +393,7 @@ struct TileQ6K {
             const int8_t* scp = xb[r]->scales + 8 * half;
             const __m256i sv = _mm256_set_m128i(_mm_set1_epi16(scp[2 * k + 1]), _mm_set1_epi16(scp[2 * k]));
             for (int c = 0; c < C; c++) {
-              const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, yv[c]), ym[c]);
-              sumi[r][c] = _mm256_add_epi32(sumi[r][c], _mm256_madd_epi16(p, sv));
+              sumi[r][c] = _mm256_add_epi32(sumi[r][c], _mm256_madd_epi16(_mm256_maddubs_epi16(q, yv[c]), sv));
             }
           }
         }
@@ -399,7 +401,7 @@ struct TileQ6K {
       for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++) {
           const __m256 d = _mm256_set1_ps(_cvtsh_ss(xb[r]->d) * yb[c]->d);
-          acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]);
+          acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi[r][c], q6_K_offset(*xb[r], *yb[c]))), acc[r][c]);
         }
     }
     for (int r = 0; r < R; r++)

@@ -37,11 +37,14 @@ const TOLERANCE = 0.01;
  */
 const TIE_FLIPS = new Set(['gpt2 Q5_K', 'gpt2 Q6_K']);
 /**
- * The same for the native kernels, whose AVX2 summation order is different again for some types
- * (Q4_1, Q5_0, Q5_K and BF16 decode equal ggml's AVX2 dot products bit for bit; llama.cpp's BF16
- * prefill goes through tinyBLAS, one accumulator per output instead of four).
+ * The same for the native kernels. Their AVX2 dot products are llama.cpp's AVX2 ones up to the
+ * bit (one accumulator for Q8_0/Q4_0, the Q6_K offset per lane pair, Q4_1/Q5_0/Q5_K/BF16), and
+ * Q4_0/Q4_K matrices whose rows come in eights take the arithmetic of its repacked kernels: the
+ * Q8_0, Q4_0, Q4_K, Q6_K and Q4_K_M models' log-probabilities agree to ~1e-7 (the oracle's own
+ * float softmax). What remains is BF16 prefill: llama.cpp runs it through tinyBLAS, one
+ * accumulator per output instead of four.
  */
-const NATIVE_TIE_FLIPS = new Set(['llama BF16', 'gpt2 Q6_K']);
+const NATIVE_TIE_FLIPS = new Set(['llama BF16']);
 
 const cases: TestModel[] = ARCHS.flatMap((arch) =>
   QUANT_SCHEMES.map((quant) => ({ arch, quant, vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) })),
