@@ -1,4 +1,6 @@
 #include "threadpool.h"
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <sched.h>
 
@@ -30,7 +32,10 @@ static inline void cpu_relax() {
 void ThreadPool::run_tasks(uint32_t gen, int thread) {
   uint64_t s = state_.load(std::memory_order_acquire);
   for (;;) {
-    if ((uint32_t)(s >> 32) != gen || (int64_t)(uint32_t)s >= n_.load(std::memory_order_relaxed)) return;
+    // The task count is read from this generation's slot: a worker still holding the previous
+    // job's state must compare against that job's count, not the one being set up (which could
+    // let it claim an index past the old job's end before the new generation is published).
+    if ((uint32_t)(s >> 32) != gen || (int64_t)(uint32_t)s >= n_[gen & 1].load(std::memory_order_relaxed)) return;
     // Claim task (s & 0xffffffff) of this generation; a failed CAS reloads s and re-checks.
     if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
     (*fn_)((int64_t)(uint32_t)s, thread);
@@ -73,11 +78,11 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int)>
     return;
   }
   std::lock_guard<std::mutex> job(job_mutex_);
-  n_.store(n, std::memory_order_relaxed);
-  fn_ = &fn;
-  done_.store(0, std::memory_order_relaxed);
   // Publishing the new generation with index 0 releases n_, fn_ and done_ to the claimers.
   const uint32_t gen = (uint32_t)(state_.load(std::memory_order_relaxed) >> 32) + 1;
+  n_[gen & 1].store(n, std::memory_order_relaxed);
+  fn_ = &fn;
+  done_.store(0, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lk(mu_);  // a worker between its check and its wait must see it
     state_.store((uint64_t)gen << 32, std::memory_order_release);
@@ -85,7 +90,14 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int)>
   }
   run_tasks(gen, 0);
   // Only tasks a worker has claimed and is running remain.
-  for (int spin = 0; done_.load(std::memory_order_acquire) != n; spin++) {
+  for (int spin = 0;; spin++) {
+    const int64_t d = done_.load(std::memory_order_acquire);
+    if (d == n) break;
+    // More tasks done than the job has means a task ran twice: stop loudly rather than wait forever.
+    if (d > n) {
+      std::fprintf(stderr, "localgpt: thread pool invariant broken (%lld of %lld tasks done)\n", (long long)d, (long long)n);
+      std::abort();
+    }
     if (spin < 2000) cpu_relax();
     else std::this_thread::yield();
   }

@@ -42,7 +42,9 @@ class ThreadPool {
   // (generation << 32) | next unclaimed task index
   std::atomic<uint64_t> state_{0};
   std::atomic<int64_t> done_{0};  // tasks of the current job finished
-  std::atomic<int64_t> n_{0};  // read by late workers while the next job is set up
+  // Task count of generation g in n_[g & 1]: a late worker reads its own job's count while the
+  // next job's is written to the other slot.
+  std::atomic<int64_t> n_[2] = {0, 0};
   const std::function<void(int64_t, int)>* fn_ = nullptr;
   std::atomic<bool> stop_{false};
 };
