@@ -133,7 +133,8 @@ void Model::linear(const Mat& m, const Vec& bias, const float* x, int64_t x_stri
 }
 
 void Model::linear_many(std::initializer_list<Out> outs, const float* x, int64_t x_stride, int64_t batch) {
-  MatmulJob jobs[4];
+  MatmulJob jobs[kMaxLinearMany];
+  if (outs.size() > kMaxLinearMany) throw ModelError("linear_many takes at most 4 matrices");
   int n = 0;
   for (const Out& o : outs) jobs[n++] = MatmulJob{o.m->traits, o.m->data, o.m->rows, o.out, o.stride, o.m->rows8};
   matmul_jobs(*pool_, isa_active(), jobs, n, outs.begin()->m->cols, x, x_stride, batch, qscratch_);

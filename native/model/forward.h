@@ -90,6 +90,7 @@ class Model {
     float* out;
     int64_t stride;
   };
+  static constexpr size_t kMaxLinearMany = 4;
   void linear_many(std::initializer_list<Out> outs, const float* x, int64_t x_stride, int64_t batch);
   void embed_row(const Mat& m, int64_t row, float* out);
   void run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, bool last_chunk, float* logits, double* hidden_sum = nullptr);

@@ -61,24 +61,24 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
   for (int i = 0; i < njobs; i++) {
     plans[i] = plan_for(jobs[i], isa, cols, batch, pool.size(), tiled);
     first[i + 1] = first[i] + plans[i].ntiles;
-    any_r8 = any_r8 || plans[i].r8 != nullptr;  // only Q8_0 activations need the block sums (below)
+    any_r8 = any_r8 || plans[i].r8 != nullptr;
   }
 
   // Activations converted once for every matrix; the rows-of-8 kernels also take each activation
   // block's sum (int32s after the activations).
   const QuantTraits* act = quant_traits(jobs[0].traits->vec_dot_type);
-  any_r8 = any_r8 && act->type == T_Q8_0;  // Q8_K carries its own
+  const bool block_sums = any_r8 && act->type == T_Q8_0;  // Q8_K carries its own
   const size_t act_row = quant_row_size(act->type, cols);
   const int64_t nb = cols / act->block_size;
   const size_t act_bytes = (act_row * (size_t)batch + 3) & ~(size_t)3;
-  const size_t need = act_bytes + (any_r8 ? (size_t)(nb * batch) * sizeof(int32_t) : 0);
+  const size_t need = act_bytes + (block_sums ? (size_t)(nb * batch) * sizeof(int32_t) : 0);
   if (scratch.size() < need) scratch.resize(need);
   uint8_t* xq = scratch.data();
   int32_t* xsum = (int32_t*)(scratch.data() + act_bytes);
   const quantize_row_fn from_float = quant_from_float(act, isa);
   auto quantize = [&](int64_t b) {
     from_float(x + b * x_stride, xq + b * act_row, cols);
-    if (any_r8) q8_0_block_sums(xq + b * act_row, nb, xsum + b * nb);
+    if (block_sums) q8_0_block_sums(xq + b * act_row, nb, xsum + b * nb);
   };
   if (batch > 1) {
     pool.parallel_for(batch, [&](int64_t b, int) { quantize(b); });

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include "quant.h"
+#include "kquant_common.h"
 #include "../runtime/fp16.h"
 #ifdef LG_SIMDE_EMULATE
 #define SIMDE_ENABLE_NATIVE_ALIASES
@@ -171,16 +172,8 @@ float LG_AVX512_NAME(vec_dot_q4_K)(int64_t n, const void* vx, const void* vy) {
   __m256 acc = _mm256_setzero_ps();
   float summ = 0.0f;
   for (int64_t i = 0; i < nb; i++) {
-    const uint8_t* s = x[i].scales;
     uint8_t sc[8], mn[8];
-    for (int j = 0; j < 4; j++) {
-      sc[j] = s[j] & 63;
-      mn[j] = s[j + 4] & 63;
-    }
-    for (int j = 4; j < 8; j++) {
-      sc[j] = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-      mn[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-    }
+    unpack_scales_mins_k4(x[i].scales, sc, mn);
     int mins = 0;
     for (int j = 0; j < QK_K / 16; j++) mins += y[i].bsums[j] * mn[j / 2];
     summ += h2f(x[i].dmin) * y[i].d * (float)mins;
@@ -327,16 +320,8 @@ float LG_AVX512_NAME(vec_dot_q5_K)(int64_t n, const void* vx, const void* vy) {
   __m256 acc = _mm256_setzero_ps();
   float summs = 0.0f;
   for (int64_t i = 0; i < nb; i++) {
-    const uint8_t* s = x[i].scales;
     uint8_t sc[8], mn[8];
-    for (int j = 0; j < 4; j++) {
-      sc[j] = s[j] & 63;
-      mn[j] = s[j + 4] & 63;
-    }
-    for (int j = 4; j < 8; j++) {
-      sc[j] = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-      mn[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-    }
+    unpack_scales_mins_k4(x[i].scales, sc, mn);
     int mins = 0;
     for (int j = 0; j < QK_K / 16; j++) mins += y[i].bsums[j] * mn[j / 2];
     const float d = y[i].d * h2f(x[i].d);
