@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Memory } from '../src/assistant/memory/index.js';
 import { loadSodium, openVault } from '../src/assistant/vault/index.js';
 import { type KdfPreset, openBytes, recordAd, sealBytes, randomKey } from '../src/assistant/vault/crypto.js';
+import { mulberry32 } from '../test/fixtures/random.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -130,16 +131,6 @@ function median(a: number[]): number {
 }
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 function makeVocab(n: number): string[] {
   const rng = mulberry32(42);

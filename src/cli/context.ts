@@ -143,9 +143,8 @@ export async function openMemory(flags: PassphraseFlags, opts: { create?: boolea
   }
   const memory = await Memory.open({ path, passphrase, create: opts.create === true, kdf: kdfPreset() });
   // Ledger problems are whole tables, found at open: say so once, wherever the memory is used.
-  const ledger = memory.corrupt.filter((c) => c.id === '*');
-  if (ledger.length > 0) {
-    warn(`the vault does not match its ledger (${ledger.map((c) => c.table).join(', ')}): records were replayed, removed or added outside LocalGPT; see \`localgpt memory verify\``);
+  if (memory.ledger.length > 0) {
+    warn(`the vault does not match its ledger (${memory.ledger.map((p) => p.table).join(', ')}): records were replayed, removed or added outside LocalGPT; see \`localgpt memory verify\``);
   }
   return memory;
 }

@@ -6,11 +6,11 @@
  * retried (RemoteModel.request); a client that disconnects cancels the upstream request.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { createAuthenticator } from '../server/auth.js';
 import { HttpError, modelNotFound, sendError, sendJson } from '../server/errors.js';
 import { ProviderError, type RemoteModel } from './remote.js';
+import { listen } from '../server/listen.js';
 
 export interface ProxyOptions {
   readonly remote: RemoteModel;
@@ -123,17 +123,9 @@ export async function startProxyServer(options: ProxyOptions): Promise<RunningPr
       else sendError(res, err);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8080, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const { url } = await listen(server, options.port ?? 8080, host);
   return {
-    url: `http://${urlHost}:${address.port}`,
+    url,
     close: async () => {
       for (const a of active) a.abort(new Error('the server is closing'));
       const stopped = new Promise<void>((r) => server.close(() => r()));

@@ -7,13 +7,13 @@
  *   await server.close();
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ChatTemplate } from '../engine/chat.js';
 import { metaString } from '../engine/gguf/metadata.js';
 import type { Model } from '../engine/model.js';
 import { createAuthenticator } from './auth.js';
 import type { GenerationEvent, Handler, RequestContext, ServerState } from './context.js';
 import { HttpError, sendError, sendJson } from './errors.js';
+import { listen } from './listen.js';
 import { PAGE_HTML } from './page.js';
 import { FifoQueue } from './queue.js';
 import { chatCompletions } from './routes/chat.js';
@@ -198,20 +198,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   server.headersTimeout = 30_000;
   server.requestTimeout = 60_000; // receiving the request, not the (streamed) answer
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8080, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const { url, host: boundHost, port } = await listen(server, options.port ?? 8080, host);
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost}:${address.port}`,
-    host: address.address,
-    port: address.port,
+    url,
+    host: boundHost,
+    port,
     close: () => {
       closing ??= (async () => {
         for (const a of state.active) a.abort(new Error('the server is closing'));

@@ -100,6 +100,7 @@ export interface VerifyReport {
  * the tables as they are now as the new baseline: for after the user has looked.
  */
 export function memoryVerify(memory: Memory, opts: { accept?: boolean } = {}): VerifyReport {
+  // Checked again, not taken from Memory.ledger: the handle may be long-lived and other processes write.
   const problems = memory.vault.verifyLedger();
   if (problems.length === 0 || !opts.accept) return { problems, accepted: false };
   memory.vault.acceptLedger();

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import type { LedgerProblem } from '../vault/ledger.js';
 import { type OpenVaultOptions, type Vault, openVault } from '../vault/vault.js';
 import { Checkpoints, type Checkpoint, type CheckpointInfo, type CheckpointKey } from './checkpoints.js';
 import { Conversations, toDoc as messageDoc } from './conversations.js';
@@ -63,6 +64,11 @@ export class Memory {
   readonly checkpoints: Checkpoints;
   /** Records that failed authentication since opening (each reported once). */
   readonly corrupt: CorruptRecord[] = [];
+  /**
+   * What the vault ledger found at open: tables with records replayed, removed or added outside
+   * LocalGPT (also in `corrupt`, with id '*'). Empty when all is well. memoryVerify() checks anew.
+   */
+  readonly ledger: LedgerProblem[];
   #index: SearchIndex | undefined;
   readonly #semantic: SemanticIndex;
   readonly #seen = new Set<string>();
@@ -108,7 +114,8 @@ export class Memory {
     this.workspace = new WorkspaceFiles(vault, report, sink);
     this.checkpoints = new Checkpoints(vault, report);
     // A replayed, removed or resurrected record is only visible against the ledger.
-    for (const p of vault.verifyLedger()) report({ table: p.table, id: '*', reason: p.reason });
+    this.ledger = vault.verifyLedger();
+    for (const p of this.ledger) report({ table: p.table, id: '*', reason: p.reason });
   }
 
   /** The keyword index, built from the vault on first use. */
