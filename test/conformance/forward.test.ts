@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { openGGUF } from '../../src/engine/gguf/reader.js';
 import type { Backend } from '../../src/engine/backend/backend.js';
 import { cpuAvailable, cpuBackend } from '../../src/engine/backend/cpu/index.js';
+import { loadNative } from '../../src/engine/native/load.js';
 import { referenceBackend } from '../../src/engine/backend/reference/index.js';
 import { loadWeights } from '../../src/engine/model/load-weights.js';
 import { QUANT_SCHEMES } from '../../src/engine/model/quant-scheme.js';
@@ -45,6 +46,15 @@ const TIE_FLIPS = new Set(['gpt2 Q5_K', 'gpt2 Q6_K']);
  * accumulator per output instead of four.
  */
 const NATIVE_TIE_FLIPS = new Set(['llama BF16']);
+/**
+ * On the AVX2 path these schemes take llama.cpp's own summation orders, so the logits must agree
+ * down to the oracle's float softmax (measured 6e-8..1.1e-7): a bound that fails if a kernel's
+ * order drifts back (the old orders gave 2e-6..8e-6). Other ISAs keep the looser bound: llama.cpp's
+ * AVX-512 builds run its AVX2 loops, ours do not yet.
+ */
+const EXACT_ON_AVX2 = new Set(['Q8_0', 'Q4_0', 'Q5_0', 'Q4_K', 'Q6_K', 'Q4_K_M']);
+const EXACT_TOLERANCE = 1e-6;
+const nativeIsa = loadNative()?.info().isa;
 
 const cases: TestModel[] = ARCHS.flatMap((arch) =>
   QUANT_SCHEMES.map((quant) => ({ arch, quant, vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) })),
@@ -84,7 +94,7 @@ describe.skipIf(!oracleInstalled())('forward pass conformance with llama.cpp', (
       const path = testModelPath(m);
       const them = theirs.get(path)!.eval!;
       const us = native.get(path)!;
-      expect(worstDiff(them, us)).toBeLessThan(TOLERANCE);
+      expect(worstDiff(them, us)).toBeLessThan(nativeIsa === 'avx2' && EXACT_ON_AVX2.has(m.quant) ? EXACT_TOLERANCE : TOLERANCE);
       expect(us.greedy).toEqual(them.generated);
     });
   }
