@@ -63,6 +63,8 @@ function vaultHint(err: VaultError): string | undefined {
       return 'this vault was written by a newer LocalGPT; upgrade to open it';
     case 'TAMPERED':
       return 'a record failed authentication; `localgpt memory stats` lists damaged records';
+    case 'LEDGER':
+      return '`localgpt memory verify` says what changed; `localgpt memory verify --accept` once you have looked';
     case 'KDF_UNAVAILABLE':
       return 'this install lacks the vault\'s key-derivation function; see `localgpt doctor`';
     default:

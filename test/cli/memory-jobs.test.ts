@@ -60,6 +60,18 @@ describe('localgpt memory', () => {
     expect(bad.stderr).toMatch(/does not match its ledger\nhint: .*--accept/);
     expect((await cli(['memory', 'verify', '--accept'], { env })).stdout).toMatch(/accepted/);
     expect((await cli(['memory', 'verify'], { env })).code).toBe(0);
+
+    // A damaged ledger: writes are refused with one line and the way out, nothing is changed.
+    const raw2 = new Database(path);
+    const state = raw2.prepare('SELECT state FROM vault_ledger').pluck().get() as Buffer;
+    state[3] ^= 1;
+    raw2.prepare('UPDATE vault_ledger SET state = ?').run(state);
+    raw2.close();
+    const refused = await cli(['memory', 'add', 'another fact'], { env });
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toMatch(/^(localgpt: warning: .*\n)?localgpt: the vault ledger failed authentication \(modified outside LocalGPT\)\nhint: `localgpt memory verify` says what changed/);
+    expect((await cli(['memory', 'verify', '--accept'], { env })).code).toBe(0);
+    expect((await cli(['memory', 'add', 'another fact'], { env })).code).toBe(0);
   });
 });
 

@@ -10,6 +10,7 @@ export type VaultErrorCode =
   | 'ALREADY_EXISTS' // asked to create a vault where one exists
   | 'LOCKED' // the vault was locked (keys wiped) and is used again
   | 'TAMPERED' // a sealed record failed authentication (modified, truncated, moved)
+  | 'LEDGER' // the replay-protection ledger is missing, damaged or does not track a table
   | 'NO_PASSPHRASE' // no passphrase source was available
   | 'KDF_UNAVAILABLE' // the vault needs a key-derivation function this install lacks
   | 'BAD_FORMAT'; // the vault's metadata is unreadable

@@ -167,7 +167,7 @@ export class Ledger {
     const state = this.decode(stateBytes);
     this.#last = undefined;
     const t = state.tables[table];
-    if (!t) throw new VaultError('TAMPERED', `the vault ledger does not track ${table}: run localgpt memory verify`);
+    if (!t) throw new VaultError('LEDGER', `the vault ledger does not track ${table}`);
     const d = Buffer.from(t.d, 'hex');
     if (Buffer.isBuffer(removed)) {
       xorInto(d, removed);
@@ -185,9 +185,9 @@ export class Ledger {
 
   private read(): LedgerState {
     const has = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'vault_ledger'").get();
-    if (!has) throw new VaultError('TAMPERED', 'the vault ledger is missing');
+    if (!has) throw new VaultError('LEDGER', 'the vault ledger is missing');
     const row = this.#db.prepare('SELECT state FROM vault_ledger WHERE id = 1').get() as { state: Buffer } | undefined;
-    if (!row) throw new VaultError('TAMPERED', 'the vault ledger is missing');
+    if (!row) throw new VaultError('LEDGER', 'the vault ledger is missing');
     return this.decode(row.state);
   }
 
@@ -273,7 +273,7 @@ interface LedgerState {
 }
 
 function damaged(): VaultError {
-  return new VaultError('TAMPERED', 'the vault ledger failed authentication (modified outside LocalGPT): run localgpt memory verify');
+  return new VaultError('LEDGER', 'the vault ledger failed authentication (modified outside LocalGPT)');
 }
 
 function xorInto(acc: Buffer, x: Buffer): void {
