@@ -224,60 +224,23 @@ void axpy_f32_avx2(float* acc, float p, const float* v, int64_t n) {
 // Each output keeps exactly the accumulators its vec_dot above keeps, updated in the same order
 // with the same operands, so a tile's outputs are bit-identical to one vec_dot call per output.
 
-// Q8_0 / Q4_0 weights x Q8_0 activations: one accumulator per output, as vec_dot_q8_0_avx2.
-template <bool Q4>
-struct QBlk {
+// Q8_0 / Q4_0 weights x Q8_0 activations (TileQ0 in simd_avx2.h): the block loaders.
+struct Q8Blk {
   static inline __m256i load(const uint8_t* row, int64_t i, float* d) {
-    if (Q4) {
-      const block_q4_0* b = (const block_q4_0*)row + i;
-      *d = _cvtsh_ss(b->d);
-      return _mm256_sub_epi8(bytes_from_nibbles_32(b->qs), _mm256_set1_epi8(8));
-    } else {
-      const block_q8_0* b = (const block_q8_0*)row + i;
-      *d = _cvtsh_ss(b->d);
-      return _mm256_loadu_si256((const __m256i*)b->qs);
-    }
+    const block_q8_0* b = (const block_q8_0*)row + i;
+    *d = _cvtsh_ss(b->d);
+    return _mm256_loadu_si256((const __m256i*)b->qs);
   }
 };
-template <bool Q4>
-struct TileQ {
-  template <int R, int C>
-  struct K {
-    static inline void step(int64_t i, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, __m256 (&acc)[R][C]) {
-      __m256i qy[C];
-      float dy[C];
-      for (int c = 0; c < C; c++) {
-        const block_q8_0* b = (const block_q8_0*)(y + c * by) + i;
-        qy[c] = _mm256_loadu_si256((const __m256i*)b->qs);
-        dy[c] = _cvtsh_ss(b->d);
-      }
-      for (int r = 0; r < R; r++) {
-        float dx;
-        const __m256i qx = QBlk<Q4>::load(x + r * bx, i, &dx);
-        const __m256i ax = _mm256_sign_epi8(qx, qx);
-        for (int c = 0; c < C; c++) {
-          const __m256i dot = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(qy[c], qx));
-          const __m256 q = _mm256_cvtepi32_ps(_mm256_madd_epi16(dot, _mm256_set1_epi16(1)));
-          acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(dx * dy[c]), q, acc[r][c]);
-        }
-      }
-    }
-    static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
-      const int64_t nb = n / QK8_0;
-      __m256 acc[R][C];
-      for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
-      for (int64_t i = 0; i < nb; i++) {
-        if (C == 1) prefetch_share(x + R * bx, R * bx, i, nb);
-        step(i, x, bx, y, by, acc);
-      }
-      for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(acc[r][c]);
-    }
-  };
+struct Q4Blk {
+  static inline __m256i load(const uint8_t* row, int64_t i, float* d) {
+    const block_q4_0* b = (const block_q4_0*)row + i;
+    *d = _cvtsh_ss(b->d);
+    return _mm256_sub_epi8(bytes_from_nibbles_32(b->qs), _mm256_set1_epi8(8));
+  }
 };
-template <int R, int C> using TileQ8 = TileQ<false>::K<R, C>;
-template <int R, int C> using TileQ4 = TileQ<true>::K<R, C>;
+template <int R, int C> using TileQ8 = TileQ0<Q8Blk>::K<R, C>;
+template <int R, int C> using TileQ4 = TileQ0<Q4Blk>::K<R, C>;
 
 void gemm_q8_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   if (nc == 1) return gemm_drive<4, 1, TileQ8>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);

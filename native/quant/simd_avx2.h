@@ -4,6 +4,7 @@
 #include <immintrin.h>
 #include <cstdint>
 #include <cstddef>
+#include "quant.h"
 namespace lg {
 
 // Lane order fixed (high half + low half, then pairs, then the last two): every kernel that claims to
@@ -45,6 +46,47 @@ static inline void prefetch_share(const uint8_t* next, size_t bytes, int64_t k, 
   for (size_t l = (size_t)k * lines / (size_t)steps; l < (size_t)(k + 1) * lines / (size_t)steps; l++)
     _mm_prefetch((const char*)next + l * 64, _MM_HINT_T0);
 }
+
+// 32-value weight blocks with one f16 scale (Q8_0, Q4_0, Q5_0) x Q8_0 activations: one accumulator
+// per output, fma(d_w*d_a, lane sums of |w|*sign(a,w), acc) per block, then hsum_ps: what their
+// AVX2 vec_dot computes, so a tile's outputs equal one dot product per output bit for bit.
+// Blk::load(row, i, &d) returns block i's 32 signed int8 weights and its scale.
+template <class Blk>
+struct TileQ0 {
+  template <int R, int C>
+  struct K {
+    static inline void step(int64_t i, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, __m256 (&acc)[R][C]) {
+      __m256i qy[C];
+      float dy[C];
+      for (int c = 0; c < C; c++) {
+        const block_q8_0* b = (const block_q8_0*)(y + c * by) + i;
+        qy[c] = _mm256_loadu_si256((const __m256i*)b->qs);
+        dy[c] = _cvtsh_ss(b->d);
+      }
+      for (int r = 0; r < R; r++) {
+        float dx;
+        const __m256i qx = Blk::load(x + r * bx, i, &dx);
+        const __m256i ax = _mm256_sign_epi8(qx, qx);
+        for (int c = 0; c < C; c++) {
+          const __m256 q = _mm256_cvtepi32_ps(dot_us8_i32(ax, _mm256_sign_epi8(qy[c], qx)));
+          acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(dx * dy[c]), q, acc[r][c]);
+        }
+      }
+    }
+    static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+      const int64_t nb = n / QK8_0;
+      __m256 acc[R][C];
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
+      for (int64_t i = 0; i < nb; i++) {
+        if (C == 1) prefetch_share(x + R * bx, R * bx, i, nb);
+        step(i, x, bx, y, by, acc);
+      }
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(acc[r][c]);
+    }
+  };
+};
 
 // Runs tile K<R, C> over an nr x nc block of outputs, with smaller tiles at the edges. Each
 // K<r, c>::run(n, x, bx, y, by, s, bs) computes s[c*bs + r] for its r weight rows x c activation rows.

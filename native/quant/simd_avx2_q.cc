@@ -86,35 +86,15 @@ struct TileQ41 {
   }
 };
 
-template <int R, int C>
-struct TileQ50 {
-  static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
-    __m256 acc[R][C];
-    for (int r = 0; r < R; r++)
-      for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / QK5_0; i++) {
-      __m256i qy[C];
-      float dy[C];
-      for (int c = 0; c < C; c++) {
-        const block_q8_0* b = (const block_q8_0*)(y + c * by) + i;
-        qy[c] = _mm256_loadu_si256((const __m256i*)b->qs);
-        dy[c] = _cvtsh_ss(b->d);
-      }
-      for (int r = 0; r < R; r++) {
-        const block_q5_0* b = (const block_q5_0*)(x + r * bx) + i;
-        const __m256i qx = q5_0_values(b);
-        const __m256i ax = _mm256_sign_epi8(qx, qx);
-        const float dx = _cvtsh_ss(b->d);
-        for (int c = 0; c < C; c++) {
-          const __m256 q = _mm256_cvtepi32_ps(dot_us8_i32(ax, _mm256_sign_epi8(qy[c], qx)));
-          acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(dx * dy[c]), q, acc[r][c]);
-        }
-      }
-    }
-    for (int r = 0; r < R; r++)
-      for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(acc[r][c]);
+// Q5_0 x Q8_0 tiles: the shared 32-block tile (simd_avx2.h) with Q5_0's unpacking.
+struct Q5Blk {
+  static inline __m256i load(const uint8_t* row, int64_t i, float* d) {
+    const block_q5_0* b = (const block_q5_0*)row + i;
+    *d = _cvtsh_ss(b->d);
+    return q5_0_values(b);
   }
 };
+template <int R, int C> using TileQ50 = TileQ0<Q5Blk>::K<R, C>;
 
 void gemm_q4_1_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   if (nc == 1) return gemm_drive<4, 1, TileQ41>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
