@@ -235,19 +235,6 @@ describe('temperature and the whole chain', () => {
     const row = Float32Array.from([3, 0, 2.9, 2.8, -1]);
     for (let i = 0; i < 2000; i++) expect([0, 2]).toContain(s.sample(row));
   });
-  it('is fast on a 150k vocabulary', () => {
-    const r = new Rng(1);
-    const row = Float32Array.from({ length: 151_936 }, () => r.nextFloat() * 20 - 10);
-    const s = new Sampler({ seed: 1 });
-    const noK = new Sampler({ seed: 1, topK: 0 });
-    const t0 = performance.now();
-    for (let i = 0; i < 50; i++) s.sample(row);
-    const t1 = performance.now();
-    for (let i = 0; i < 5; i++) noK.sample(row);
-    const t2 = performance.now();
-    expect((t1 - t0) / 50).toBeLessThan(20); // ~1 ms expected
-    expect((t2 - t1) / 5).toBeLessThan(200);
-  });
   it('rejects bad options clearly', () => {
     expect(() => new Sampler({ topK: Number.NaN })).toThrow(/topK/);
   });
