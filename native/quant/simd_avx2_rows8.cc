@@ -64,28 +64,61 @@ void gemm_rows8_q4_0_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, cons
   }
 }
 
+// Q4_K scales and mins of one superblock in eight rows, lanes = rows: sc[0] holds each row's scales
+// 0-3 as four bytes, sc[1] scales 4-7, mn[0] / mn[1] the mins likewise. ggml's 12-byte packing
+// unpacked with 32-bit masks, eight rows per instruction (the byte-wise scalar unpack cost more
+// than the dot products it feeds).
+struct ScalesQ4K {
+  __m256i sc[2], mn[2];
+  ScalesQ4K(const uint8_t* scales0, const __m256i& row_offsets) {
+    const int* base = (const int*)scales0;
+    const __m256i a = _mm256_i32gather_epi32(base, row_offsets, 1);
+    const __m256i b = _mm256_i32gather_epi32(base + 1, row_offsets, 1);
+    const __m256i c = _mm256_i32gather_epi32(base + 2, row_offsets, 1);
+    const __m256i m6 = _mm256_set1_epi32(0x3f3f3f3f), m4 = _mm256_set1_epi32(0x0f0f0f0f), m2 = _mm256_set1_epi32(0x03030303);
+    sc[0] = _mm256_and_si256(a, m6);
+    mn[0] = _mm256_and_si256(b, m6);
+    sc[1] = _mm256_or_si256(_mm256_and_si256(c, m4), _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(a, 6), m2), 4));
+    mn[1] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(c, 4), m4),
+                            _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(b, 6), m2), 4));
+  }
+  // Lane r = (mn[2p], mn[2p+1]) of row r as two int16, for a madd against the activation sums.
+  __m256i min_pair(int p) const {
+    const __m256i lo = _mm256_setr_epi8(0, -1, 1, -1, 4, -1, 5, -1, 8, -1, 9, -1, 12, -1, 13, -1, 0, -1, 1, -1, 4, -1, 5, -1,
+                                        8, -1, 9, -1, 12, -1, 13, -1);
+    const __m256i hi = _mm256_setr_epi8(2, -1, 3, -1, 6, -1, 7, -1, 10, -1, 11, -1, 14, -1, 15, -1, 2, -1, 3, -1, 6, -1, 7, -1,
+                                        10, -1, 11, -1, 14, -1, 15, -1);
+    return _mm256_shuffle_epi8(mn[p / 2], p % 2 == 0 ? lo : hi);
+  }
+};
+
 // Q4_K, 8 rows x C columns (see rows8.cc for the arithmetic). PerPair: llama.cpp's gemm order (a
 // fused multiply-add per 64-value pair), else its gemv order (one per superblock).
 template <int C, bool PerPair>
 static inline void q4_K_tile(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
+  const __m256i row_offsets = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)bx));
   __m256 acc[C], accm[C];
   for (int c = 0; c < C; c++) acc[c] = accm[c] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; b++) {
     prefetch_share(x + 8 * bx, 8 * bx, b, nb);  // the next eight rows (simd_avx2.h)
     alignas(16) uint16_t dh[8], mh[8];
-    uint8_t sc[8][8], mn[8][8];
     for (int r = 0; r < 8; r++) {
       const block_q4_K* blk = (const block_q4_K*)(x + r * bx) + b;
       dh[r] = blk->d;
       mh[r] = blk->dmin;
-      unpack_scales_mins_k4(blk->scales, sc[r], mn[r]);
     }
+    const ScalesQ4K sm(((const block_q4_K*)x + b)->scales, row_offsets);
+    alignas(32) uint8_t sc[2][32];  // row r's scale j at sc[j / 4][4 r + j % 4]
+    _mm256_store_si256((__m256i*)sc[0], sm.sc[0]);
+    _mm256_store_si256((__m256i*)sc[1], sm.sc[1]);
     const __m256 dw = _mm256_cvtph_ps(_mm_load_si128((const __m128i*)dh));
     const __m256 mw = _mm256_cvtph_ps(_mm_load_si128((const __m128i*)mh));
     __m256i ib[C], imb[C];
     for (int c = 0; c < C; c++) ib[c] = imb[c] = _mm256_setzero_si256();
     for (int p = 0; p < 4; p++) {
+      const __m256i mins = sm.min_pair(p);
+      const uint8_t* scp = sc[p / 2] + 2 * (p % 2);
       __m256i lo[8], hi[8];
       for (int r = 0; r < 8; r++) {
         const __m256i q = _mm256_loadu_si256((const __m256i*)(((const block_q4_K*)(x + r * bx) + b)->qs + 32 * p));
@@ -98,13 +131,12 @@ static inline void q4_K_tile(int64_t nb, const uint8_t* x, size_t bx, const uint
         const __m256i ahi = _mm256_loadu_si256((const __m256i*)(yb->qs + 64 * p + 32));
         __m256i v[8];
         for (int r = 0; r < 8; r++) {
-          v[r] = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo[r], alo), _mm256_set1_epi16(sc[r][2 * p])),
-                                  _mm256_madd_epi16(_mm256_maddubs_epi16(hi[r], ahi), _mm256_set1_epi16(sc[r][2 * p + 1])));
+          v[r] = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo[r], alo), _mm256_set1_epi16(scp[4 * r])),
+                                  _mm256_madd_epi16(_mm256_maddubs_epi16(hi[r], ahi), _mm256_set1_epi16(scp[4 * r + 1])));
         }
         const int32_t a0 = yb->bsums[4 * p] + yb->bsums[4 * p + 1], a1 = yb->bsums[4 * p + 2] + yb->bsums[4 * p + 3];
-        alignas(32) int32_t im[8];
-        for (int r = 0; r < 8; r++) im[r] = mn[r][2 * p] * a0 + mn[r][2 * p + 1] * a1;
-        const __m256i ip = transpose_sum8(v), imv = _mm256_load_si256((const __m256i*)im);
+        const __m256i imv = _mm256_madd_epi16(mins, _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)a0 | ((uint32_t)a1 << 16))));
+        const __m256i ip = transpose_sum8(v);
         if (PerPair) {
           const __m256 dy = _mm256_set1_ps(yb->d);
           acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ip), _mm256_mul_ps(dw, dy), acc[c]);
