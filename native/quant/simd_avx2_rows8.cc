@@ -3,6 +3,7 @@
 // eight rows' block sums arrive as eight vectors of partial sums; a transposing hadd tree turns them
 // into one vector of eight exact sums, which costs about what the interleaved layout's shuffles do.
 #include <immintrin.h>
+#include <cstring>
 #include "quant.h"
 #include "simd_avx2.h"
 #include "kquant_common.h"
@@ -158,6 +159,86 @@ static inline void q4_K_tile(int64_t nb, const uint8_t* x, size_t bx, const uint
   for (int c = 0; c < C; c++) _mm256_storeu_ps(s + c * bs, _mm256_sub_ps(acc[c], accm[c]));
 }
 
+static inline int64_t load64(const int8_t* p) {
+  int64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Four rows' 32-byte vectors -> four vectors of 8-byte chunks: out[k] = chunk k of rows 0, 1, 2, 3.
+static inline void transpose_chunks4(const __m256i* v, __m256i* out) {
+  const __m256i t0 = _mm256_unpacklo_epi64(v[0], v[1]), t1 = _mm256_unpackhi_epi64(v[0], v[1]);
+  const __m256i t2 = _mm256_unpacklo_epi64(v[2], v[3]), t3 = _mm256_unpackhi_epi64(v[2], v[3]);
+  out[0] = _mm256_permute2x128_si256(t0, t2, 0x20);
+  out[1] = _mm256_permute2x128_si256(t1, t3, 0x20);
+  out[2] = _mm256_permute2x128_si256(t0, t2, 0x31);
+  out[3] = _mm256_permute2x128_si256(t1, t3, 0x31);
+}
+
+// Q4_K prefill, 8 rows x 4 columns in llama.cpp's gemm order (rows8.cc). The rows are transposed in
+// 8-byte chunks, four rows per vector, so one activation chunk broadcast serves four rows and four
+// maddubs sum into int16 lanes of one row and sub-block before the scale's madd: a quarter of the
+// madds of q4_K_tile, which is what llama.cpp's interleaved layout buys, without repacking.
+static inline void q4_K_tile_quads(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+  constexpr int C = 4;
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  const __m256i row_offsets = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)bx));
+  // int16 lanes 4i..4i+3 <- byte 0 of dword i (rows 0, 1 of a quad from the low half, 2, 3 from the high)
+  const __m256i spread = _mm256_setr_epi8(0, -1, 0, -1, 0, -1, 0, -1, 4, -1, 4, -1, 4, -1, 4, -1, 8, -1, 8, -1, 8, -1, 8, -1,
+                                          12, -1, 12, -1, 12, -1, 12, -1);
+  __m256 acc[C], accm[C];
+  for (int c = 0; c < C; c++) acc[c] = accm[c] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; b++) {
+    alignas(16) uint16_t dh[8], mh[8];
+    for (int r = 0; r < 8; r++) {
+      const block_q4_K* blk = (const block_q4_K*)(x + r * bx) + b;
+      dh[r] = blk->d;
+      mh[r] = blk->dmin;
+    }
+    const ScalesQ4K sm(((const block_q4_K*)x + b)->scales, row_offsets);
+    const __m256 dw = _mm256_cvtph_ps(_mm_load_si128((const __m128i*)dh));
+    const __m256 mw = _mm256_cvtph_ps(_mm_load_si128((const __m128i*)mh));
+    for (int p = 0; p < 4; p++) {
+      const __m256i mins = sm.min_pair(p);
+      __m256i quad[2][C];  // per quad g and column: int32 lanes (row 4g, 4g, 4g+1, 4g+1 | 4g+2, .., 4g+3)
+      for (int g = 0; g < 2; g++) {
+        __m256i raw[4], w[4];
+        for (int r = 0; r < 4; r++) raw[r] = _mm256_loadu_si256((const __m256i*)(((const block_q4_K*)(x + (4 * g + r) * bx) + b)->qs + 32 * p));
+        transpose_chunks4(raw, w);
+        // scales of sub-blocks 2p (low nibbles) and 2p+1 (high) of rows 4g..4g+3, each four times
+        const __m256i quad_sc = _mm256_permute4x64_epi64(sm.sc[p / 2], g == 0 ? 0x44 : 0xEE);
+        const __m256i sc_lo = _mm256_shuffle_epi8(quad_sc, _mm256_add_epi8(spread, _mm256_set1_epi16((short)(2 * (p % 2)))));
+        const __m256i sc_hi = _mm256_shuffle_epi8(quad_sc, _mm256_add_epi8(spread, _mm256_set1_epi16((short)(2 * (p % 2) + 1))));
+        __m256i lo[4], hi[4];
+        for (int k = 0; k < 4; k++) {
+          lo[k] = _mm256_and_si256(w[k], m4);
+          hi[k] = _mm256_and_si256(_mm256_srli_epi16(w[k], 4), m4);
+        }
+        for (int c = 0; c < C; c++) {
+          const int8_t* a = ((const block_q8_K*)(y + c * by) + b)->qs + 64 * p;
+          __m256i slo = _mm256_setzero_si256(), shi = _mm256_setzero_si256();
+          for (int k = 0; k < 4; k++) {
+            slo = _mm256_add_epi16(slo, _mm256_maddubs_epi16(lo[k], _mm256_set1_epi64x(load64(a + 8 * k))));
+            shi = _mm256_add_epi16(shi, _mm256_maddubs_epi16(hi[k], _mm256_set1_epi64x(load64(a + 32 + 8 * k))));
+          }
+          quad[g][c] = _mm256_add_epi32(_mm256_madd_epi16(slo, sc_lo), _mm256_madd_epi16(shi, sc_hi));
+        }
+      }
+      for (int c = 0; c < C; c++) {
+        const block_q8_K* yb = (const block_q8_K*)(y + c * by) + b;
+        // (r0 r0 r1 r1 | r2 r2 r3 r3), (r4 ..) -> (r0 r1 r4 r5 | r2 r3 r6 r7) -> rows in order
+        const __m256i ip = _mm256_permute4x64_epi64(_mm256_hadd_epi32(quad[0][c], quad[1][c]), 0xD8);
+        const int32_t a0 = yb->bsums[4 * p] + yb->bsums[4 * p + 1], a1 = yb->bsums[4 * p + 2] + yb->bsums[4 * p + 3];
+        const __m256i imv = _mm256_madd_epi16(mins, _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)a0 | ((uint32_t)a1 << 16))));
+        const __m256 dy = _mm256_set1_ps(yb->d);
+        acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ip), _mm256_mul_ps(dw, dy), acc[c]);
+        accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imv), _mm256_mul_ps(mw, dy), accm[c]);
+      }
+    }
+  }
+  for (int c = 0; c < C; c++) _mm256_storeu_ps(s + c * bs, _mm256_sub_ps(acc[c], accm[c]));
+}
+
 void gemm_rows8_q4_K_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t*,
                           int64_t nc, float* s, size_t bs) {
   const int64_t nb = n / QK_K;
@@ -166,7 +247,7 @@ void gemm_rows8_q4_K_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, cons
   const int64_t grouped = nc - nc % 4;
   for (int64_t r = 0; r < nr; r += 8) {
     int64_t c = 0;
-    for (; c < grouped; c += 4) q4_K_tile<4, true>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; c < grouped; c += 4) q4_K_tile_quads(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
     for (; c < nc; c++) q4_K_tile<1, false>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
   }
 }
