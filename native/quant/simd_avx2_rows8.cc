@@ -7,7 +7,6 @@
 #include "quant.h"
 #include "simd_avx2.h"
 #include "kquant_common.h"
-#include "../runtime/fp16.h"
 namespace lg {
 
 // Eight vectors of eight int32 partial sums -> one vector of their eight totals (lane r = v[r]).
@@ -21,32 +20,64 @@ static inline __m256i transpose_sum8(const __m256i* v) {
   return _mm256_add_epi32(_mm256_permute2x128_si256(ab, cd, 0x20), _mm256_permute2x128_si256(ab, cd, 0x31));
 }
 
-// An 8-row x C-column tile: the eight rows' nibbles are unpacked once per block and serve C columns.
+// The f16 at p in each of eight rows (byte offsets in lanes), as floats: one gather instead of eight
+// scalar stores that a vector load would then wait on.
+static inline int64_t load64(const int8_t* p) {
+  int64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Two quads' int32 lanes (r0 r0 r1 r1 | r2 r2 r3 r3), (r4 .. r7 likewise) -> one vector, lane r = row r.
+static inline __m256i quads_to_rows(const __m256i& q0, const __m256i& q1) {
+  return _mm256_permute4x64_epi64(_mm256_hadd_epi32(q0, q1), 0xD8);  // (r0 r1 r4 r5 | r2 r3 r6 r7) -> in order
+}
+
+static inline __m256 f16_lanes_to_ps(const __m256i& h) {  // eight f16 in the low halves of 32-bit lanes
+  return _mm256_cvtph_ps(_mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi32(h, h), 0x08)));
+}
+static inline __m256 gather_f16x8(const uint16_t* p, const __m256i& row_offsets) {
+  return f16_lanes_to_ps(_mm256_and_si256(_mm256_i32gather_epi32((const int*)p, row_offsets, 1), _mm256_set1_epi32(0xFFFF)));
+}
+
+// An 8-row x C-column Q4_0 tile. The rows go in quads of 8-byte chunks (vector k of quad g = chunk k
+// of rows 4g..4g+3), so a broadcast activation chunk meets four rows at once and the eight rows'
+// sums come out in lanes after one hadd: a transposing hadd tree per column costs more on AMD cores
+// (four uops per hadd) than the dot products themselves.
 template <int C>
 static inline void q4_0_tile(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, const int32_t* ysum,
                              float* s, size_t bs) {
-  const __m128i m4 = _mm_set1_epi8(0x0F);
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
   const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i row_offsets = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)bx));
   __m256 acc[C];
   for (int c = 0; c < C; c++) acc[c] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; b++) {
     prefetch_share(x + 8 * bx, 8 * bx, b, nb);  // the next eight rows (simd_avx2.h)
-    __m256i w[8];
-    alignas(16) uint16_t dh[8];
-    for (int r = 0; r < 8; r++) {
-      const block_q4_0* blk = (const block_q4_0*)(x + r * bx) + b;
-      const __m128i raw = _mm_loadu_si128((const __m128i*)blk->qs);
-      w[r] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), _mm_and_si128(raw, m4));
-      dh[r] = blk->d;
+    __m256i w[2][4];  // quad g: low nibbles of chunks 0, 1 (values 0-7, 8-15), high nibbles (16-23, 24-31)
+    for (int g = 0; g < 2; g++) {
+      __m128i raw[4];
+      for (int r = 0; r < 4; r++) raw[r] = _mm_loadu_si128((const __m128i*)((const block_q4_0*)(x + (4 * g + r) * bx) + b)->qs);
+      const __m256i c0 = _mm256_set_m128i(_mm_unpacklo_epi64(raw[2], raw[3]), _mm_unpacklo_epi64(raw[0], raw[1]));
+      const __m256i c1 = _mm256_set_m128i(_mm_unpackhi_epi64(raw[2], raw[3]), _mm_unpackhi_epi64(raw[0], raw[1]));
+      w[g][0] = _mm256_and_si256(c0, m4);
+      w[g][1] = _mm256_and_si256(c1, m4);
+      w[g][2] = _mm256_and_si256(_mm256_srli_epi16(c0, 4), m4);
+      w[g][3] = _mm256_and_si256(_mm256_srli_epi16(c1, 4), m4);
     }
-    const __m256 dw = _mm256_cvtph_ps(_mm_load_si128((const __m128i*)dh));
+    const __m256 dw = gather_f16x8(&((const block_q4_0*)x + b)->d, row_offsets);
     for (int c = 0; c < C; c++) {
       const block_q8_0* yb = (const block_q8_0*)(y + c * by) + b;
-      const __m256i a = _mm256_loadu_si256((const __m256i*)yb->qs);
-      __m256i v[8];
-      for (int r = 0; r < 8; r++) v[r] = _mm256_madd_epi16(_mm256_maddubs_epi16(w[r], a), ones);
-      const __m256i sum = _mm256_sub_epi32(transpose_sum8(v), _mm256_set1_epi32(8 * ysum[c * nb + b]));
-      const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(fp16_to_fp32(yb->d)));
+      __m256i a[4];
+      for (int k = 0; k < 4; k++) a[k] = _mm256_set1_epi64x(load64(yb->qs + 8 * k));
+      __m256i quad[2];
+      for (int g = 0; g < 2; g++) {
+        const __m256i s01 = _mm256_add_epi16(_mm256_maddubs_epi16(w[g][0], a[0]), _mm256_maddubs_epi16(w[g][1], a[1]));
+        const __m256i s23 = _mm256_add_epi16(_mm256_maddubs_epi16(w[g][2], a[2]), _mm256_maddubs_epi16(w[g][3], a[3]));
+        quad[g] = _mm256_madd_epi16(_mm256_add_epi16(s01, s23), ones);
+      }
+      const __m256i sum = _mm256_sub_epi32(quads_to_rows(quad[0], quad[1]), _mm256_set1_epi32(8 * ysum[c * nb + b]));
+      const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(_cvtsh_ss(yb->d)));
       acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), d, acc[c]);
     }
   }
@@ -103,18 +134,13 @@ static inline void q4_K_tile(int64_t nb, const uint8_t* x, size_t bx, const uint
   for (int c = 0; c < C; c++) acc[c] = accm[c] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; b++) {
     prefetch_share(x + 8 * bx, 8 * bx, b, nb);  // the next eight rows (simd_avx2.h)
-    alignas(16) uint16_t dh[8], mh[8];
-    for (int r = 0; r < 8; r++) {
-      const block_q4_K* blk = (const block_q4_K*)(x + r * bx) + b;
-      dh[r] = blk->d;
-      mh[r] = blk->dmin;
-    }
+    const __m256i dd = _mm256_i32gather_epi32((const int*)((const block_q4_K*)x + b), row_offsets, 1);  // d | dmin << 16
     const ScalesQ4K sm(((const block_q4_K*)x + b)->scales, row_offsets);
     alignas(32) uint8_t sc[2][32];  // row r's scale j at sc[j / 4][4 r + j % 4]
     _mm256_store_si256((__m256i*)sc[0], sm.sc[0]);
     _mm256_store_si256((__m256i*)sc[1], sm.sc[1]);
-    const __m256 dw = _mm256_cvtph_ps(_mm_load_si128((const __m128i*)dh));
-    const __m256 mw = _mm256_cvtph_ps(_mm_load_si128((const __m128i*)mh));
+    const __m256 dw = f16_lanes_to_ps(_mm256_and_si256(dd, _mm256_set1_epi32(0xFFFF)));
+    const __m256 mw = f16_lanes_to_ps(_mm256_srli_epi32(dd, 16));
     __m256i ib[C], imb[C];
     for (int c = 0; c < C; c++) ib[c] = imb[c] = _mm256_setzero_si256();
     for (int p = 0; p < 4; p++) {
@@ -159,11 +185,6 @@ static inline void q4_K_tile(int64_t nb, const uint8_t* x, size_t bx, const uint
   for (int c = 0; c < C; c++) _mm256_storeu_ps(s + c * bs, _mm256_sub_ps(acc[c], accm[c]));
 }
 
-static inline int64_t load64(const int8_t* p) {
-  int64_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 
 // Four rows' 32-byte vectors -> four vectors of 8-byte chunks: out[k] = chunk k of rows 0, 1, 2, 3.
 static inline void transpose_chunks4(const __m256i* v, __m256i* out) {
@@ -189,15 +210,10 @@ static inline void q4_K_tile_quads(int64_t nb, const uint8_t* x, size_t bx, cons
   __m256 acc[C], accm[C];
   for (int c = 0; c < C; c++) acc[c] = accm[c] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; b++) {
-    alignas(16) uint16_t dh[8], mh[8];
-    for (int r = 0; r < 8; r++) {
-      const block_q4_K* blk = (const block_q4_K*)(x + r * bx) + b;
-      dh[r] = blk->d;
-      mh[r] = blk->dmin;
-    }
+    const __m256i dd = _mm256_i32gather_epi32((const int*)((const block_q4_K*)x + b), row_offsets, 1);  // d | dmin << 16
     const ScalesQ4K sm(((const block_q4_K*)x + b)->scales, row_offsets);
-    const __m256 dw = _mm256_cvtph_ps(_mm_load_si128((const __m128i*)dh));
-    const __m256 mw = _mm256_cvtph_ps(_mm_load_si128((const __m128i*)mh));
+    const __m256 dw = f16_lanes_to_ps(_mm256_and_si256(dd, _mm256_set1_epi32(0xFFFF)));
+    const __m256 mw = f16_lanes_to_ps(_mm256_srli_epi32(dd, 16));
     for (int p = 0; p < 4; p++) {
       const __m256i mins = sm.min_pair(p);
       __m256i quad[2][C];  // per quad g and column: int32 lanes (row 4g, 4g, 4g+1, 4g+1 | 4g+2, .., 4g+3)
@@ -226,8 +242,7 @@ static inline void q4_K_tile_quads(int64_t nb, const uint8_t* x, size_t bx, cons
       }
       for (int c = 0; c < C; c++) {
         const block_q8_K* yb = (const block_q8_K*)(y + c * by) + b;
-        // (r0 r0 r1 r1 | r2 r2 r3 r3), (r4 ..) -> (r0 r1 r4 r5 | r2 r3 r6 r7) -> rows in order
-        const __m256i ip = _mm256_permute4x64_epi64(_mm256_hadd_epi32(quad[0][c], quad[1][c]), 0xD8);
+        const __m256i ip = quads_to_rows(quad[0][c], quad[1][c]);
         const int32_t a0 = yb->bsums[4 * p] + yb->bsums[4 * p + 1], a1 = yb->bsums[4 * p + 2] + yb->bsums[4 * p + 3];
         const __m256i imv = _mm256_madd_epi16(mins, _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)a0 | ((uint32_t)a1 << 16))));
         const __m256 dy = _mm256_set1_ps(yb->d);
