@@ -91,6 +91,8 @@ void gemm_rows8_q4_0_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, cons
   const uint8_t* y = (const uint8_t*)vy;
   for (int64_t r = 0; r < nr; r += 8) {
     int64_t c = 0;
+    for (; c + 16 <= nc; c += 16) q4_0_tile<16>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
+    for (; c + 8 <= nc; c += 8) q4_0_tile<8>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
     for (; c + 4 <= nc; c += 4) q4_0_tile<4>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
     for (; c < nc; c++) q4_0_tile<1>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
   }
@@ -200,8 +202,8 @@ static inline void transpose_chunks4(const __m256i* v, __m256i* out) {
 // 8-byte chunks, four rows per vector, so one activation chunk broadcast serves four rows and four
 // maddubs sum into int16 lanes of one row and sub-block before the scale's madd: a quarter of the
 // madds of q4_K_tile, which is what llama.cpp's interleaved layout buys, without repacking.
+template <int C>
 static inline void q4_K_tile_quads(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
-  constexpr int C = 4;
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   const __m256i row_offsets = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)bx));
   // int16 lanes 4i..4i+3 <- byte 0 of dword i (rows 0, 1 of a quad from the low half, 2, 3 from the high)
@@ -222,7 +224,7 @@ static inline void q4_K_tile_quads(int64_t nb, const uint8_t* x, size_t bx, cons
         for (int r = 0; r < 4; r++) raw[r] = _mm256_loadu_si256((const __m256i*)(((const block_q4_K*)(x + (4 * g + r) * bx) + b)->qs + 32 * p));
         transpose_chunks4(raw, w);
         // scales of sub-blocks 2p (low nibbles) and 2p+1 (high) of rows 4g..4g+3, each four times
-        const __m256i quad_sc = _mm256_permute4x64_epi64(sm.sc[p / 2], g == 0 ? 0x44 : 0xEE);
+        const __m256i quad_sc = g == 0 ? _mm256_permute4x64_epi64(sm.sc[p / 2], 0x44) : _mm256_permute4x64_epi64(sm.sc[p / 2], 0xEE);
         const __m256i sc_lo = _mm256_shuffle_epi8(quad_sc, _mm256_add_epi8(spread, _mm256_set1_epi16((short)(2 * (p % 2)))));
         const __m256i sc_hi = _mm256_shuffle_epi8(quad_sc, _mm256_add_epi8(spread, _mm256_set1_epi16((short)(2 * (p % 2) + 1))));
         __m256i lo[4], hi[4];
@@ -262,7 +264,9 @@ void gemm_rows8_q4_K_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, cons
   const int64_t grouped = nc - nc % 4;
   for (int64_t r = 0; r < nr; r += 8) {
     int64_t c = 0;
-    for (; c < grouped; c += 4) q4_K_tile_quads(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; c + 16 <= grouped; c += 16) q4_K_tile_quads<16>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; c + 8 <= grouped; c += 8) q4_K_tile_quads<8>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; c < grouped; c += 4) q4_K_tile_quads<4>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
     for (; c < nc; c++) q4_K_tile<1, false>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
   }
 }

@@ -229,7 +229,7 @@ describe.skipIf(!native)('native kernels', () => {
     for (const [rows, blocks, threads] of [[8, 1, 1], [16, 3, 2], [24, 12, 2], [64, 5, 1]]) {
       const cols = 32 * blocks;
       const wq = q4.quantize(gaussian(rows * cols, rows + blocks, 0.1));
-      for (const batch of [1, 3, 4, 5, 9]) {
+      for (const batch of [1, 3, 4, 5, 9, 29]) {
         const x = gaussian(batch * cols, 40 + batch);
         const results = ISAS.map((isa) => mm(q4.type, wq, rows, cols, x, batch, threads, isa, true, true));
         for (const r of results) expect(Array.from(r)).toEqual(Array.from(results[0]));
@@ -260,7 +260,7 @@ describe.skipIf(!native)('native kernels', () => {
 
   it("Q4_K rows-of-8 arithmetic: every ISA equals the scalar definition bit for bit, both orders, near the reference", () => {
     // Columns in whole groups of four take llama.cpp's gemm order (one fma per 64-value pair),
-    // the rest its gemv order (one per superblock): batches 1, 3, 4, 5, 9 exercise both and the
+    // the rest its gemv order (one per superblock): batches 1, 3, 4, 5, 9, 29 exercise both and the
     // mix. Against the float64 reference the result is within summation-order bounds.
     const mm = native!.matmul as (...a: unknown[]) => Float32Array;
     const q4k = TYPES.find((t) => t.type === GGMLType.Q4_K)!;
@@ -271,7 +271,7 @@ describe.skipIf(!native)('native kernels', () => {
       if (raw) variants.push(raw);
       for (const wq of variants) {
         const w = dequant(q4k, wq, rows * cols);
-        for (const batch of [1, 3, 4, 5, 9]) {
+        for (const batch of [1, 3, 4, 5, 9, 29]) {
           const x = gaussian(batch * cols, 50 + batch);
           const results = ISAS.map((isa) => mm(q4k.type, wq, rows, cols, x, batch, threads, isa, true, true));
           for (const r of results) expect(Array.from(r)).toEqual(Array.from(results[0]));
