@@ -81,9 +81,10 @@ float vec_dot_q4_K_avx2(int64_t n, const void* vx, const void* vy) {
   const __m256i m4 = _mm256_set1_epi8(0xF);
   __m256 acc = _mm256_setzero_ps();
   float summ = 0.0f;
+  // Decode calls this row after row of a matrix: the next row follows this one (simd_avx2.h).
+  PrefetchShare pf((const uint8_t*)(x + nb), (size_t)nb * sizeof(block_q4_K), nb);
   for (int64_t i = 0; i < nb; i++) {
-    // Decode calls this row after row of a matrix: the next row follows this one (simd_avx2.h).
-    prefetch_share((const uint8_t*)(x + nb), (size_t)nb * sizeof(block_q4_K), i, nb);
+    pf.step();
     uint8_t sc[8], mn[8];
     unpack_scales_mins_k4(x[i].scales, sc, mn);
     // mins: sum over 8 sub-blocks of min * (sum of the sub-block's 32 activations)
@@ -132,8 +133,9 @@ float vec_dot_q6_K_avx2(int64_t n, const void* vx, const void* vy) {
   const __m256i m4 = _mm256_set1_epi8(0xF);
   const __m256i m2 = _mm256_set1_epi8(0x30);
   __m256 acc = _mm256_setzero_ps();
+  PrefetchShare pf((const uint8_t*)(x + nb), (size_t)nb * sizeof(block_q6_K), nb);  // the next row
   for (int64_t i = 0; i < nb; i++) {
-    prefetch_share((const uint8_t*)(x + nb), (size_t)nb * sizeof(block_q6_K), i, nb);  // the next row
+    pf.step();
     const uint8_t* ql = x[i].ql;
     const uint8_t* qh = x[i].qh;
     const int8_t* q8 = y[i].qs;

@@ -38,14 +38,24 @@ static inline float fmadd_ss(float a, float b, float c) {
 
 // Decode streams every weight once from DRAM when the model is larger than the cache, and a tile's
 // interleaved rows (several streams, each a few hundred bytes) leave the hardware prefetcher far
-// behind. A kernel on step k of `steps` calls this to prefetch its share of the `bytes` at `next`
-// (the rows the next tile will read), so the lines arrive spread over the current tile's work.
-// Bursts of prefetches per tile measured three times slower: spread them.
-static inline void prefetch_share(const uint8_t* next, size_t bytes, int64_t k, int64_t steps) {
-  const size_t lines = (bytes + 63) / 64;
-  for (size_t l = (size_t)k * lines / (size_t)steps; l < (size_t)(k + 1) * lines / (size_t)steps; l++)
-    _mm_prefetch((const char*)next + l * 64, _MM_HINT_T0);
-}
+// behind. A kernel making `steps` steps over its rows prefetches the `bytes` at `next` (the rows the
+// next tile will read) a share per step, so the lines arrive spread over the current tile's work.
+// Bursts of prefetches per tile measured three times slower: spread them. The share is fixed when
+// the tile starts: dividing per step cost the Q4_0 decode kernel a fifth of its time.
+class PrefetchShare {
+ public:
+  PrefetchShare(const uint8_t* next, size_t bytes, int64_t steps)
+      : p_((const char*)next), end_((const char*)next + bytes), share_(((bytes + 63) / 64 + (size_t)steps - 1) / (size_t)steps * 64) {}
+  void step() {
+    const char* stop = end_ - p_ < (ptrdiff_t)share_ ? end_ : p_ + share_;
+    for (; p_ < stop; p_ += 64) _mm_prefetch(p_, _MM_HINT_T0);
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+  size_t share_;
+};
 
 // 32-value weight blocks with one f16 scale (Q8_0, Q4_0, Q5_0) x Q8_0 activations: one accumulator
 // per output, fma(d_w*d_a, lane sums of |w|*sign(a,w), acc) per block, then hsum_ps: what their
@@ -78,8 +88,9 @@ struct TileQ0 {
       __m256 acc[R][C];
       for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
+      PrefetchShare pf(x + R * bx, C == 1 ? R * bx : 0, nb);  // decode only: prefill reuses each row C times
       for (int64_t i = 0; i < nb; i++) {
-        if (C == 1) prefetch_share(x + R * bx, R * bx, i, nb);
+        pf.step();
         step(i, x, bx, y, by, acc);
       }
       for (int r = 0; r < R; r++)

@@ -20,8 +20,30 @@ static inline __m256i transpose_sum8(const __m256i* v) {
   return _mm256_add_epi32(_mm256_permute2x128_si256(ab, cd, 0x20), _mm256_permute2x128_si256(ab, cd, 0x31));
 }
 
-// The f16 at p in each of eight rows (byte offsets in lanes), as floats: one gather instead of eight
-// scalar stores that a vector load would then wait on.
+// The 16 bytes at p in each of eight rows (stride bx) as four vectors, lane r of out[k] = row r's
+// k-th 32-bit word: loads and unpacks, not gathers (on Zen 3 a gather cost a fifth of a Q4_0 decode).
+static inline void rows_head16(const uint8_t* p, size_t bx, __m256i* out) {
+  __m256i v[4];  // rows k and k + 4
+  for (int k = 0; k < 4; k++)
+    v[k] = _mm256_set_m128i(_mm_loadu_si128((const __m128i*)(p + (k + 4) * bx)), _mm_loadu_si128((const __m128i*)(p + k * bx)));
+  const __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]), t1 = _mm256_unpackhi_epi32(v[0], v[1]);
+  const __m256i t2 = _mm256_unpacklo_epi32(v[2], v[3]), t3 = _mm256_unpackhi_epi32(v[2], v[3]);
+  out[0] = _mm256_unpacklo_epi64(t0, t2);
+  out[1] = _mm256_unpackhi_epi64(t0, t2);
+  out[2] = _mm256_unpacklo_epi64(t1, t3);
+  out[3] = _mm256_unpackhi_epi64(t1, t3);
+}
+
+static inline __m256 f16_lanes_to_ps(const __m256i& h) {  // eight f16 in the low halves of 32-bit lanes
+  return _mm256_cvtph_ps(_mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi32(h, h), 0x08)));
+}
+// The f16 at the start of each of eight rows' bytes at p, as floats.
+static inline __m256 rows_f16(const uint8_t* p, size_t bx) {
+  __m256i head[4];
+  rows_head16(p, bx, head);  // the unused words fold away
+  return f16_lanes_to_ps(_mm256_and_si256(head[0], _mm256_set1_epi32(0xFFFF)));
+}
+
 static inline int64_t load64(const int8_t* p) {
   int64_t v;
   std::memcpy(&v, p, sizeof v);
@@ -33,13 +55,6 @@ static inline __m256i quads_to_rows(const __m256i& q0, const __m256i& q1) {
   return _mm256_permute4x64_epi64(_mm256_hadd_epi32(q0, q1), 0xD8);  // (r0 r1 r4 r5 | r2 r3 r6 r7) -> in order
 }
 
-static inline __m256 f16_lanes_to_ps(const __m256i& h) {  // eight f16 in the low halves of 32-bit lanes
-  return _mm256_cvtph_ps(_mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi32(h, h), 0x08)));
-}
-static inline __m256 gather_f16x8(const uint16_t* p, const __m256i& row_offsets) {
-  return f16_lanes_to_ps(_mm256_and_si256(_mm256_i32gather_epi32((const int*)p, row_offsets, 1), _mm256_set1_epi32(0xFFFF)));
-}
-
 // An 8-row x C-column Q4_0 tile. The rows go in quads of 8-byte chunks (vector k of quad g = chunk k
 // of rows 4g..4g+3), so a broadcast activation chunk meets four rows at once and the eight rows'
 // sums come out in lanes after one hadd: a transposing hadd tree per column costs more on AMD cores
@@ -49,11 +64,11 @@ static inline void q4_0_tile(int64_t nb, const uint8_t* x, size_t bx, const uint
                              float* s, size_t bs) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   const __m256i ones = _mm256_set1_epi16(1);
-  const __m256i row_offsets = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)bx));
   __m256 acc[C];
   for (int c = 0; c < C; c++) acc[c] = _mm256_setzero_ps();
+  PrefetchShare pf(x + 8 * bx, 8 * bx, nb);  // the next eight rows (simd_avx2.h)
   for (int64_t b = 0; b < nb; b++) {
-    prefetch_share(x + 8 * bx, 8 * bx, b, nb);  // the next eight rows (simd_avx2.h)
+    pf.step();
     __m256i w[2][4];  // quad g: low nibbles of chunks 0, 1 (values 0-7, 8-15), high nibbles (16-23, 24-31)
     for (int g = 0; g < 2; g++) {
       __m128i raw[4];
@@ -65,7 +80,7 @@ static inline void q4_0_tile(int64_t nb, const uint8_t* x, size_t bx, const uint
       w[g][2] = _mm256_and_si256(_mm256_srli_epi16(c0, 4), m4);
       w[g][3] = _mm256_and_si256(_mm256_srli_epi16(c1, 4), m4);
     }
-    const __m256 dw = gather_f16x8(&((const block_q4_0*)x + b)->d, row_offsets);
+    const __m256 dw = rows_f16((const uint8_t*)((const block_q4_0*)x + b), bx);
     for (int c = 0; c < C; c++) {
       const block_q8_0* yb = (const block_q8_0*)(y + c * by) + b;
       __m256i a[4];
@@ -104,11 +119,8 @@ void gemm_rows8_q4_0_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, cons
 // than the dot products it feeds).
 struct ScalesQ4K {
   __m256i sc[2], mn[2];
-  ScalesQ4K(const uint8_t* scales0, const __m256i& row_offsets) {
-    const int* base = (const int*)scales0;
-    const __m256i a = _mm256_i32gather_epi32(base, row_offsets, 1);
-    const __m256i b = _mm256_i32gather_epi32(base + 1, row_offsets, 1);
-    const __m256i c = _mm256_i32gather_epi32(base + 2, row_offsets, 1);
+  // a, b, c: the three 32-bit words of the packed scales, lanes = rows
+  ScalesQ4K(const __m256i& a, const __m256i& b, const __m256i& c) {
     const __m256i m6 = _mm256_set1_epi32(0x3f3f3f3f), m4 = _mm256_set1_epi32(0x0f0f0f0f), m2 = _mm256_set1_epi32(0x03030303);
     sc[0] = _mm256_and_si256(a, m6);
     mn[0] = _mm256_and_si256(b, m6);
@@ -131,13 +143,15 @@ struct ScalesQ4K {
 template <int C, bool PerPair>
 static inline void q4_K_tile(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
-  const __m256i row_offsets = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)bx));
   __m256 acc[C], accm[C];
   for (int c = 0; c < C; c++) acc[c] = accm[c] = _mm256_setzero_ps();
+  PrefetchShare pf(x + 8 * bx, 8 * bx, nb);  // the next eight rows (simd_avx2.h)
   for (int64_t b = 0; b < nb; b++) {
-    prefetch_share(x + 8 * bx, 8 * bx, b, nb);  // the next eight rows (simd_avx2.h)
-    const __m256i dd = _mm256_i32gather_epi32((const int*)((const block_q4_K*)x + b), row_offsets, 1);  // d | dmin << 16
-    const ScalesQ4K sm(((const block_q4_K*)x + b)->scales, row_offsets);
+    pf.step();
+    __m256i head[4];  // d | dmin << 16, then the 12 scale bytes
+    rows_head16((const uint8_t*)((const block_q4_K*)x + b), bx, head);
+    const __m256i dd = head[0];
+    const ScalesQ4K sm(head[1], head[2], head[3]);
     alignas(32) uint8_t sc[2][32];  // row r's scale j at sc[j / 4][4 r + j % 4]
     _mm256_store_si256((__m256i*)sc[0], sm.sc[0]);
     _mm256_store_si256((__m256i*)sc[1], sm.sc[1]);
@@ -205,15 +219,16 @@ static inline void transpose_chunks4(const __m256i* v, __m256i* out) {
 template <int C>
 static inline void q4_K_tile_quads(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
-  const __m256i row_offsets = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)bx));
   // int16 lanes 4i..4i+3 <- byte 0 of dword i (rows 0, 1 of a quad from the low half, 2, 3 from the high)
   const __m256i spread = _mm256_setr_epi8(0, -1, 0, -1, 0, -1, 0, -1, 4, -1, 4, -1, 4, -1, 4, -1, 8, -1, 8, -1, 8, -1, 8, -1,
                                           12, -1, 12, -1, 12, -1, 12, -1);
   __m256 acc[C], accm[C];
   for (int c = 0; c < C; c++) acc[c] = accm[c] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; b++) {
-    const __m256i dd = _mm256_i32gather_epi32((const int*)((const block_q4_K*)x + b), row_offsets, 1);  // d | dmin << 16
-    const ScalesQ4K sm(((const block_q4_K*)x + b)->scales, row_offsets);
+    __m256i head[4];  // d | dmin << 16, then the 12 scale bytes
+    rows_head16((const uint8_t*)((const block_q4_K*)x + b), bx, head);
+    const __m256i dd = head[0];
+    const ScalesQ4K sm(head[1], head[2], head[3]);
     const __m256 dw = f16_lanes_to_ps(_mm256_and_si256(dd, _mm256_set1_epi32(0xFFFF)));
     const __m256 mw = f16_lanes_to_ps(_mm256_srli_epi32(dd, 16));
     for (int p = 0; p < 4; p++) {
