@@ -245,7 +245,7 @@ template <int R, int C> using TileQ8 = TileQ0<Q8Blk>::K<R, C>;
 template <int R, int C> using TileQ4 = TileQ0<Q4Blk>::K<R, C>;
 
 void gemm_q8_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
-  if (nc == 1) return gemm_drive<4, 1, TileQ8>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+  if (nc == 1) return gemm_drive<8, 1, TileQ8>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
   gemm_drive<4, 3, TileQ8>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 void gemm_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
