@@ -1,7 +1,9 @@
 // AVX2 rows-of-8 kernels (quant.h): eight weight rows at a time, one output per float lane, so each
-// output keeps the single accumulator llama.cpp's repacked kernels keep. Without repacking, the
-// eight rows' block sums arrive as eight vectors of partial sums; a transposing hadd tree turns them
-// into one vector of eight exact sums, which costs about what the interleaved layout's shuffles do.
+// output keeps the single accumulator llama.cpp's repacked kernels keep, computed from the mmap'd
+// row-major layout. Two ways to bring eight rows' sums into lanes: per-row vectors summed by a
+// transposing hadd tree (Q4_K decode), or rows transposed into 8-byte chunks, four rows per vector,
+// against a broadcast activation chunk (Q4_0, Q4_K prefill), which needs one hadd per column. On
+// AMD cores a hadd is four uops, so the second is the faster wherever the transpose is shared.
 #include <immintrin.h>
 #include <cstring>
 #include "quant.h"
@@ -113,15 +115,20 @@ void gemm_rows8_q4_0_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, cons
   }
 }
 
-// Q4_K scales and mins of one superblock in eight rows, lanes = rows: sc[0] holds each row's scales
-// 0-3 as four bytes, sc[1] scales 4-7, mn[0] / mn[1] the mins likewise. ggml's 12-byte packing
-// unpacked with 32-bit masks, eight rows per instruction (the byte-wise scalar unpack cost more
-// than the dot products it feeds).
-struct ScalesQ4K {
+// One superblock's header in eight rows (stride bx), lanes = rows: d and dmin as floats; sc[0] holds
+// each row's scales 0-3 as four bytes, sc[1] scales 4-7, mn[0] / mn[1] the mins likewise. ggml's
+// 12-byte packing unpacked with 32-bit masks, eight rows per instruction (the byte-wise scalar
+// unpack cost more than the dot products it feeds).
+struct HeadQ4K {
+  __m256 dw, mw;
   __m256i sc[2], mn[2];
-  // a, b, c: the three 32-bit words of the packed scales, lanes = rows
-  ScalesQ4K(const __m256i& a, const __m256i& b, const __m256i& c) {
+  HeadQ4K(const block_q4_K* row0, size_t bx) {
+    __m256i w[4];  // d | dmin << 16, then the three words of packed scales
+    rows_head16((const uint8_t*)row0, bx, w);
+    dw = f16_lanes_to_ps(_mm256_and_si256(w[0], _mm256_set1_epi32(0xFFFF)));
+    mw = f16_lanes_to_ps(_mm256_srli_epi32(w[0], 16));
     const __m256i m6 = _mm256_set1_epi32(0x3f3f3f3f), m4 = _mm256_set1_epi32(0x0f0f0f0f), m2 = _mm256_set1_epi32(0x03030303);
+    const __m256i a = w[1], b = w[2], c = w[3];
     sc[0] = _mm256_and_si256(a, m6);
     mn[0] = _mm256_and_si256(b, m6);
     sc[1] = _mm256_or_si256(_mm256_and_si256(c, m4), _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(a, 6), m2), 4));
@@ -138,69 +145,48 @@ struct ScalesQ4K {
   }
 };
 
-// Q4_K, 8 rows x C columns (see rows8.cc for the arithmetic). PerPair: llama.cpp's gemm order (a
-// fused multiply-add per 64-value pair), else its gemv order (one per superblock).
-template <int C, bool PerPair>
-static inline void q4_K_tile(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+// Activation sums of the two 32-value sub-blocks of pair p (from Q8_K's 16-value bsums) as two
+// int16 in every lane, for a madd against HeadQ4K::min_pair(p).
+static inline __m256i act_sum_pair(const block_q8_K* yb, int p) {
+  const int32_t a0 = yb->bsums[4 * p] + yb->bsums[4 * p + 1], a1 = yb->bsums[4 * p + 2] + yb->bsums[4 * p + 3];
+  return _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)a0 | ((uint32_t)a1 << 16)));
+}
+
+// Q4_K decode, 8 rows x 1 column in llama.cpp's gemv order (rows8.cc: one fma per superblock).
+// Each row's 32-value sub-block takes its own scale madd and a transposing sum brings the rows
+// into lanes: for one column that is cheaper than transposing the rows into chunks first.
+static inline void q4_K_gemv8(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, float* s) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
-  __m256 acc[C], accm[C];
-  for (int c = 0; c < C; c++) acc[c] = accm[c] = _mm256_setzero_ps();
+  __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
   PrefetchShare pf(x + 8 * bx, 8 * bx, nb);  // the next eight rows (simd_avx2.h)
   for (int64_t b = 0; b < nb; b++) {
     pf.step();
-    __m256i head[4];  // d | dmin << 16, then the 12 scale bytes
-    rows_head16((const uint8_t*)((const block_q4_K*)x + b), bx, head);
-    const __m256i dd = head[0];
-    const ScalesQ4K sm(head[1], head[2], head[3]);
+    const HeadQ4K hd((const block_q4_K*)x + b, bx);
     alignas(32) uint8_t sc[2][32];  // row r's scale j at sc[j / 4][4 r + j % 4]
-    _mm256_store_si256((__m256i*)sc[0], sm.sc[0]);
-    _mm256_store_si256((__m256i*)sc[1], sm.sc[1]);
-    const __m256 dw = f16_lanes_to_ps(_mm256_and_si256(dd, _mm256_set1_epi32(0xFFFF)));
-    const __m256 mw = f16_lanes_to_ps(_mm256_srli_epi32(dd, 16));
-    __m256i ib[C], imb[C];
-    for (int c = 0; c < C; c++) ib[c] = imb[c] = _mm256_setzero_si256();
+    _mm256_store_si256((__m256i*)sc[0], hd.sc[0]);
+    _mm256_store_si256((__m256i*)sc[1], hd.sc[1]);
+    const block_q8_K* yb = (const block_q8_K*)y + b;
+    __m256i ib = _mm256_setzero_si256(), imb = _mm256_setzero_si256();
     for (int p = 0; p < 4; p++) {
-      const __m256i mins = sm.min_pair(p);
       const uint8_t* scp = sc[p / 2] + 2 * (p % 2);
-      __m256i lo[8], hi[8];
+      const __m256i alo = _mm256_loadu_si256((const __m256i*)(yb->qs + 64 * p));
+      const __m256i ahi = _mm256_loadu_si256((const __m256i*)(yb->qs + 64 * p + 32));
+      __m256i v[8];
       for (int r = 0; r < 8; r++) {
         const __m256i q = _mm256_loadu_si256((const __m256i*)(((const block_q4_K*)(x + r * bx) + b)->qs + 32 * p));
-        lo[r] = _mm256_and_si256(q, m4);
-        hi[r] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+        const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+        v[r] = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo, alo), _mm256_set1_epi16(scp[4 * r])),
+                                _mm256_madd_epi16(_mm256_maddubs_epi16(hi, ahi), _mm256_set1_epi16(scp[4 * r + 1])));
       }
-      for (int c = 0; c < C; c++) {
-        const block_q8_K* yb = (const block_q8_K*)(y + c * by) + b;
-        const __m256i alo = _mm256_loadu_si256((const __m256i*)(yb->qs + 64 * p));
-        const __m256i ahi = _mm256_loadu_si256((const __m256i*)(yb->qs + 64 * p + 32));
-        __m256i v[8];
-        for (int r = 0; r < 8; r++) {
-          v[r] = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo[r], alo), _mm256_set1_epi16(scp[4 * r])),
-                                  _mm256_madd_epi16(_mm256_maddubs_epi16(hi[r], ahi), _mm256_set1_epi16(scp[4 * r + 1])));
-        }
-        const int32_t a0 = yb->bsums[4 * p] + yb->bsums[4 * p + 1], a1 = yb->bsums[4 * p + 2] + yb->bsums[4 * p + 3];
-        const __m256i imv = _mm256_madd_epi16(mins, _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)a0 | ((uint32_t)a1 << 16))));
-        const __m256i ip = transpose_sum8(v);
-        if (PerPair) {
-          const __m256 dy = _mm256_set1_ps(yb->d);
-          acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ip), _mm256_mul_ps(dw, dy), acc[c]);
-          accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imv), _mm256_mul_ps(mw, dy), accm[c]);
-        } else {
-          ib[c] = _mm256_add_epi32(ib[c], ip);
-          imb[c] = _mm256_add_epi32(imb[c], imv);
-        }
-      }
+      ib = _mm256_add_epi32(ib, transpose_sum8(v));
+      imb = _mm256_add_epi32(imb, _mm256_madd_epi16(hd.min_pair(p), act_sum_pair(yb, p)));
     }
-    if (!PerPair) {
-      for (int c = 0; c < C; c++) {
-        const __m256 dy = _mm256_set1_ps(((const block_q8_K*)(y + c * by) + b)->d);
-        acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ib[c]), _mm256_mul_ps(dw, dy), acc[c]);
-        accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imb[c]), _mm256_mul_ps(mw, dy), accm[c]);
-      }
-    }
+    const __m256 dy = _mm256_set1_ps(yb->d);
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ib), _mm256_mul_ps(hd.dw, dy), acc);
+    accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imb), _mm256_mul_ps(hd.mw, dy), accm);
   }
-  for (int c = 0; c < C; c++) _mm256_storeu_ps(s + c * bs, _mm256_sub_ps(acc[c], accm[c]));
+  _mm256_storeu_ps(s, _mm256_sub_ps(acc, accm));
 }
-
 
 // Four rows' 32-byte vectors -> four vectors of 8-byte chunks: out[k] = chunk k of rows 0, 1, 2, 3.
 static inline void transpose_chunks4(const __m256i* v, __m256i* out) {
@@ -212,10 +198,10 @@ static inline void transpose_chunks4(const __m256i* v, __m256i* out) {
   out[3] = _mm256_permute2x128_si256(t1, t3, 0x31);
 }
 
-// Q4_K prefill, 8 rows x 4 columns in llama.cpp's gemm order (rows8.cc). The rows are transposed in
+// Q4_K prefill, 8 rows x C columns (C a multiple of 4) in llama.cpp's gemm order (rows8.cc). The rows are transposed in
 // 8-byte chunks, four rows per vector, so one activation chunk broadcast serves four rows and four
 // maddubs sum into int16 lanes of one row and sub-block before the scale's madd: a quarter of the
-// madds of q4_K_tile, which is what llama.cpp's interleaved layout buys, without repacking.
+// madds of q4_K_gemv8, which is what llama.cpp's interleaved layout buys, without repacking.
 template <int C>
 static inline void q4_K_tile_quads(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
@@ -225,21 +211,16 @@ static inline void q4_K_tile_quads(int64_t nb, const uint8_t* x, size_t bx, cons
   __m256 acc[C], accm[C];
   for (int c = 0; c < C; c++) acc[c] = accm[c] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; b++) {
-    __m256i head[4];  // d | dmin << 16, then the 12 scale bytes
-    rows_head16((const uint8_t*)((const block_q4_K*)x + b), bx, head);
-    const __m256i dd = head[0];
-    const ScalesQ4K sm(head[1], head[2], head[3]);
-    const __m256 dw = f16_lanes_to_ps(_mm256_and_si256(dd, _mm256_set1_epi32(0xFFFF)));
-    const __m256 mw = f16_lanes_to_ps(_mm256_srli_epi32(dd, 16));
+    const HeadQ4K hd((const block_q4_K*)x + b, bx);
     for (int p = 0; p < 4; p++) {
-      const __m256i mins = sm.min_pair(p);
+      const __m256i mins = hd.min_pair(p);
       __m256i quad[2][C];  // per quad g and column: int32 lanes (row 4g, 4g, 4g+1, 4g+1 | 4g+2, .., 4g+3)
       for (int g = 0; g < 2; g++) {
         __m256i raw[4], w[4];
         for (int r = 0; r < 4; r++) raw[r] = _mm256_loadu_si256((const __m256i*)(((const block_q4_K*)(x + (4 * g + r) * bx) + b)->qs + 32 * p));
         transpose_chunks4(raw, w);
         // scales of sub-blocks 2p (low nibbles) and 2p+1 (high) of rows 4g..4g+3, each four times
-        const __m256i quad_sc = g == 0 ? _mm256_permute4x64_epi64(sm.sc[p / 2], 0x44) : _mm256_permute4x64_epi64(sm.sc[p / 2], 0xEE);
+        const __m256i quad_sc = g == 0 ? _mm256_permute4x64_epi64(hd.sc[p / 2], 0x44) : _mm256_permute4x64_epi64(hd.sc[p / 2], 0xEE);
         const __m256i sc_lo = _mm256_shuffle_epi8(quad_sc, _mm256_add_epi8(spread, _mm256_set1_epi16((short)(2 * (p % 2)))));
         const __m256i sc_hi = _mm256_shuffle_epi8(quad_sc, _mm256_add_epi8(spread, _mm256_set1_epi16((short)(2 * (p % 2) + 1))));
         __m256i lo[4], hi[4];
@@ -260,11 +241,10 @@ static inline void q4_K_tile_quads(int64_t nb, const uint8_t* x, size_t bx, cons
       for (int c = 0; c < C; c++) {
         const block_q8_K* yb = (const block_q8_K*)(y + c * by) + b;
         const __m256i ip = quads_to_rows(quad[0][c], quad[1][c]);
-        const int32_t a0 = yb->bsums[4 * p] + yb->bsums[4 * p + 1], a1 = yb->bsums[4 * p + 2] + yb->bsums[4 * p + 3];
-        const __m256i imv = _mm256_madd_epi16(mins, _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)a0 | ((uint32_t)a1 << 16))));
+        const __m256i imv = _mm256_madd_epi16(mins, act_sum_pair(yb, p));
         const __m256 dy = _mm256_set1_ps(yb->d);
-        acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ip), _mm256_mul_ps(dw, dy), acc[c]);
-        accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imv), _mm256_mul_ps(mw, dy), accm[c]);
+        acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ip), _mm256_mul_ps(hd.dw, dy), acc[c]);
+        accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imv), _mm256_mul_ps(hd.mw, dy), accm[c]);
       }
     }
   }
@@ -282,7 +262,7 @@ void gemm_rows8_q4_K_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, cons
     for (; c + 16 <= grouped; c += 16) q4_K_tile_quads<16>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
     for (; c + 8 <= grouped; c += 8) q4_K_tile_quads<8>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
     for (; c < grouped; c += 4) q4_K_tile_quads<4>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-    for (; c < nc; c++) q4_K_tile<1, false>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; c < nc; c++) q4_K_gemv8(nb, x + r * bx, bx, y + c * by, s + c * bs + r);
   }
 }
 
