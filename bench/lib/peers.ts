@@ -11,7 +11,7 @@ import { BENCH_DIR, cachePath, compileC, llamaLibDir, nodeLlamaCppRoot } from '.
 import type { PeerResult } from './report.js';
 import { summarize } from './stats.js';
 
-interface RunTimes {
+export interface RunTimes {
   readonly prefill_ms: number;
   readonly decode_ms: number;
 }
@@ -71,7 +71,8 @@ export function harnessUnavailableReason(): string {
   return harnessReason;
 }
 
-export function runHarness(bin: string, model: string, promptTokens: number, decodeTokens: number, threads: number, runs: number, warmup: number): PeerResult {
+/** One C-harness process: per-run prefill and decode times after `warmup` untimed runs, and its name. */
+export function runHarnessRuns(bin: string, model: string, promptTokens: number, decodeTokens: number, threads: number, runs: number, warmup: number): { name: string; runs: RunTimes[] } {
   const r = spawnSync(bin, [model, String(promptTokens), String(decodeTokens), String(threads), String(runs), String(warmup), '0'], {
     encoding: 'utf8',
     env: { ...process.env, LIBDIR: llamaLibDir() },
@@ -80,7 +81,12 @@ export function runHarness(bin: string, model: string, promptTokens: number, dec
   });
   if (r.status !== 0) throw new Error(`llama-harness failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
   const j = JSON.parse(r.stdout) as { runs: RunTimes[]; persistent_pool: boolean };
-  return toPeer(j.persistent_pool ? 'llama.cpp C harness' : 'llama.cpp C harness (no pool)', threads, promptTokens, decodeTokens, j.runs);
+  return { name: j.persistent_pool ? 'llama.cpp C harness' : 'llama.cpp C harness (no pool)', runs: j.runs };
+}
+
+/** The C harness's figures over runs (possibly pooled from several processes). */
+export function harnessResult(name: string, threads: number, promptTokens: number, decodeTokens: number, runs: readonly RunTimes[]): PeerResult {
+  return toPeer(name, threads, promptTokens, decodeTokens, runs);
 }
 
 export interface PeerSet {

@@ -5,11 +5,11 @@
 import { availableParallelism } from 'node:os';
 import { cpuAvailable } from '../../src/engine/backend/cpu/index.js';
 import { loadNative } from '../../src/engine/native/load.js';
-import { openBenchModel, timeEngine } from './engine.js';
+import { openBenchModel, timeEngine, type EngineTimes } from './engine.js';
 import { runKernels } from './kernels.js';
 import { describeMachine, limitAt, measureLimits } from './machine.js';
 import { ensureModel, modelCost, prefillFlops } from './models.js';
-import { buildHarness, harnessUnavailableReason, peersAvailable, runHarness, runNodeLlama } from './peers.js';
+import { buildHarness, harnessResult, harnessUnavailableReason, peersAvailable, runHarnessRuns, runNodeLlama, type RunTimes } from './peers.js';
 import { planCases, REFERENCE_MAX_PROMPT, type BackendName, type BenchCase, type Mode } from './plan.js';
 import type { BenchReport, BenchRow, KernelRow, MachineLimits, PeerResult } from './report.js';
 import { benchPrompt } from './stats.js';
@@ -86,82 +86,102 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
   const nodeLlamaThreads = quick ? [1] : peerThreads;
 
   const rows: BenchRow[] = [];
-  // group by model file and backend: one load per group
-  const groups = new Map<string, BenchCase[]>();
+  // The host's speed drifts by tens of percent from minute to minute, so llama.cpp is measured on
+  // both sides of our rows for a file (C harness before and after, runs pooled; node-llama-cpp,
+  // never the fastest, once before): a ratio then compares figures from the same stretch of time.
+  const files = new Map<string, BenchCase[]>();
   for (const c of cases) {
-    const k = `${c.model.name}|${c.quant}|${c.backend}|${c.threads}`;
-    groups.set(k, [...(groups.get(k) ?? []), c]);
+    const k = `${c.model.name}|${c.quant}`;
+    files.set(k, [...(files.get(k) ?? []), c]);
   }
-  const peerCache = new Map<string, PeerResult[]>();
-  for (const group of groups.values()) {
-    const first = group[0];
+  for (const fileCases of files.values()) {
+    const first = fileCases[0];
     const path = ensureModel(first.model, first.quant, log);
     const cost = modelCost(path);
-    const ctxLen = Math.max(...group.map((c) => c.promptTokens + c.decodeTokens + 8));
-    const rowThreads = first.threads;
-    const model = await openBenchModel(path, first.backend, ctxLen, first.backend === 'cpu' ? rowThreads : undefined);
-    try {
-      for (const c of group) {
-        log(`${c.model.name} ${c.quant} ${c.backend} t${c.threads} prompt ${c.promptTokens} ...`);
-        const t = await timeEngine(model, c.promptTokens, c.decodeTokens, c.runs, c.warmup);
-        let peers: PeerResult[] = [];
-        if (c.peer && usePeers) {
-          const pk = (x: BenchCase) => `${path}|${x.promptTokens}|${x.decodeTokens}`;
-          if (!peerCache.has(pk(c))) {
-            // every peer row of this file at once: one node-llama-cpp process, then the C harness
-            const todo = [...new Map(cases.filter((x) => x.peer && x.model === c.model && x.quant === c.quant && !peerCache.has(pk(x))).map((x) => [pk(x), x])).values()];
-            const sets = todo.map((x) => ({ prompts: Array.from({ length: x.warmup + x.runs }, (_, r) => benchPrompt(x.promptTokens, cost.vocabSize, r)), warmup: x.warmup, decodeTokens: x.decodeTokens }));
-            let found: PeerResult[][] = todo.map(() => []);
-            log(`  llama.cpp on ${c.model.name} ${c.quant} (${todo.map((x) => x.promptTokens).join(', ')} tokens) ...`);
-            try {
-              found = runNodeLlama(path, sets, nodeLlamaThreads);
-            } catch (err) {
-              log(`  ${(err as Error).message}`);
-            }
-            todo.forEach((x, i) => {
-              if (harness) {
-                for (const pt of peerThreads) {
-                  try {
-                    found[i].push(runHarness(harness, path, x.promptTokens, x.decodeTokens, pt, x.runs, x.warmup));
-                  } catch (err) {
-                    log(`  ${(err as Error).message}`);
-                  }
-                }
-              }
-              peerCache.set(pk(x), found[i]);
-            });
+    const pk = (x: BenchCase) => `${x.promptTokens}|${x.decodeTokens}`;
+    const peerCases = [...new Map(fileCases.filter((x) => x.peer).map((x) => [pk(x), x])).values()];
+    const peerRuns = new Map<string, { nodeLlama: PeerResult[]; harness: Map<number, { name: string; runs: RunTimes[] }> }>();
+    const harnessPass = () => {
+      if (!harness) return;
+      for (const x of peerCases) {
+        for (const pt of peerThreads) {
+          try {
+            const got = peerRuns.get(pk(x))!.harness;
+            const pass = runHarnessRuns(harness, path, x.promptTokens, x.decodeTokens, pt, x.runs, x.warmup);
+            got.set(pt, { name: pass.name, runs: [...(got.get(pt)?.runs ?? []), ...pass.runs] });
+          } catch (err) {
+            log(`  ${(err as Error).message}`);
           }
-          peers = peerCache.get(pk(c)) ?? [];
         }
-        const bw = limitAt(limits?.triad_gb_per_s, rowThreads);
-        const peak = limitAt(cost.arithmetic === 'int8' ? limits?.int8_madd_gops : limits?.f32_fma_gflops, rowThreads);
-        const prefillSeconds = t.ttft.median / 1e3;
-        rows.push({
-          model: c.model.name,
-          quant: c.quant,
-          backend: c.backend,
-          threads: rowThreads,
-          prompt_tokens: c.promptTokens,
-          decode_tokens: c.decodeTokens,
-          runs: c.runs,
-          ttft_ms: t.ttft.median,
-          ttft_ms_min: t.ttft.min,
-          ttft_ms_max: t.ttft.max,
-          prefill_tokens_per_s: t.prefill.median,
-          decode_tokens_per_s: t.decode.median,
-          decode_tokens_per_s_min: t.decode.min,
-          decode_tokens_per_s_max: t.decode.max,
-          roofline_fraction: bw ? (cost.weightBytesPerToken * t.decode.median) / (bw * 1e9) : null,
-          prefill_roofline_fraction: peak ? prefillFlops(cost, c.promptTokens) / prefillSeconds / (peak * 1e9) : null,
-          weight_bytes_per_token: cost.weightBytesPerToken,
-          peer: bestOf(peers),
-          peers,
-        });
-        const last = rows[rows.length - 1];
-        log(`  ttft ${last.ttft_ms.toFixed(1)} ms, prefill ${last.prefill_tokens_per_s.toFixed(0)} tok/s, decode ${last.decode_tokens_per_s.toFixed(1)} tok/s${last.peer ? ` | llama.cpp ${last.peer.prefill_tokens_per_s.toFixed(0)} / ${last.peer.decode_tokens_per_s.toFixed(1)}` : ''}`);
       }
-    } finally {
-      model.dispose();
+    };
+    if (usePeers && peerCases.length) {
+      log(`  llama.cpp on ${first.model.name} ${first.quant} (${peerCases.map((x) => x.promptTokens).join(', ')} tokens) ...`);
+      const sets = peerCases.map((x) => ({ prompts: Array.from({ length: x.warmup + x.runs }, (_, r) => benchPrompt(x.promptTokens, cost.vocabSize, r)), warmup: x.warmup, decodeTokens: x.decodeTokens }));
+      let found: PeerResult[][] = peerCases.map(() => []);
+      try {
+        found = runNodeLlama(path, sets, nodeLlamaThreads);
+      } catch (err) {
+        log(`  ${(err as Error).message}`);
+      }
+      peerCases.forEach((x, i) => peerRuns.set(pk(x), { nodeLlama: found[i], harness: new Map() }));
+      harnessPass();
+    }
+
+    // our rows, one model load per backend and thread count
+    const timed: { c: BenchCase; t: EngineTimes }[] = [];
+    const groups = new Map<string, BenchCase[]>();
+    for (const c of fileCases) groups.set(`${c.backend}|${c.threads}`, [...(groups.get(`${c.backend}|${c.threads}`) ?? []), c]);
+    for (const group of groups.values()) {
+      const g = group[0];
+      const ctxLen = Math.max(...group.map((c) => c.promptTokens + c.decodeTokens + 8));
+      const model = await openBenchModel(path, g.backend, ctxLen, g.backend === 'cpu' ? g.threads : undefined);
+      try {
+        for (const c of group) {
+          log(`${c.model.name} ${c.quant} ${c.backend} t${c.threads} prompt ${c.promptTokens} ...`);
+          timed.push({ c, t: await timeEngine(model, c.promptTokens, c.decodeTokens, c.runs, c.warmup) });
+        }
+      } finally {
+        model.dispose();
+      }
+    }
+    if (usePeers && peerCases.length && harness) {
+      log(`  llama.cpp C harness again on ${first.model.name} ${first.quant} ...`);
+      harnessPass();
+    }
+
+    for (const { c, t } of timed) {
+      const pr = c.peer ? peerRuns.get(pk(c)) : undefined;
+      const peers: PeerResult[] = pr
+        ? [...pr.nodeLlama, ...[...pr.harness].map(([pt, h]) => harnessResult(h.name, pt, c.promptTokens, c.decodeTokens, h.runs))]
+        : [];
+      const rowThreads = c.threads;
+      const bw = limitAt(limits?.triad_gb_per_s, rowThreads);
+      const peak = limitAt(cost.arithmetic === 'int8' ? limits?.int8_madd_gops : limits?.f32_fma_gflops, rowThreads);
+      const prefillSeconds = t.ttft.median / 1e3;
+      rows.push({
+        model: c.model.name,
+        quant: c.quant,
+        backend: c.backend,
+        threads: rowThreads,
+        prompt_tokens: c.promptTokens,
+        decode_tokens: c.decodeTokens,
+        runs: c.runs,
+        ttft_ms: t.ttft.median,
+        ttft_ms_min: t.ttft.min,
+        ttft_ms_max: t.ttft.max,
+        prefill_tokens_per_s: t.prefill.median,
+        decode_tokens_per_s: t.decode.median,
+        decode_tokens_per_s_min: t.decode.min,
+        decode_tokens_per_s_max: t.decode.max,
+        roofline_fraction: bw ? (cost.weightBytesPerToken * t.decode.median) / (bw * 1e9) : null,
+        prefill_roofline_fraction: peak ? prefillFlops(cost, c.promptTokens) / prefillSeconds / (peak * 1e9) : null,
+        weight_bytes_per_token: cost.weightBytesPerToken,
+        peer: bestOf(peers),
+        peers,
+      });
+      const last = rows[rows.length - 1];
+      log(`  ${c.backend} t${c.threads}: ttft ${last.ttft_ms.toFixed(1)} ms, prefill ${last.prefill_tokens_per_s.toFixed(0)} tok/s, decode ${last.decode_tokens_per_s.toFixed(1)} tok/s${last.peer ? ` | llama.cpp ${last.peer.prefill_tokens_per_s.toFixed(0)} / ${last.peer.decode_tokens_per_s.toFixed(1)}` : ''}`);
     }
   }
   if (limits) notes.push('decode roofline counts weight bytes only (KV cache reads and activations excluded); prefill peak is int8 multiply-add for block-quantised weights, f32 FMA for F16/F32');
