@@ -204,6 +204,17 @@ void Model::load_state(int64_t n, const uint8_t* in) {
   }
 }
 
+void Model::each_token(int64_t n, const std::function<void(int64_t)>& fn) {
+  if (n == 1) {
+    fn(0);
+    return;
+  }
+  const int64_t chunk = std::max<int64_t>(1, n / ((int64_t)pool_->size() * 4));
+  pool_->parallel_for((n + chunk - 1) / chunk, [&](int64_t task, int) {
+    for (int64_t t = task * chunk, end = std::min(n, t + chunk); t < end; t++) fn(t);
+  });
+}
+
 void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, bool last_chunk, float* logits, double* hidden_sum) {
   const int isa = isa_active();
   const bool gpt2 = p_.arch == "gpt2";
@@ -228,10 +239,11 @@ void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_lo
 
   for (int64_t il = 0; il < p_.n_layer; il++) {
     Layer& L = layers_[(size_t)il];
-    for (int64_t t = 0; t < n; t++) {
-      if (rms) rmsnorm(x + t * E, L.attn_norm.ptr(), h + t * E, E, p_.eps);
-      else layernorm(x + t * E, L.attn_norm.ptr(), L.attn_norm_b.ptr(), h + t * E, E, p_.eps);
-    }
+    auto norm = [&](const Vec& w, const Vec& b, int64_t t) {
+      if (rms) rmsnorm(x + t * E, w.ptr(), h + t * E, E, p_.eps);
+      else layernorm(x + t * E, w.ptr(), b.ptr(), h + t * E, E, p_.eps);
+    };
+    each_token(n, [&](int64_t t) { norm(L.attn_norm, L.attn_norm_b, t); });
     float *q, *k, *v;
     int64_t qs, ks;
     if (L.wqkv.present()) {
@@ -250,43 +262,40 @@ void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_lo
       ks = KD;
     }
     KvView kv{p_.kv_f16, kv_k_.data() + kv_layer * (size_t)il, kv_v_.data() + kv_layer * (size_t)il, KD};
-    for (int64_t t = 0; t < n; t++) {
+    each_token(n, [&](int64_t t) {
       if (use_rope) {
         rope(q + t * qs, (int)p_.n_head, (int)HD, (int)p_.rope_dims, (float)(pos + t), p_.rope_base, freq_scale, neox, rope_freqs_.ptr());
         rope(k + t * ks, (int)p_.n_head_kv, (int)HD, (int)p_.rope_dims, (float)(pos + t), p_.rope_base, freq_scale, neox, rope_freqs_.ptr());
       }
       kv_store(kv, pos + t, k + t * ks, v + t * ks);
-    }
-    // attention wants q contiguous [n][QD] (the fused qkv output is strided)
-    if (q != q_.data())
-      for (int64_t t = 0; t < n; t++) std::memcpy(q_.data() + t * QD, q + t * qs, (size_t)QD * sizeof(float));
+      // attention wants q contiguous [n][QD] (the fused qkv output is strided)
+      if (q != q_.data()) std::memcpy(q_.data() + t * QD, q + t * qs, (size_t)QD * sizeof(float));
+    });
     attention(*pool_, isa, kv, q_.data(), att_.data(), n, pos, (int)p_.n_head, (int)p_.n_head_kv, (int)HD, scale);
     linear(L.wo, L.bo, att_.data(), QD, n, h, E);
-    for (int64_t t = 0; t < n; t++) add(x + t * E, h + t * E, E);
-
-    for (int64_t t = 0; t < n; t++) {
-      if (rms) rmsnorm(x + t * E, L.ffn_norm.ptr(), h + t * E, E, p_.eps);
-      else layernorm(x + t * E, L.ffn_norm.ptr(), L.ffn_norm_b.ptr(), h + t * E, E, p_.eps);
-    }
+    each_token(n, [&](int64_t t) {
+      add(x + t * E, h + t * E, E);
+      norm(L.ffn_norm, L.ffn_norm_b, t);
+    });
     if (L.gate.present()) {
       linear_many({{&L.gate, &L.b_gate, ff_a_.data(), F}, {&L.up, &L.b_up, ff_b_.data(), F}}, h, E, n);
-      for (int64_t t = 0; t < n; t++) {
+      each_token(n, [&](int64_t t) {
         if (p_.act == "gelu") {
           gelu(ff_a_.data() + t * F, F);
           for (int64_t i = 0; i < F; i++) ff_a_[t * F + i] *= ff_b_[t * F + i];
         } else {
           silu_mul(ff_a_.data() + t * F, ff_b_.data() + t * F, F);
         }
-      }
+      });
     } else {
       linear(L.up, L.b_up, h, E, n, ff_a_.data(), F);
-      for (int64_t t = 0; t < n; t++) {
+      each_token(n, [&](int64_t t) {
         if (p_.act == "gelu") gelu(ff_a_.data() + t * F, F);
         else silu(ff_a_.data() + t * F, F);
-      }
+      });
     }
     linear(L.down, L.b_down, ff_a_.data(), F, n, h, E);
-    for (int64_t t = 0; t < n; t++) add(x + t * E, h + t * E, E);
+    each_token(n, [&](int64_t t) { add(x + t * E, h + t * E, E); });
   }
 
   // embeddings: every token's final normalised hidden state, summed; no logits

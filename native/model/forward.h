@@ -2,6 +2,7 @@
 // Weights are borrowed (pointers into JS ArrayBuffers the caller keeps alive); 1-D tensors (norms,
 // biases) are copied to f32 at construction. Architectures: llama, qwen2, gpt2.
 #pragma once
+#include <functional>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -93,6 +94,9 @@ class Model {
   static constexpr size_t kMaxLinearMany = 4;
   void linear_many(std::initializer_list<Out> outs, const float* x, int64_t x_stride, int64_t batch);
   void embed_row(const Mat& m, int64_t row, float* out);
+  // fn(t) for each token t of a batch, spread over the pool (one token: inline). The tokens' rows
+  // are independent, so how they are split changes nothing in the results.
+  void each_token(int64_t n, const std::function<void(int64_t)>& fn);
   void run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, bool last_chunk, float* logits, double* hidden_sum = nullptr);
 
   ModelParams p_;
