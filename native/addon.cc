@@ -1,6 +1,7 @@
 // N-API bindings (plain C N-API, no dependency): argument checks and async plumbing only.
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -314,6 +315,7 @@ struct ModelHandle {
   std::vector<napi_ref> refs;  // keep the weight buffers alive
   bool busy = false;
   bool disposed = false;
+  double last_eval_ms = 0;  // native time of the latest eval/embed (written on the worker thread)
 };
 
 void release(napi_env env, ModelHandle* h) {
@@ -421,9 +423,12 @@ struct EvalWork {
 
 void EvalExecute(napi_env, void* data) {
   EvalWork* w = (EvalWork*)data;
+  const auto t0 = std::chrono::steady_clock::now();
   try {
     if (w->embed) w->h->model->embed(w->tokens.data(), (int64_t)w->tokens.size(), w->out);
     else w->h->model->eval(w->tokens.data(), (int64_t)w->tokens.size(), w->pos, w->all, w->out);
+    // read by modelInfo after the promise settles (the completion callback orders it)
+    w->h->last_eval_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   } catch (const std::exception& e) {
     w->error = e.what();
     if (w->error.empty()) w->error = "native eval failed";
@@ -528,6 +533,7 @@ napi_value ModelInfo(napi_env env, napi_callback_info info) {
   set(env, o, "threads", js_num(env, h->model->threads()));
   set(env, o, "isa", js_str(env, isa_name(isa_active())));
   set(env, o, "kvType", js_str(env, h->model->params().kv_f16 ? "f16" : "f32"));
+  set(env, o, "lastEvalMs", js_num(env, h->last_eval_ms));
   return o;
 }
 

@@ -18,6 +18,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Architecture, ModelConfig } from '../../src/engine/model/config.js';
 import { referenceBackend } from '../../src/engine/backend/reference/index.js';
 import { cpuBackend, type CpuContextOptions } from '../../src/engine/backend/cpu/index.js';
+import type { NativeAddon, NativeModelHandle } from '../../src/engine/native/load.js';
 import { argmax, expectClose, makeConfig, makeWeights, native, tokens } from './helpers.js';
 
 const tol = (scheme: string) => (scheme === 'F32' ? 2e-4 : 3e-2);
@@ -89,6 +90,10 @@ describe.skipIf(!native)('native forward step vs the reference backend', () => {
     const h = await cpuBackend.createContext(weights, { contextLength: 80, threads: 2 });
     disposers.push(() => a.dispose(), () => b.dispose(), () => h.dispose());
     const batched = await a.eval(prompt, 0, { allLogits: true });
+    // the addon times the forward pass itself (bench/eval-overhead.ts subtracts it from the round trip)
+    const internals = a as unknown as { native: NativeAddon; handle: NativeModelHandle };
+    const forwardMs = internals.native.modelInfo(internals.handle).lastEvalMs;
+    expect(forwardMs).toBeGreaterThan(0);
     const lastOnly = await h.eval(prompt, 0);
     for (let i = 0; i < prompt.length; i++) {
       const one = await b.eval([prompt[i]], i);

@@ -74,7 +74,8 @@ export interface NativeAddon {
   saveState(handle: NativeModelHandle, n: number): Uint8Array;
   loadState(handle: NativeModelHandle, state: Uint8Array, n: number): void;
   disposeModel(handle: NativeModelHandle): void;
-  modelInfo(handle: NativeModelHandle): { threads: number; isa: string; kvType: string };
+  /** lastEvalMs: native time of the latest eval or embed (the forward pass alone, on the worker thread). */
+  modelInfo(handle: NativeModelHandle): { threads: number; isa: string; kvType: string; lastEvalMs: number };
   /** The whole file as a read-only ArrayBuffer over mmap (unmapped when garbage-collected). */
   mapFile(path: string): ArrayBuffer;
 }
