@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Memory } from '../../src/assistant/memory/index.js';
+import { isVaultError } from '../../src/assistant/vault/errors.js';
 import { PASS, memoryFixtures } from './helpers.js';
 
 // Replay protection (src/assistant/vault/ledger.ts): an attacker with the database file but not
@@ -145,6 +146,14 @@ describe('vault ledger: replay protection', () => {
     again = await reopen(path);
     expect(again.corrupt).toEqual([{ table: 'vault_ledger', id: '*', reason: expect.stringMatching(/missing/) }]);
     expect(() => again.facts.add({ text: 'b' })).toThrow(/vault ledger is missing/);
+    // ... as the vault's own error, whose code the CLI maps to its hint
+    let thrown: unknown;
+    try {
+      again.facts.add({ text: 'b' });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(isVaultError(thrown, 'LEDGER')).toBe(true);
     again.vault.acceptLedger();
     again.facts.add({ text: 'b' });
     expect(again.vault.verifyLedger()).toEqual([]);

@@ -18,6 +18,12 @@ import { VaultError } from './errors.js';
  * compute the matching ledger. What it cannot see is a rollback of the whole database file
  * to an earlier copy (ledger included): that needs state kept outside the file.
  */
+/**
+ * What a tracked write fails with when the ledger row is gone (raised by the tables' triggers, so
+ * it is stored in every vault's schema: keep the text). Vault.write turns it into VaultError('LEDGER').
+ */
+export const LEDGER_MISSING = 'the vault ledger is missing: run localgpt memory verify';
+
 export interface TrackedTable {
   /** The column (or expression over the row) that identifies a record. */
   key: string;
@@ -203,7 +209,7 @@ export class Ledger {
       `lg_tag('${table}', ${row}.${spec.key}, ${spec.cols.map((c) => `substr(${row}.${c}, 1, ${NONCE_BYTES})`).join(', ')})`;
     // The RAISE keeps a write from going untracked when the ledger row was deleted.
     const update = (removed: string, added: string) =>
-      `SELECT RAISE(ABORT, 'the vault ledger is missing: run localgpt memory verify') WHERE NOT EXISTS (SELECT 1 FROM vault_ledger WHERE id = 1);
+      `SELECT RAISE(ABORT, '${LEDGER_MISSING}') WHERE NOT EXISTS (SELECT 1 FROM vault_ledger WHERE id = 1);
        UPDATE vault_ledger SET state = lg_ledger(state, '${table}', ${removed}, ${added}) WHERE id = 1;`;
     this.#db.exec(`
       CREATE TRIGGER ${triggerName(table, 'ins')} AFTER INSERT ON ${table} BEGIN ${update('NULL', tag('NEW'))} END;

@@ -16,7 +16,7 @@ import {
   wipe,
 } from './crypto.js';
 import { VaultError } from './errors.js';
-import { Ledger, type LedgerProblem, type TrackedTable } from './ledger.js';
+import { LEDGER_MISSING, Ledger, type LedgerProblem, type TrackedTable } from './ledger.js';
 import { defaultVaultPath, preparePrivateFile, setUmask } from './paths.js';
 import {
   type MigrationContext,
@@ -223,7 +223,15 @@ export class Vault {
    */
   write<T>(fn: () => T): T {
     this.key();
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      // A deleted ledger row stops tracked writes in SQL (ledger.ts); say so as the vault's error.
+      if (e instanceof Error && !(e instanceof VaultError) && e.message.includes(LEDGER_MISSING)) {
+        throw new VaultError('LEDGER', `${LEDGER_MISSING} (the ledger row was deleted; nothing was written)`, { cause: e });
+      }
+      throw e;
+    }
   }
 
   /** Bring modules' tables up to date (e.g. a module registered after the vault opened). */
