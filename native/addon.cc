@@ -175,6 +175,7 @@ napi_value Info(napi_env env, napi_callback_info) {
   auto addf = [&](bool b, const char* n) { if (b) feats += (feats.empty() ? "" : " ") + std::string(n); };
   addf(f.avx2, "avx2"); addf(f.fma, "fma"); addf(f.f16c, "f16c"); addf(f.avx512f, "avx512f");
   addf(f.avx512bw, "avx512bw"); addf(f.avx512vl, "avx512vl"); addf(f.avx512vnni, "avx512vnni");
+  addf(f.neon, "neon");
   set(env, o, "cpuFeatures", js_str(env, feats));
   napi_value types;
   NAPI_OK(napi_create_array(env, &types));
@@ -203,7 +204,7 @@ napi_value SetIsa(napi_env env, napi_callback_info info) {
   auto a = args(env, info, 1);
   const std::string name = str(env, a[0], "isa");
   const int isa = isa_from_name(name);
-  if (isa < 0) throw JsError{"unknown isa " + name + " (scalar, avx2, avx512)"};
+  if (isa < 0) throw JsError{"unknown isa " + name + " (scalar, avx2, avx512, neon)"};
   return js_bool(env, isa_set(isa));
 }
 

@@ -3,7 +3,8 @@
 // Every weight type has a scalar dequantise-row and a dot product of one weight row with an
 // activation row that was first converted to the type's `vec_dot_type` (as ggml does: Q8_0 for the
 // 32-element block types, Q8_K for the K-quants, F16/BF16/F32 for the float types). SIMD variants
-// live in per-ISA translation units (simd_avx2*.cc, simd_avx512.cc) and are picked at run time.
+// live in per-ISA translation units (simd_avx2*.cc, simd_avx512.cc, simd_neon.cc) and are picked at
+// run time.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -50,7 +51,9 @@ using vec_dot_fn = float (*)(int64_t n, const void* x, const void* y);
 using gemm_fn = void (*)(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc,
                          float* s, size_t bs);
 
-enum Isa : int { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_COUNT = 3 };
+// x86 levels are ordered (each falls back to the one below it); ISA_NEON (AArch64) falls back to
+// scalar only, never to an x86 index (see traits.cc).
+enum Isa : int { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_NEON = 3, ISA_COUNT = 4 };
 
 // Matrices whose row count is a multiple of 8, in llama.cpp's arithmetic for them: its CPU backend
 // repacks such Q4_0 and Q4_K weights into 8-row interleaved blocks and computes every output with
@@ -162,5 +165,17 @@ float vec_dot_q4_1_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_q5_0_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_q5_K_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_bf16_avx512(int64_t n, const void* x, const void* y);
+
+// simd_neon.cc (AArch64 only; no gemm or rows-of-8 kernels: those use the vec_dot loop / nothing).
+float vec_dot_f32_neon(int64_t n, const void* x, const void* y);
+float vec_dot_f16_neon(int64_t n, const void* x, const void* y);
+float vec_dot_bf16_neon(int64_t n, const void* x, const void* y);
+float vec_dot_q8_0_neon(int64_t n, const void* x, const void* y);
+float vec_dot_q4_0_neon(int64_t n, const void* x, const void* y);
+float vec_dot_q4_1_neon(int64_t n, const void* x, const void* y);
+float vec_dot_q5_0_neon(int64_t n, const void* x, const void* y);
+float vec_dot_q4_K_neon(int64_t n, const void* x, const void* y);
+float vec_dot_q5_K_neon(int64_t n, const void* x, const void* y);
+float vec_dot_q6_K_neon(int64_t n, const void* x, const void* y);
 
 }  // namespace lg

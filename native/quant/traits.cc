@@ -24,6 +24,12 @@ namespace lg {
 #define AVX2G_SAME(f) nullptr
 #endif
 
+#ifdef LG_HAVE_NEON
+#define NEON(f) f##_neon
+#else
+#define NEON(f) nullptr
+#endif
+
 // The rows-of-8 kernels use only AVX2, so they serve the AVX-512 path too.
 #ifdef LG_HAVE_AVX2
 #define AVX2R8(f) gemm_rows8_##f##_avx2
@@ -32,21 +38,21 @@ namespace lg {
 #endif
 
 static const QuantTraits kTraits[] = {
-    // type, name, block, bytes, vec_dot_type, dequantize, from_float, vec_dot {scalar, avx2, avx512}, gemm {...}, gemm_rows8 {...}
-    {T_F32, "F32", 1, 4, T_F32, dequantize_row_f32, quantize_row_f32, {vec_dot_f32_scalar, AVX2(vec_dot_f32), AVX512(vec_dot_f32)}, {nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr}},
-    {T_F16, "F16", 1, 2, T_F16, dequantize_row_f16, quantize_row_f16, {vec_dot_f16_scalar, AVX2(vec_dot_f16), AVX512(vec_dot_f16)}, {nullptr, AVX2G(f16), nullptr}, {nullptr, nullptr, nullptr}},
-    {T_BF16, "BF16", 1, 2, T_BF16, dequantize_row_bf16, quantize_row_bf16, {vec_dot_bf16_scalar, AVX2(vec_dot_bf16), AVX512(vec_dot_bf16)}, {nullptr, AVX2G(bf16), nullptr}, {nullptr, nullptr, nullptr}},
-    {T_Q8_0, "Q8_0", 32, 34, T_Q8_0, dequantize_row_q8_0, quantize_row_q8_0, {vec_dot_q8_0_scalar, AVX2(vec_dot_q8_0), AVX512(vec_dot_q8_0)}, {nullptr, AVX2G(q8_0), nullptr}, {nullptr, nullptr, nullptr}},
-    {T_Q4_0, "Q4_0", 32, 18, T_Q8_0, dequantize_row_q4_0, nullptr, {vec_dot_q4_0_scalar, AVX2(vec_dot_q4_0), AVX512(vec_dot_q4_0)}, {nullptr, AVX2G(q4_0), nullptr}, {gemm_rows8_q4_0_scalar, AVX2R8(q4_0), AVX2R8(q4_0)}},
-    {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, AVX2(vec_dot_q4_1), AVX512(vec_dot_q4_1)}, {nullptr, AVX2G(q4_1), AVX2G_SAME(q4_1)}, {nullptr, nullptr, nullptr}},
-    {T_Q5_0, "Q5_0", 32, 22, T_Q8_0, dequantize_row_q5_0, nullptr, {vec_dot_q5_0_scalar, AVX2(vec_dot_q5_0), AVX512(vec_dot_q5_0)}, {nullptr, AVX2G(q5_0), AVX2G_SAME(q5_0)}, {nullptr, nullptr, nullptr}},
-    {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), AVX512(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX2R8(q4_K)}},
-    {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, AVX2(vec_dot_q5_K), AVX512(vec_dot_q5_K)}, {nullptr, AVX2G(q5_K), AVX2G_SAME(q5_K)}, {nullptr, nullptr, nullptr}},
-    {T_Q6_K, "Q6_K", 256, 210, T_Q8_K, dequantize_row_q6_K, nullptr, {vec_dot_q6_K_scalar, AVX2(vec_dot_q6_K), AVX512(vec_dot_q6_K)}, {nullptr, AVX2G(q6_K), nullptr}, {nullptr, nullptr, nullptr}},
+    // type, name, block, bytes, vec_dot_type, dequantize, from_float, vec_dot {scalar, avx2, avx512, neon}, gemm {...}, gemm_rows8 {...}
+    {T_F32, "F32", 1, 4, T_F32, dequantize_row_f32, quantize_row_f32, {vec_dot_f32_scalar, AVX2(vec_dot_f32), AVX512(vec_dot_f32), NEON(vec_dot_f32)}, {nullptr, nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}},
+    {T_F16, "F16", 1, 2, T_F16, dequantize_row_f16, quantize_row_f16, {vec_dot_f16_scalar, AVX2(vec_dot_f16), AVX512(vec_dot_f16), NEON(vec_dot_f16)}, {nullptr, AVX2G(f16), nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}},
+    {T_BF16, "BF16", 1, 2, T_BF16, dequantize_row_bf16, quantize_row_bf16, {vec_dot_bf16_scalar, AVX2(vec_dot_bf16), AVX512(vec_dot_bf16), NEON(vec_dot_bf16)}, {nullptr, AVX2G(bf16), nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}},
+    {T_Q8_0, "Q8_0", 32, 34, T_Q8_0, dequantize_row_q8_0, quantize_row_q8_0, {vec_dot_q8_0_scalar, AVX2(vec_dot_q8_0), AVX512(vec_dot_q8_0), NEON(vec_dot_q8_0)}, {nullptr, AVX2G(q8_0), nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}},
+    {T_Q4_0, "Q4_0", 32, 18, T_Q8_0, dequantize_row_q4_0, nullptr, {vec_dot_q4_0_scalar, AVX2(vec_dot_q4_0), AVX512(vec_dot_q4_0), NEON(vec_dot_q4_0)}, {nullptr, AVX2G(q4_0), nullptr, nullptr}, {gemm_rows8_q4_0_scalar, AVX2R8(q4_0), AVX2R8(q4_0), nullptr}},
+    {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, AVX2(vec_dot_q4_1), AVX512(vec_dot_q4_1), NEON(vec_dot_q4_1)}, {nullptr, AVX2G(q4_1), AVX2G_SAME(q4_1), nullptr}, {nullptr, nullptr, nullptr, nullptr}},
+    {T_Q5_0, "Q5_0", 32, 22, T_Q8_0, dequantize_row_q5_0, nullptr, {vec_dot_q5_0_scalar, AVX2(vec_dot_q5_0), AVX512(vec_dot_q5_0), NEON(vec_dot_q5_0)}, {nullptr, AVX2G(q5_0), AVX2G_SAME(q5_0), nullptr}, {nullptr, nullptr, nullptr, nullptr}},
+    {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), AVX512(vec_dot_q4_K), NEON(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr, nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX2R8(q4_K), nullptr}},
+    {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, AVX2(vec_dot_q5_K), AVX512(vec_dot_q5_K), NEON(vec_dot_q5_K)}, {nullptr, AVX2G(q5_K), AVX2G_SAME(q5_K), nullptr}, {nullptr, nullptr, nullptr, nullptr}},
+    {T_Q6_K, "Q6_K", 256, 210, T_Q8_K, dequantize_row_q6_K, nullptr, {vec_dot_q6_K_scalar, AVX2(vec_dot_q6_K), AVX512(vec_dot_q6_K), NEON(vec_dot_q6_K)}, {nullptr, AVX2G(q6_K), nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}},
 };
 // Activation-only formats (targets of vec_dot_type), not weight types.
-static const QuantTraits kQ8K = {T_Q8_K, "Q8_K", 256, 292, T_Q8_K, dequantize_row_q8_K, quantize_row_q8_K, {nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr}};
-static const QuantTraits kQ81 = {T_Q8_1, "Q8_1", 32, 36, T_Q8_1, dequantize_row_q8_1, quantize_row_q8_1, {nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr}};
+static const QuantTraits kQ8K = {T_Q8_K, "Q8_K", 256, 292, T_Q8_K, dequantize_row_q8_K, quantize_row_q8_K, {nullptr, nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}};
+static const QuantTraits kQ81 = {T_Q8_1, "Q8_1", 32, 36, T_Q8_1, dequantize_row_q8_1, quantize_row_q8_1, {nullptr, nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}};
 
 static const QuantTraits* const kAll[] = {&kTraits[0], &kTraits[1], &kTraits[2], &kTraits[3], &kTraits[4],
                                           &kTraits[5], &kTraits[6], &kTraits[7], &kTraits[8], &kTraits[9]};
@@ -65,27 +71,35 @@ const QuantTraits* const* quant_traits_all(int* count) {
   return kAll;
 }
 
+// The next ISA to try after `isa` when it has no kernel: the x86 levels step down one by one
+// (AVX-512 -> AVX2 -> scalar); NEON goes straight to scalar, never to an x86 index. -1 ends the walk.
+static int isa_fallback(int isa) { return isa == ISA_NEON ? ISA_SCALAR : isa - 1; }
+static int isa_clamp(int isa) { return isa < 0 || isa >= ISA_COUNT ? ISA_SCALAR : isa; }
+
 vec_dot_fn quant_vec_dot(const QuantTraits* t, int isa) {
-  for (int i = isa; i >= 0; i--)
+  for (int i = isa_clamp(isa); i >= 0; i = isa_fallback(i))
     if (t->vec_dot[i] && isa_available(i)) return t->vec_dot[i];
   return t->vec_dot[ISA_SCALAR];
 }
 
 gemm_fn quant_gemm(const QuantTraits* t, int isa) {
-  for (int i = isa; i >= 0; i--)
+  for (int i = isa_clamp(isa); i >= 0; i = isa_fallback(i))
     if (t->vec_dot[i] && isa_available(i)) return t->gemm[i];
   return t->gemm[ISA_SCALAR];
 }
 
 gemm_rows8_fn quant_gemm_rows8(const QuantTraits* t, int isa) {
-  for (int i = isa; i >= 0; i--)
+  // The rows-of-8 arithmetic reproduces llama.cpp's x86 repacked kernels; on ARM the ordinary NEON
+  // dot products (what llama.cpp's NEON path computes without repacking) are the right thing.
+  if (isa == ISA_NEON) return nullptr;
+  for (int i = isa_clamp(isa); i >= 0; i = isa_fallback(i))
     if (t->gemm_rows8[i] && isa_available(i)) return t->gemm_rows8[i];
   return nullptr;
 }
 
 quantize_row_fn quant_from_float(const QuantTraits* act, int isa) {
 #ifdef LG_HAVE_AVX2
-  if (isa >= ISA_AVX2 && isa_available(ISA_AVX2)) {
+  if ((isa == ISA_AVX2 || isa == ISA_AVX512) && isa_available(ISA_AVX2)) {
     if (act->type == T_Q8_0) return quantize_row_q8_0_avx2;
     if (act->type == T_Q8_1) return quantize_row_q8_1_avx2;
     if (act->type == T_Q8_K) return quantize_row_q8_K_avx2;

@@ -22,6 +22,8 @@ const CpuFeatures& cpu_features() {
     unsigned a, b, cc, d;
     __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(cc), "=d"(d) : "a"(1), "c"(0));
     c.f16c = (cc >> 29) & 1;
+#elif defined(__aarch64__)
+    c.neon = true;
 #endif
     return c;
   }();
@@ -37,6 +39,9 @@ bool isa_compiled(int isa) {
 #ifdef LG_HAVE_AVX512
     case ISA_AVX512: return true;
 #endif
+#ifdef LG_HAVE_NEON
+    case ISA_NEON: return true;
+#endif
     default: return false;
   }
 }
@@ -48,6 +53,7 @@ bool isa_available(int isa) {
     case ISA_SCALAR: return true;
     case ISA_AVX2: return f.avx2 && f.fma && f.f16c;
     case ISA_AVX512: return f.avx2 && f.fma && f.f16c && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni;
+    case ISA_NEON: return f.neon;
     default: return false;
   }
 }
@@ -63,6 +69,7 @@ const char* isa_name(int isa) {
     case ISA_SCALAR: return "scalar";
     case ISA_AVX2: return "avx2";
     case ISA_AVX512: return "avx512";
+    case ISA_NEON: return "neon";
     default: return "unknown";
   }
 }

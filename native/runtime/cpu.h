@@ -1,10 +1,11 @@
-// CPU feature detection and the run-time ISA choice (LOCALGPT_ISA=scalar|avx2|avx512 forces one).
+// CPU feature detection and the run-time ISA choice (LOCALGPT_ISA=scalar|avx2|avx512|neon forces one).
 #pragma once
 #include <string>
 namespace lg {
 struct CpuFeatures {
   bool avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512vnni = false;
+  bool neon = false;  // AArch64 Advanced SIMD (mandatory there, so no probe)
 };
 const CpuFeatures& cpu_features();
 // Highest ISA both compiled in and supported by this CPU.

@@ -122,7 +122,7 @@ describe.skipIf(!native)('native forward step vs the reference backend', () => {
       ctx.dispose();
       expectClose(slow, fast, config.vocabSize, 3e-2, 'scalar vs ' + info.isa);
     } finally {
-      native!.setIsa(info.isa as 'scalar' | 'avx2' | 'avx512');
+      native!.setIsa(info.isa as 'scalar' | 'avx2' | 'avx512' | 'neon');
     }
   });
 

@@ -17,7 +17,7 @@ export interface NativeTensor {
 }
 
 export interface NativeInfo {
-  /** ISA paths compiled into the binary ('scalar', 'avx2', 'avx512'). */
+  /** ISA paths compiled into the binary ('scalar', 'avx2', 'avx512' on x86-64; 'scalar', 'neon' on AArch64). */
   readonly compiled: string[];
   /** Those this CPU can run. */
   readonly available: string[];
@@ -53,7 +53,7 @@ export type NativeModelHandle = { readonly __nativeModel: unique symbol };
 export interface NativeAddon {
   info(): NativeInfo;
   /** Forces an ISA path process-wide; false when it cannot run here. */
-  setIsa(isa: 'scalar' | 'avx2' | 'avx512'): boolean;
+  setIsa(isa: 'scalar' | 'avx2' | 'avx512' | 'neon'): boolean;
   /** Scalar reference dequantise of n values of a ggml type. */
   dequantize(type: number, src: Uint8Array, n: number): Float32Array;
   /** Converts activations to an activation format (F32, F16, BF16, Q8_0 = 8, Q8_K = 15), ggml's ref quantiser. */
