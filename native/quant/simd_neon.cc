@@ -72,58 +72,34 @@ static inline float reduce4(float32x4_t a0, float32x4_t a1, float32x4_t a2, floa
 
 // ---- float types ----
 
-float LG_NEON_NAME(vec_dot_f32)(int64_t n, const void* vx, const void* vy) {
-  const float* x = (const float*)vx;
-  const float* y = (const float*)vy;
+// One loop for F32, F16 and BF16: Load widens four elements to float32x4, Scalar one element (tail).
+template <class T, float32x4_t (*Load)(const T*), float (*Scalar)(T)>
+static inline float dot_float(int64_t n, const void* vx, const void* vy) {
+  const T* x = (const T*)vx;
+  const T* y = (const T*)vy;
   float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    a0 = vfmaq_f32(a0, vld1q_f32(x + i + 0), vld1q_f32(y + i + 0));
-    a1 = vfmaq_f32(a1, vld1q_f32(x + i + 4), vld1q_f32(y + i + 4));
-    a2 = vfmaq_f32(a2, vld1q_f32(x + i + 8), vld1q_f32(y + i + 8));
-    a3 = vfmaq_f32(a3, vld1q_f32(x + i + 12), vld1q_f32(y + i + 12));
+    a0 = vfmaq_f32(a0, Load(x + i + 0), Load(y + i + 0));
+    a1 = vfmaq_f32(a1, Load(x + i + 4), Load(y + i + 4));
+    a2 = vfmaq_f32(a2, Load(x + i + 8), Load(y + i + 8));
+    a3 = vfmaq_f32(a3, Load(x + i + 12), Load(y + i + 12));
   }
   double s = reduce4(a0, a1, a2, a3);
-  for (; i < n; i++) s += x[i] * y[i];
+  for (; i < n; i++) s += Scalar(x[i]) * Scalar(y[i]);
   return (float)s;
 }
 
+static inline float32x4_t load_f32x4(const float* p) { return vld1q_f32(p); }
+static inline float same_f32(float v) { return v; }
 static inline float32x4_t load_f16x4(const uint16_t* p) { return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p))); }
-
-float LG_NEON_NAME(vec_dot_f16)(int64_t n, const void* vx, const void* vy) {
-  const uint16_t* x = (const uint16_t*)vx;
-  const uint16_t* y = (const uint16_t*)vy;
-  float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    a0 = vfmaq_f32(a0, load_f16x4(x + i + 0), load_f16x4(y + i + 0));
-    a1 = vfmaq_f32(a1, load_f16x4(x + i + 4), load_f16x4(y + i + 4));
-    a2 = vfmaq_f32(a2, load_f16x4(x + i + 8), load_f16x4(y + i + 8));
-    a3 = vfmaq_f32(a3, load_f16x4(x + i + 12), load_f16x4(y + i + 12));
-  }
-  double s = reduce4(a0, a1, a2, a3);
-  for (; i < n; i++) s += h2f(x[i]) * h2f(y[i]);
-  return (float)s;
-}
-
 // bf16 -> f32 is a 16-bit left shift of the bits.
 static inline float32x4_t load_bf16x4(const uint16_t* p) { return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(p), 16)); }
+static inline float bf16_f32(uint16_t v) { return bf16_to_fp32(v); }
 
-float LG_NEON_NAME(vec_dot_bf16)(int64_t n, const void* vx, const void* vy) {
-  const uint16_t* x = (const uint16_t*)vx;
-  const uint16_t* y = (const uint16_t*)vy;
-  float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    a0 = vfmaq_f32(a0, load_bf16x4(x + i + 0), load_bf16x4(y + i + 0));
-    a1 = vfmaq_f32(a1, load_bf16x4(x + i + 4), load_bf16x4(y + i + 4));
-    a2 = vfmaq_f32(a2, load_bf16x4(x + i + 8), load_bf16x4(y + i + 8));
-    a3 = vfmaq_f32(a3, load_bf16x4(x + i + 12), load_bf16x4(y + i + 12));
-  }
-  double s = reduce4(a0, a1, a2, a3);
-  for (; i < n; i++) s += bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
-  return (float)s;
-}
+float LG_NEON_NAME(vec_dot_f32)(int64_t n, const void* x, const void* y) { return dot_float<float, load_f32x4, same_f32>(n, x, y); }
+float LG_NEON_NAME(vec_dot_f16)(int64_t n, const void* x, const void* y) { return dot_float<uint16_t, load_f16x4, h2f>(n, x, y); }
+float LG_NEON_NAME(vec_dot_bf16)(int64_t n, const void* x, const void* y) { return dot_float<uint16_t, load_bf16x4, bf16_f32>(n, x, y); }
 
 // ---- 32-element block types (activations Q8_0 / Q8_1) ----
 
