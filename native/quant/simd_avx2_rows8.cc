@@ -1,26 +1,15 @@
 // AVX2 rows-of-8 kernels (quant.h): eight weight rows at a time, one output per float lane, so each
 // output keeps the single accumulator llama.cpp's repacked kernels keep, computed from the mmap'd
-// row-major layout. Two ways to bring eight rows' sums into lanes: per-row vectors summed by a
-// transposing hadd tree (Q4_K decode), or rows transposed into 8-byte chunks, four rows per vector,
-// against a broadcast activation chunk (Q4_0, Q4_K prefill), which needs one hadd per column. On
-// AMD cores a hadd is four uops, so the second is the faster wherever the transpose is shared.
+// row-major layout. The rows are transposed into 8-byte chunks, four rows per vector, against a
+// broadcast activation chunk, so eight rows' sums reach their lanes with one hadd per column (a
+// transposing hadd tree per row vector cost more than the dot products: on AMD cores a hadd is
+// four uops).
 #include <immintrin.h>
 #include <cstring>
 #include "quant.h"
 #include "simd_avx2.h"
 #include "kquant_common.h"
 namespace lg {
-
-// Eight vectors of eight int32 partial sums -> one vector of their eight totals (lane r = v[r]).
-static inline __m256i transpose_sum8(const __m256i* v) {
-  const __m256i a = _mm256_hadd_epi32(v[0], v[1]);
-  const __m256i b = _mm256_hadd_epi32(v[2], v[3]);
-  const __m256i c = _mm256_hadd_epi32(v[4], v[5]);
-  const __m256i d = _mm256_hadd_epi32(v[6], v[7]);
-  const __m256i ab = _mm256_hadd_epi32(a, b);  // rows 0-3: halves of the low 128 bits | high 128 bits
-  const __m256i cd = _mm256_hadd_epi32(c, d);  // rows 4-7 likewise
-  return _mm256_add_epi32(_mm256_permute2x128_si256(ab, cd, 0x20), _mm256_permute2x128_si256(ab, cd, 0x31));
-}
 
 // The 16 bytes at p in each of eight rows (stride bx) as four vectors, lane r of out[k] = row r's
 // k-th 32-bit word: loads and unpacks, not gathers (on Zen 3 a gather cost a fifth of a Q4_0 decode).
@@ -152,42 +141,6 @@ static inline __m256i act_sum_pair(const block_q8_K* yb, int p) {
   return _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)a0 | ((uint32_t)a1 << 16)));
 }
 
-// Q4_K decode, 8 rows x 1 column in llama.cpp's gemv order (rows8.cc: one fma per superblock).
-// Each row's 32-value sub-block takes its own scale madd and a transposing sum brings the rows
-// into lanes: for one column that is cheaper than transposing the rows into chunks first.
-static inline void q4_K_gemv8(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, float* s) {
-  const __m256i m4 = _mm256_set1_epi8(0x0F);
-  __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
-  PrefetchShare pf(x + 8 * bx, 8 * bx, nb);  // the next eight rows (simd_avx2.h)
-  for (int64_t b = 0; b < nb; b++) {
-    pf.step();
-    const HeadQ4K hd((const block_q4_K*)x + b, bx);
-    alignas(32) uint8_t sc[2][32];  // row r's scale j at sc[j / 4][4 r + j % 4]
-    _mm256_store_si256((__m256i*)sc[0], hd.sc[0]);
-    _mm256_store_si256((__m256i*)sc[1], hd.sc[1]);
-    const block_q8_K* yb = (const block_q8_K*)y + b;
-    __m256i ib = _mm256_setzero_si256(), imb = _mm256_setzero_si256();
-    for (int p = 0; p < 4; p++) {
-      const uint8_t* scp = sc[p / 2] + 2 * (p % 2);
-      const __m256i alo = _mm256_loadu_si256((const __m256i*)(yb->qs + 64 * p));
-      const __m256i ahi = _mm256_loadu_si256((const __m256i*)(yb->qs + 64 * p + 32));
-      __m256i v[8];
-      for (int r = 0; r < 8; r++) {
-        const __m256i q = _mm256_loadu_si256((const __m256i*)(((const block_q4_K*)(x + r * bx) + b)->qs + 32 * p));
-        const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-        v[r] = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo, alo), _mm256_set1_epi16(scp[4 * r])),
-                                _mm256_madd_epi16(_mm256_maddubs_epi16(hi, ahi), _mm256_set1_epi16(scp[4 * r + 1])));
-      }
-      ib = _mm256_add_epi32(ib, transpose_sum8(v));
-      imb = _mm256_add_epi32(imb, _mm256_madd_epi16(hd.min_pair(p), act_sum_pair(yb, p)));
-    }
-    const __m256 dy = _mm256_set1_ps(yb->d);
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ib), _mm256_mul_ps(hd.dw, dy), acc);
-    accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imb), _mm256_mul_ps(hd.mw, dy), accm);
-  }
-  _mm256_storeu_ps(s, _mm256_sub_ps(acc, accm));
-}
-
 // Four rows' 32-byte vectors -> four vectors of 8-byte chunks: out[k] = chunk k of rows 0, 1, 2, 3.
 static inline void transpose_chunks4(const __m256i* v, __m256i* out) {
   const __m256i t0 = _mm256_unpacklo_epi64(v[0], v[1]), t1 = _mm256_unpackhi_epi64(v[0], v[1]);
@@ -198,11 +151,12 @@ static inline void transpose_chunks4(const __m256i* v, __m256i* out) {
   out[3] = _mm256_permute2x128_si256(t1, t3, 0x31);
 }
 
-// Q4_K prefill, 8 rows x C columns (C a multiple of 4) in llama.cpp's gemm order (rows8.cc). The rows are transposed in
-// 8-byte chunks, four rows per vector, so one activation chunk broadcast serves four rows and four
-// maddubs sum into int16 lanes of one row and sub-block before the scale's madd: a quarter of the
-// madds of q4_K_gemv8, which is what llama.cpp's interleaved layout buys, without repacking.
-template <int C>
+// Q4_K, 8 rows x C columns (rows8.cc). PerPair: llama.cpp's gemm order (one fma per 64-value pair,
+// for columns in whole groups of four), else its gemv order (one per superblock). One activation
+// chunk broadcast serves four rows, and four maddubs sum into int16 lanes of one row and sub-block
+// before the scale's madd: a quarter of the madds of a per-row kernel, which is what llama.cpp's
+// interleaved layout buys, without repacking.
+template <int C, bool PerPair>
 static inline void q4_K_tile_quads(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   // int16 lanes 4i..4i+3 <- byte 0 of dword i (rows 0, 1 of a quad from the low half, 2, 3 from the high)
@@ -210,8 +164,12 @@ static inline void q4_K_tile_quads(int64_t nb, const uint8_t* x, size_t bx, cons
                                           12, -1, 12, -1, 12, -1, 12, -1);
   __m256 acc[C], accm[C];
   for (int c = 0; c < C; c++) acc[c] = accm[c] = _mm256_setzero_ps();
+  PrefetchShare pf(x + 8 * bx, C == 1 ? 8 * bx : 0, nb);  // decode: the next eight rows (simd_avx2.h)
   for (int64_t b = 0; b < nb; b++) {
+    pf.step();
     const HeadQ4K hd((const block_q4_K*)x + b, bx);
+    __m256i ib[C], imb[C];  // gemv order: integer sums over the superblock's four pairs
+    for (int c = 0; c < C; c++) ib[c] = imb[c] = _mm256_setzero_si256();
     for (int p = 0; p < 4; p++) {
       const __m256i mins = hd.min_pair(p);
       __m256i quad[2][C];  // per quad g and column: int32 lanes (row 4g, 4g, 4g+1, 4g+1 | 4g+2, .., 4g+3)
@@ -242,9 +200,21 @@ static inline void q4_K_tile_quads(int64_t nb, const uint8_t* x, size_t bx, cons
         const block_q8_K* yb = (const block_q8_K*)(y + c * by) + b;
         const __m256i ip = quads_to_rows(quad[0][c], quad[1][c]);
         const __m256i imv = _mm256_madd_epi16(mins, act_sum_pair(yb, p));
-        const __m256 dy = _mm256_set1_ps(yb->d);
-        acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ip), _mm256_mul_ps(hd.dw, dy), acc[c]);
-        accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imv), _mm256_mul_ps(hd.mw, dy), accm[c]);
+        if (PerPair) {
+          const __m256 dy = _mm256_set1_ps(yb->d);
+          acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ip), _mm256_mul_ps(hd.dw, dy), acc[c]);
+          accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imv), _mm256_mul_ps(hd.mw, dy), accm[c]);
+        } else {
+          ib[c] = _mm256_add_epi32(ib[c], ip);
+          imb[c] = _mm256_add_epi32(imb[c], imv);
+        }
+      }
+    }
+    if (!PerPair) {
+      for (int c = 0; c < C; c++) {
+        const __m256 dy = _mm256_set1_ps(((const block_q8_K*)(y + c * by) + b)->d);
+        acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ib[c]), _mm256_mul_ps(hd.dw, dy), acc[c]);
+        accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imb[c]), _mm256_mul_ps(hd.mw, dy), accm[c]);
       }
     }
   }
@@ -259,10 +229,10 @@ void gemm_rows8_q4_K_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, cons
   const int64_t grouped = nc - nc % 4;
   for (int64_t r = 0; r < nr; r += 8) {
     int64_t c = 0;
-    for (; c + 16 <= grouped; c += 16) q4_K_tile_quads<16>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-    for (; c + 8 <= grouped; c += 8) q4_K_tile_quads<8>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-    for (; c < grouped; c += 4) q4_K_tile_quads<4>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-    for (; c < nc; c++) q4_K_gemv8(nb, x + r * bx, bx, y + c * by, s + c * bs + r);
+    for (; c + 16 <= grouped; c += 16) q4_K_tile_quads<16, true>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; c + 8 <= grouped; c += 8) q4_K_tile_quads<8, true>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; c < grouped; c += 4) q4_K_tile_quads<4, true>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; c < nc; c++) q4_K_tile_quads<1, false>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
   }
 }
 
