@@ -253,66 +253,21 @@ void gemm_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void*
   gemm_drive<2, 2, TileQ4>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 
-// Q4_K x Q8_K: one float accumulator and one scalar min sum per output.
-template <int R, int C>
-struct TileQ4K {
-  static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
-    const int64_t nb = n / QK_K;
+// Q4_K for TileK (simd_avx2.h): low and high nibbles; the mins as a separate float sum
+// (dmin_w * d_a * isum, accumulated, subtracted at the end), as vec_dot_q4_K_avx2 keeps them.
+struct Q4KBlk {
+  using Block = block_q4_K;
+  static inline void chunks(const Block& b, int j, __m256i& q0, __m256i& q1) {
     const __m256i m4 = _mm256_set1_epi8(0xF);
-    __m256 acc[R][C];
-    float summ[R][C];
-    for (int r = 0; r < R; r++)
-      for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps(), summ[r][c] = 0.0f;
-    for (int64_t i = 0; i < nb; i++) {
-      const block_q8_K* yb[C];
-      for (int c = 0; c < C; c++) yb[c] = (const block_q8_K*)(y + c * by) + i;
-      const block_q4_K* xb[R];
-      uint8_t sc[R][8];
-      for (int r = 0; r < R; r++) {
-        xb[r] = (const block_q4_K*)(x + r * bx) + i;
-        uint8_t mn[8];
-        unpack_scales_mins_k4(xb[r]->scales, sc[r], mn);
-        const __m128i mins8 = _mm_loadl_epi64((const __m128i*)mn);
-        const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins8, mins8));
-        for (int c = 0; c < C; c++) {
-          const __m256i prod = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i*)yb[c]->bsums), mins16);
-          __m128i p = _mm_add_epi32(_mm256_castsi256_si128(prod), _mm256_extracti128_si256(prod, 1));
-          p = _mm_hadd_epi32(p, p);
-          p = _mm_hadd_epi32(p, p);
-          summ[r][c] += _cvtsh_ss(xb[r]->dmin) * yb[c]->d * (float)_mm_cvtsi128_si32(p);
-        }
-      }
-      __m256i sumi[R][C];
-      for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) sumi[r][c] = _mm256_setzero_si256();
-      for (int j = 0; j < QK_K / 64; j++) {
-        __m256i y0[C], y1[C];
-        for (int c = 0; c < C; c++) {
-          y0[c] = _mm256_loadu_si256((const __m256i*)(yb[c]->qs + 64 * j));
-          y1[c] = _mm256_loadu_si256((const __m256i*)(yb[c]->qs + 64 * j + 32));
-        }
-        for (int r = 0; r < R; r++) {
-          const __m256i q4bits = _mm256_loadu_si256((const __m256i*)(xb[r]->qs + 32 * j));
-          const __m256i q4l = _mm256_and_si256(q4bits, m4);
-          const __m256i q4h = _mm256_and_si256(_mm256_srli_epi16(q4bits, 4), m4);
-          const __m256i s0 = _mm256_set1_epi16(sc[r][2 * j]), s1 = _mm256_set1_epi16(sc[r][2 * j + 1]);
-          for (int c = 0; c < C; c++) {
-            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(q4l, y0[c]), s0);
-            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(q4h, y1[c]), s1);
-            sumi[r][c] = _mm256_add_epi32(sumi[r][c], _mm256_add_epi32(p0, p1));
-          }
-        }
-      }
-      for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) {
-          const __m256 d = _mm256_set1_ps(_cvtsh_ss(xb[r]->d) * yb[c]->d);
-          acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]);
-        }
-    }
-    for (int r = 0; r < R; r++)
-      for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(acc[r][c]) - summ[r][c];
+    const __m256i bits = _mm256_loadu_si256((const __m256i*)(b.qs + 32 * j));
+    q0 = _mm256_and_si256(bits, m4);
+    q1 = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
   }
+  static inline void min_step(float& m, float dmin_w, float d_a, int32_t isum) { m += dmin_w * d_a * (float)isum; }
+  static inline float finish(float sum, float m) { return sum - m; }
 };
+template <int R, int C> using TileQ4K = TileK<Q4KBlk>::K<R, C>;
+
 void gemm_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   if (nc == 1) {  // decode: the tiles measured slower than the plain dot (register pressure)
     for (int64_t r = 0; r < nr; r++) s[r] = vec_dot_q4_K_avx2(n, (const uint8_t*)x + r * bx, y);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstddef>
 #include "quant.h"
+#include "kquant_common.h"
 namespace lg {
 
 // Lane order fixed (high half + low half, then pairs, then the last two): every kernel that claims to
@@ -95,6 +96,75 @@ struct TileQ0 {
       }
       for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(acc[r][c]);
+    }
+  };
+};
+
+// sum_j min_j * (bsums[2j] + bsums[2j+1]) of a Q4_K/Q5_K superblock, in integers (exact, so any
+// order matches ggml's).
+static inline int kquant_min_sum(const uint8_t* mn, const int16_t* bsums) {
+  const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i*)mn), _mm_loadl_epi64((const __m128i*)mn)));
+  const __m256i prod = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i*)bsums), mins16);
+  __m128i p = _mm_add_epi32(_mm256_castsi256_si128(prod), _mm256_extracti128_si256(prod, 1));
+  p = _mm_add_epi32(p, _mm_unpackhi_epi64(p, p));
+  p = _mm_add_epi32(p, _mm_shuffle_epi32(p, 1));
+  return _mm_cvtsi128_si32(p);
+}
+
+// Q4_K / Q5_K weights x Q8_K activations: per output an 8-lane int32 sum per superblock (each
+// 32-value chunk's maddubs sums times its 6-bit scale), one fma with d_w*d_a into the float
+// accumulator, and the mins term in the type's own float order: what their AVX2 vec_dot computes,
+// output for output. Blk::Block is the block struct; Blk::chunks(block, j, q0, q1) gives pair j's
+// two 32-value chunks as unsigned bytes; Blk::min_step / Blk::finish keep and apply the mins term.
+template <class Blk>
+struct TileK {
+  template <int R, int C>
+  struct K {
+    static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+      using Block = typename Blk::Block;
+      __m256 acc[R][C];
+      float mins[R][C];
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps(), mins[r][c] = 0.0f;
+      for (int64_t i = 0; i < n / QK_K; i++) {
+        const block_q8_K* yb[C];
+        for (int c = 0; c < C; c++) yb[c] = (const block_q8_K*)(y + c * by) + i;
+        const Block* xb[R];
+        uint8_t sc[R][8];
+        for (int r = 0; r < R; r++) {
+          xb[r] = (const Block*)(x + r * bx) + i;
+          uint8_t mn[8];
+          unpack_scales_mins_k4(xb[r]->scales, sc[r], mn);
+          for (int c = 0; c < C; c++) Blk::min_step(mins[r][c], _cvtsh_ss(xb[r]->dmin), yb[c]->d, kquant_min_sum(mn, yb[c]->bsums));
+        }
+        __m256i sumi[R][C];
+        for (int r = 0; r < R; r++)
+          for (int c = 0; c < C; c++) sumi[r][c] = _mm256_setzero_si256();
+        for (int j = 0; j < QK_K / 64; j++) {
+          __m256i y0[C], y1[C];
+          for (int c = 0; c < C; c++) {
+            y0[c] = _mm256_loadu_si256((const __m256i*)(yb[c]->qs + 64 * j));
+            y1[c] = _mm256_loadu_si256((const __m256i*)(yb[c]->qs + 64 * j + 32));
+          }
+          for (int r = 0; r < R; r++) {
+            __m256i q0, q1;
+            Blk::chunks(*xb[r], j, q0, q1);
+            const __m256i s0 = _mm256_set1_epi16(sc[r][2 * j]), s1 = _mm256_set1_epi16(sc[r][2 * j + 1]);
+            for (int c = 0; c < C; c++) {
+              const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(q0, y0[c]), s0);
+              const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(q1, y1[c]), s1);
+              sumi[r][c] = _mm256_add_epi32(sumi[r][c], _mm256_add_epi32(p0, p1));
+            }
+          }
+        }
+        for (int r = 0; r < R; r++)
+          for (int c = 0; c < C; c++) {
+            const __m256 d = _mm256_set1_ps(_cvtsh_ss(xb[r]->d) * yb[c]->d);
+            acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]);
+          }
+      }
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) s[c * bs + r] = Blk::finish(hsum_ps(acc[r][c]), mins[r][c]);
     }
   };
 };

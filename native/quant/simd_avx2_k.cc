@@ -13,15 +13,6 @@ static inline __m256i q5k_high(__m256i qh, int b) {
   const __m256i sh = b <= 4 ? _mm256_sll_epi16(qh, _mm_cvtsi32_si128(4 - b)) : _mm256_srl_epi16(qh, _mm_cvtsi32_si128(b - 4));
   return _mm256_and_si256(sh, _mm256_set1_epi8(0x10));
 }
-// sum_j min_j * (bsums[2j] + bsums[2j+1]) in integers (exact, so any order matches ggml's).
-static inline int q5k_min_sum(const uint8_t* mn, const int16_t* bsums) {
-  const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i*)mn), _mm_loadl_epi64((const __m128i*)mn)));
-  const __m256i prod = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i*)bsums), mins16);
-  __m128i p = _mm_add_epi32(_mm256_castsi256_si128(prod), _mm256_extracti128_si256(prod, 1));
-  p = _mm_add_epi32(p, _mm_unpackhi_epi64(p, p));
-  p = _mm_add_epi32(p, _mm_shuffle_epi32(p, 1));
-  return _mm_cvtsi128_si32(p);
-}
 
 // ggml's AVX2 Q5_K: per super-block an 8-lane int32 sum (lane k: bytes 4k..4k+3 of every 32-value
 // chunk, times the chunk's scale), one FMA into the float accumulator with d = y.d * x.d, and the
@@ -37,7 +28,7 @@ float vec_dot_q5_K_avx2(int64_t n, const void* vx, const void* vy) {
     unpack_scales_mins_k4(x[i].scales, sc, mn);
     const float d = y[i].d * _cvtsh_ss(x[i].d);
     const float dmin = -y[i].d * _cvtsh_ss(x[i].dmin);
-    summs = fmadd_ss(dmin, (float)q5k_min_sum(mn, y[i].bsums), summs);
+    summs = fmadd_ss(dmin, (float)kquant_min_sum(mn, y[i].bsums), summs);
     const __m256i qh = _mm256_loadu_si256((const __m256i*)x[i].qh);
     __m256i sumi = _mm256_setzero_si256();
     for (int j = 0; j < QK_K / 64; j++) {
@@ -54,62 +45,22 @@ float vec_dot_q5_K_avx2(int64_t n, const void* vx, const void* vy) {
   return hsum_ps(acc) + summs;
 }
 
-// Q5_K tile: per output the accumulator and min chain of vec_dot_q5_K_avx2; the 5th-bit planes and
-// scales are decoded once per weight block, each activation chunk loaded once per tile.
-template <int R, int C>
-struct TileQ5K {
-  static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+// Q5_K for TileK (simd_avx2.h): nibbles plus the 5th bit from qh; the mins as vec_dot_q5_K_avx2
+// chains them (an fma with -d_a * dmin_w per superblock, added at the end).
+struct Q5KBlk {
+  using Block = block_q5_K;
+  static inline void chunks(const Block& b, int j, __m256i& q0, __m256i& q1) {
     const __m256i m4 = _mm256_set1_epi8(0xF);
-    __m256 acc[R][C];
-    float summs[R][C];
-    for (int r = 0; r < R; r++)
-      for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps(), summs[r][c] = 0.0f;
-    for (int64_t i = 0; i < n / QK_K; i++) {
-      const block_q8_K* yb[C];
-      for (int c = 0; c < C; c++) yb[c] = (const block_q8_K*)(y + c * by) + i;
-      const block_q5_K* xb[R];
-      uint8_t sc[R][8];
-      for (int r = 0; r < R; r++) {
-        xb[r] = (const block_q5_K*)(x + r * bx) + i;
-        uint8_t mn[8];
-        unpack_scales_mins_k4(xb[r]->scales, sc[r], mn);
-        for (int c = 0; c < C; c++) {
-          const float dmin = -yb[c]->d * _cvtsh_ss(xb[r]->dmin);
-          summs[r][c] = fmadd_ss(dmin, (float)q5k_min_sum(mn, yb[c]->bsums), summs[r][c]);
-        }
-      }
-      __m256i sumi[R][C];
-      for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) sumi[r][c] = _mm256_setzero_si256();
-      for (int j = 0; j < QK_K / 64; j++) {
-        __m256i y0[C], y1[C];
-        for (int c = 0; c < C; c++) {
-          y0[c] = _mm256_loadu_si256((const __m256i*)(yb[c]->qs + 64 * j));
-          y1[c] = _mm256_loadu_si256((const __m256i*)(yb[c]->qs + 64 * j + 32));
-        }
-        for (int r = 0; r < R; r++) {
-          const __m256i qh = _mm256_loadu_si256((const __m256i*)xb[r]->qh);
-          const __m256i bits = _mm256_loadu_si256((const __m256i*)(xb[r]->qs + 32 * j));
-          const __m256i q0 = _mm256_or_si256(_mm256_and_si256(bits, m4), q5k_high(qh, 2 * j));
-          const __m256i q1 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits, 4), m4), q5k_high(qh, 2 * j + 1));
-          const __m256i s0 = _mm256_set1_epi16(sc[r][2 * j]), s1 = _mm256_set1_epi16(sc[r][2 * j + 1]);
-          for (int c = 0; c < C; c++) {
-            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(q0, y0[c]), s0);
-            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(q1, y1[c]), s1);
-            sumi[r][c] = _mm256_add_epi32(sumi[r][c], _mm256_add_epi32(p0, p1));
-          }
-        }
-      }
-      for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) {
-          const __m256 d = _mm256_set1_ps(yb[c]->d * _cvtsh_ss(xb[r]->d));
-          acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]);
-        }
-    }
-    for (int r = 0; r < R; r++)
-      for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(acc[r][c]) + summs[r][c];
+    const __m256i qh = _mm256_loadu_si256((const __m256i*)b.qh);
+    const __m256i bits = _mm256_loadu_si256((const __m256i*)(b.qs + 32 * j));
+    q0 = _mm256_or_si256(_mm256_and_si256(bits, m4), q5k_high(qh, 2 * j));
+    q1 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits, 4), m4), q5k_high(qh, 2 * j + 1));
   }
+  static inline void min_step(float& m, float dmin_w, float d_a, int32_t isum) { m = fmadd_ss(-d_a * dmin_w, (float)isum, m); }
+  static inline float finish(float sum, float m) { return sum + m; }
 };
+template <int R, int C> using TileQ5K = TileK<Q5KBlk>::K<R, C>;
+
 void gemm_q5_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   if (nc == 1) return gemm_rows(vec_dot_q5_K_avx2, n, x, bx, nr, y, s);
   gemm_drive<2, 2, TileQ5K>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);

@@ -290,7 +290,7 @@ describe.skipIf(!native)('native kernels', () => {
   });
 
   it('the tiled kernels equal one dot product per output bit for bit (every tile shape and edge)', () => {
-    // Tiles are 4x1 (batch 1) and 2x2 or 4x3 (batch > 1) with 1-row / 1-token edges; odd and even block
+    // Tiles are 4x1 or 8x1 (batch 1) and 2x2 or 4x3 (batch > 1) with 1-row / 1-token edges; odd and even block
     // counts exercise the even/odd accumulators of the 32-element types.
     const mm = native!.matmul as (...a: unknown[]) => Float32Array;
     for (const t of TYPES) {
