@@ -130,35 +130,31 @@ static inline int32x4_t q5_0_block(const block_q5_0* x, const block_q8_0* y) {
   return dot32(lo, vld1q_s8(y->qs), hi, vld1q_s8(y->qs + 16));
 }
 
-float LG_NEON_NAME(vec_dot_q8_0)(int64_t n, const void* vx, const void* vy) {
-  const block_q8_0* x = (const block_q8_0*)vx;
+// ggml's NEON loop for the 32-value block types: blocks in pairs into two float accumulators
+// (lane sums times d_x*d_y), reduced, then an odd last block in the type's own tail expression.
+template <class BX, int32x4_t (*Block)(const BX*, const block_q8_0*), class Tail>
+static inline float dot_block_pairs(int64_t n, const void* vx, const void* vy, Tail tail) {
+  const BX* x = (const BX*)vx;
   const block_q8_0* y = (const block_q8_0*)vy;
   const int64_t nb = n / QK8_0;
   float32x4_t s0 = vdupq_n_f32(0.0f), s1 = s0;
   int64_t i = 0;
   for (; i + 1 < nb; i += 2) {
-    s0 = vmlaq_n_f32(s0, vcvtq_f32_s32(q8_0_block(&x[i], &y[i])), h2f(x[i].d) * h2f(y[i].d));
-    s1 = vmlaq_n_f32(s1, vcvtq_f32_s32(q8_0_block(&x[i + 1], &y[i + 1])), h2f(x[i + 1].d) * h2f(y[i + 1].d));
+    s0 = vmlaq_n_f32(s0, vcvtq_f32_s32(Block(&x[i], &y[i])), h2f(x[i].d) * h2f(y[i].d));
+    s1 = vmlaq_n_f32(s1, vcvtq_f32_s32(Block(&x[i + 1], &y[i + 1])), h2f(x[i + 1].d) * h2f(y[i + 1].d));
   }
   float sumf = vaddvq_f32(s0) + vaddvq_f32(s1);
-  for (; i < nb; i++) sumf += vaddvq_s32(q8_0_block(&x[i], &y[i])) * (h2f(x[i].d) * h2f(y[i].d));
+  for (; i < nb; i++) sumf += tail((float)vaddvq_s32(Block(&x[i], &y[i])), h2f(x[i].d), h2f(y[i].d));
   return sumf;
 }
 
+float LG_NEON_NAME(vec_dot_q8_0)(int64_t n, const void* vx, const void* vy) {
+  return dot_block_pairs<block_q8_0, q8_0_block>(n, vx, vy, [](float sumi, float dx, float dy) { return sumi * (dx * dy); });
+}
+
 float LG_NEON_NAME(vec_dot_q4_0)(int64_t n, const void* vx, const void* vy) {
-  const block_q4_0* x = (const block_q4_0*)vx;
-  const block_q8_0* y = (const block_q8_0*)vy;
-  const int64_t nb = n / QK4_0;
-  float32x4_t s0 = vdupq_n_f32(0.0f), s1 = s0;
-  int64_t i = 0;
-  for (; i + 1 < nb; i += 2) {
-    s0 = vmlaq_n_f32(s0, vcvtq_f32_s32(q4_0_block(&x[i], &y[i])), h2f(x[i].d) * h2f(y[i].d));
-    s1 = vmlaq_n_f32(s1, vcvtq_f32_s32(q4_0_block(&x[i + 1], &y[i + 1])), h2f(x[i + 1].d) * h2f(y[i + 1].d));
-  }
-  float sumf = vaddvq_f32(s0) + vaddvq_f32(s1);
   // ggml's Q4_0 tail multiplies left to right: (sumi * d_x) * d_y.
-  for (; i < nb; i++) sumf += vaddvq_s32(q4_0_block(&x[i], &y[i])) * h2f(x[i].d) * h2f(y[i].d);
-  return sumf;
+  return dot_block_pairs<block_q4_0, q4_0_block>(n, vx, vy, [](float sumi, float dx, float dy) { return sumi * dx * dy; });
 }
 
 float LG_NEON_NAME(vec_dot_q4_1)(int64_t n, const void* vx, const void* vy) {
@@ -180,18 +176,7 @@ float LG_NEON_NAME(vec_dot_q4_1)(int64_t n, const void* vx, const void* vy) {
 }
 
 float LG_NEON_NAME(vec_dot_q5_0)(int64_t n, const void* vx, const void* vy) {
-  const block_q5_0* x = (const block_q5_0*)vx;
-  const block_q8_0* y = (const block_q8_0*)vy;
-  const int64_t nb = n / QK5_0;
-  float32x4_t s0 = vdupq_n_f32(0.0f), s1 = s0;
-  int64_t i = 0;
-  for (; i + 1 < nb; i += 2) {
-    s0 = vmlaq_n_f32(s0, vcvtq_f32_s32(q5_0_block(&x[i], &y[i])), h2f(x[i].d) * h2f(y[i].d));
-    s1 = vmlaq_n_f32(s1, vcvtq_f32_s32(q5_0_block(&x[i + 1], &y[i + 1])), h2f(x[i + 1].d) * h2f(y[i + 1].d));
-  }
-  float sumf = vaddvq_f32(s0) + vaddvq_f32(s1);
-  for (; i < nb; i++) sumf += (h2f(x[i].d) * h2f(y[i].d)) * vaddvq_s32(q5_0_block(&x[i], &y[i]));
-  return sumf;
+  return dot_block_pairs<block_q5_0, q5_0_block>(n, vx, vy, [](float sumi, float dx, float dy) { return (dx * dy) * sumi; });
 }
 
 // ---- K-quants (activations Q8_K) ----
