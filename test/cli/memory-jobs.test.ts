@@ -33,6 +33,10 @@ describe('localgpt memory', () => {
     const again = await cli(['memory', 'forget', entry.ref], { env });
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/nothing to forget/);
+    // a ref that begins with '-' (older ids could) is a ref, not an unknown option
+    const dashed = await cli(['memory', 'forget', '-Abc'], { env });
+    expect(dashed.code, dashed.stderr).toBe(1);
+    expect(dashed.stderr).toMatch(/nothing to forget at -Abc/);
   });
 
   it('verify: a forgotten fact put back from an old copy of the file is named; --accept takes it', async () => {
@@ -44,7 +48,8 @@ describe('localgpt memory', () => {
     const db = new Database(path, { readonly: true });
     const saved = db.prepare('SELECT id, v, body FROM memories').get() as { id: string; v: number; body: Buffer };
     db.close();
-    expect((await cli(['memory', 'forget', added.ref], { env })).code).toBe(0);
+    const forgot = await cli(['memory', 'forget', added.ref], { env });
+    expect(forgot.code, forgot.stderr).toBe(0);
     // The attacker has the file, not the key: the ledger cannot be updated to match.
     const raw = new Database(path);
     raw.function('lg_tag', { varargs: true }, () => null);

@@ -204,7 +204,12 @@ export class Vault {
 
   /** A fresh random record id (128 bits, base64url): ids carry no content. */
   newId(): string {
-    return Buffer.from(randomBytes(16)).toString('base64url');
+    // Ids are typed on command lines (`memory forget`, `jobs cancel`), where a leading '-' reads as
+    // an option: 1 in 64 base64url ids began with one. Draw again instead.
+    for (;;) {
+      const id = Buffer.from(randomBytes(16)).toString('base64url');
+      if (id[0] !== '-') return id;
+    }
   }
 
   /**

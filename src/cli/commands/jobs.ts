@@ -122,6 +122,7 @@ export function registerJobs(program: Command): void {
     .command('cancel')
     .description('cancel a job (a running one stops at its next check)')
     .argument('<id>', 'job id or a unique prefix')
+    .allowUnknownOption() // ids made before ids avoided a leading '-' may have one
     .option('--json', 'print {"id", "cancelled"}')
     .action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
       const r = await withScheduler(cmd, false, (s) => {
@@ -137,6 +138,7 @@ export function registerJobs(program: Command): void {
     .command('run')
     .description('run a job now, in this process')
     .argument('<id>', 'job id or a unique prefix')
+    .allowUnknownOption() // ids made before ids avoided a leading '-' may have one
     .option('-m, --model <name>', 'model for inference jobs (default: the configured one)')
     .option('--json', 'print {"id", "state"}')
     .action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
@@ -154,6 +156,7 @@ export function registerJobs(program: Command): void {
     .command('logs')
     .description('a job\'s log lines')
     .argument('<id>', 'job id or a unique prefix')
+    .allowUnknownOption() // ids made before ids avoided a leading '-' may have one
     .option('-l, --limit <n>', 'last N lines', positiveInt)
     .option('--json', 'print a JSON array')
     .action(async (ref: string, opts: { limit?: number; json?: boolean }, cmd: Command) => {

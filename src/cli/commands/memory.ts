@@ -120,6 +120,7 @@ export function registerMemory(program: Command): void {
     .description('delete one entry: a memory id, session:ID, log:YYYY-MM-DD, file:PATH or pref:NAME')
     .argument('<ref>', 'as `memory list` shows it')
     .option('--json', 'print {"ref", "forgotten"}')
+    .allowUnknownOption() // ids made before ids avoided a leading '-' may have one
     .action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
       const forgotten = await withMemory(cmd, false, (m) => memoryForget(m, ref));
       if (opts.json) return printJson({ ref, forgotten });
