@@ -30,6 +30,24 @@ export function llamaLibDir(): string | undefined {
   return dir && existsSync(join(dir, 'libllama.v0.4.0.so')) ? dir : undefined;
 }
 
+/**
+ * A checkout of the llama.cpp release node-llama-cpp was built from (its bundled git bundle, cloned
+ * once into bench/.cache/llama.cpp): the headers our C harnesses compile against. Throws when
+ * node-llama-cpp is not installed or the clone fails.
+ */
+export function llamaCppSource(log: (s: string) => void = () => {}): string {
+  const root = nodeLlamaCppRoot();
+  if (!root) throw new Error('node-llama-cpp is not installed (npm run peers)');
+  const src = cachePath('llama.cpp');
+  if (!existsSync(join(src, 'include/llama.h'))) {
+    const bundle = join(root, 'node-llama-cpp/llama/gitRelease.bundle');
+    log("cloning llama.cpp headers from node-llama-cpp's bundle into bench/.cache/llama.cpp ...");
+    const r = spawnSync('git', ['clone', '-q', bundle, src], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git clone of ${bundle} failed: ${(r.stderr || '').trim()}`);
+  }
+  return src;
+}
+
 /** Compiles a C program with gcc unless the binary is newer than its source; returns the binary or throws with gcc's message. */
 export function compileC(source: string, out: string, args: readonly string[]): string {
   if (existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) return out;

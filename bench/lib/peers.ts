@@ -5,9 +5,8 @@
  * the same prebuilt libllama with one persistent thread pool (llama.cpp at its best here).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_DIR, cachePath, compileC, llamaLibDir, nodeLlamaCppRoot } from './paths.js';
+import { BENCH_DIR, cachePath, compileC, llamaCppSource, llamaLibDir, nodeLlamaCppRoot } from './paths.js';
 import type { PeerResult } from './report.js';
 import { summarize } from './stats.js';
 
@@ -36,22 +35,12 @@ export function buildHarness(log: (s: string) => void): string | null {
   if (harness !== undefined) return harness;
   harness = null;
   const lib = llamaLibDir();
-  const root = nodeLlamaCppRoot();
-  if (!lib || !root) {
+  if (!lib) {
     harnessReason = 'node-llama-cpp with its linux-x64 prebuild is not installed (npm run peers)';
     return null;
   }
-  const src = cachePath('llama.cpp');
-  if (!existsSync(join(src, 'include/llama.h'))) {
-    const bundle = join(root, 'node-llama-cpp/llama/gitRelease.bundle');
-    log('cloning llama.cpp headers from node-llama-cpp\'s bundle into bench/.cache/llama.cpp ...');
-    const r = spawnSync('git', ['clone', '-q', bundle, src], { encoding: 'utf8' });
-    if (r.status !== 0) {
-      harnessReason = `git clone of ${bundle} failed: ${(r.stderr || '').trim()}`;
-      return null;
-    }
-  }
   try {
+    const src = llamaCppSource(log);
     harness = compileC(join(BENCH_DIR, 'peers/llama-harness.c'), cachePath('llama-harness'), [
       `-I${join(src, 'include')}`,
       `-I${join(src, 'ggml/include')}`,

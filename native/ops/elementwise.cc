@@ -7,8 +7,8 @@
 namespace lg {
 
 void rmsnorm(const float* x, const float* w, float* out, int64_t n, float eps) {
-  double ss = 0.0;  // ggml accumulates the sum of squares in ggml_float (double)
-  for (int64_t i = 0; i < n; i++) ss += (double)x[i] * x[i];
+  double ss = 0.0;  // ggml adds float squares in ggml_float (double)
+  for (int64_t i = 0; i < n; i++) ss += (double)(x[i] * x[i]);
   const float scale = 1.0f / std::sqrt((float)(ss / n) + eps);
   for (int64_t i = 0; i < n; i++) out[i] = x[i] * scale * (w ? w[i] : 1.0f);
 }

@@ -14,6 +14,7 @@ namespace {
 // One matrix's share of a matmul_jobs call: its kernels and how its rows are cut into tasks.
 struct Plan {
   gemm_rows8_fn r8;
+  gemm_tinyblas_fn tb;  // reads the f32-widened activations
   gemm_fn gemm;
   vec_dot_fn dot;
   size_t w_row;
@@ -23,6 +24,7 @@ struct Plan {
 Plan plan_for(const MatmulJob& j, int isa, int64_t cols, int64_t batch, int threads, bool tiled) {
   Plan p;
   p.r8 = j.rows8 && j.rows % 8 == 0 ? quant_gemm_rows8(j.traits, isa) : nullptr;
+  p.tb = tiled && quant_tinyblas_applies(j.rows, cols, batch) ? quant_gemm_tinyblas(j.traits, isa) : nullptr;
   p.gemm = tiled ? quant_gemm(j.traits, isa) : nullptr;
   p.dot = quant_vec_dot(j.traits, isa);
   p.w_row = quant_row_size(j.traits->type, cols);
@@ -34,6 +36,7 @@ Plan plan_for(const MatmulJob& j, int isa, int64_t cols, int64_t batch, int thre
     p.tile = std::max<int64_t>(4, std::min<int64_t>(32, (int64_t)(256 * 1024 / std::max<size_t>(p.w_row, 1))));
   }
   if (p.r8) p.tile = (p.tile + 7) & ~(int64_t)7;
+  if (p.tb) p.tile = std::max<int64_t>(3, p.tile / 3 * 3);  // its register tiles are three rows high
   p.ntiles = (j.rows + p.tile - 1) / p.tile;
   return p;
 }
@@ -57,28 +60,34 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
   }
   Plan plans[kMaxJobs];
   int64_t first[kMaxJobs + 1] = {0};  // task index where each job's tiles start
-  bool any_r8 = false;
+  bool any_r8 = false, any_tb = false;
   for (int i = 0; i < njobs; i++) {
     plans[i] = plan_for(jobs[i], isa, cols, batch, pool.size(), tiled);
     first[i + 1] = first[i] + plans[i].ntiles;
     any_r8 = any_r8 || plans[i].r8 != nullptr;
+    any_tb = any_tb || plans[i].tb != nullptr;
   }
 
   // Activations converted once for every matrix; the rows-of-8 kernels also take each activation
-  // block's sum (int32s after the activations).
+  // block's sum (int32s after the activations), the tinyBLAS-order ones the converted activations
+  // widened back to f32 (F32 activations are already that).
   const QuantTraits* act = quant_traits(jobs[0].traits->vec_dot_type);
   const bool block_sums = any_r8 && act->type == T_Q8_0;  // Q8_K carries its own
+  const bool widen = any_tb && act->type != T_F32;
   const size_t act_row = quant_row_size(act->type, cols);
   const int64_t nb = cols / act->block_size;
-  const size_t act_bytes = (act_row * (size_t)batch + 3) & ~(size_t)3;
-  const size_t need = act_bytes + (block_sums ? (size_t)(nb * batch) * sizeof(int32_t) : 0);
+  const size_t act_bytes = (act_row * (size_t)batch + 31) & ~(size_t)31;
+  const size_t sums_bytes = block_sums ? (size_t)(nb * batch) * sizeof(int32_t) : 0;
+  const size_t need = act_bytes + sums_bytes + (widen ? (size_t)(cols * batch) * sizeof(float) : 0);
   if (scratch.size() < need) scratch.resize(need);
   uint8_t* xq = scratch.data();
   int32_t* xsum = (int32_t*)(scratch.data() + act_bytes);
+  float* xf = widen ? (float*)(scratch.data() + act_bytes + sums_bytes) : (float*)xq;
   const quantize_row_fn from_float = quant_from_float(act, isa);
   auto quantize = [&](int64_t b) {
     from_float(x + b * x_stride, xq + b * act_row, cols);
     if (block_sums) q8_0_block_sums(xq + b * act_row, nb, xsum + b * nb);
+    if (widen) act->dequantize_row(xq + b * act_row, xf + b * cols, cols);
   };
   if (batch > 1) {
     pool.parallel_for(batch, [&](int64_t b, int) { quantize(b); });
@@ -96,6 +105,10 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
     const uint8_t* w = j.w + r0 * p.w_row;
     if (p.r8) {
       p.r8(cols, w, p.w_row, r1 - r0, xq, act_row, xsum, batch, j.out + r0, (size_t)j.out_stride);
+      return;
+    }
+    if (p.tb) {
+      p.tb(cols, w, p.w_row, r1 - r0, xf, (size_t)cols * sizeof(float), batch, j.out + r0, (size_t)j.out_stride);
       return;
     }
     if (p.gemm) {

@@ -12,9 +12,11 @@ namespace lg {
 // elements of traits->type; x rows are `cols` floats, `x_stride` apart. Activations are converted to
 // the type's vec_dot_type once (into `scratch`), then row tiles are split across the pool; within a
 // tile every activation row is run against the tile's weight rows while they are hot in cache, through
-// the type's tiled kernel (gemm_fn) where the ISA has one. tiled=false forces one vec_dot per output
-// (the tests compare the two bit for bit). rows8: use the type's rows-of-8 arithmetic (quant.h) when it
-// has one and rows is a multiple of 8, as llama.cpp does for the weights it repacks.
+// the type's tiled kernel (gemm_fn) where the ISA has one. Float weights in batches take llama.cpp's
+// tinyBLAS order where llama.cpp does (quant_tinyblas_applies). tiled=false forces one vec_dot per
+// output (the tests compare the tiles with it bit for bit). rows8: use the type's rows-of-8
+// arithmetic (quant.h) when it has one and rows is a multiple of 8, as llama.cpp does for the
+// weights it repacks.
 void matmul(ThreadPool& pool, int isa, const QuantTraits* traits, const uint8_t* w, int64_t rows, int64_t cols,
             const float* x, int64_t x_stride, int64_t batch, float* out, int64_t out_stride,
             std::vector<uint8_t>& scratch, bool tiled = true, bool rows8 = false);

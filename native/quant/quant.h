@@ -68,6 +68,16 @@ using gemm_rows8_fn = void (*)(int64_t n, const void* x, size_t bx, int64_t nr, 
                                const int32_t* ysum, int64_t nc, float* s, size_t bs);
 void q8_0_block_sums(const void* y, int64_t nb, int32_t* out);
 
+// Float weights (F32, F16, BF16) against two or more activation rows, in llama.cpp's arithmetic
+// for them: its CPU backend sends those products through llamafile's tinyBLAS whenever the rows
+// come in fours and n in eights (quant_tinyblas_applies), and tinyBLAS keeps one 8-lane float
+// accumulator per output, acc = fma(w[i..i+8], a[i..i+8], acc) for i = 0, 8, 16, ..., then hsum_ps
+// (its vec_dot keeps four accumulators over 32-value steps). y holds the activations already
+// rounded to the type's vec_dot_type and widened back to f32 (exact), so no kernel converts an
+// activation per use; by in bytes. Same s layout as gemm_fn.
+using gemm_tinyblas_fn = gemm_fn;
+inline bool quant_tinyblas_applies(int64_t rows, int64_t n, int64_t batch) { return batch >= 2 && rows % 4 == 0 && n % 8 == 0; }
+
 struct QuantTraits {
   int type;
   const char* name;
@@ -79,6 +89,7 @@ struct QuantTraits {
   vec_dot_fn vec_dot[ISA_COUNT];     // null = not specialised at that ISA (falls back downwards)
   gemm_fn gemm[ISA_COUNT];           // null = loop over vec_dot of the same ISA
   gemm_rows8_fn gemm_rows8[ISA_COUNT];  // null = the type has no rows-of-8 arithmetic (see above)
+  gemm_tinyblas_fn gemm_tinyblas[ISA_COUNT];  // null = llama.cpp does not send the type to tinyBLAS
 };
 
 // The one table (traits.cc). Returns null for types we cannot compute with.
@@ -91,6 +102,8 @@ vec_dot_fn quant_vec_dot(const QuantTraits* t, int isa);
 gemm_fn quant_gemm(const QuantTraits* t, int isa);
 // The rows-of-8 kernel at the best ISA up to `isa`, or null when the type has none.
 gemm_rows8_fn quant_gemm_rows8(const QuantTraits* t, int isa);
+// The tinyBLAS-order kernel at the best ISA up to `isa`, or null when the type has none.
+gemm_tinyblas_fn quant_gemm_tinyblas(const QuantTraits* t, int isa);
 size_t quant_row_size(int type, int64_t n);
 // The activation quantiser for an activation format at an ISA (byte-identical to from_float).
 quantize_row_fn quant_from_float(const QuantTraits* act, int isa);
@@ -123,6 +136,15 @@ void gemm_rows8_q4_0_scalar(int64_t n, const void* x, size_t bx, int64_t nr, con
                             int64_t nc, float* s, size_t bs);  // rows8.cc
 void gemm_rows8_q4_K_scalar(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                             int64_t nc, float* s, size_t bs);
+#define LG_DECL_TINYBLAS(T, ISA) \
+  void gemm_tinyblas_##T##_##ISA(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
+LG_DECL_TINYBLAS(f32, scalar)  // tinyblas.cc
+LG_DECL_TINYBLAS(f16, scalar)
+LG_DECL_TINYBLAS(bf16, scalar)
+LG_DECL_TINYBLAS(f32, avx2)  // simd_avx2_tinyblas.cc
+LG_DECL_TINYBLAS(f16, avx2)
+LG_DECL_TINYBLAS(bf16, avx2)
+#undef LG_DECL_TINYBLAS
 
 // ---- SIMD kernels (defined only when the TU is compiled; see CMakeLists.txt) ----
 float vec_dot_f32_avx2(int64_t n, const void* x, const void* y);
@@ -141,7 +163,6 @@ void quantize_row_q8_K_avx2(const float* x, void* y, int64_t n);
 void scale_f32_avx2(float* acc, float c, int64_t n);
 void axpy_f16_avx2(float* acc, float p, const uint16_t* v, int64_t n);
 void axpy_f32_avx2(float* acc, float p, const float* v, int64_t n);
-void gemm_f16_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q8_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
@@ -149,7 +170,6 @@ void gemm_q6_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void*
 void gemm_q4_1_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q5_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q5_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
-void gemm_bf16_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_rows8_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                           int64_t nc, float* s, size_t bs);  // simd_avx2_rows8.cc
 void gemm_rows8_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,

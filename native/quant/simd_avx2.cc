@@ -8,6 +8,17 @@
 #include "kquant_common.h"
 namespace lg {
 
+// F32 and F16 as ggml_vec_dot_f32 / ggml_vec_dot_f16 compute them on AVX2 machines: four 8-lane
+// accumulators over 32-value steps (GGML_F32x8_FMA), reduced by GGML_F32x8_REDUCE, then the < 32
+// leftovers one by one: F32 in float (GCC contracts ggml's `sumf += x*y` to an fma), F16 as float
+// products added in double (its ggml_float).
+static inline float reduce4_ggml(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+  const __m256 v = _mm256_add_ps(_mm256_add_ps(a0, a2), _mm256_add_ps(a1, a3));
+  const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 t1 = _mm_hadd_ps(t0, t0);
+  return _mm_cvtss_f32(_mm_hadd_ps(t1, t1));
+}
+
 float vec_dot_f32_avx2(int64_t n, const void* vx, const void* vy) {
   const float* x = (const float*)vx;
   const float* y = (const float*)vy;
@@ -19,9 +30,8 @@ float vec_dot_f32_avx2(int64_t n, const void* vx, const void* vy) {
     a2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16), _mm256_loadu_ps(y + i + 16), a2);
     a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), _mm256_loadu_ps(y + i + 24), a3);
   }
-  for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), a0);
-  float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-  for (; i < n; i++) s += x[i] * y[i];
+  float s = reduce4_ggml(a0, a1, a2, a3);
+  for (; i < n; i++) s = fmadd_ss(x[i], y[i], s);
   return s;
 }
 
@@ -38,11 +48,10 @@ float vec_dot_f16_avx2(int64_t n, const void* vx, const void* vy) {
     a2 = _mm256_fmadd_ps(LD(x + i + 16), LD(y + i + 16), a2);
     a3 = _mm256_fmadd_ps(LD(x + i + 24), LD(y + i + 24), a3);
   }
-  for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(LD(x + i), LD(y + i), a0);
 #undef LD
-  float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-  for (; i < n; i++) s += fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]);
-  return s;
+  double s = reduce4_ggml(a0, a1, a2, a3);
+  for (; i < n; i++) s += (double)(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
+  return (float)s;
 }
 
 // Q8_0 and Q4_0 against Q8_0: one accumulator, fma(d_x*d_y, lane sums, acc) block after block, then
@@ -74,29 +83,31 @@ float vec_dot_q4_0_avx2(int64_t n, const void* vx, const void* vy) {
   return hsum_ps(acc);
 }
 
+// Q4_K's mins term as ggml's AVX2 dot product keeps it: four float lanes (kquant_min_lanes), each
+// superblock fma'd in with -d_a*dmin_w, reduced (0 + 2, 1 + 3, then the two) and added at the end.
+static inline __m128 q4_K_min_step(__m128 m, float dmin_w, float d_a, const uint8_t* mn, const int16_t* bsums) {
+  return _mm_fmadd_ps(_mm_set1_ps(-d_a * dmin_w), _mm_cvtepi32_ps(kquant_min_lanes(mn, bsums)), m);
+}
+static inline float q4_K_finish(float sum, __m128 m) {
+  m = _mm_add_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_add_ss(m, _mm_movehdup_ps(m));
+  return sum + _mm_cvtss_f32(m);
+}
+
 float vec_dot_q4_K_avx2(int64_t n, const void* vx, const void* vy) {
   const block_q4_K* x = (const block_q4_K*)vx;
   const block_q8_K* y = (const block_q8_K*)vy;
   const int64_t nb = n / QK_K;
   const __m256i m4 = _mm256_set1_epi8(0xF);
   __m256 acc = _mm256_setzero_ps();
-  float summ = 0.0f;
+  __m128 acc_m = _mm_setzero_ps();
   // Decode calls this row after row of a matrix: the next row follows this one (simd_avx2.h).
   PrefetchShare pf((const uint8_t*)(x + nb), (size_t)nb * sizeof(block_q4_K), nb);
   for (int64_t i = 0; i < nb; i++) {
     pf.step();
     uint8_t sc[8], mn[8];
     unpack_scales_mins_k4(x[i].scales, sc, mn);
-    // mins: sum over 8 sub-blocks of min * (sum of the sub-block's 32 activations)
-    const __m256i bs = _mm256_loadu_si256((const __m256i*)y[i].bsums);  // 16 x int16
-    const __m128i mins8 = _mm_loadl_epi64((const __m128i*)mn);
-    const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins8, mins8));  // each min twice
-    const __m256i prod = _mm256_madd_epi16(bs, mins16);
-    __m128i p = _mm_add_epi32(_mm256_castsi256_si128(prod), _mm256_extracti128_si256(prod, 1));
-    p = _mm_hadd_epi32(p, p);
-    p = _mm_hadd_epi32(p, p);
-    summ += _cvtsh_ss(x[i].dmin) * y[i].d * (float)_mm_cvtsi128_si32(p);
-
+    acc_m = q4_K_min_step(acc_m, _cvtsh_ss(x[i].dmin), y[i].d, mn, y[i].bsums);
     const uint8_t* q4 = x[i].qs;
     const int8_t* q8 = y[i].qs;
     __m256i sumi = _mm256_setzero_si256();
@@ -115,7 +126,7 @@ float vec_dot_q4_K_avx2(int64_t n, const void* vx, const void* vy) {
     const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * y[i].d);
     acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sumi), acc);
   }
-  return hsum_ps(acc) - summ;
+  return q4_K_finish(hsum_ps(acc), acc_m);
 }
 
 // Q6_K's offset of 32, taken off as llama.cpp's AVX2 dot product does, so the eight int32 lanes
@@ -253,8 +264,8 @@ void gemm_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void*
   gemm_drive<2, 2, TileQ4>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 
-// Q4_K for TileK (simd_avx2.h): low and high nibbles; the mins as a separate float sum
-// (dmin_w * d_a * isum, accumulated, subtracted at the end), as vec_dot_q4_K_avx2 keeps them.
+// Q4_K for TileK (simd_avx2.h): low and high nibbles; the mins in four float lanes, as
+// vec_dot_q4_K_avx2 keeps them.
 struct Q4KBlk {
   using Block = block_q4_K;
   static inline void chunks(const Block& b, int j, __m256i& q0, __m256i& q1) {
@@ -263,8 +274,12 @@ struct Q4KBlk {
     q0 = _mm256_and_si256(bits, m4);
     q1 = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
   }
-  static inline void min_step(float& m, float dmin_w, float d_a, int32_t isum) { m += dmin_w * d_a * (float)isum; }
-  static inline float finish(float sum, float m) { return sum - m; }
+  using Mins = __m128;
+  static inline Mins min_zero() { return _mm_setzero_ps(); }
+  static inline void min_step(Mins& m, float dmin_w, float d_a, const uint8_t* mn, const int16_t* bsums) {
+    m = q4_K_min_step(m, dmin_w, d_a, mn, bsums);
+  }
+  static inline float finish(float sum, Mins m) { return q4_K_finish(sum, m); }
 };
 template <int R, int C> using TileQ4K = TileK<Q4KBlk>::K<R, C>;
 
@@ -334,50 +349,6 @@ void gemm_q6_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void*
     return;
   }
   gemm_drive<2, 2, TileQ6K>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
-}
-
-// F16 x F16: four accumulators per output over 32-element steps, then 8-element steps into the
-// first, then a scalar tail, as vec_dot_f16_avx2.
-template <int R, int C>
-struct TileF16 {
-  static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
-#define LD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(p)))
-    __m256 a[R][C][4];
-    for (int r = 0; r < R; r++)
-      for (int c = 0; c < C; c++)
-        for (int k = 0; k < 4; k++) a[r][c][k] = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-      for (int k = 0; k < 4; k++) {
-        __m256 yv[C];
-        for (int c = 0; c < C; c++) yv[c] = LD((const uint16_t*)(y + c * by) + i + 8 * k);
-        for (int r = 0; r < R; r++) {
-          const __m256 xv = LD((const uint16_t*)(x + r * bx) + i + 8 * k);
-          for (int c = 0; c < C; c++) a[r][c][k] = _mm256_fmadd_ps(xv, yv[c], a[r][c][k]);
-        }
-      }
-    }
-    for (; i + 8 <= n; i += 8)
-      for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++)
-          a[r][c][0] = _mm256_fmadd_ps(LD((const uint16_t*)(x + r * bx) + i), LD((const uint16_t*)(y + c * by) + i), a[r][c][0]);
-#undef LD
-    for (int r = 0; r < R; r++)
-      for (int c = 0; c < C; c++) {
-        const uint16_t* xr = (const uint16_t*)(x + r * bx);
-        const uint16_t* yc = (const uint16_t*)(y + c * by);
-        float v = hsum_ps(_mm256_add_ps(_mm256_add_ps(a[r][c][0], a[r][c][1]), _mm256_add_ps(a[r][c][2], a[r][c][3])));
-        for (int64_t j = i; j < n; j++) v += fp16_to_fp32(xr[j]) * fp16_to_fp32(yc[j]);
-        s[c * bs + r] = v;
-      }
-  }
-};
-void gemm_f16_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
-  if (nc == 1) {  // decode: 2x1 tiles measured ~10% slower than the plain dot (8 accumulators, spills)
-    for (int64_t r = 0; r < nr; r++) s[r] = vec_dot_f16_avx2(n, (const uint8_t*)x + r * bx, y);
-    return;
-  }
-  gemm_drive<1, 2, TileF16>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 
 }  // namespace lg

@@ -100,6 +100,14 @@ struct TileQ0 {
   };
 };
 
+// The mins term of a Q4_K/Q5_K superblock as four int32 lanes, lane k = min_2k * asum_2k +
+// min_2k+1 * asum_2k+1 (asum_j = bsums[2j] + bsums[2j+1], a 32-value sub-block's activation sum):
+// ggml's Q4_K dot product converts these four lanes to float.
+static inline __m128i kquant_min_lanes(const uint8_t* mn, const int16_t* bsums) {
+  const __m128i mins16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i*)mn));
+  const __m128i asum = _mm_hadd_epi16(_mm_loadu_si128((const __m128i*)bsums), _mm_loadu_si128((const __m128i*)(bsums + 8)));
+  return _mm_madd_epi16(mins16, asum);
+}
 // sum_j min_j * (bsums[2j] + bsums[2j+1]) of a Q4_K/Q5_K superblock, in integers (exact, so any
 // order matches ggml's).
 static inline int kquant_min_sum(const uint8_t* mn, const int16_t* bsums) {
@@ -115,7 +123,8 @@ static inline int kquant_min_sum(const uint8_t* mn, const int16_t* bsums) {
 // 32-value chunk's maddubs sums times its 6-bit scale), one fma with d_w*d_a into the float
 // accumulator, and the mins term in the type's own float order: what their AVX2 vec_dot computes,
 // output for output. Blk::Block is the block struct; Blk::chunks(block, j, q0, q1) gives pair j's
-// two 32-value chunks as unsigned bytes; Blk::min_step / Blk::finish keep and apply the mins term.
+// two 32-value chunks as unsigned bytes; Blk::Mins holds the mins term, which Blk::min_step
+// (from the superblock's mins and the activations' bsums) and Blk::finish keep and apply.
 template <class Blk>
 struct TileK {
   template <int R, int C>
@@ -123,9 +132,9 @@ struct TileK {
     static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
       using Block = typename Blk::Block;
       __m256 acc[R][C];
-      float mins[R][C];
+      typename Blk::Mins mins[R][C];
       for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps(), mins[r][c] = 0.0f;
+        for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps(), mins[r][c] = Blk::min_zero();
       for (int64_t i = 0; i < n / QK_K; i++) {
         const block_q8_K* yb[C];
         for (int c = 0; c < C; c++) yb[c] = (const block_q8_K*)(y + c * by) + i;
@@ -135,7 +144,7 @@ struct TileK {
           xb[r] = (const Block*)(x + r * bx) + i;
           uint8_t mn[8];
           unpack_scales_mins_k4(xb[r]->scales, sc[r], mn);
-          for (int c = 0; c < C; c++) Blk::min_step(mins[r][c], _cvtsh_ss(xb[r]->dmin), yb[c]->d, kquant_min_sum(mn, yb[c]->bsums));
+          for (int c = 0; c < C; c++) Blk::min_step(mins[r][c], _cvtsh_ss(xb[r]->dmin), yb[c]->d, mn, yb[c]->bsums);
         }
         __m256i sumi[R][C];
         for (int r = 0; r < R; r++)

@@ -1,4 +1,4 @@
-// AVX2 BF16 x BF16 dot product and its tiled form. Same flags and run-time gate as simd_avx2.cc.
+// AVX2 BF16 x BF16 dot product (batches take the tinyBLAS kernel, simd_avx2_tinyblas.cc). Same flags and run-time gate as simd_avx2.cc.
 //
 // Mirrors ggml_vec_dot_bf16's AVX2 path as GCC builds it for llama.cpp (ggml-cpu/vec.cpp): four
 // 8-lane accumulators over 32-element steps (its mul + add contracted to one FMA), combined as
@@ -28,37 +28,6 @@ float vec_dot_bf16_avx2(int64_t n, const void* vx, const void* vy) {
   for (; i + 32 <= n; i += 32)
     for (int k = 0; k < 4; k++) c[k] = _mm256_fmadd_ps(load_bf16(x + i + 8 * k), load_bf16(y + i + 8 * k), c[k]);
   return bf16_finish(c[0], c[1], c[2], c[3], x, y, i, n);
-}
-
-// R rows x C tokens, each output with vec_dot_bf16_avx2's four accumulators; a weight vector is
-// widened once per C tokens.
-template <int R, int C>
-struct TileBF16 {
-  static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
-    __m256 a[R][C][4];
-    for (int r = 0; r < R; r++)
-      for (int c = 0; c < C; c++)
-        for (int k = 0; k < 4; k++) a[r][c][k] = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-      for (int k = 0; k < 4; k++) {
-        __m256 yv[C];
-        for (int c = 0; c < C; c++) yv[c] = load_bf16((const uint16_t*)(y + c * by) + i + 8 * k);
-        for (int r = 0; r < R; r++) {
-          const __m256 xv = load_bf16((const uint16_t*)(x + r * bx) + i + 8 * k);
-          for (int c = 0; c < C; c++) a[r][c][k] = _mm256_fmadd_ps(xv, yv[c], a[r][c][k]);
-        }
-      }
-    }
-    for (int r = 0; r < R; r++)
-      for (int c = 0; c < C; c++)
-        s[c * bs + r] = bf16_finish(a[r][c][0], a[r][c][1], a[r][c][2], a[r][c][3], (const uint16_t*)(x + r * bx),
-                                    (const uint16_t*)(y + c * by), i, n);
-  }
-};
-void gemm_bf16_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
-  if (nc == 1) return gemm_rows(vec_dot_bf16_avx2, n, x, bx, nr, y, s);
-  gemm_drive<1, 2, TileBF16>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 
 }  // namespace lg

@@ -56,8 +56,12 @@ struct Q5KBlk {
     q0 = _mm256_or_si256(_mm256_and_si256(bits, m4), q5k_high(qh, 2 * j));
     q1 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits, 4), m4), q5k_high(qh, 2 * j + 1));
   }
-  static inline void min_step(float& m, float dmin_w, float d_a, int32_t isum) { m = fmadd_ss(-d_a * dmin_w, (float)isum, m); }
-  static inline float finish(float sum, float m) { return sum + m; }
+  using Mins = float;
+  static inline Mins min_zero() { return 0.0f; }
+  static inline void min_step(Mins& m, float dmin_w, float d_a, const uint8_t* mn, const int16_t* bsums) {
+    m = fmadd_ss(-d_a * dmin_w, (float)kquant_min_sum(mn, bsums), m);
+  }
+  static inline float finish(float sum, Mins m) { return sum + m; }
 };
 template <int R, int C> using TileQ5K = TileK<Q5KBlk>::K<R, C>;
 

@@ -30,29 +30,33 @@ namespace lg {
 #define NEON(f) nullptr
 #endif
 
-// The rows-of-8 kernels use only AVX2, so they serve the AVX-512 path too.
+// The rows-of-8 and tinyBLAS-order kernels use only AVX2, so they serve the AVX-512 path too.
 #ifdef LG_HAVE_AVX2
 #define AVX2R8(f) gemm_rows8_##f##_avx2
+#define AVX2TB(f) gemm_tinyblas_##f##_avx2
 #else
 #define AVX2R8(f) nullptr
+#define AVX2TB(f) nullptr
 #endif
+#define NO4 {nullptr, nullptr, nullptr, nullptr}
+#define TINYBLAS(f) {gemm_tinyblas_##f##_scalar, AVX2TB(f), AVX2TB(f), nullptr}
 
 static const QuantTraits kTraits[] = {
-    // type, name, block, bytes, vec_dot_type, dequantize, from_float, vec_dot {scalar, avx2, avx512, neon}, gemm {...}, gemm_rows8 {...}
-    {T_F32, "F32", 1, 4, T_F32, dequantize_row_f32, quantize_row_f32, {vec_dot_f32_scalar, AVX2(vec_dot_f32), AVX512(vec_dot_f32), NEON(vec_dot_f32)}, {nullptr, nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}},
-    {T_F16, "F16", 1, 2, T_F16, dequantize_row_f16, quantize_row_f16, {vec_dot_f16_scalar, AVX2(vec_dot_f16), AVX512(vec_dot_f16), NEON(vec_dot_f16)}, {nullptr, AVX2G(f16), nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}},
-    {T_BF16, "BF16", 1, 2, T_BF16, dequantize_row_bf16, quantize_row_bf16, {vec_dot_bf16_scalar, AVX2(vec_dot_bf16), AVX512(vec_dot_bf16), NEON(vec_dot_bf16)}, {nullptr, AVX2G(bf16), nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}},
-    {T_Q8_0, "Q8_0", 32, 34, T_Q8_0, dequantize_row_q8_0, quantize_row_q8_0, {vec_dot_q8_0_scalar, AVX2(vec_dot_q8_0), AVX512(vec_dot_q8_0), NEON(vec_dot_q8_0)}, {nullptr, AVX2G(q8_0), nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}},
-    {T_Q4_0, "Q4_0", 32, 18, T_Q8_0, dequantize_row_q4_0, nullptr, {vec_dot_q4_0_scalar, AVX2(vec_dot_q4_0), AVX512(vec_dot_q4_0), NEON(vec_dot_q4_0)}, {nullptr, AVX2G(q4_0), nullptr, nullptr}, {gemm_rows8_q4_0_scalar, AVX2R8(q4_0), AVX2R8(q4_0), nullptr}},
-    {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, AVX2(vec_dot_q4_1), AVX512(vec_dot_q4_1), NEON(vec_dot_q4_1)}, {nullptr, AVX2G(q4_1), AVX2G_SAME(q4_1), nullptr}, {nullptr, nullptr, nullptr, nullptr}},
-    {T_Q5_0, "Q5_0", 32, 22, T_Q8_0, dequantize_row_q5_0, nullptr, {vec_dot_q5_0_scalar, AVX2(vec_dot_q5_0), AVX512(vec_dot_q5_0), NEON(vec_dot_q5_0)}, {nullptr, AVX2G(q5_0), AVX2G_SAME(q5_0), nullptr}, {nullptr, nullptr, nullptr, nullptr}},
-    {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), AVX512(vec_dot_q4_K), NEON(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr, nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX2R8(q4_K), nullptr}},
-    {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, AVX2(vec_dot_q5_K), AVX512(vec_dot_q5_K), NEON(vec_dot_q5_K)}, {nullptr, AVX2G(q5_K), AVX2G_SAME(q5_K), nullptr}, {nullptr, nullptr, nullptr, nullptr}},
-    {T_Q6_K, "Q6_K", 256, 210, T_Q8_K, dequantize_row_q6_K, nullptr, {vec_dot_q6_K_scalar, AVX2(vec_dot_q6_K), AVX512(vec_dot_q6_K), NEON(vec_dot_q6_K)}, {nullptr, AVX2G(q6_K), nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}},
+    // type, name, block, bytes, vec_dot_type, dequantize, from_float, vec_dot {scalar, avx2, avx512, neon}, gemm {...}, gemm_rows8 {...}, gemm_tinyblas {...}
+    {T_F32, "F32", 1, 4, T_F32, dequantize_row_f32, quantize_row_f32, {vec_dot_f32_scalar, AVX2(vec_dot_f32), AVX512(vec_dot_f32), NEON(vec_dot_f32)}, NO4, NO4, TINYBLAS(f32)},
+    {T_F16, "F16", 1, 2, T_F16, dequantize_row_f16, quantize_row_f16, {vec_dot_f16_scalar, AVX2(vec_dot_f16), AVX512(vec_dot_f16), NEON(vec_dot_f16)}, NO4, NO4, TINYBLAS(f16)},
+    {T_BF16, "BF16", 1, 2, T_BF16, dequantize_row_bf16, quantize_row_bf16, {vec_dot_bf16_scalar, AVX2(vec_dot_bf16), AVX512(vec_dot_bf16), NEON(vec_dot_bf16)}, NO4, NO4, TINYBLAS(bf16)},
+    {T_Q8_0, "Q8_0", 32, 34, T_Q8_0, dequantize_row_q8_0, quantize_row_q8_0, {vec_dot_q8_0_scalar, AVX2(vec_dot_q8_0), AVX512(vec_dot_q8_0), NEON(vec_dot_q8_0)}, {nullptr, AVX2G(q8_0), nullptr, nullptr}, NO4, NO4},
+    {T_Q4_0, "Q4_0", 32, 18, T_Q8_0, dequantize_row_q4_0, nullptr, {vec_dot_q4_0_scalar, AVX2(vec_dot_q4_0), AVX512(vec_dot_q4_0), NEON(vec_dot_q4_0)}, {nullptr, AVX2G(q4_0), nullptr, nullptr}, {gemm_rows8_q4_0_scalar, AVX2R8(q4_0), AVX2R8(q4_0), nullptr}, NO4},
+    {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, AVX2(vec_dot_q4_1), AVX512(vec_dot_q4_1), NEON(vec_dot_q4_1)}, {nullptr, AVX2G(q4_1), AVX2G_SAME(q4_1), nullptr}, NO4, NO4},
+    {T_Q5_0, "Q5_0", 32, 22, T_Q8_0, dequantize_row_q5_0, nullptr, {vec_dot_q5_0_scalar, AVX2(vec_dot_q5_0), AVX512(vec_dot_q5_0), NEON(vec_dot_q5_0)}, {nullptr, AVX2G(q5_0), AVX2G_SAME(q5_0), nullptr}, NO4, NO4},
+    {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), AVX512(vec_dot_q4_K), NEON(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr, nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX2R8(q4_K), nullptr}, NO4},
+    {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, AVX2(vec_dot_q5_K), AVX512(vec_dot_q5_K), NEON(vec_dot_q5_K)}, {nullptr, AVX2G(q5_K), AVX2G_SAME(q5_K), nullptr}, NO4, NO4},
+    {T_Q6_K, "Q6_K", 256, 210, T_Q8_K, dequantize_row_q6_K, nullptr, {vec_dot_q6_K_scalar, AVX2(vec_dot_q6_K), AVX512(vec_dot_q6_K), NEON(vec_dot_q6_K)}, {nullptr, AVX2G(q6_K), nullptr, nullptr}, NO4, NO4},
 };
 // Activation-only formats (targets of vec_dot_type), not weight types.
-static const QuantTraits kQ8K = {T_Q8_K, "Q8_K", 256, 292, T_Q8_K, dequantize_row_q8_K, quantize_row_q8_K, {nullptr, nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}};
-static const QuantTraits kQ81 = {T_Q8_1, "Q8_1", 32, 36, T_Q8_1, dequantize_row_q8_1, quantize_row_q8_1, {nullptr, nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr, nullptr}};
+static const QuantTraits kQ8K = {T_Q8_K, "Q8_K", 256, 292, T_Q8_K, dequantize_row_q8_K, quantize_row_q8_K, NO4, NO4, NO4, NO4};
+static const QuantTraits kQ81 = {T_Q8_1, "Q8_1", 32, 36, T_Q8_1, dequantize_row_q8_1, quantize_row_q8_1, NO4, NO4, NO4, NO4};
 
 static const QuantTraits* const kAll[] = {&kTraits[0], &kTraits[1], &kTraits[2], &kTraits[3], &kTraits[4],
                                           &kTraits[5], &kTraits[6], &kTraits[7], &kTraits[8], &kTraits[9]};
@@ -94,6 +98,15 @@ gemm_rows8_fn quant_gemm_rows8(const QuantTraits* t, int isa) {
   if (isa == ISA_NEON) return nullptr;
   for (int i = isa_clamp(isa); i >= 0; i = isa_fallback(i))
     if (t->gemm_rows8[i] && isa_available(i)) return t->gemm_rows8[i];
+  return nullptr;
+}
+
+gemm_tinyblas_fn quant_gemm_tinyblas(const QuantTraits* t, int isa) {
+  // llama.cpp's ARM builds run tinyBLAS on other vector widths (and in f16 where the CPU has it),
+  // so NEON keeps its dot products.
+  if (isa == ISA_NEON) return nullptr;
+  for (int i = isa_clamp(isa); i >= 0; i = isa_fallback(i))
+    if (t->gemm_tinyblas[i] && isa_available(i)) return t->gemm_tinyblas[i];
   return nullptr;
 }
 

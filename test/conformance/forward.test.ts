@@ -38,21 +38,22 @@ const TOLERANCE = 0.01;
  */
 const TIE_FLIPS = new Set(['gpt2 Q5_K', 'gpt2 Q6_K']);
 /**
- * The same for the native kernels. Their AVX2 dot products are llama.cpp's AVX2 ones up to the
- * bit (one accumulator for Q8_0/Q4_0, the Q6_K offset per lane pair, Q4_1/Q5_0/Q5_K/BF16), and
- * Q4_0/Q4_K matrices whose rows come in eights take the arithmetic of its repacked kernels: the
- * Q8_0, Q4_0, Q4_K, Q6_K and Q4_K_M models' log-probabilities agree to ~1e-7 (the oracle's own
- * float softmax). What remains is BF16 prefill: llama.cpp runs it through tinyBLAS, one
- * accumulator per output instead of four.
+ * The same for the native kernels. Each of them computes what llama.cpp's own AVX2 kernel computes,
+ * bit for bit (test/conformance/kernels.test.ts checks that output by output): its dot products,
+ * the arithmetic of its repacked Q4_0/Q4_K weights and tinyBLAS for float weights in batches. None
+ * of the 33 models is a tie flip for them.
  */
-const NATIVE_TIE_FLIPS = new Set(['llama BF16']);
+const NATIVE_TIE_FLIPS = new Set<string>([]);
 /**
- * On the AVX2 path these schemes take llama.cpp's own summation orders, so the logits must agree
- * down to the oracle's float softmax (measured 6e-8..1.1e-7): a bound that fails if a kernel's
- * order drifts back (the old orders gave 2e-6..8e-6). Other ISAs keep the looser bound: llama.cpp's
- * AVX-512 builds run its AVX2 loops, ours do not yet.
+ * On the AVX2 path these schemes' logits must agree down to the oracle's float softmax (measured
+ * 6e-8..1.1e-7): a bound that fails if a kernel's order drifts (the old orders gave 2e-6..8e-6).
+ * F32, F16 and Q5_K models stay at the looser bound (measured 4e-6..1.5e-5, one F16 model 7e-3,
+ * qwen2 Q5_K 6e-6) although their products match too: what still differs is outside them
+ * (attention's softmax and value sums, SiLU's exp; an F32/F16 activation is not rounded coarsely
+ * enough to absorb that). Other ISAs keep the looser bound too: llama.cpp's AVX-512 builds run its
+ * AVX2 loops, ours do not yet.
  */
-const EXACT_ON_AVX2 = new Set(['Q8_0', 'Q4_0', 'Q5_0', 'Q4_K', 'Q6_K', 'Q4_K_M']);
+const EXACT_ON_AVX2 = new Set(['Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q4_K', 'Q6_K', 'Q4_K_M', 'BF16']);
 const EXACT_TOLERANCE = 1e-6;
 const nativeIsa = loadNative()?.info().isa;
 

@@ -289,6 +289,40 @@ describe.skipIf(!native)('native kernels', () => {
     }
   });
 
+  it("F32/F16/BF16 batches take llama.cpp's tinyBLAS order: every ISA equals its definition bit for bit", () => {
+    // Definition: per output eight float lanes, lane[l] = fma(w[i+l], a[i+l], lane[l]) for i = 0, 8, ...,
+    // then hsum_ps's order ((l4+l0) + (l6+l2)) + ((l5+l1) + (l7+l3)). Emulated in float64: each
+    // product is exact there, so a lane step rounds twice (sum, then fround) and could differ from
+    // one fma only at an exact float midpoint, which these seeded inputs do not hit. Where llama.cpp
+    // does not take tinyBLAS (batch 1, rows not in fours, n not in eights) the vec_dot stays.
+    const mm = native!.matmul as (...a: unknown[]) => Float32Array;
+    const f = Math.fround;
+    for (const t of TYPES.filter((q) => q.blockSize === 1)) {
+      for (const [rows, cols, batch, threads] of [[4, 8, 2, 1], [12, 24, 3, 2], [40, 96, 7, 2], [8, 264, 5, 1], [36, 64, 29, 2]]) {
+        const wq = t.quantize(gaussian(rows * cols, rows + cols, 0.1));
+        const w = dequant(t, wq, rows * cols);
+        const x = gaussian(batch * cols, 60 + batch);
+        const results = ISAS.filter((isa) => isa !== 'neon').map((isa) => mm(t.type, wq, rows, cols, x, batch, threads, isa));
+        for (const r of results) expect(Array.from(r)).toEqual(Array.from(results[0]));
+        for (let b = 0; b < batch; b++) {
+          const a = roundActivations(t.type, x.subarray(b * cols, (b + 1) * cols)).values;
+          for (let r = 0; r < rows; r++) {
+            const lane = new Array<number>(8).fill(0);
+            for (let i = 0; i < cols; i += 8) for (let l = 0; l < 8; l++) lane[l] = f(w[r * cols + i + l] * a[i + l] + lane[l]);
+            const h = [0, 1, 2, 3].map((l) => f(lane[l + 4] + lane[l]));
+            expect(results[0][b * rows + r], `${t.name} rows=${rows} cols=${cols} batch=${batch} out[${b},${r}]`).toBe(f(f(h[0] + h[2]) + f(h[1] + h[3])));
+          }
+        }
+      }
+      // The shapes llama.cpp keeps on vec_dot: the tiled call equals one dot product per output.
+      for (const [rows, cols, batch] of [[6, 64, 3], [8, 60, 3], [8, 64, 1]]) {
+        const wq = t.quantize(gaussian(rows * cols, 3, 0.1));
+        const x = gaussian(batch * cols, 4);
+        for (const isa of ISAS) expect(Array.from(mm(t.type, wq, rows, cols, x, batch, 1, isa, true))).toEqual(Array.from(mm(t.type, wq, rows, cols, x, batch, 1, isa, false)));
+      }
+    }
+  });
+
   it('the tiled kernels equal one dot product per output bit for bit (every tile shape and edge)', () => {
     // Tiles are 4x1 or 8x1 (batch 1) and 2x2 or 4x3 (batch > 1) with 1-row / 1-token edges; odd and even block
     // counts exercise the even/odd accumulators of the 32-element types.
