@@ -239,17 +239,13 @@ void axpy_f32_avx2(float* acc, float p, const float* v, int64_t n) {
 
 // Q8_0 / Q4_0 weights x Q8_0 activations (TileQ0 in simd_avx2.h): the block loaders.
 struct Q8Blk {
-  static inline __m256i load(const uint8_t* row, int64_t i, float* d) {
-    const block_q8_0* b = (const block_q8_0*)row + i;
-    *d = _cvtsh_ss(b->d);
-    return _mm256_loadu_si256((const __m256i*)b->qs);
-  }
+  static inline uint16_t d(const uint8_t* row, int64_t i) { return ((const block_q8_0*)row + i)->d; }
+  static inline __m256i load(const uint8_t* row, int64_t i) { return _mm256_loadu_si256((const __m256i*)((const block_q8_0*)row + i)->qs); }
 };
 struct Q4Blk {
-  static inline __m256i load(const uint8_t* row, int64_t i, float* d) {
-    const block_q4_0* b = (const block_q4_0*)row + i;
-    *d = _cvtsh_ss(b->d);
-    return _mm256_sub_epi8(bytes_from_nibbles_32(b->qs), _mm256_set1_epi8(8));
+  static inline uint16_t d(const uint8_t* row, int64_t i) { return ((const block_q4_0*)row + i)->d; }
+  static inline __m256i load(const uint8_t* row, int64_t i) {
+    return _mm256_sub_epi8(bytes_from_nibbles_32(((const block_q4_0*)row + i)->qs), _mm256_set1_epi8(8));
   }
 };
 template <int R, int C> using TileQ8 = TileQ0<Q8Blk>::K<R, C>;
@@ -257,11 +253,11 @@ template <int R, int C> using TileQ4 = TileQ0<Q4Blk>::K<R, C>;
 
 void gemm_q8_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   if (nc == 1) return gemm_drive<8, 1, TileQ8>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
-  gemm_drive<4, 3, TileQ8>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+  gemm_q0_batch<Q8Blk, 3, 2>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 void gemm_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   if (nc == 1) return gemm_drive<4, 1, TileQ4>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
-  gemm_drive<2, 2, TileQ4>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+  gemm_q0_batch<Q4Blk, 3, 2>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 
 // Q4_K for TileK (simd_avx2.h): low and high nibbles; the mins in four float lanes, as

@@ -4,6 +4,8 @@
 #include <immintrin.h>
 #include <cstdint>
 #include <cstddef>
+#include <type_traits>
+#include <vector>
 #include "quant.h"
 #include "kquant_common.h"
 namespace lg {
@@ -58,46 +60,91 @@ class PrefetchShare {
   size_t share_;
 };
 
+// A float from memory in all eight lanes, as a load: written as asm because the compiler would
+// otherwise forward a just-stored vector into two shuffles per broadcast, which on Zen 2 compete
+// with the integer dot products for the vector ALU ports.
+static inline __m256 broadcast_load(const float* p) {
+  __m256 v;
+  __asm__("vbroadcastss %1, %0" : "=x"(v) : "m"(*p));
+  return v;
+}
+
 // 32-value weight blocks with one f16 scale (Q8_0, Q4_0, Q5_0) x Q8_0 activations: one accumulator
 // per output, fma(d_w*d_a, lane sums of |w|*sign(a,w), acc) per block, then hsum_ps: what their
 // AVX2 vec_dot computes, so a tile's outputs equal one dot product per output bit for bit.
-// Blk::load(row, i, &d) returns block i's 32 signed int8 weights and its scale.
+// Blk::load(row, i) returns block i's 32 signed int8 weights, Blk::d(row, i) its f16 scale.
+// K<R, 1> is the decode tile (gemm_drive); batches go through gemm_q0_batch below.
 template <class Blk>
 struct TileQ0 {
   template <int R, int C>
   struct K {
-    static inline void step(int64_t i, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, __m256 (&acc)[R][C]) {
-      __m256i qy[C];
-      float dy[C];
-      for (int c = 0; c < C; c++) {
-        const block_q8_0* b = (const block_q8_0*)(y + c * by) + i;
-        qy[c] = _mm256_loadu_si256((const __m256i*)b->qs);
-        dy[c] = _cvtsh_ss(b->d);
+    static_assert(C == 1, "batches take gemm_q0_batch");
+    static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t, float* s, size_t) {
+      const int64_t nb = n / QK8_0;
+      __m256 acc[R];
+      for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+      PrefetchShare pf(x + R * bx, R * bx, nb);  // decode streams the weights: the next tile's rows
+      alignas(32) float dd[8];  // d_w * d_a of the current block, per row
+      for (int64_t i = 0; i < nb; i++) {
+        pf.step();
+        const block_q8_0* yb = (const block_q8_0*)y + i;
+        const __m256i qy = _mm256_loadu_si256((const __m256i*)yb->qs);
+        // The R rows' scales gathered into one vector and converted together: one insert per row
+        // instead of a conversion, a product and a broadcast.
+        __m128i h = _mm_cvtsi32_si128(Blk::d(x, i));
+        for (int r = 1; r < R; r++) h = _mm_insert_epi16(h, Blk::d(x + r * bx, i), r);
+        _mm256_store_ps(dd, _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_set1_ps(_cvtsh_ss(yb->d))));
+        for (int r = 0; r < R; r++) {
+          const __m256i qx = Blk::load(x + r * bx, i);
+          const __m256 q = _mm256_cvtepi32_ps(dot_us8_i32(_mm256_sign_epi8(qx, qx), _mm256_sign_epi8(qy, qx)));
+          acc[r] = _mm256_fmadd_ps(broadcast_load(&dd[r]), q, acc[r]);
+        }
       }
+      for (int r = 0; r < R; r++) s[r] = hsum_ps(acc[r]);
+    }
+  };
+};
+
+// TileQ0's arithmetic for batches. Per call the f16 scales of every weight row and activation row
+// are converted to float once (wd[i*nr + r], ad[c*nb + i]); a tile then makes a block's R x C
+// scale products with C vector multiplies and feeds each fma its product by a broadcast from
+// memory. Both take load ports where per-block conversions, scalar products and register
+// broadcasts took the vector ALU ports, which bind this tile on Zen 2 (maddubs and madd share one).
+template <class Blk>
+struct TileQ0Batch {
+  const uint8_t* x;
+  size_t bx;
+  const uint8_t* y;
+  size_t by;
+  float* s;
+  size_t bs;
+  int64_t nb, nr;
+  const float* wd;
+  const float* ad;
+  template <int R, int C>
+  void tile(int64_t r0, int64_t c0) const {
+    __m256 acc[R][C];
+    for (int r = 0; r < R; r++)
+      for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
+    alignas(32) float dd[C][8];  // d_w * d_a of the current block: [column][row]
+    const uint8_t* xr = x + r0 * bx;
+    const uint8_t* yc = y + c0 * by;
+    for (int64_t i = 0; i < nb; i++) {
+      const __m256 dw = _mm256_loadu_ps(wd + i * nr + r0);  // lanes >= R unused
+      for (int c = 0; c < C; c++) _mm256_store_ps(dd[c], _mm256_mul_ps(dw, broadcast_load(ad + (c0 + c) * nb + i)));
       for (int r = 0; r < R; r++) {
-        float dx;
-        const __m256i qx = Blk::load(x + r * bx, i, &dx);
+        const __m256i qx = Blk::load(xr + r * bx, i);
         const __m256i ax = _mm256_sign_epi8(qx, qx);
         for (int c = 0; c < C; c++) {
-          const __m256 q = _mm256_cvtepi32_ps(dot_us8_i32(ax, _mm256_sign_epi8(qy[c], qx)));
-          acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(dx * dy[c]), q, acc[r][c]);
+          const __m256i qy = _mm256_loadu_si256((const __m256i*)((const block_q8_0*)(yc + c * by) + i)->qs);
+          const __m256 q = _mm256_cvtepi32_ps(dot_us8_i32(ax, _mm256_sign_epi8(qy, qx)));
+          acc[r][c] = _mm256_fmadd_ps(broadcast_load(&dd[c][r]), q, acc[r][c]);
         }
       }
     }
-    static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
-      const int64_t nb = n / QK8_0;
-      __m256 acc[R][C];
-      for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
-      PrefetchShare pf(x + R * bx, C == 1 ? R * bx : 0, nb);  // decode only: prefill reuses each row C times
-      for (int64_t i = 0; i < nb; i++) {
-        pf.step();
-        step(i, x, bx, y, by, acc);
-      }
-      for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(acc[r][c]);
-    }
-  };
+    for (int r = 0; r < R; r++)
+      for (int c = 0; c < C; c++) s[(c0 + c) * bs + r0 + r] = hsum_ps(acc[r][c]);
+  }
 };
 
 // The mins term of a Q4_K/Q5_K superblock as four int32 lanes, lane k = min_2k * asum_2k +
@@ -178,22 +225,62 @@ struct TileK {
   };
 };
 
-// Runs tile K<R, C> over an nr x nc block of outputs, with smaller tiles at the edges. Each
-// K<r, c>::run(n, x, bx, y, by, s, bs) computes s[c*bs + r] for its r weight rows x c activation rows.
+// Covers an nr x nc block of outputs with t.tile<R, C>(r0, c0) calls, smaller tiles at the edges.
+// Rows outer, activation rows inner: a tile's R weight rows stay in L1 while every activation row
+// streams past them from L2.
+template <int R, int C, class Tiles>
+static inline void drive_tiles(int64_t nr, int64_t nc, const Tiles& t) {
+  auto row = [&](auto rows, int64_t r) {
+    constexpr int H = decltype(rows)::value;
+    int64_t c = 0;
+    for (; c + C <= nc; c += C) t.template tile<H, C>(r, c);
+    for (; c < nc; c++) t.template tile<H, 1>(r, c);
+  };
+  int64_t r = 0;
+  for (; r + R <= nr; r += R) row(std::integral_constant<int, R>{}, r);
+  if constexpr (R > 2) {  // two rows left: one 2-row pass instead of two 1-row ones
+    if (nr - r >= 2) {
+      row(std::integral_constant<int, 2>{}, r);
+      r += 2;
+    }
+  }
+  for (; r < nr; r++) row(std::integral_constant<int, 1>{}, r);
+}
+
+// Tile K<R, C>::run(n, x, bx, y, by, s, bs) over an nr x nc block: s[c*bs + r] for its r weight
+// rows x c activation rows.
+template <template <int, int> class K>
+struct KernelTiles {
+  int64_t n;
+  const uint8_t* x;
+  size_t bx;
+  const uint8_t* y;
+  size_t by;
+  float* s;
+  size_t bs;
+  template <int R, int C>
+  void tile(int64_t r0, int64_t c0) const { K<R, C>::run(n, x + r0 * bx, bx, y + c0 * by, by, s + c0 * bs + r0, bs); }
+};
 template <int R, int C, template <int, int> class K>
 static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr, const uint8_t* y, size_t by,
                               int64_t nc, float* s, size_t bs) {
-  int64_t c = 0;
-  for (; c + C <= nc; c += C) {
-    int64_t r = 0;
-    for (; r + R <= nr; r += R) K<R, C>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-    for (; r < nr; r++) K<1, C>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-  }
-  for (; c < nc; c++) {
-    int64_t r = 0;
-    for (; r + R <= nr; r += R) K<R, 1>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-    for (; r < nr; r++) K<1, 1>::run(n, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-  }
+  drive_tiles<R, C>(nr, nc, KernelTiles<K>{n, x, bx, y, by, s, bs});
+}
+
+// Batches of a TileQ0 type in R x C tiles (TileQ0Batch).
+template <class Blk, int R, int C>
+static inline void gemm_q0_batch(int64_t n, const uint8_t* x, size_t bx, int64_t nr, const uint8_t* y, size_t by,
+                                 int64_t nc, float* s, size_t bs) {
+  const int64_t nb = n / QK8_0;
+  thread_local std::vector<float> scales;
+  scales.resize((size_t)((nr + nc) * nb + 8));  // + 8: a tile's scale vector reads eight lanes
+  float* wd = scales.data();
+  float* ad = wd + nr * nb + 8;
+  for (int64_t r = 0; r < nr; r++)
+    for (int64_t i = 0; i < nb; i++) wd[i * nr + r] = _cvtsh_ss(Blk::d(x + r * bx, i));
+  for (int64_t c = 0; c < nc; c++)
+    for (int64_t i = 0; i < nb; i++) ad[c * nb + i] = _cvtsh_ss(((const block_q8_0*)(y + c * by) + i)->d);
+  drive_tiles<R, C>(nr, nc, TileQ0Batch<Blk>{x, bx, y, by, s, bs, nb, nr, wd, ad});
 }
 
 // One vec_dot per weight row: for decode shapes where a tile measured slower than the plain dot.

@@ -88,11 +88,8 @@ struct TileQ41 {
 
 // Q5_0 x Q8_0 tiles: the shared 32-block tile (simd_avx2.h) with Q5_0's unpacking.
 struct Q5Blk {
-  static inline __m256i load(const uint8_t* row, int64_t i, float* d) {
-    const block_q5_0* b = (const block_q5_0*)row + i;
-    *d = _cvtsh_ss(b->d);
-    return q5_0_values(b);
-  }
+  static inline uint16_t d(const uint8_t* row, int64_t i) { return ((const block_q5_0*)row + i)->d; }
+  static inline __m256i load(const uint8_t* row, int64_t i) { return q5_0_values((const block_q5_0*)row + i); }
 };
 template <int R, int C> using TileQ50 = TileQ0<Q5Blk>::K<R, C>;
 
@@ -101,8 +98,8 @@ void gemm_q4_1_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void*
   gemm_drive<4, 3, TileQ41>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 void gemm_q5_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
-  if (nc == 1) return gemm_drive<4, 1, TileQ50>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
-  gemm_drive<4, 3, TileQ50>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+  if (nc == 1) return gemm_drive<8, 1, TileQ50>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+  gemm_q0_batch<Q5Blk, 3, 2>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 
 // ---- Q8_1 activations ----
