@@ -285,6 +285,23 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// swiglu(gate: Float32Array, up: Float32Array, isa?) -> Float32Array silu(gate) * up: the forward
+// pass's activation, exposed for the kernel tests.
+napi_value Swiglu(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc < 2) throw JsError{"swiglu(gate, up, isa?)"};
+  View g = typed(env, a[0], "gate"), u = typed(env, a[1], "up");
+  if (g.type != napi_float32_array || u.type != napi_float32_array || g.length != u.length)
+    throw JsError{"gate and up must be Float32Arrays of one length"};
+  float* out;
+  napi_value r = make_f32(env, g.length, &out);
+  std::memcpy(out, g.data, g.length * sizeof(float));
+  silu_mul(out, (const float*)u.data, (int64_t)g.length, argc > 2 ? isa_opt(env, a[2]) : isa_active());
+  return r;
+}
+
 // poolCheck(threads, jobs) -> number of tasks that did not run exactly once, over `jobs` back-to-back
 // parallel_for calls of 1..64 tasks on a fresh pool: the claim protocol's test (threadpool.h).
 napi_value PoolCheck(napi_env env, napi_callback_info info) {
@@ -575,6 +592,7 @@ napi_value Init(napi_env env, napi_value exports) {
   EXPORT("quantizeActivation", QuantizeActivation);
   EXPORT("matmul", Matmul);
   EXPORT("poolCheck", PoolCheck);
+  EXPORT("swiglu", Swiglu);
   EXPORT("createModel", CreateModel);
   EXPORT("evalModel", EvalModel);
   EXPORT("disposeModel", DisposeModel);

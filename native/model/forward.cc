@@ -284,7 +284,7 @@ void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_lo
           gelu(ff_a_.data() + t * F, F);
           for (int64_t i = 0; i < F; i++) ff_a_[t * F + i] *= ff_b_[t * F + i];
         } else {
-          silu_mul(ff_a_.data() + t * F, ff_b_.data() + t * F, F);
+          silu_mul(ff_a_.data() + t * F, ff_b_.data() + t * F, F, isa);
         }
       });
     } else {

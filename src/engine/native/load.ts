@@ -62,6 +62,8 @@ export interface NativeAddon {
   matmul(type: number, w: Uint8Array, rows: number, cols: number, x: Float32Array, batch: number, threads?: number, isa?: string, tiled?: boolean, rows8?: boolean): Float32Array;
   /** Tasks that did not run exactly once over `jobs` thread-pool jobs (the pool's own test). */
   poolCheck(threads: number, jobs: number): number;
+  /** silu(gate) * up element by element, as the forward pass computes it on the given (or active) ISA. */
+  swiglu(gate: Float32Array, up: Float32Array, isa?: string): Float32Array;
   createModel(
     params: NativeModelParams,
     tensors: Record<string, NativeTensor>,

@@ -1,0 +1,52 @@
+// AVX2 activations. Compiled with -mavx2 -mfma -mf16c in this translation unit only, called only
+// after run-time detection (elementwise.cc dispatches).
+//
+// SwiGLU as llama.cpp's CPU backend computes it (ggml_vec_swiglu_f32): silu(g) * u eight lanes at a
+// time with ggml's vector expf, the rest with libm's expf. ggml's expf is the algorithm of Arm's
+// optimized-routines: e^x = 2^n * e^b with n = round(x / ln 2) (the 1.5 * 2^23 shift trick),
+// b = x - n ln 2 in two parts, e^b by a degree-5 polynomial, and a scaled path for |n| > 126 where
+// 2^n alone would overflow or vanish. Reproducing its constants and its order of operations is what
+// makes the result equal to llama.cpp's bit for bit (test/native/kernels.test.ts).
+#include <immintrin.h>
+#include <cmath>
+#include <cstdint>
+#include "ops.h"
+namespace lg {
+
+static inline __m256 expf8(__m256 x) {
+  const __m256 shift = _mm256_set1_ps(0x1.8p23f);
+  const __m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(0x1.715476p+0f), shift);  // x / ln 2 + shift
+  const __m256 n = _mm256_sub_ps(z, shift);                                      // round(x / ln 2)
+  const __m256 b = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.7f7d1cp-20f), _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e4p-1f), x));
+  const __m256i e = _mm256_slli_epi32(_mm256_castps_si256(z), 23);  // n in the exponent field
+  const __m256 k = _mm256_castsi256_ps(_mm256_add_epi32(e, _mm256_castps_si256(_mm256_set1_ps(1))));  // 2^n
+  const __m256 abs_n = _mm256_andnot_ps(_mm256_set1_ps(-0.f), n);
+  const __m256 big = _mm256_cmp_ps(abs_n, _mm256_set1_ps(126), _CMP_GT_OQ);
+  const __m256 u = _mm256_mul_ps(b, b);
+  const __m256 j = _mm256_fmadd_ps(
+      _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(0x1.0e4020p-7f), b, _mm256_set1_ps(0x1.573e2ep-5f)), u,
+                      _mm256_fmadd_ps(_mm256_set1_ps(0x1.555e66p-3f), b, _mm256_set1_ps(0x1.fffdb6p-2f))),
+      u, _mm256_mul_ps(_mm256_set1_ps(0x1.ffffecp-1f), b));  // e^b - 1
+  if (!_mm256_movemask_ps(big)) return _mm256_fmadd_ps(j, k, k);
+  // |n| > 126: 2^n as s1 * s2 (s1 = 2^+-127), and past |n| > 192 the limit (inf or 0).
+  const __m256i g = _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(n, _mm256_setzero_ps(), _CMP_LE_OQ)), _mm256_set1_epi32((int)0x82000000u));
+  const __m256 s1 = _mm256_castsi256_ps(_mm256_add_epi32(g, _mm256_set1_epi32(0x7f000000)));
+  const __m256 s2 = _mm256_castsi256_ps(_mm256_sub_epi32(e, g));
+  const __m256 huge = _mm256_cmp_ps(abs_n, _mm256_set1_ps(192), _CMP_GT_OQ);
+  const __m256 scaled = _mm256_mul_ps(_mm256_fmadd_ps(s2, j, s2), s1);
+  return _mm256_or_ps(_mm256_and_ps(huge, _mm256_mul_ps(s1, s1)),
+                      _mm256_andnot_ps(huge, _mm256_or_ps(_mm256_and_ps(big, scaled), _mm256_andnot_ps(big, _mm256_fmadd_ps(k, j, k)))));
+}
+
+void silu_mul_avx2(float* g, const float* u, int64_t n) {
+  const __m256 one = _mm256_set1_ps(1);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = _mm256_loadu_ps(g + i);
+    const __m256 silu = _mm256_div_ps(x, _mm256_add_ps(one, expf8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+    _mm256_storeu_ps(g + i, _mm256_mul_ps(silu, _mm256_loadu_ps(u + i)));
+  }
+  for (; i < n; i++) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+}
+
+}  // namespace lg
