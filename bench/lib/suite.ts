@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { cpuAvailable } from '../../src/engine/backend/cpu/index.js';
 import { loadNative } from '../../src/engine/native/load.js';
-import { openBenchModel, timeEngine, type EngineTimes } from './engine.js';
+import { openBenchModel, summarizeRuns, timeEngineRuns, type EngineRuns } from './engine.js';
 import { runKernels } from './kernels.js';
 import { describeMachine, limitAt, measureLimits } from './machine.js';
 import { ensureModel, modelCost, prefillFlops } from './models.js';
@@ -86,9 +86,11 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
   const nodeLlamaThreads = quick ? [1] : peerThreads;
 
   const rows: BenchRow[] = [];
-  // The host's speed drifts by tens of percent from minute to minute, so llama.cpp is measured on
-  // both sides of our rows for a file (C harness before and after, runs pooled; node-llama-cpp,
-  // never the fastest, once before): a ratio then compares figures from the same stretch of time.
+  // The host's speed drifts by tens of percent from minute to minute, so per file our rows and
+  // llama.cpp's C harness alternate: harness, ours, harness, ours, harness (full mode; quick: one
+  // round), each side's runs pooled (node-llama-cpp, never the fastest, runs once before): a ratio
+  // then compares figures from the same stretch of time, and one slow minute lands on both sides.
+  const rounds = quick ? 1 : 2;
   const files = new Map<string, BenchCase[]>();
   for (const c of cases) {
     const k = `${c.model.name}|${c.quant}`;
@@ -101,13 +103,14 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
     const pk = (x: BenchCase) => `${x.promptTokens}|${x.decodeTokens}`;
     const peerCases = [...new Map(fileCases.filter((x) => x.peer).map((x) => [pk(x), x])).values()];
     const peerRuns = new Map<string, { nodeLlama: PeerResult[]; harness: Map<number, { name: string; runs: RunTimes[] }> }>();
+    const perRound = (x: BenchCase) => Math.ceil(x.runs / rounds);
     const harnessPass = () => {
       if (!harness) return;
       for (const x of peerCases) {
         for (const pt of peerThreads) {
           try {
             const got = peerRuns.get(pk(x))!.harness;
-            const pass = runHarnessRuns(harness, path, x.promptTokens, x.decodeTokens, pt, x.runs, x.warmup);
+            const pass = runHarnessRuns(harness, path, x.promptTokens, x.decodeTokens, pt, perRound(x), x.warmup);
             got.set(pt, { name: pass.name, runs: [...(got.get(pt)?.runs ?? []), ...pass.runs] });
           } catch (err) {
             log(`  ${(err as Error).message}`);
@@ -128,27 +131,34 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
       harnessPass();
     }
 
-    // our rows, one model load per backend and thread count
-    const timed: { c: BenchCase; t: EngineTimes }[] = [];
+    // our rows, one model load per backend and thread count, in rounds between harness passes
     const groups = new Map<string, BenchCase[]>();
     for (const c of fileCases) groups.set(`${c.backend}|${c.threads}`, [...(groups.get(`${c.backend}|${c.threads}`) ?? []), c]);
-    for (const group of groups.values()) {
+    const runsOf = new Map<BenchCase, EngineRuns>(fileCases.map((c) => [c, { ttft: [], prefill: [], decode: [] }]));
+    const models = await Promise.all([...groups.values()].map((group) => {
       const g = group[0];
       const ctxLen = Math.max(...group.map((c) => c.promptTokens + c.decodeTokens + 8));
-      const model = await openBenchModel(path, g.backend, ctxLen, g.backend === 'cpu' ? g.threads : undefined);
-      try {
-        for (const c of group) {
-          log(`${c.model.name} ${c.quant} ${c.backend} t${c.threads} prompt ${c.promptTokens} ...`);
-          timed.push({ c, t: await timeEngine(model, c.promptTokens, c.decodeTokens, c.runs, c.warmup) });
+      return openBenchModel(path, g.backend, ctxLen, g.backend === 'cpu' ? g.threads : undefined);
+    }));
+    try {
+      for (let round = 0; round < rounds; round++) {
+        let gi = 0;
+        for (const group of groups.values()) {
+          const model = models[gi++];
+          for (const c of group) {
+            log(`${c.model.name} ${c.quant} ${c.backend} t${c.threads} prompt ${c.promptTokens}${rounds > 1 ? ` (round ${round + 1}/${rounds})` : ''} ...`);
+            await timeEngineRuns(model, c.promptTokens, c.decodeTokens, perRound(c), c.warmup, runsOf.get(c)!, round * (perRound(c) + c.warmup));
+          }
         }
-      } finally {
-        model.dispose();
+        if (usePeers && peerCases.length && harness) {
+          log(`  llama.cpp C harness again on ${first.model.name} ${first.quant} ...`);
+          harnessPass();
+        }
       }
+    } finally {
+      for (const m of models) m.dispose();
     }
-    if (usePeers && peerCases.length && harness) {
-      log(`  llama.cpp C harness again on ${first.model.name} ${first.quant} ...`);
-      harnessPass();
-    }
+    const timed = fileCases.map((c) => ({ c, t: summarizeRuns(runsOf.get(c)!) }));
 
     for (const { c, t } of timed) {
       const pr = c.peer ? peerRuns.get(pk(c)) : undefined;

@@ -19,6 +19,19 @@ struct Plan {
   vec_dot_fn dot;
   size_t w_row;
   int64_t tile, ntiles;
+  // Decode: tasks numbered so that consecutive claims, which alternate between the threads, walk
+  // `stripes` contiguous row ranges: task k is tile (k % stripes) * per_stripe + k / stripes. Each
+  // thread then streams one range of the matrix, its kernels' prefetch of the next rows fetches
+  // what that thread takes next, and a thread that falls behind still has its tasks taken by the
+  // others. 0 stripes: tasks are tiles in order.
+  int64_t stripes = 0, per_stripe = 0;
+  int64_t ntasks() const { return stripes ? stripes * per_stripe : ntiles; }
+  // The tile of task k, or -1 for the few tasks past the last tile.
+  int64_t tile_of(int64_t k) const {
+    if (!stripes) return k;
+    const int64_t t = (k % stripes) * per_stripe + k / stripes;
+    return t < ntiles ? t : -1;
+  }
 };
 
 Plan plan_for(const MatmulJob& j, int isa, int64_t cols, int64_t batch, int threads, bool tiled) {
@@ -38,6 +51,10 @@ Plan plan_for(const MatmulJob& j, int isa, int64_t cols, int64_t batch, int thre
   if (p.r8) p.tile = (p.tile + 7) & ~(int64_t)7;
   if (p.tb) p.tile = std::max<int64_t>(3, p.tile / 3 * 3);  // its register tiles are three rows high
   p.ntiles = (j.rows + p.tile - 1) / p.tile;
+  if (batch == 1 && threads > 1 && p.ntiles > threads) {
+    p.stripes = threads;
+    p.per_stripe = (p.ntiles + threads - 1) / threads;
+  }
   return p;
 }
 }  // namespace
@@ -63,7 +80,7 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
   bool any_r8 = false, any_tb = false;
   for (int i = 0; i < njobs; i++) {
     plans[i] = plan_for(jobs[i], isa, cols, batch, pool.size(), tiled);
-    first[i + 1] = first[i] + plans[i].ntiles;
+    first[i + 1] = first[i] + plans[i].ntasks();
     any_r8 = any_r8 || plans[i].r8 != nullptr;
     any_tb = any_tb || plans[i].tb != nullptr;
   }
@@ -101,7 +118,9 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
     while (t >= first[i + 1]) i++;
     const MatmulJob& j = jobs[i];
     const Plan& p = plans[i];
-    const int64_t r0 = (t - first[i]) * p.tile, r1 = std::min(j.rows, r0 + p.tile);
+    const int64_t tile = p.tile_of(t - first[i]);
+    if (tile < 0) return;
+    const int64_t r0 = tile * p.tile, r1 = std::min(j.rows, r0 + p.tile);
     const uint8_t* w = j.w + r0 * p.w_row;
     if (p.r8) {
       p.r8(cols, w, p.w_row, r1 - r0, xq, act_row, xsum, batch, j.out + r0, (size_t)j.out_stride);
