@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstddef>
 #include <type_traits>
+#include <utility>
 #include <vector>
 #include "quant.h"
 #include "kquant_common.h"
@@ -79,6 +80,14 @@ struct TileQ0 {
   template <int R, int C>
   struct K {
     static_assert(C == 1, "batches take gemm_q0_batch");
+    // Lane r < R: the f16 scale of block i of row r (the insert's lane must be a constant, even
+    // unoptimised).
+    template <size_t... r>
+    static inline __m128i row_scales_f16(const uint8_t* x, size_t bx, int64_t i, std::index_sequence<r...>) {
+      __m128i h = _mm_setzero_si128();
+      ((h = _mm_insert_epi16(h, Blk::d(x + r * bx, i), r)), ...);
+      return h;
+    }
     static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t, float* s, size_t) {
       const int64_t nb = n / QK8_0;
       __m256 acc[R];
@@ -91,8 +100,7 @@ struct TileQ0 {
         const __m256i qy = _mm256_loadu_si256((const __m256i*)yb->qs);
         // The R rows' scales gathered into one vector and converted together: one insert per row
         // instead of a conversion, a product and a broadcast.
-        __m128i h = _mm_cvtsi32_si128(Blk::d(x, i));
-        for (int r = 1; r < R; r++) h = _mm_insert_epi16(h, Blk::d(x + r * bx, i), r);
+        const __m128i h = row_scales_f16(x, bx, i, std::make_index_sequence<R>{});
         _mm256_store_ps(dd, _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_set1_ps(_cvtsh_ss(yb->d))));
         for (int r = 0; r < R; r++) {
           const __m256i qx = Blk::load(x + r * bx, i);
