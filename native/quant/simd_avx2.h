@@ -70,6 +70,17 @@ static inline __m256 broadcast_load(const float* p) {
   return v;
 }
 
+// What a tiled product reads and writes: weight rows x (stride bx), activation rows y (by), and
+// outputs s[c*bs + r].
+struct GemmOperands {
+  const uint8_t* x;
+  size_t bx;
+  const uint8_t* y;
+  size_t by;
+  float* s;
+  size_t bs;
+};
+
 // 32-value weight blocks with one f16 scale (Q8_0, Q4_0, Q5_0) x Q8_0 activations: one accumulator
 // per output, fma(d_w*d_a, lane sums of |w|*sign(a,w), acc) per block, then hsum_ps: what their
 // AVX2 vec_dot computes, so a tile's outputs equal one dot product per output bit for bit.
@@ -119,13 +130,7 @@ struct TileQ0 {
 // memory. Both take load ports where per-block conversions, scalar products and register
 // broadcasts took the vector ALU ports, which bind this tile on Zen 2 (maddubs and madd share one).
 template <class Blk>
-struct TileQ0Batch {
-  const uint8_t* x;
-  size_t bx;
-  const uint8_t* y;
-  size_t by;
-  float* s;
-  size_t bs;
+struct TileQ0Batch : GemmOperands {
   int64_t nb, nr;
   const float* wd;
   const float* ad;
@@ -258,21 +263,15 @@ static inline void drive_tiles(int64_t nr, int64_t nc, const Tiles& t) {
 // Tile K<R, C>::run(n, x, bx, y, by, s, bs) over an nr x nc block: s[c*bs + r] for its r weight
 // rows x c activation rows.
 template <template <int, int> class K>
-struct KernelTiles {
+struct KernelTiles : GemmOperands {
   int64_t n;
-  const uint8_t* x;
-  size_t bx;
-  const uint8_t* y;
-  size_t by;
-  float* s;
-  size_t bs;
   template <int R, int C>
   void tile(int64_t r0, int64_t c0) const { K<R, C>::run(n, x + r0 * bx, bx, y + c0 * by, by, s + c0 * bs + r0, bs); }
 };
 template <int R, int C, template <int, int> class K>
 static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr, const uint8_t* y, size_t by,
                               int64_t nc, float* s, size_t bs) {
-  drive_tiles<R, C>(nr, nc, KernelTiles<K>{n, x, bx, y, by, s, bs});
+  drive_tiles<R, C>(nr, nc, KernelTiles<K>{{x, bx, y, by, s, bs}, n});
 }
 
 // Batches of a TileQ0 type in R x C tiles (TileQ0Batch).
@@ -288,7 +287,7 @@ static inline void gemm_q0_batch(int64_t n, const uint8_t* x, size_t bx, int64_t
     for (int64_t i = 0; i < nb; i++) wd[i * nr + r] = _cvtsh_ss(Blk::d(x + r * bx, i));
   for (int64_t c = 0; c < nc; c++)
     for (int64_t i = 0; i < nb; i++) ad[c * nb + i] = _cvtsh_ss(((const block_q8_0*)(y + c * by) + i)->d);
-  drive_tiles<R, C>(nr, nc, TileQ0Batch<Blk>{x, bx, y, by, s, bs, nb, nr, wd, ad});
+  drive_tiles<R, C>(nr, nc, TileQ0Batch<Blk>{{x, bx, y, by, s, bs}, nb, nr, wd, ad});
 }
 
 // One vec_dot per weight row: for decode shapes where a tile measured slower than the plain dot.
