@@ -157,6 +157,7 @@ float vec_dot_q4_1_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_
 float vec_dot_q5_0_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q5_K_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_k.cc
 float vec_dot_bf16_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_bf16.cc
+void quantize_row_f16_avx2(const float* x, void* y, int64_t n);
 void quantize_row_q8_0_avx2(const float* x, void* y, int64_t n);
 void quantize_row_q8_1_avx2(const float* x, void* y, int64_t n);
 void quantize_row_q8_K_avx2(const float* x, void* y, int64_t n);

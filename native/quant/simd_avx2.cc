@@ -179,6 +179,15 @@ float vec_dot_q6_K_avx2(int64_t n, const void* vx, const void* vy) {
 }
 
 
+// F16 activations as ggml converts them on F16C machines (_mm256_cvtps_ph, round to nearest even):
+// byte-identical to the scalar quantize_row_f16 for every non-NaN value.
+void quantize_row_f16_avx2(const float* x, void* vy, int64_t n) {
+  uint16_t* y = (uint16_t*)vy;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm_storeu_si128((__m128i*)(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < n; i++) y[i] = fp32_to_fp16(x[i]);
+}
+
 // ggml's x86 (AVX) quantize_row_q8_0, byte-identical to quantize_row_q8_0 (scalar): amax is exact,
 // x * (127/amax) is the same float product, rounded to nearest even, |q| <= 127 so no saturation.
 void quantize_row_q8_0_avx2(const float* x, void* vy, int64_t n) {

@@ -113,6 +113,7 @@ gemm_tinyblas_fn quant_gemm_tinyblas(const QuantTraits* t, int isa) {
 quantize_row_fn quant_from_float(const QuantTraits* act, int isa) {
 #ifdef LG_HAVE_AVX2
   if ((isa == ISA_AVX2 || isa == ISA_AVX512) && isa_available(ISA_AVX2)) {
+    if (act->type == T_F16) return quantize_row_f16_avx2;
     if (act->type == T_Q8_0) return quantize_row_q8_0_avx2;
     if (act->type == T_Q8_1) return quantize_row_q8_1_avx2;
     if (act->type == T_Q8_K) return quantize_row_q8_K_avx2;

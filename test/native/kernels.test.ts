@@ -116,6 +116,8 @@ describe.skipIf(!native)('native kernels', () => {
     x.fill(0, 0, 32); // an all-zero block
     for (let i = 32; i < 64; i++) x[i] = (i - 48) * 0.5; // exact halves after scaling: rounding ties
     x[64] = 1e-30; // a denormal-scale block
+    // f16 edges: subnormal results, a rounding tie (2049 -> 2048), overflow to infinity, the largest finite
+    x.set([1e-5, -3e-7, 6.1e-5, 2049, -2051, 65519, 65520, -1e6, 65504, 5.96e-8, 2.98e-8], 96);
     for (const act of [Q8_0, GGMLType.Q8_1, Q8_K, GGMLType.F16, GGMLType.BF16]) {
       const ref = Buffer.from(qa(act, x, 'scalar'));
       for (const isa of ISAS) expect(Buffer.from(qa(act, x, isa)).equals(ref), `${act} ${isa}`).toBe(true);
