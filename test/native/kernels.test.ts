@@ -326,8 +326,8 @@ describe.skipIf(!native)('native kernels', () => {
   });
 
   it('the tiled kernels equal one dot product per output bit for bit (every tile shape and edge)', () => {
-    // Tiles are 4x1 or 8x1 (batch 1) and 2x2 or 4x3 (batch > 1) with 1-row / 1-token edges; odd and even block
-    // counts exercise the even/odd accumulators of the 32-element types.
+    // Tiles are 4x1 or 8x1 (batch 1) and 2x2, 3x2 or 4x3 (batch > 1) with 2-row, 1-row and 1-token edges
+    // (11 rows, batches 2 and 5); 1, 3 and 4 blocks per row.
     const mm = native!.matmul as (...a: unknown[]) => Float32Array;
     for (const t of TYPES) {
       for (const blocks of [1, 3, 4]) {
@@ -356,5 +356,6 @@ describe.skipIf(!native)('native kernels', () => {
     expect(() => native!.matmul(999, new Uint8Array(10), 1, 32, new Float32Array(32), 1)).toThrow(/not supported/);
     expect(() => native!.dequantize(2, new Uint8Array(18), 31)).toThrow(/whole number of blocks/);
     expect(() => native!.matmul(2, new Uint8Array(18), 1, 32, new Float32Array(32), 1, 1, 'sse9')).toThrow(/not available/);
+    expect(() => native!.swiglu(new Float32Array(8), new Float32Array(9))).toThrow(/one length/);
   });
 });
