@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { QUANT_TYPES } from '../src/engine/quant/registry.js';
 import type { NativeAddon } from '../src/engine/native/load.js';
 import { kernelMatrix } from './lib/kernels.js';
+import { interleavedMinNs } from './lib/stats.js';
 
 const [pa, pb, rs = '2048', cs = '2048', bs = '64', ts = 'Q8_0,Q4_0,F16', th = '1'] = process.argv.slice(2);
 if (!pa || !pb) throw new Error('usage: npx tsx bench/native-ab.ts A.node B.node [rows] [cols] [batch] [types] [threads]');
@@ -26,18 +27,7 @@ for (const name of ts.split(',')) {
   if (!t || cols % t.blockSize) continue;
   const w = kernelMatrix(t, rows, cols);
   const run = [a, b].map((addon) => () => addon.matmul(t.type, w, rows, cols, x, batch, threads, undefined, true, true));
-  const best = [Infinity, Infinity];
-  for (let round = 0; round < 21; round++) {
-    run.forEach((f, k) => {
-      const t0 = process.hrtime.bigint();
-      let n = 0;
-      do {
-        f();
-        n++;
-      } while (Number(process.hrtime.bigint() - t0) < 20e6);
-      best[k] = Math.min(best[k], Number(process.hrtime.bigint() - t0) / n);
-    });
-  }
+  const best = interleavedMinNs(run, 21);
   const gops = (ns: number) => ((2 * rows * cols * batch) / ns).toFixed(1);
   console.log(`${name.padEnd(5)} ${rows}x${cols} batch ${batch} t${threads}: A ${gops(best[0])} GOP/s  B ${gops(best[1])} GOP/s  B/A ${(best[0] / best[1]).toFixed(3)}`);
 }

@@ -9,6 +9,7 @@
 import { loadNative } from '../src/engine/native/load.js';
 import { QUANT_TYPES } from '../src/engine/quant/registry.js';
 import { kernelMatrix } from './lib/kernels.js';
+import { interleavedMinNs } from './lib/stats.js';
 
 const native = loadNative();
 if (!native) throw new Error('native addon unavailable');
@@ -19,19 +20,6 @@ const vsScalar = process.argv[7] === 'vs=scalar';
 const mm = native.matmul as unknown as (...a: unknown[]) => Float32Array;
 const x = new Float32Array(cols * batch).map((_, i) => Math.sin(i * 0.37));
 
-/** Min time per call (ns) of each function, rounds interleaved. */
-function minTimes(fs: (() => void)[], rounds = 15): number[] {
-  const best = fs.map(() => Infinity);
-  for (let rep = 0; rep < rounds; rep++) {
-    fs.forEach((f, k) => {
-      const t0 = process.hrtime.bigint();
-      let n = 0;
-      do { f(); n++; } while (Number(process.hrtime.bigint() - t0) < 20e6);
-      best[k] = Math.min(best[k], Number(process.hrtime.bigint() - t0) / n);
-    });
-  }
-  return best;
-}
 const gops = (ops: number, ns: number) => (ops / ns).toFixed(1).padStart(6);
 for (const name of names) {
   const t = QUANT_TYPES.find((q) => q.name === name);
@@ -45,7 +33,7 @@ for (const name of names) {
       () => mm(t.type, w, rows, cols, xs, b, threads, 'avx2', true),
     ];
     if (vsScalar) fs.push(() => mm(t.type, w, rows, cols, xs, b, threads, 'scalar', false));
-    const [plain, tiled, scalar] = minTimes(fs, vsScalar ? 7 : 15);
+    const [plain, tiled, scalar] = interleavedMinNs(fs, vsScalar ? 7 : 15);
     const base = vsScalar ? `scalar ${gops(ops, scalar)} GOP/s  ` : '';
     const ratios = vsScalar ? `  x${(scalar / plain).toFixed(2)} / x${(scalar / tiled).toFixed(2)} vs scalar` : '';
     console.log(`${name.padEnd(5)} ${rows}x${cols} batch ${String(b).padEnd(4)} ${base}per-row ${gops(ops, plain)} GOP/s  tiled ${gops(ops, tiled)} GOP/s  x${(plain / tiled).toFixed(2)}${ratios}`);

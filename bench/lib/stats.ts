@@ -61,3 +61,23 @@ export function benchPrompt(length: number, vocabSize: number, run: number): num
   if (length > 0) out[0] = (run * 7919) % vocabSize; // a different first token per run: no prefix is reused
   return out;
 }
+
+/**
+ * Min time per call (ns) of each function, interleaved: every round times each for ~`sliceMs`,
+ * so the host's drift hits all of them alike (the kernel A/B probes).
+ */
+export function interleavedMinNs(fs: readonly (() => unknown)[], rounds = 15, sliceMs = 20): number[] {
+  const best = fs.map(() => Infinity);
+  for (let rep = 0; rep < rounds; rep++) {
+    fs.forEach((f, k) => {
+      const t0 = process.hrtime.bigint();
+      let n = 0;
+      do {
+        f();
+        n++;
+      } while (Number(process.hrtime.bigint() - t0) < sliceMs * 1e6);
+      best[k] = Math.min(best[k], Number(process.hrtime.bigint() - t0) / n);
+    });
+  }
+  return best;
+}

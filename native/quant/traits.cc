@@ -92,23 +92,20 @@ gemm_fn quant_gemm(const QuantTraits* t, int isa) {
   return t->gemm[ISA_SCALAR];
 }
 
-gemm_rows8_fn quant_gemm_rows8(const QuantTraits* t, int isa) {
-  // The rows-of-8 arithmetic reproduces llama.cpp's x86 repacked kernels; on ARM the ordinary NEON
-  // dot products (what llama.cpp's NEON path computes without repacking) are the right thing.
+// The best ISA's kernel up to `isa` in a column of llama.cpp-specific arithmetic, or null. These
+// reproduce llama.cpp's x86 code paths (its repacked kernels, tinyBLAS at 8 lanes); its ARM builds
+// compute differently (no repacking without dotprod/i8mm, tinyBLAS at other widths or in f16), so
+// NEON keeps its ordinary dot products.
+template <class Fn>
+static Fn x86_only(const Fn (&fns)[ISA_COUNT], int isa) {
   if (isa == ISA_NEON) return nullptr;
   for (int i = isa_clamp(isa); i >= 0; i = isa_fallback(i))
-    if (t->gemm_rows8[i] && isa_available(i)) return t->gemm_rows8[i];
+    if (fns[i] && isa_available(i)) return fns[i];
   return nullptr;
 }
 
-gemm_tinyblas_fn quant_gemm_tinyblas(const QuantTraits* t, int isa) {
-  // llama.cpp's ARM builds run tinyBLAS on other vector widths (and in f16 where the CPU has it),
-  // so NEON keeps its dot products.
-  if (isa == ISA_NEON) return nullptr;
-  for (int i = isa_clamp(isa); i >= 0; i = isa_fallback(i))
-    if (t->gemm_tinyblas[i] && isa_available(i)) return t->gemm_tinyblas[i];
-  return nullptr;
-}
+gemm_rows8_fn quant_gemm_rows8(const QuantTraits* t, int isa) { return x86_only(t->gemm_rows8, isa); }
+gemm_tinyblas_fn quant_gemm_tinyblas(const QuantTraits* t, int isa) { return x86_only(t->gemm_tinyblas, isa); }
 
 quantize_row_fn quant_from_float(const QuantTraits* act, int isa) {
 #ifdef LG_HAVE_AVX2
