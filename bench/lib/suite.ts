@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { cpuAvailable } from '../../src/engine/backend/cpu/index.js';
 import { loadNative } from '../../src/engine/native/load.js';
+import type { Model } from '../../src/engine/model.js';
 import { openBenchModel, summarizeRuns, timeEngineRuns, type EngineRuns } from './engine.js';
 import { runKernels } from './kernels.js';
 import { describeMachine, limitAt, measureLimits } from './machine.js';
@@ -135,12 +136,13 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
     const groups = new Map<string, BenchCase[]>();
     for (const c of fileCases) groups.set(`${c.backend}|${c.threads}`, [...(groups.get(`${c.backend}|${c.threads}`) ?? []), c]);
     const runsOf = new Map<BenchCase, EngineRuns>(fileCases.map((c) => [c, { ttft: [], prefill: [], decode: [] }]));
-    const models = await Promise.all([...groups.values()].map((group) => {
-      const g = group[0];
-      const ctxLen = Math.max(...group.map((c) => c.promptTokens + c.decodeTokens + 8));
-      return openBenchModel(path, g.backend, ctxLen, g.backend === 'cpu' ? g.threads : undefined);
-    }));
+    const models: Model[] = [];
     try {
+      for (const group of groups.values()) {
+        const g = group[0];
+        const ctxLen = Math.max(...group.map((c) => c.promptTokens + c.decodeTokens + 8));
+        models.push(await openBenchModel(path, g.backend, ctxLen, g.backend === 'cpu' ? g.threads : undefined));
+      }
       for (let round = 0; round < rounds; round++) {
         let gi = 0;
         for (const group of groups.values()) {
@@ -176,7 +178,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
         threads: rowThreads,
         prompt_tokens: c.promptTokens,
         decode_tokens: c.decodeTokens,
-        runs: c.runs,
+        runs: t.ttft.runs,
         ttft_ms: t.ttft.median,
         ttft_ms_min: t.ttft.min,
         ttft_ms_max: t.ttft.max,
