@@ -35,15 +35,30 @@ static void read_all(void* p, size_t n) {
 typedef void (*set_threads_fn)(ggml_backend_t, int);
 typedef ggml_backend_buffer_type_t* (*extra_bufts_fn)(ggml_backend_dev_t);
 
-static void* read_new(size_t n) {
+static void write_all(const void* p, size_t n) {
+  if (n && fwrite(p, 1, n, stdout) != n) die("short write");
+}
+
+// The next ggml_nbytes(t) bytes of stdin into tensor t.
+static void read_tensor(struct ggml_tensor* t) {
+  const size_t n = ggml_nbytes(t);
   void* p = malloc(n ? n : 1);
   if (!p) die("out of memory");
   read_all(p, n);
-  return p;
+  ggml_backend_tensor_set(t, p, 0, n);
+  free(p);
 }
 
-static void write_all(const void* p, size_t n) {
-  if (n && fwrite(p, 1, n, stdout) != n) die("short write");
+// Runs the graph and writes the job's answer: the repacked flag, then result tensor y.
+static void compute_and_write(ggml_backend_t be, struct ggml_cgraph* gf, struct ggml_tensor* y, int32_t repacked) {
+  if (ggml_backend_graph_compute(be, gf) != GGML_STATUS_SUCCESS) die("graph compute failed");
+  const size_t n = ggml_nbytes(y);
+  float* out = malloc(n);
+  if (!out) die("out of memory");
+  ggml_backend_tensor_get(y, out, 0, n);
+  write_all(&repacked, sizeof repacked);
+  write_all(out, n);
+  free(out);
 }
 
 static void mul_mat(ggml_backend_t be, ggml_backend_dev_t dev, ggml_backend_buffer_type_t repack_buft, enum ggml_type type,
@@ -72,20 +87,9 @@ static void mul_mat(ggml_backend_t be, ggml_backend_dev_t dev, ggml_backend_buff
   ggml_backend_buffer_t bx = ggml_backend_alloc_ctx_tensors(cx, be);
   if (!bw || !bx) die("cannot allocate tensors");
   if (repacked) ggml_backend_buffer_set_usage(bw, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
-  const size_t wbytes = ggml_row_size(type, cols) * (size_t)rows, xbytes = sizeof(float) * (size_t)cols * (size_t)batch;
-  void* w = read_new(wbytes);
-  void* x = read_new(xbytes);
-  ggml_backend_tensor_set(a, w, 0, wbytes);
-  ggml_backend_tensor_set(b, x, 0, xbytes);
-  if (ggml_backend_graph_compute(be, gf) != GGML_STATUS_SUCCESS) die("graph compute failed");
-  float* out = malloc(ggml_nbytes(c));
-  if (!out) die("out of memory");
-  ggml_backend_tensor_get(c, out, 0, ggml_nbytes(c));
-  write_all(&repacked, sizeof repacked);
-  write_all(out, ggml_nbytes(c));
-  free(w);
-  free(x);
-  free(out);
+  read_tensor(a);
+  read_tensor(b);
+  compute_and_write(be, gf, c, repacked);
   ggml_backend_buffer_free(bw);
   ggml_backend_buffer_free(bx);
   ggml_free(cw);
@@ -102,21 +106,9 @@ static void swiglu(ggml_backend_t be, int cols, int batch) {
   ggml_build_forward_expand(gf, y);
   ggml_backend_buffer_t buf = ggml_backend_alloc_ctx_tensors(cx, be);
   if (!buf) die("cannot allocate tensors");
-  const size_t bytes = sizeof(float) * (size_t)cols * (size_t)batch;
-  void* gv = read_new(bytes);
-  void* uv = read_new(bytes);
-  ggml_backend_tensor_set(g, gv, 0, bytes);
-  ggml_backend_tensor_set(u, uv, 0, bytes);
-  if (ggml_backend_graph_compute(be, gf) != GGML_STATUS_SUCCESS) die("graph compute failed");
-  float* out = malloc(bytes);
-  if (!out) die("out of memory");
-  ggml_backend_tensor_get(y, out, 0, bytes);
-  const int32_t repacked = 0;
-  write_all(&repacked, sizeof repacked);
-  write_all(out, bytes);
-  free(gv);
-  free(uv);
-  free(out);
+  read_tensor(g);
+  read_tensor(u);
+  compute_and_write(be, gf, y, 0);
   ggml_backend_buffer_free(buf);
   ggml_free(cx);
 }
