@@ -174,7 +174,8 @@ napi_value Info(napi_env env, napi_callback_info) {
   std::string feats;
   auto addf = [&](bool b, const char* n) { if (b) feats += (feats.empty() ? "" : " ") + std::string(n); };
   addf(f.avx2, "avx2"); addf(f.fma, "fma"); addf(f.f16c, "f16c"); addf(f.avx512f, "avx512f");
-  addf(f.avx512bw, "avx512bw"); addf(f.avx512vl, "avx512vl"); addf(f.avx512vnni, "avx512vnni");
+  addf(f.avx512bw, "avx512bw"); addf(f.avx512vl, "avx512vl"); addf(f.avx512dq, "avx512dq");
+  addf(f.avx512vnni, "avx512vnni"); addf(f.avx512bf16, "avx512bf16");
   addf(f.neon, "neon");
   set(env, o, "cpuFeatures", js_str(env, feats));
   napi_value types;

@@ -70,8 +70,11 @@ void silu(float* x, int64_t n) {
 }
 
 void silu_mul(float* g, const float* u, int64_t n, int isa) {
+#ifdef LG_HAVE_AVX512
+  if (isa == ISA_AVX512 && isa_available(ISA_AVX512)) return silu_mul_avx512(g, u, n);
+#endif
 #ifdef LG_HAVE_AVX2
-  if ((isa == ISA_AVX2 || isa == ISA_AVX512) && isa_available(ISA_AVX2)) return silu_mul_avx2(g, u, n);
+  if (isa == ISA_AVX2 && isa_available(ISA_AVX2)) return silu_mul_avx2(g, u, n);
 #endif
   (void)isa;
   for (int64_t i = 0; i < n; i++) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];

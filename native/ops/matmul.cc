@@ -37,7 +37,7 @@ struct Plan {
 Plan plan_for(const MatmulJob& j, int isa, int64_t cols, int64_t batch, int threads, bool tiled) {
   Plan p;
   p.r8 = j.rows8 && j.rows % 8 == 0 ? quant_gemm_rows8(j.traits, isa) : nullptr;
-  p.tb = tiled && quant_tinyblas_applies(j.rows, cols, batch) ? quant_gemm_tinyblas(j.traits, isa) : nullptr;
+  p.tb = tiled && quant_tinyblas_applies(j.rows, cols, batch, quant_tinyblas_step(j.traits, isa)) ? quant_gemm_tinyblas(j.traits, isa) : nullptr;
   p.gemm = tiled ? quant_gemm(j.traits, isa) : nullptr;
   p.dot = quant_vec_dot(j.traits, isa);
   p.w_row = quant_row_size(j.traits->type, cols);
@@ -49,7 +49,7 @@ Plan plan_for(const MatmulJob& j, int isa, int64_t cols, int64_t batch, int thre
     p.tile = std::max<int64_t>(4, std::min<int64_t>(32, (int64_t)(256 * 1024 / std::max<size_t>(p.w_row, 1))));
   }
   if (p.r8) p.tile = (p.tile + 7) & ~(int64_t)7;
-  if (p.tb) p.tile = std::max<int64_t>(3, p.tile / 3 * 3);  // its register tiles are three rows high
+  if (p.tb) p.tile = std::max<int64_t>(12, p.tile / 12 * 12);  // its register tiles are three (AVX2) or four rows high
   p.ntiles = (j.rows + p.tile - 1) / p.tile;
   if (batch == 1 && threads > 1 && p.ntiles > threads) {
     p.stripes = threads;

@@ -43,9 +43,11 @@ void rope(float* x, int n_heads, int head_dim, int rope_dims, float pos, float f
           const float* freq_factors = nullptr);
 void softmax(float* x, int64_t n);
 void silu(float* x, int64_t n);
-// gate = silu(gate) * up; on AVX2 with ggml's vector expf, as llama.cpp's SwiGLU (activation_avx2.cc).
+// gate = silu(gate) * up; on AVX2 and AVX-512 with ggml's vector expf of that width, as llama.cpp's
+// SwiGLU (activation_avx2.cc, activation_avx512.cc).
 void silu_mul(float* gate, const float* up, int64_t n, int isa);
 void silu_mul_avx2(float* gate, const float* up, int64_t n);
+void silu_mul_avx512(float* gate, const float* up, int64_t n);  // activation_avx512.cc
 void gelu(float* x, int64_t n);                          // tanh approximation (ggml)
 void add(float* x, const float* y, int64_t n);
 

@@ -70,13 +70,15 @@ void q8_0_block_sums(const void* y, int64_t nb, int32_t* out);
 
 // Float weights (F32, F16, BF16) against two or more activation rows, in llama.cpp's arithmetic
 // for them: its CPU backend sends those products through llamafile's tinyBLAS whenever the rows
-// come in fours and n in eights (quant_tinyblas_applies), and tinyBLAS keeps one 8-lane float
-// accumulator per output, acc = fma(w[i..i+8], a[i..i+8], acc) for i = 0, 8, 16, ..., then hsum_ps
-// (its vec_dot keeps four accumulators over 32-value steps). y holds the activations already
-// rounded to the type's vec_dot_type and widened back to f32 (exact), so no kernel converts an
-// activation per use; by in bytes. Same s layout as gemm_fn.
+// come in fours and n in whole steps of its vector (quant_tinyblas_applies), and tinyBLAS keeps one
+// vector accumulator per output, acc = fma(w[i..i+L], a[i..i+L], acc) for i = 0, L, 2L, ..., then
+// one horizontal sum (its vec_dot keeps four accumulators over 4L-value steps). L is 8 on AVX2
+// (then hsum_ps), 16 on AVX-512 (then _mm512_reduce_add_ps), and BF16 with AVX512_BF16 steps 32
+// values with vdpbf16ps (simd_avx512_bf16.cc). y holds the activations already rounded to the type's
+// vec_dot_type and widened back to f32 (exact), so no kernel converts an activation per use; by in
+// bytes. Same s layout as gemm_fn.
 using gemm_tinyblas_fn = gemm_fn;
-inline bool quant_tinyblas_applies(int64_t rows, int64_t n, int64_t batch) { return batch >= 2 && rows % 4 == 0 && n % 8 == 0; }
+inline bool quant_tinyblas_applies(int64_t rows, int64_t n, int64_t batch, int step) { return batch >= 2 && rows % 4 == 0 && n % step == 0; }
 
 struct QuantTraits {
   int type;
@@ -104,6 +106,8 @@ gemm_fn quant_gemm(const QuantTraits* t, int isa);
 gemm_rows8_fn quant_gemm_rows8(const QuantTraits* t, int isa);
 // The tinyBLAS-order kernel at the best ISA up to `isa`, or null when the type has none.
 gemm_tinyblas_fn quant_gemm_tinyblas(const QuantTraits* t, int isa);
+// The values per step of that kernel (8, 16 or 32): n must be a multiple for llama.cpp to take it.
+int quant_tinyblas_step(const QuantTraits* t, int isa);
 size_t quant_row_size(int type, int64_t n);
 // The activation quantiser for an activation format at an ISA (byte-identical to from_float).
 quantize_row_fn quant_from_float(const QuantTraits* act, int isa);
@@ -144,7 +148,6 @@ LG_DECL_TINYBLAS(bf16, scalar)
 LG_DECL_TINYBLAS(f32, avx2)  // simd_avx2_tinyblas.cc
 LG_DECL_TINYBLAS(f16, avx2)
 LG_DECL_TINYBLAS(bf16, avx2)
-#undef LG_DECL_TINYBLAS
 
 // ---- SIMD kernels (defined only when the TU is compiled; see CMakeLists.txt) ----
 float vec_dot_f32_avx2(int64_t n, const void* x, const void* y);
@@ -178,14 +181,16 @@ void gemm_rows8_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const
 
 float vec_dot_f32_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_f16_avx512(int64_t n, const void* x, const void* y);
-float vec_dot_q8_0_avx512(int64_t n, const void* x, const void* y);
-float vec_dot_q4_0_avx512(int64_t n, const void* x, const void* y);
-float vec_dot_q4_K_avx512(int64_t n, const void* x, const void* y);
-float vec_dot_q6_K_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_q4_1_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_q5_0_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_q5_K_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_bf16_avx512(int64_t n, const void* x, const void* y);
+LG_DECL_TINYBLAS(f32, avx512)  // simd_avx512_tinyblas.cc
+LG_DECL_TINYBLAS(f16, avx512)
+LG_DECL_TINYBLAS(bf16, avx512)
+float vec_dot_bf16_avx512bf16(int64_t n, const void* x, const void* y);  // simd_avx512_bf16.cc (AVX512_BF16 CPUs only)
+LG_DECL_TINYBLAS(bf16, avx512bf16)
+#undef LG_DECL_TINYBLAS
 
 // simd_neon.cc (AArch64 only; no gemm or rows-of-8 kernels: those use the vec_dot loop / nothing).
 float vec_dot_f32_neon(int64_t n, const void* x, const void* y);

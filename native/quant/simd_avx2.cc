@@ -31,7 +31,9 @@ float vec_dot_f32_avx2(int64_t n, const void* vx, const void* vy) {
     a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), _mm256_loadu_ps(y + i + 24), a3);
   }
   float s = reduce4_ggml(a0, a1, a2, a3);
-  for (; i < n; i++) s = fmadd_ss(x[i], y[i], s);
+  // Product and sum rounded separately: llama.cpp's build does not fuse this loop (checked against
+  // it, test/conformance/kernels.test.ts), and this file's -std=c++17 does not contract either.
+  for (; i < n; i++) s += x[i] * y[i];
   return s;
 }
 

@@ -16,8 +16,10 @@ namespace lg {
 #else
 #define AVX512(f) nullptr
 #endif
-// For types whose AVX-512 dot product returns exactly what the AVX2 one does (same integer lane
-// sums, same FMA order), the AVX2 tiles serve the AVX-512 path too.
+// llama.cpp's AVX-512 builds run its AVX2 loops for the block-quantised types. Where our AVX-512
+// dot product returns exactly what the AVX2 one does (same integer lane sums, same FMA order), the
+// AVX2 tiles serve the AVX-512 path too; where there is none (Q8_0, Q4_0, Q4_K, Q6_K) the AVX-512
+// path falls back to the AVX2 kernels outright.
 #if defined(LG_HAVE_AVX512) && defined(LG_HAVE_AVX2)
 #define AVX2G_SAME(f) gemm_##f##_avx2
 #else
@@ -39,20 +41,25 @@ namespace lg {
 #define AVX2TB(f) nullptr
 #endif
 #define NO4 {nullptr, nullptr, nullptr, nullptr}
-#define TINYBLAS(f) {gemm_tinyblas_##f##_scalar, AVX2TB(f), AVX2TB(f), nullptr}
+#ifdef LG_HAVE_AVX512
+#define AVX512TB(f) gemm_tinyblas_##f##_avx512
+#else
+#define AVX512TB(f) nullptr
+#endif
+#define TINYBLAS(f) {gemm_tinyblas_##f##_scalar, AVX2TB(f), AVX512TB(f), nullptr}
 
 static const QuantTraits kTraits[] = {
     // type, name, block, bytes, vec_dot_type, dequantize, from_float, vec_dot {scalar, avx2, avx512, neon}, gemm {...}, gemm_rows8 {...}, gemm_tinyblas {...}
     {T_F32, "F32", 1, 4, T_F32, dequantize_row_f32, quantize_row_f32, {vec_dot_f32_scalar, AVX2(vec_dot_f32), AVX512(vec_dot_f32), NEON(vec_dot_f32)}, NO4, NO4, TINYBLAS(f32)},
     {T_F16, "F16", 1, 2, T_F16, dequantize_row_f16, quantize_row_f16, {vec_dot_f16_scalar, AVX2(vec_dot_f16), AVX512(vec_dot_f16), NEON(vec_dot_f16)}, NO4, NO4, TINYBLAS(f16)},
     {T_BF16, "BF16", 1, 2, T_BF16, dequantize_row_bf16, quantize_row_bf16, {vec_dot_bf16_scalar, AVX2(vec_dot_bf16), AVX512(vec_dot_bf16), NEON(vec_dot_bf16)}, NO4, NO4, TINYBLAS(bf16)},
-    {T_Q8_0, "Q8_0", 32, 34, T_Q8_0, dequantize_row_q8_0, quantize_row_q8_0, {vec_dot_q8_0_scalar, AVX2(vec_dot_q8_0), AVX512(vec_dot_q8_0), NEON(vec_dot_q8_0)}, {nullptr, AVX2G(q8_0), nullptr, nullptr}, NO4, NO4},
-    {T_Q4_0, "Q4_0", 32, 18, T_Q8_0, dequantize_row_q4_0, nullptr, {vec_dot_q4_0_scalar, AVX2(vec_dot_q4_0), AVX512(vec_dot_q4_0), NEON(vec_dot_q4_0)}, {nullptr, AVX2G(q4_0), nullptr, nullptr}, {gemm_rows8_q4_0_scalar, AVX2R8(q4_0), AVX2R8(q4_0), nullptr}, NO4},
+    {T_Q8_0, "Q8_0", 32, 34, T_Q8_0, dequantize_row_q8_0, quantize_row_q8_0, {vec_dot_q8_0_scalar, AVX2(vec_dot_q8_0), nullptr, NEON(vec_dot_q8_0)}, {nullptr, AVX2G(q8_0), nullptr, nullptr}, NO4, NO4},
+    {T_Q4_0, "Q4_0", 32, 18, T_Q8_0, dequantize_row_q4_0, nullptr, {vec_dot_q4_0_scalar, AVX2(vec_dot_q4_0), nullptr, NEON(vec_dot_q4_0)}, {nullptr, AVX2G(q4_0), nullptr, nullptr}, {gemm_rows8_q4_0_scalar, AVX2R8(q4_0), AVX2R8(q4_0), nullptr}, NO4},
     {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, AVX2(vec_dot_q4_1), AVX512(vec_dot_q4_1), NEON(vec_dot_q4_1)}, {nullptr, AVX2G(q4_1), AVX2G_SAME(q4_1), nullptr}, NO4, NO4},
     {T_Q5_0, "Q5_0", 32, 22, T_Q8_0, dequantize_row_q5_0, nullptr, {vec_dot_q5_0_scalar, AVX2(vec_dot_q5_0), AVX512(vec_dot_q5_0), NEON(vec_dot_q5_0)}, {nullptr, AVX2G(q5_0), AVX2G_SAME(q5_0), nullptr}, NO4, NO4},
-    {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), AVX512(vec_dot_q4_K), NEON(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr, nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX2R8(q4_K), nullptr}, NO4},
+    {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), nullptr, NEON(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr, nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX2R8(q4_K), nullptr}, NO4},
     {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, AVX2(vec_dot_q5_K), AVX512(vec_dot_q5_K), NEON(vec_dot_q5_K)}, {nullptr, AVX2G(q5_K), AVX2G_SAME(q5_K), nullptr}, NO4, NO4},
-    {T_Q6_K, "Q6_K", 256, 210, T_Q8_K, dequantize_row_q6_K, nullptr, {vec_dot_q6_K_scalar, AVX2(vec_dot_q6_K), AVX512(vec_dot_q6_K), NEON(vec_dot_q6_K)}, {nullptr, AVX2G(q6_K), nullptr, nullptr}, NO4, NO4},
+    {T_Q6_K, "Q6_K", 256, 210, T_Q8_K, dequantize_row_q6_K, nullptr, {vec_dot_q6_K_scalar, AVX2(vec_dot_q6_K), nullptr, NEON(vec_dot_q6_K)}, {nullptr, AVX2G(q6_K), nullptr, nullptr}, NO4, NO4},
 };
 // Activation-only formats (targets of vec_dot_type), not weight types.
 static const QuantTraits kQ8K = {T_Q8_K, "Q8_K", 256, 292, T_Q8_K, dequantize_row_q8_K, quantize_row_q8_K, NO4, NO4, NO4, NO4};
@@ -106,6 +113,14 @@ static Fn x86_only(const Fn (&fns)[ISA_COUNT], int isa) {
 
 gemm_rows8_fn quant_gemm_rows8(const QuantTraits* t, int isa) { return x86_only(t->gemm_rows8, isa); }
 gemm_tinyblas_fn quant_gemm_tinyblas(const QuantTraits* t, int isa) { return x86_only(t->gemm_tinyblas, isa); }
+
+int quant_tinyblas_step(const QuantTraits* t, int isa) {
+  int i = isa_clamp(isa);
+  if (i == ISA_NEON) return 8;
+  while (i > 0 && !(t->gemm_tinyblas[i] && isa_available(i))) i = isa_fallback(i);
+  if (i != ISA_AVX512) return 8;
+  return t->type == T_BF16 && cpu_features().avx512bf16 ? 32 : 16;
+}
 
 quantize_row_fn quant_from_float(const QuantTraits* act, int isa) {
 #ifdef LG_HAVE_AVX2

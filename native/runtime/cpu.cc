@@ -17,7 +17,9 @@ const CpuFeatures& cpu_features() {
     c.avx512f = __builtin_cpu_supports("avx512f");
     c.avx512bw = __builtin_cpu_supports("avx512bw");
     c.avx512vl = __builtin_cpu_supports("avx512vl");
+    c.avx512dq = __builtin_cpu_supports("avx512dq");
     c.avx512vnni = __builtin_cpu_supports("avx512vnni");
+    c.avx512bf16 = __builtin_cpu_supports("avx512bf16");
     // F16C is not a __builtin_cpu_supports name in every GCC: read CPUID.1:ECX bit 29.
     unsigned a, b, cc, d;
     __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(cc), "=d"(d) : "a"(1), "c"(0));
@@ -52,7 +54,7 @@ bool isa_available(int isa) {
   switch (isa) {
     case ISA_SCALAR: return true;
     case ISA_AVX2: return f.avx2 && f.fma && f.f16c;
-    case ISA_AVX512: return f.avx2 && f.fma && f.f16c && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni;
+    case ISA_AVX512: return f.avx2 && f.fma && f.f16c && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq && f.avx512vnni;
     case ISA_NEON: return f.neon;
     default: return false;
   }

@@ -4,7 +4,10 @@
 namespace lg {
 struct CpuFeatures {
   bool avx2 = false, fma = false, f16c = false;
-  bool avx512f = false, avx512bw = false, avx512vl = false, avx512vnni = false;
+  bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false, avx512vnni = false;
+  // Not needed by the AVX-512 path, but where present llama.cpp's BF16 products take vdpbf16ps and
+  // so do ours (simd_avx512_bf16.cc).
+  bool avx512bf16 = false;
   bool neon = false;  // AArch64 Advanced SIMD (mandatory there, so no probe)
 };
 const CpuFeatures& cpu_features();

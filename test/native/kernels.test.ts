@@ -292,35 +292,37 @@ describe.skipIf(!native)('native kernels', () => {
   });
 
   it("F32/F16/BF16 batches take llama.cpp's tinyBLAS order: every ISA equals its definition bit for bit", () => {
-    // Definition: per output eight float lanes, lane[l] = fma(w[i+l], a[i+l], lane[l]) for i = 0, 8, ...,
-    // then hsum_ps's order ((l4+l0) + (l6+l2)) + ((l5+l1) + (l7+l3)). Emulated in float64: each
-    // product is exact there, so a lane step rounds twice (sum, then fround) and could differ from
-    // one fma only at an exact float midpoint, which these seeded inputs do not hit. Where llama.cpp
-    // does not take tinyBLAS (batch 1, rows not in fours, n not in eights) the vec_dot stays.
+    // Definition (tinyblasOutput below): per output L float lanes stepping over L values each (8 on
+    // AVX2 and the scalar path, 16 on AVX-512, BF16 on AVX512_BF16 CPUs 32 values through vdpbf16ps),
+    // then the ISA's horizontal sum. llama.cpp takes that order only for batches of rows in fours
+    // and n in whole steps; elsewhere the vec_dot stays, checked by the second loop.
     const mm = native!.matmul as (...a: unknown[]) => Float32Array;
-    const f = Math.fround;
     for (const t of TYPES.filter((q) => q.blockSize === 1)) {
-      for (const [rows, cols, batch, threads] of [[4, 8, 2, 1], [12, 24, 3, 2], [40, 96, 7, 2], [8, 264, 5, 1], [36, 64, 29, 2]]) {
+      for (const [rows, cols, batch, threads] of [[4, 8, 2, 1], [12, 32, 3, 2], [40, 96, 7, 2], [8, 264, 5, 1], [36, 64, 29, 2], [12, 320, 4, 2]]) {
         const wq = t.quantize(gaussian(rows * cols, rows + cols, 0.1));
         const w = dequant(t, wq, rows * cols);
         const x = gaussian(batch * cols, 60 + batch);
-        const results = ISAS.filter((isa) => isa !== 'neon').map((isa) => mm(t.type, wq, rows, cols, x, batch, threads, isa));
-        for (const r of results) expect(Array.from(r)).toEqual(Array.from(results[0]));
-        for (let b = 0; b < batch; b++) {
-          const a = roundActivations(t.type, x.subarray(b * cols, (b + 1) * cols)).values;
-          for (let r = 0; r < rows; r++) {
-            const lane = new Array<number>(8).fill(0);
-            for (let i = 0; i < cols; i += 8) for (let l = 0; l < 8; l++) lane[l] = f(w[r * cols + i + l] * a[i + l] + lane[l]);
-            const h = [0, 1, 2, 3].map((l) => f(lane[l + 4] + lane[l]));
-            expect(results[0][b * rows + r], `${t.name} rows=${rows} cols=${cols} batch=${batch} out[${b},${r}]`).toBe(f(f(h[0] + h[2]) + f(h[1] + h[3])));
+        for (const isa of ISAS.filter((i) => i !== 'neon')) {
+          const order = tinyblasOrder(t.type, isa);
+          if (cols % order.step !== 0) continue;
+          const got = mm(t.type, wq, rows, cols, x, batch, threads, isa);
+          for (let b = 0; b < batch; b++) {
+            const a = roundActivations(t.type, x.subarray(b * cols, (b + 1) * cols)).values;
+            for (let r = 0; r < rows; r++) {
+              const want = tinyblasOutput(order, w.subarray(r * cols, (r + 1) * cols), a);
+              expect(got[b * rows + r], `${t.name} [${isa}] rows=${rows} cols=${cols} batch=${batch} out[${b},${r}]`).toBe(want);
+            }
           }
         }
       }
       // The shapes llama.cpp keeps on vec_dot: the tiled call equals one dot product per output.
-      for (const [rows, cols, batch] of [[6, 64, 3], [8, 60, 3], [8, 64, 1]]) {
+      for (const [rows, cols, batch] of [[6, 64, 3], [8, 60, 3], [8, 64, 1], [8, 40, 3], [8, 48, 2]]) {
         const wq = t.quantize(gaussian(rows * cols, 3, 0.1));
         const x = gaussian(batch * cols, 4);
-        for (const isa of ISAS) expect(Array.from(mm(t.type, wq, rows, cols, x, batch, 1, isa, true))).toEqual(Array.from(mm(t.type, wq, rows, cols, x, batch, 1, isa, false)));
+        for (const isa of ISAS) {
+          if (isa !== 'neon' && rows % 4 === 0 && batch >= 2 && cols % tinyblasOrder(t.type, isa).step === 0) continue;
+          expect(Array.from(mm(t.type, wq, rows, cols, x, batch, 1, isa, true)), `${t.name} [${isa}] ${rows}x${cols} batch ${batch}`).toEqual(Array.from(mm(t.type, wq, rows, cols, x, batch, 1, isa, false)));
+        }
       }
     }
   });
@@ -359,3 +361,39 @@ describe.skipIf(!native)('native kernels', () => {
     expect(() => native!.swiglu(new Float32Array(8), new Float32Array(9))).toThrow(/one length/);
   });
 });
+
+/** llama.cpp's tinyBLAS order for a float weight type on one of our x86 paths (native/quant/quant.h). */
+interface TinyblasOrder { readonly step: number; readonly lanes: number; readonly dpbf16: boolean }
+function tinyblasOrder(type: number, isa: string): TinyblasOrder {
+  if (isa !== 'avx512') return { step: 8, lanes: 8, dpbf16: false };
+  if (type === GGMLType.BF16 && info!.cpuFeatures.split(' ').includes('avx512bf16')) return { step: 32, lanes: 16, dpbf16: true };
+  return { step: 16, lanes: 16, dpbf16: false };
+}
+
+/**
+ * One output in that order, emulated in float64 with a rounding after every step. A lane's fma is
+ * the exact product plus the lane, rounded once: products of these f32 values are exact in float64
+ * and the sum rounds twice (there, then to f32), which differs from one rounding only at an exact
+ * f32 midpoint that these seeded inputs do not hit. vdpbf16ps adds a lane's odd product, rounds,
+ * then its even one, rounds (bf16 products are exact in f32; denormals, flushed there, do not occur).
+ * Horizontal sums: 16 lanes fold high onto low to 8 (_mm512_reduce_add_ps), then hsum_ps's
+ * ((l4+l0) + (l6+l2)) + ((l5+l1) + (l7+l3)).
+ */
+function tinyblasOutput(o: TinyblasOrder, w: Float32Array, a: Float32Array): number {
+  const f = Math.fround;
+  const lane = new Array<number>(o.lanes).fill(0);
+  for (let i = 0; i < w.length; i += o.step) {
+    for (let l = 0; l < o.lanes; l++) {
+      if (o.dpbf16) {
+        const j = i + 2 * l;
+        lane[l] = f(f(lane[l] + w[j + 1] * a[j + 1]) + w[j] * a[j]);
+      } else {
+        lane[l] = f(w[i + l] * a[i + l] + lane[l]);
+      }
+    }
+  }
+  let h = lane;
+  if (o.lanes === 16) h = h.slice(0, 8).map((v, l) => f(h[l + 8] + v));
+  const q = [0, 1, 2, 3].map((l) => f(h[l + 4] + h[l]));
+  return f(f(q[0] + q[2]) + f(q[1] + q[3]));
+}

@@ -14,11 +14,16 @@
 // from it (the loader's own test), else they keep ggml's plain layout, as token_embd always does.
 // One thread: the numbers do not depend on the thread count, only the timing would.
 //
+// `ggml-ops --score LIB...` prints each variant's ggml_backend_score() instead, one per line: 0 when
+// this CPU cannot run it, else the rank llama.cpp's loader picks the highest of.
+//
 // Built by test/peers/ggml-ops.ts with gcc against the headers of node-llama-cpp's bundled
 // llama.cpp release.
+#include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "ggml.h"
 #include "ggml-alloc.h"
 #include "ggml-backend.h"
@@ -113,8 +118,21 @@ static void swiglu(ggml_backend_t be, int cols, int batch) {
   ggml_free(cx);
 }
 
+// What ggml_backend_load_best does to choose among the CPU variants: each library scores this CPU.
+static int print_scores(int n, char** libs) {
+  for (int i = 0; i < n; i++) {
+    void* h = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
+    if (!h) die(dlerror());
+    int (*score)(void) = (int (*)(void))dlsym(h, "ggml_backend_score");
+    printf("%d\n", score ? score() : 0);
+    dlclose(h);
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
-  if (argc < 2) die("usage: ggml-ops LIBGGML_CPU_VARIANT.so < jobs > results");
+  if (argc < 2) die("usage: ggml-ops LIBGGML_CPU_VARIANT.so < jobs > results | ggml-ops --score LIB...");
+  if (strcmp(argv[1], "--score") == 0) return print_scores(argc - 2, argv + 2);
   ggml_backend_reg_t reg = ggml_backend_load(argv[1]);
   if (!reg) die("cannot load the CPU backend variant");
   ggml_backend_dev_t dev = ggml_backend_reg_dev_get(reg, 0);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileC, llamaCppSource, llamaLibDir } from '../../bench/lib/paths.js';
@@ -76,6 +76,44 @@ export function ggml(variant: string, jobs: readonly GgmlJob[]): GgmlResult[] {
   });
   if (at !== out.length) throw new Error(`ggml-ops wrote ${out.length} bytes, expected ${at}`);
   return results;
+}
+
+/**
+ * The CPU variant llama.cpp runs on this machine (e.g. 'haswell', 'zen4'): the one whose
+ * ggml_backend_score() is highest, as its loader chooses. Undefined when the oracle cannot run here.
+ */
+export function hostVariant(): string | undefined {
+  if (hostVariantMemo !== undefined) return hostVariantMemo || undefined;
+  hostVariantMemo = '';
+  const dir = llamaLibDir();
+  if (!dir) return undefined;
+  let bin: string;
+  try {
+    bin = oracleBinary();
+  } catch {
+    return undefined;
+  }
+  const libs = readdirSync(dir).filter((f) => /^libggml-cpu-[\w-]+\.so$/.test(f));
+  const r = spawnSync(bin, ['--score', ...libs.map((f) => join(dir, f))], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ggml-ops --score failed: ${(r.stderr || '').trim()}`);
+  const scores = r.stdout.trim().split('\n').map(Number);
+  let best = -1;
+  scores.forEach((s, i) => {
+    if (s > 0 && (best < 0 || s > scores[best])) best = i;
+  });
+  hostVariantMemo = best < 0 ? '' : libs[best].slice('libggml-cpu-'.length, -'.so'.length);
+  return hostVariantMemo || undefined;
+}
+let hostVariantMemo: string | undefined;
+
+/** Whether a variant's kernels use AVX-512 (its float types then take 16-lane orders, see native/quant). */
+export function variantHasAvx512(variant: string): boolean {
+  return ['skylakex', 'cannonlake', 'cascadelake', 'icelake', 'cooperlake', 'zen4', 'sapphirerapids'].includes(variant);
+}
+
+/** Whether a variant has AVX512_BF16 (its BF16 products take vdpbf16ps). */
+export function variantHasBf16(variant: string): boolean {
+  return ['cooperlake', 'zen4', 'sapphirerapids'].includes(variant);
 }
 
 function variantPath(variant: string): string {

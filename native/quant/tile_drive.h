@@ -1,0 +1,56 @@
+// How a tiled product covers its outputs, for every ISA's tile kernels (no intrinsics here): a
+// kernel supplies register tiles of R weight rows x C activation rows, drive_tiles walks the block.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+namespace lg {
+
+// What a tiled product reads and writes: weight rows x (stride bx), activation rows y (by), and
+// outputs s[c*bs + r].
+struct GemmOperands {
+  const uint8_t* x;
+  size_t bx;
+  const uint8_t* y;
+  size_t by;
+  float* s;
+  size_t bs;
+};
+
+// Covers an nr x nc block of outputs with t.tile<R, C>(r0, c0) calls, smaller tiles at the edges.
+// Rows outer, activation rows inner: a tile's R weight rows stay in L1 while every activation row
+// streams past them from L2.
+template <int R, int C, class Tiles>
+static inline void drive_tiles(int64_t nr, int64_t nc, const Tiles& t) {
+  auto row = [&](auto rows, int64_t r) {
+    constexpr int H = decltype(rows)::value;
+    int64_t c = 0;
+    for (; c + C <= nc; c += C) t.template tile<H, C>(r, c);
+    for (; c < nc; c++) t.template tile<H, 1>(r, c);
+  };
+  int64_t r = 0;
+  for (; r + R <= nr; r += R) row(std::integral_constant<int, R>{}, r);
+  if constexpr (R > 2) {  // two rows left: one 2-row pass instead of two 1-row ones
+    if (nr - r >= 2) {
+      row(std::integral_constant<int, 2>{}, r);
+      r += 2;
+    }
+  }
+  for (; r < nr; r++) row(std::integral_constant<int, 1>{}, r);
+}
+
+// Tile K<R, C>::run(n, x, bx, y, by, s, bs) over an nr x nc block: s[c*bs + r] for its r weight
+// rows x c activation rows.
+template <template <int, int> class K>
+struct KernelTiles : GemmOperands {
+  int64_t n;
+  template <int R, int C>
+  void tile(int64_t r0, int64_t c0) const { K<R, C>::run(n, x + r0 * bx, bx, y + c0 * by, by, s + c0 * bs + r0, bs); }
+};
+template <int R, int C, template <int, int> class K>
+static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr, const uint8_t* y, size_t by,
+                              int64_t nc, float* s, size_t bs) {
+  drive_tiles<R, C>(nr, nc, KernelTiles<K>{{x, bx, y, by, s, bs}, n});
+}
+
+}  // namespace lg
