@@ -303,6 +303,21 @@ napi_value Swiglu(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// gelu(x: Float32Array) -> Float32Array: the forward pass's GELU (ggml's f16 table), for the tests.
+napi_value Gelu(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc < 1) throw JsError{"gelu(x)"};
+  View x = typed(env, a[0], "x");
+  if (x.type != napi_float32_array) throw JsError{"x must be a Float32Array"};
+  float* out;
+  napi_value r = make_f32(env, x.length, &out);
+  std::memcpy(out, x.data, x.length * sizeof(float));
+  gelu(out, (int64_t)x.length);
+  return r;
+}
+
 // poolCheck(threads, jobs) -> number of tasks that did not run exactly once, over `jobs` back-to-back
 // parallel_for calls of 1..64 tasks on a fresh pool: the claim protocol's test (threadpool.h).
 napi_value PoolCheck(napi_env env, napi_callback_info info) {
@@ -594,6 +609,7 @@ napi_value Init(napi_env env, napi_value exports) {
   EXPORT("matmul", Matmul);
   EXPORT("poolCheck", PoolCheck);
   EXPORT("swiglu", Swiglu);
+  EXPORT("gelu", Gelu);
   EXPORT("createModel", CreateModel);
   EXPORT("evalModel", EvalModel);
   EXPORT("disposeModel", DisposeModel);

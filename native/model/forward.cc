@@ -241,7 +241,7 @@ void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_lo
     Layer& L = layers_[(size_t)il];
     auto norm = [&](const Vec& w, const Vec& b, int64_t t) {
       if (rms) rmsnorm(x + t * E, w.ptr(), h + t * E, E, p_.eps);
-      else layernorm(x + t * E, w.ptr(), b.ptr(), h + t * E, E, p_.eps);
+      else layernorm(x + t * E, w.ptr(), b.ptr(), h + t * E, E, p_.eps, isa);
     };
     each_token(n, [&](int64_t t) { norm(L.attn_norm, L.attn_norm_b, t); });
     float *q, *k, *v;
@@ -273,13 +273,25 @@ void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_lo
     });
     attention(*pool_, isa, kv, q_.data(), att_.data(), n, pos, (int)p_.n_head, (int)p_.n_head_kv, (int)HD, scale);
     linear(L.wo, L.bo, att_.data(), QD, n, h, E);
-    each_token(n, [&](int64_t t) {
-      add(x + t * E, h + t * E, E);
-      norm(L.ffn_norm, L.ffn_norm_b, t);
+    // Past the last layer's attention only the rows whose output is wanted go on, as llama.cpp's
+    // inp_out_ids select them: every row for all logits or embeddings, the last row for the next
+    // token's logits, none for a chunk of a longer prompt (its cache rows are written by now). This
+    // saves the work and gives the FFN the batch llama.cpp gives it (one row: its vec_dot order).
+    int64_t t0 = 0;
+    if (il == p_.n_layer - 1 && !hidden_sum && !all_logits) {
+      if (!last_chunk) return;
+      t0 = n - 1;
+    }
+    const int64_t m = n - t0;
+    float* xs = x + t0 * E;
+    float* hs = h + t0 * E;
+    each_token(m, [&](int64_t t) {
+      add(xs + t * E, hs + t * E, E);
+      norm(L.ffn_norm, L.ffn_norm_b, t0 + t);
     });
     if (L.gate.present()) {
-      linear_many({{&L.gate, &L.b_gate, ff_a_.data(), F}, {&L.up, &L.b_up, ff_b_.data(), F}}, h, E, n);
-      each_token(n, [&](int64_t t) {
+      linear_many({{&L.gate, &L.b_gate, ff_a_.data(), F}, {&L.up, &L.b_up, ff_b_.data(), F}}, hs, E, m);
+      each_token(m, [&](int64_t t) {
         if (p_.act == "gelu") {
           gelu(ff_a_.data() + t * F, F);
           for (int64_t i = 0; i < F; i++) ff_a_[t * F + i] *= ff_b_[t * F + i];
@@ -288,21 +300,21 @@ void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_lo
         }
       });
     } else {
-      linear(L.up, L.b_up, h, E, n, ff_a_.data(), F);
-      each_token(n, [&](int64_t t) {
+      linear(L.up, L.b_up, hs, E, m, ff_a_.data(), F);
+      each_token(m, [&](int64_t t) {
         if (p_.act == "gelu") gelu(ff_a_.data() + t * F, F);
         else silu(ff_a_.data() + t * F, F);
       });
     }
-    linear(L.down, L.b_down, ff_a_.data(), F, n, h, E);
-    each_token(n, [&](int64_t t) { add(x + t * E, h + t * E, E); });
+    linear(L.down, L.b_down, ff_a_.data(), F, m, hs, E);
+    each_token(m, [&](int64_t t) { add(xs + t * E, hs + t * E, E); });
   }
 
   // embeddings: every token's final normalised hidden state, summed; no logits
   if (hidden_sum) {
     for (int64_t t = 0; t < n; t++) {
       if (rms) rmsnorm(x + t * E, out_norm_.ptr(), h + t * E, E, p_.eps);
-      else layernorm(x + t * E, out_norm_.ptr(), out_norm_b_.ptr(), h + t * E, E, p_.eps);
+      else layernorm(x + t * E, out_norm_.ptr(), out_norm_b_.ptr(), h + t * E, E, p_.eps, isa);
       for (int64_t j = 0; j < E; j++) hidden_sum[j] += h[t * E + j];
     }
     return;
@@ -310,10 +322,9 @@ void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_lo
 
   // output norm + logits (every token, or only the very last one)
   const int64_t t0 = all_logits ? 0 : n - 1;
-  if (!all_logits && !last_chunk) return;
   for (int64_t t = t0; t < n; t++) {
     if (rms) rmsnorm(x + t * E, out_norm_.ptr(), h + t * E, E, p_.eps);
-    else layernorm(x + t * E, out_norm_.ptr(), out_norm_b_.ptr(), h + t * E, E, p_.eps);
+    else layernorm(x + t * E, out_norm_.ptr(), out_norm_b_.ptr(), h + t * E, E, p_.eps, isa);
   }
   Vec none;
   linear(output_, none, h + t0 * E, E, n - t0, logits, p_.vocab);

@@ -49,4 +49,18 @@ void silu_mul_avx2(float* g, const float* u, int64_t n) {
   for (; i < n; i++) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
 }
 
+double exp_sum_avx2(const float* s, float max, float* p, int64_t n) {
+  const __m256 m = _mm256_set1_ps(max);
+  double sum = 0;
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m256 v = expf8(_mm256_sub_ps(_mm256_loadu_ps(s + i), m));
+    _mm256_storeu_ps(p + i, v);
+    __m128 r = _mm_add_ps(_mm256_extractf128_ps(v, 1), _mm256_castps256_ps128(v));
+    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+    r = _mm_add_ss(r, _mm_movehdup_ps(r));
+    sum += (double)_mm_cvtss_f32(r);
+  }
+  return sum;
+}
+
 }  // namespace lg

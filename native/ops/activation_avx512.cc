@@ -39,4 +39,15 @@ void silu_mul_avx512(float* g, const float* u, int64_t n) {
   for (; i < n; i++) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
 }
 
+double exp_sum_avx512(const float* s, float max, float* p, int64_t n) {
+  const __m512 m = _mm512_set1_ps(max);
+  double sum = 0;
+  for (int64_t i = 0; i < n; i += 16) {
+    const __m512 v = expf16(_mm512_sub_ps(_mm512_loadu_ps(s + i), m));
+    _mm512_storeu_ps(p + i, v);
+    sum += (double)_mm512_reduce_add_ps(v);
+  }
+  return sum;
+}
+
 }  // namespace lg

@@ -1,5 +1,8 @@
-// Causal GQA attention over the KV cache with a streaming softmax: the cache is read once in chunks;
-// each chunk's scores update the running max/denominator and rescale the running output.
+// Causal GQA attention over the KV cache in llama.cpp's arithmetic (its CPU backend without flash
+// attention): KQ = mul_mat(K, q), softmax over the whole row with the scale and the causal mask,
+// KQV = mul_mat(V^T, softmax). Each step takes the order llama.cpp's kernels take at this ISA (see
+// attention_order below), so where the weights' kernels match llama.cpp bit for bit the whole
+// forward pass does.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -27,92 +30,149 @@ void kv_store(const KvView& kv, int64_t pos, const float* k, const float* v) {
   }
 }
 
-static const float* f16_table() {
-  static const std::vector<float> t = [] {
-    std::vector<float> v(65536);
-    for (uint32_t i = 0; i < 65536; i++) v[i] = fp16_to_fp32((uint16_t)i);
-    return v;
-  }();
-  return t.data();
+namespace {
+
+// How llama.cpp sums the KQV products of one output over cache positions: position j feeds
+// accumulator lane j % lanes by one fma each, then the lanes are folded, halving (lane i += lane
+// i + half) down to four, and the last four are summed as (0 + 2) + (1 + 3) or, where ggml's AVX2
+// reduction uses hadd, (0 + 1) + (2 + 3). Which kernel it is decides the lanes:
+//   decode (one token): vec_dot_f32/_f16, four vector accumulators over 4 x width values:
+//     AVX2 32 lanes, (0 + 1) + (2 + 3); AVX-512 64 lanes, (0 + 2) + (1 + 3);
+//   prefill (a batch): tinyBLAS, one accumulator: AVX2 8 lanes, AVX-512 16, both (0 + 2) + (1 + 3).
+// This holds while llama.cpp's cache view is a whole number of those steps long (it pads the view to
+// 256 cells, or takes the whole context); the cells past the token's own are masked to
+// probability 0, which adds nothing to any lane. The scalar path (and NEON) keeps one lane.
+struct LaneOrder {
+  int lanes;
+  bool adjacent_pairs;
+};
+
+LaneOrder kqv_order(int isa, bool batch) {
+  if (isa == ISA_AVX512) return batch ? LaneOrder{16, false} : LaneOrder{64, false};
+  if (isa == ISA_AVX2) return batch ? LaneOrder{8, false} : LaneOrder{32, true};
+  return {1, false};
 }
+
+// The vector width of llama.cpp's softmax at this ISA (ggml_vec_soft_max_f32): each run of that
+// many scores is exponentiated together and its sum added to a double.
+int softmax_width(int isa) { return isa == ISA_AVX512 ? 16 : isa == ISA_AVX2 ? 8 : 1; }
+
+// exp(s[i] - max) into p for n scores (a whole number of widths), and their sum as ggml sums them.
+double softmax_exp(int isa, const float* s, float max, float* p, int64_t n) {
+#ifdef LG_HAVE_AVX512
+  if (isa == ISA_AVX512) return exp_sum_avx512(s, max, p, n);
+#endif
+#ifdef LG_HAVE_AVX2
+  if (isa == ISA_AVX2) return exp_sum_avx2(s, max, p, n);
+#endif
+  (void)isa;
+  double sum = 0;
+  for (int64_t i = 0; i < n; i++) sum += (double)(p[i] = std::exp(s[i] - max));
+  return sum;
+}
+
+// acc[i] = fma(p, v[i], acc[i]) over a head: ggml_vec_mad / tinyBLAS's fma, one rounding.
+void axpy(int isa, float* acc, float p, const void* v, bool f16, int64_t n) {
+#ifdef LG_HAVE_AVX2
+  if (isa >= ISA_AVX2 && isa != ISA_NEON && isa_available(ISA_AVX2)) {
+    if (f16) axpy_f16_avx2(acc, p, (const uint16_t*)v, n);
+    else axpy_f32_avx2(acc, p, (const float*)v, n);
+    return;
+  }
+#endif
+  (void)isa;
+  if (f16) {
+    for (int64_t i = 0; i < n; i++) acc[i] = std::fma(p, fp16_to_fp32(((const uint16_t*)v)[i]), acc[i]);
+  } else {
+    for (int64_t i = 0; i < n; i++) acc[i] = std::fma(p, ((const float*)v)[i], acc[i]);
+  }
+}
+
+// Folds lanes x d accumulators (lane l at acc + l * d) into out[d] in the order's tree.
+void fold_lanes(const LaneOrder& o, float* acc, int64_t d, float* out) {
+  int lanes = o.lanes;
+  for (; lanes > 4; lanes /= 2) {
+    const int half = lanes / 2;
+    for (int l = 0; l < half; l++)
+      for (int64_t i = 0; i < d; i++) acc[l * d + i] = acc[(l + half) * d + i] + acc[l * d + i];
+  }
+  if (lanes == 1) {
+    std::copy(acc, acc + d, out);
+    return;
+  }
+  const float* a0 = acc;
+  const float* a1 = acc + d;
+  const float* a2 = acc + 2 * d;
+  const float* a3 = acc + 3 * d;
+  for (int64_t i = 0; i < d; i++) out[i] = o.adjacent_pairs ? (a0[i] + a1[i]) + (a2[i] + a3[i]) : (a0[i] + a2[i]) + (a1[i] + a3[i]);
+}
+
+struct Scratch {
+  std::vector<float> s, p, acc, qf;
+  std::vector<uint16_t> q16;
+};
+
+}  // namespace
 
 void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, float* out, int64_t batch, int64_t pos0,
                int n_head, int n_head_kv, int head_dim, float scale) {
-  constexpr int CHUNK = 64;
   const int group = n_head / n_head_kv;
   const int64_t qdim = (int64_t)n_head * head_dim;
-  // q . k: f32 cache -> f32 dot; f16 cache -> q rounded to f16 and the f16 dot (what ggml does).
-  const vec_dot_fn dot = quant_vec_dot(quant_traits(kv.f16 ? T_F16 : T_F32), isa);
-  const float* tab = kv.f16 ? f16_table() : nullptr;
-#ifdef LG_HAVE_AVX2
-  // The AVX2 value accumulation fuses p * v + acc (FMA, as ggml_vec_mad_f32 does on FMA machines);
-  // the scalar loops below round the product first.
-  const bool avx2 = isa >= ISA_AVX2 && isa_available(ISA_AVX2);
-#else
-  const bool avx2 = false;
-#endif
+  const QuantTraits* kt = quant_traits(kv.f16 ? T_F16 : T_F32);
+  // KQ: the query against every cached key. An f32 cache takes vec_dot_f32 (llama.cpp's permuted
+  // query is not contiguous, so its mul_mat never reaches tinyBLAS); an f16 cache takes the query
+  // rounded to f16 and, for a batch, tinyBLAS where the head is a whole number of its steps, else
+  // vec_dot_f16.
+  const vec_dot_fn dot = quant_vec_dot(kt, isa);
+  const gemm_tinyblas_fn tb = kv.f16 && batch >= 2 && head_dim % quant_tinyblas_step(kt, isa) == 0 ? quant_gemm_tinyblas(kt, isa) : nullptr;
+  const LaneOrder order = kqv_order(isa, batch >= 2);
+  const int width = softmax_width(isa);
+  const size_t esz = kv.f16 ? 2 : 4;
+  const size_t row = (size_t)kv.kv_dim * esz;
   pool.parallel_for(batch * n_head, [&](int64_t task, int) {
+    thread_local Scratch w;
     const int64_t t = task / n_head;
     const int h = (int)(task % n_head);
     const int hk = h / group;
     const float* qh = q + t * qdim + (int64_t)h * head_dim;
-    float* o = out + t * qdim + (int64_t)h * head_dim;
-    uint16_t q16[1024];
+    const int64_t n_kv = pos0 + t + 1;
+    const int64_t n_pad = (n_kv + width - 1) / width * width;
+    if ((int64_t)w.s.size() < n_pad) w.s.resize(n_pad), w.p.resize(n_pad);
+    const uint8_t* kbase = (const uint8_t*)kv.k + (size_t)hk * head_dim * esz;
+    const uint8_t* vbase = (const uint8_t*)kv.v + (size_t)hk * head_dim * esz;
+
     const void* qv = qh;
     if (kv.f16) {
-      for (int i = 0; i < head_dim; i++) q16[i] = fp32_to_fp16(qh[i]);
-      qv = q16;
+      w.q16.resize(head_dim);
+      for (int i = 0; i < head_dim; i++) w.q16[i] = fp32_to_fp16(qh[i]);
+      qv = w.q16.data();
     }
-    float acc[1024];
-    std::fill(acc, acc + head_dim, 0.0f);
-    float m = -INFINITY, l = 0.0f;
-    float s[CHUNK];
-    const int64_t n_kv = pos0 + t + 1;
-    const size_t esz = kv.f16 ? 2 : 4;
-    for (int64_t c0 = 0; c0 < n_kv; c0 += CHUNK) {
-      const int64_t c1 = std::min<int64_t>(n_kv, c0 + CHUNK);
-      float cm = -INFINITY;
-      for (int64_t j = c0; j < c1; j++) {
-        const uint8_t* kr = (const uint8_t*)kv.k + ((size_t)j * kv.kv_dim + (size_t)hk * head_dim) * esz;
-        const float v = dot(head_dim, kr, qv) * scale;
-        s[j - c0] = v;
-        cm = v > cm ? v : cm;
-      }
-      const float nm = cm > m ? cm : m;
-      const float corr = std::exp(m - nm);  // exp(-inf) = 0 on the first chunk
-      l *= corr;
-#ifdef LG_HAVE_AVX2
-      if (avx2) scale_f32_avx2(acc, corr, head_dim);
-      else
-#endif
-        for (int i = 0; i < head_dim; i++) acc[i] *= corr;
-      m = nm;
-      for (int64_t j = c0; j < c1; j++) {
-        const float p = std::exp(s[j - c0] - m);
-        l += p;
-        if (kv.f16) {
-          const uint16_t* vr = (const uint16_t*)kv.v + (size_t)j * kv.kv_dim + (size_t)hk * head_dim;
-#ifdef LG_HAVE_AVX2
-          if (avx2) {
-            axpy_f16_avx2(acc, p, vr, head_dim);
-            continue;
-          }
-#endif
-          for (int i = 0; i < head_dim; i++) acc[i] += p * tab[vr[i]];
-        } else {
-          const float* vr = (const float*)kv.v + (size_t)j * kv.kv_dim + (size_t)hk * head_dim;
-#ifdef LG_HAVE_AVX2
-          if (avx2) {
-            axpy_f32_avx2(acc, p, vr, head_dim);
-            continue;
-          }
-#endif
-          for (int i = 0; i < head_dim; i++) acc[i] += p * vr[i];
-        }
-      }
+    float* s = w.s.data();
+    if (tb) {
+      w.qf.resize(head_dim);
+      for (int i = 0; i < head_dim; i++) w.qf[i] = fp16_to_fp32(w.q16[i]);
+      tb(head_dim, kbase, row, n_kv, w.qf.data(), 0, 1, s, 0);
+    } else {
+      for (int64_t j = 0; j < n_kv; j++) s[j] = dot(head_dim, kbase + j * row, qv);
     }
-    const float inv = 1.0f / l;
-    for (int i = 0; i < head_dim; i++) o[i] = acc[i] * inv;
+    // soft_max_ext: scores scaled, masked cells at -inf (they become 0), the max, exp and sum, then
+    // one multiply by the float of the double reciprocal.
+    float mx = -INFINITY;
+    for (int64_t j = 0; j < n_kv; j++) {
+      s[j] *= scale;
+      mx = std::max(mx, s[j]);
+    }
+    std::fill(s + n_kv, s + n_pad, -INFINITY);
+    float* p = w.p.data();
+    const float inv = (float)(1.0 / softmax_exp(isa, s, mx, p, n_pad));
+    for (int64_t j = 0; j < n_kv; j++) {
+      p[j] *= inv;
+      if (kv.f16) p[j] = fp16_to_fp32(fp32_to_fp16(p[j]));  // KQV's activations in the cache's type
+    }
+    // KQV: every cached value row into the lane its position falls in, then the lanes folded.
+    w.acc.assign((size_t)order.lanes * head_dim, 0.0f);
+    for (int64_t j = 0; j < n_kv; j++) axpy(isa, w.acc.data() + (j % order.lanes) * head_dim, p[j], vbase + j * row, kv.f16, head_dim);
+    fold_lanes(order, w.acc.data(), head_dim, out + t * qdim + (int64_t)h * head_dim);
   });
 }
 

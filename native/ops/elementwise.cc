@@ -14,17 +14,35 @@ void rmsnorm(const float* x, const float* w, float* out, int64_t n, float eps) {
   for (int64_t i = 0; i < n; i++) out[i] = x[i] * scale * (w ? w[i] : 1.0f);
 }
 
-void layernorm(const float* x, const float* w, const float* b, float* out, int64_t n, float eps) {
+void layernorm(const float* x, const float* w, const float* b, float* out, int64_t n, float eps, int isa) {
+  // ggml_compute_forward_norm_f32: the mean from the float of a double sum, divided in float; the
+  // variance as ggml_vec_cvar_f32 sums it: squares of (x - mean) a vector at a time, each vector
+  // folded in float the way its ISA folds (high half onto low, then (0 + 2) + (1 + 3)) and added
+  // to a double, the rest one by one.
   double sum = 0.0;
   for (int64_t i = 0; i < n; i++) sum += x[i];
-  const float mean = (float)(sum / n);
+  const float mean = (float)sum / (float)n;
+  const int width = isa == ISA_AVX512 ? 16 : isa == ISA_AVX2 ? 8 : 1;
   double var = 0.0;
-  for (int64_t i = 0; i < n; i++) {
+  int64_t i = 0;
+  if (width > 1) {
+    for (; i + width <= n; i += width) {
+      float t[16];
+      for (int k = 0; k < width; k++) {
+        const float d = x[i + k] - mean;
+        t[k] = d * d;
+      }
+      for (int half = width / 2; half >= 4; half /= 2)
+        for (int k = 0; k < half; k++) t[k] = t[k + half] + t[k];
+      var += (double)((t[0] + t[2]) + (t[1] + t[3]));
+    }
+  }
+  for (; i < n; i++) {
     const float d = x[i] - mean;
-    var += (double)d * d;
+    var += (double)(d * d);
   }
   const float scale = 1.0f / std::sqrt((float)(var / n) + eps);
-  for (int64_t i = 0; i < n; i++) out[i] = (x[i] - mean) * scale * (w ? w[i] : 1.0f) + (b ? b[i] : 0.0f);
+  for (int64_t j = 0; j < n; j++) out[j] = (x[j] - mean) * scale * (w ? w[j] : 1.0f) + (b ? b[j] : 0.0f);
 }
 
 void rope(float* x, int n_heads, int head_dim, int rope_dims, float pos, float freq_base, float freq_scale, bool neox,
@@ -47,8 +65,11 @@ void rope(float* x, int n_heads, int head_dim, int rope_dims, float pos, float f
       const int a = neox ? i : 2 * i;
       const int b = neox ? i + half : 2 * i + 1;
       const float x0 = v[a], x1 = v[b];
-      v[a] = x0 * cs[i] - x1 * sn[i];
-      v[b] = x0 * sn[i] + x1 * cs[i];
+      // llama.cpp's build fuses the first product of each (x0*cos - x1*sin, x0*sin + x1*cos) into
+      // an fma with the second rounded: matched by the forward conformance to 1e-6 (a plain
+      // multiply-and-add, or the other product fused, leaves rope-architecture F32 models ~5e-6 off).
+      v[a] = std::fma(x0, cs[i], -(x1 * sn[i]));
+      v[b] = std::fma(x0, sn[i], x1 * cs[i]);
     }
   }
 }
@@ -89,7 +110,9 @@ static const uint16_t* gelu_table() {
     const float c = 0.79788456080286535587989211986876f;  // sqrt(2/pi)
     for (uint32_t i = 0; i < 65536; i++) {
       const float f = fp16_to_fp32((uint16_t)i);
-      v[i] = fp32_to_fp16(0.5f * f * (1.0f + std::tanh(c * f * (1.0f + 0.044715f * f * f))));
+      // ggml_gelu_f32 as llama.cpp's C build fills its table: 1 + a*x*x contracted to fma(a*x, x, 1)
+      // (test/conformance/kernels.test.ts reads its table; the unfused formula differs in one entry).
+      v[i] = fp32_to_fp16(0.5f * f * (1.0f + std::tanh(c * f * std::fma(0.044715f * f, f, 1.0f))));
     }
     return v;
   }();

@@ -35,7 +35,7 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
                  int64_t x_stride, int64_t batch, std::vector<uint8_t>& scratch, bool tiled = true);
 
 void rmsnorm(const float* x, const float* w, float* out, int64_t n, float eps);
-void layernorm(const float* x, const float* w, const float* b, float* out, int64_t n, float eps);
+void layernorm(const float* x, const float* w, const float* b, float* out, int64_t n, float eps, int isa);
 // In-place rotary embedding of n_heads heads of head_dim at position pos; the first rope_dims dims of
 // each head rotate. neox: pairs (i, i + rope_dims/2); otherwise adjacent pairs (2i, 2i+1).
 // freq_factors (rope_freqs.weight, rope_dims/2 values, Llama 3.1 style) divide the angles when given.
@@ -48,6 +48,11 @@ void silu(float* x, int64_t n);
 void silu_mul(float* gate, const float* up, int64_t n, int isa);
 void silu_mul_avx2(float* gate, const float* up, int64_t n);
 void silu_mul_avx512(float* gate, const float* up, int64_t n);  // activation_avx512.cc
+// Softmax's exponentials as ggml_vec_soft_max_f32 takes them: p[i] = exp(s[i] - max) with ggml's
+// vector expf of the ISA's width, each vector's sum added to a double, which is returned. n is a
+// whole number of vectors (8, 16).
+double exp_sum_avx2(const float* s, float max, float* p, int64_t n);
+double exp_sum_avx512(const float* s, float max, float* p, int64_t n);
 void gelu(float* x, int64_t n);                          // tanh approximation (ggml)
 void add(float* x, const float* y, int64_t n);
 
@@ -61,9 +66,8 @@ struct KvView {
 void kv_store(const KvView& kv, int64_t pos, const float* k, const float* v);
 
 // Causal attention for `batch` query tokens at positions pos0..pos0+batch-1 (token t attends to
-// cache positions 0..pos0+t), grouped-query (query head h reads kv head h / (n_head/n_head_kv)),
-// with a streaming (online) softmax over chunks of the cache. q: [batch][n_head*head_dim],
-// out: same shape.
+// cache positions 0..pos0+t), grouped-query (query head h reads kv head h / (n_head/n_head_kv)), in
+// llama.cpp's arithmetic for it (attention.cc). q: [batch][n_head*head_dim], out: same shape.
 void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, float* out, int64_t batch, int64_t pos0,
                int n_head, int n_head_kv, int head_dim, float scale);
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/engine/native/load.js';
 import { QUANT_TYPES } from '../../src/engine/quant/registry.js';
 import { gaussian } from '../native/helpers.js';
-import { ggml, ggmlUnavailable, hostVariant, variantHasAvx512, type GgmlJob } from '../peers/ggml-ops.js';
+import { ggml, ggmlGeluTable, ggmlUnavailable, hostVariant, variantHasAvx512, type GgmlJob } from '../peers/ggml-ops.js';
+import { gelu as referenceGelu } from '../../src/engine/backend/reference/math.js';
+import { f16ToF32 } from '../../src/engine/quant/half.js';
 
 /**
  * Every native kernel against llama.cpp's own, output by output: the same weights and activations
@@ -89,3 +91,22 @@ for (const { isa, variant, skip: pairSkip } of PAIRS) {
     });
   });
 }
+
+describe.skipIf(!native || ggmlUnavailable('haswell') !== undefined)("GELU equals llama.cpp's (its f16 table)", () => {
+  it('native and reference, every f16 input inside (-10, 10)', () => {
+    const table = ggmlGeluTable(host ?? 'haswell');
+    const inputs: number[] = [];
+    for (let h = 0; h < 65536; h++) {
+      const x = f16ToF32(h);
+      if (x > -10 && x < 10) inputs.push(h);
+    }
+    const x = Float32Array.from(inputs, f16ToF32);
+    const ours = native!.gelu(x);
+    const want = Float32Array.from(inputs, (h) => f16ToF32(table[h]));
+    const bad = ours.findIndex((v, i) => !Object.is(v, want[i]));
+    expect(bad === -1 ? 'equal' : `gelu(${x[bad]}): ${ours[bad]} vs ${want[bad]}`).toBe('equal');
+    const ref = x.map(referenceGelu);
+    const badRef = ref.findIndex((v, i) => !Object.is(v, want[i]));
+    expect(badRef === -1 ? 'equal' : `reference gelu(${x[badRef]}): ${ref[badRef]} vs ${want[badRef]}`).toBe('equal');
+  });
+});

@@ -14,6 +14,8 @@
 // from it (the loader's own test), else they keep ggml's plain layout, as token_embd always does.
 // One thread: the numbers do not depend on the thread count, only the timing would.
 //
+// `ggml-ops --gelu-table LIB` writes the variant's GELU table (ggml_table_gelu_f16: 65536 f16
+// results, one per f16 input) to stdout, as its CPU backend fills it at start.
 // `ggml-ops --score LIB...` prints each variant's ggml_backend_score() instead, one per line: 0 when
 // this CPU cannot run it, else the rank llama.cpp's loader picks the highest of.
 //
@@ -130,9 +132,24 @@ static int print_scores(int n, char** libs) {
   return 0;
 }
 
+static int write_gelu_table(const char* lib) {
+  ggml_backend_reg_t reg = ggml_backend_load(lib);
+  ggml_backend_dev_t dev = reg ? ggml_backend_reg_dev_get(reg, 0) : NULL;
+  ggml_backend_t be = dev ? ggml_backend_dev_init(dev, NULL) : NULL;  // fills the tables
+  if (!be) die("cannot start the CPU backend");
+  void* h = dlopen(lib, RTLD_NOW | RTLD_NOLOAD);
+  const uint16_t* table = h ? (const uint16_t*)dlsym(h, "ggml_table_gelu_f16") : NULL;
+  if (!table) die("the variant exports no ggml_table_gelu_f16");
+  write_all(table, 65536 * sizeof(uint16_t));
+  fflush(stdout);
+  ggml_backend_free(be);
+  return 0;
+}
+
 int main(int argc, char** argv) {
-  if (argc < 2) die("usage: ggml-ops LIBGGML_CPU_VARIANT.so < jobs > results | ggml-ops --score LIB...");
+  if (argc < 2) die("usage: ggml-ops LIBGGML_CPU_VARIANT.so < jobs > results | ggml-ops --score LIB... | ggml-ops --gelu-table LIB");
   if (strcmp(argv[1], "--score") == 0) return print_scores(argc - 2, argv + 2);
+  if (strcmp(argv[1], "--gelu-table") == 0 && argc == 3) return write_gelu_table(argv[2]);
   ggml_backend_reg_t reg = ggml_backend_load(argv[1]);
   if (!reg) die("cannot load the CPU backend variant");
   ggml_backend_dev_t dev = ggml_backend_reg_dev_get(reg, 0);

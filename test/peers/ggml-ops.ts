@@ -78,6 +78,13 @@ export function ggml(variant: string, jobs: readonly GgmlJob[]): GgmlResult[] {
   return results;
 }
 
+/** The variant's GELU table (ggml_table_gelu_f16): the f16 result for every f16 input. */
+export function ggmlGeluTable(variant: string): Uint16Array {
+  const r = spawnSync(oracleBinary(), ['--gelu-table', variantPath(variant)], { maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`ggml-ops --gelu-table failed: ${r.stderr.toString().trim()}`);
+  return new Uint16Array(r.stdout.buffer.slice(r.stdout.byteOffset, r.stdout.byteOffset + r.stdout.length));
+}
+
 /**
  * The CPU variant llama.cpp runs on this machine (e.g. 'haswell', 'zen4'): the one whose
  * ggml_backend_score() is highest, as its loader chooses. Undefined when the oracle cannot run here.

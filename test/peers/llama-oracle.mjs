@@ -1,7 +1,7 @@
 // llama.cpp, through node-llama-cpp 3.21.1 (CPU prebuild), as the conformance oracle.
 // Runs in its own process so a crash in the peer never takes a test worker down with it.
 // Usage: node llama-oracle.mjs < jobs.json > results.json
-//   jobs: [{ model, tokenize?: [{text, special}], eval?: {tokens, greedy, contextSize} }]
+//   jobs: [{ model, tokenize?: [{text, special}], eval?: {tokens, greedy, contextSize, kvCache?} }]
 //   results: [{ tokenize?: number[][], eval?: {generated: number[], firstProbabilities: [id, p][]} }]
 import { getLlama } from 'node-llama-cpp';
 
@@ -23,7 +23,7 @@ async function run(job) {
   return out;
 }
 
-async function evaluate(model, { tokens, greedy, contextSize }) {
+async function evaluate(model, { tokens, greedy, contextSize, kvCache = 'F32' }) {
   const context = await model.createContext({
     contextSize,
     batchSize: Math.max(tokens.length, 1),
@@ -31,9 +31,9 @@ async function evaluate(model, { tokens, greedy, contextSize }) {
     // Exact attention: llama.cpp's CPU flash-attention kernel rounds through f16 (up to 0.4 in a
     // logit on these models), which is a property of that kernel, not of the model.
     flashAttention: false,
-    // An F32 cache, so the comparison measures the weights' arithmetic, not cache rounding.
-    experimentalKvCacheKeyType: 'F32',
-    experimentalKvCacheValueType: 'F32',
+    // F32 unless asked: the comparison then measures the weights' arithmetic, not cache rounding.
+    experimentalKvCacheKeyType: kvCache,
+    experimentalKvCacheValueType: kvCache,
   });
   try {
     const generated = [];

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 export interface OracleJob {
   readonly model: string;
   readonly tokenize?: readonly { text: string; special: boolean }[];
-  readonly eval?: { tokens: readonly number[]; greedy: number; contextSize: number };
+  /** kvCache: the cache's type (default F32, so the comparison measures the weights' arithmetic). */
+  readonly eval?: { tokens: readonly number[]; greedy: number; contextSize: number; kvCache?: 'F32' | 'F16' };
 }
 
 export interface OracleResult {

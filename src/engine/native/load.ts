@@ -64,6 +64,8 @@ export interface NativeAddon {
   poolCheck(threads: number, jobs: number): number;
   /** silu(gate) * up element by element, as the forward pass computes it on the given (or active) ISA. */
   swiglu(gate: Float32Array, up: Float32Array, isa?: string): Float32Array;
+  /** GELU as the forward pass applies it (ggml's f16 table), for the tests. */
+  gelu(x: Float32Array): Float32Array;
   createModel(
     params: NativeModelParams,
     tensors: Record<string, NativeTensor>,

@@ -138,8 +138,9 @@ function geluTable(): Float32Array {
   const s = fr(0.7978845608028654);
   for (let bits = 0; bits < 65536; bits++) {
     const h = f16ToF32(bits);
-    // 0.5f*x*(1.0f + tanhf(SQRT_2_OVER_PI*x*(1.0f + GELU_COEF_A*x*x))), evaluated left to right in float32.
-    const inner = fr(fr(s * h) * fr(1 + fr(fr(a * h) * h)));
+    // 0.5f*x*(1.0f + tanhf(SQRT_2_OVER_PI*x*(1.0f + GELU_COEF_A*x*x))) in float32, left to right,
+    // with 1 + (a*x)*x fused as llama.cpp's build fuses it (the product is exact in float64).
+    const inner = fr(fr(s * h) * fr(fr(a * h) * h + 1));
     const y = fr(fr(0.5 * h) * fr(1 + fr(Math.tanh(inner))));
     table[bits] = f16ToF32(f32ToF16(y));
   }
