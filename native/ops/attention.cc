@@ -88,18 +88,23 @@ void axpy(int isa, float* acc, float p, const void* v, bool f16, int64_t n) {
   }
 }
 
-// Folds lanes x d accumulators (lane l at acc + l * d) into out[d] in the order's tree.
-void fold_lanes(const LaneOrder& o, float* acc, int64_t d, float* out) {
+// Folds lanes x d accumulators (lane l at acc + l * d) into out[d] in the order's tree. Only the
+// first `used` lanes were written (a short row leaves the rest at zero); adding a zero lane changes
+// nothing (no lane holds -0: each starts at +0 and an fma's exact zero is +0), so those adds are
+// skipped.
+void fold_lanes(const LaneOrder& o, float* acc, int64_t used, int64_t d, float* out) {
   int lanes = o.lanes;
   for (; lanes > 4; lanes /= 2) {
     const int half = lanes / 2;
-    for (int l = 0; l < half; l++)
+    for (int l = 0; l + half < used && l < half; l++)
       for (int64_t i = 0; i < d; i++) acc[l * d + i] = acc[(l + half) * d + i] + acc[l * d + i];
+    used = std::min<int64_t>(used, half);
   }
   if (lanes == 1) {
     std::copy(acc, acc + d, out);
     return;
   }
+  for (int64_t l = used; l < 4; l++) std::fill(acc + l * d, acc + (l + 1) * d, 0.0f);
   const float* a0 = acc;
   const float* a1 = acc + d;
   const float* a2 = acc + 2 * d;
@@ -170,9 +175,11 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
       if (kv.f16) p[j] = fp16_to_fp32(fp32_to_fp16(p[j]));  // KQV's activations in the cache's type
     }
     // KQV: every cached value row into the lane its position falls in, then the lanes folded.
-    w.acc.assign((size_t)order.lanes * head_dim, 0.0f);
+    const int64_t used = std::min<int64_t>(order.lanes, n_kv);
+    if (w.acc.size() < (size_t)order.lanes * head_dim) w.acc.resize((size_t)order.lanes * head_dim);
+    std::fill(w.acc.begin(), w.acc.begin() + used * head_dim, 0.0f);
     for (int64_t j = 0; j < n_kv; j++) axpy(isa, w.acc.data() + (j % order.lanes) * head_dim, p[j], vbase + j * row, kv.f16, head_dim);
-    fold_lanes(order, w.acc.data(), head_dim, out + t * qdim + (int64_t)h * head_dim);
+    fold_lanes(order, w.acc.data(), used, head_dim, out + t * qdim + (int64_t)h * head_dim);
   });
 }
 

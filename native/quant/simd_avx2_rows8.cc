@@ -11,36 +11,6 @@
 #include "kquant_common.h"
 namespace lg {
 
-// The 16 bytes at p in each of eight rows (stride bx) as four vectors, lane r of out[k] = row r's
-// k-th 32-bit word: loads and unpacks, not gathers (on Zen 3 a gather cost a fifth of a Q4_0 decode).
-static inline void rows_head16(const uint8_t* p, size_t bx, __m256i* out) {
-  __m256i v[4];  // rows k and k + 4
-  for (int k = 0; k < 4; k++)
-    v[k] = _mm256_set_m128i(_mm_loadu_si128((const __m128i*)(p + (k + 4) * bx)), _mm_loadu_si128((const __m128i*)(p + k * bx)));
-  const __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]), t1 = _mm256_unpackhi_epi32(v[0], v[1]);
-  const __m256i t2 = _mm256_unpacklo_epi32(v[2], v[3]), t3 = _mm256_unpackhi_epi32(v[2], v[3]);
-  out[0] = _mm256_unpacklo_epi64(t0, t2);
-  out[1] = _mm256_unpackhi_epi64(t0, t2);
-  out[2] = _mm256_unpacklo_epi64(t1, t3);
-  out[3] = _mm256_unpackhi_epi64(t1, t3);
-}
-
-static inline __m256 f16_lanes_to_ps(const __m256i& h) {  // eight f16 in the low halves of 32-bit lanes
-  return _mm256_cvtph_ps(_mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi32(h, h), 0x08)));
-}
-// The f16 at the start of each of eight rows' bytes at p, as floats.
-static inline __m256 rows_f16(const uint8_t* p, size_t bx) {
-  __m256i head[4];
-  rows_head16(p, bx, head);  // the unused words fold away
-  return f16_lanes_to_ps(_mm256_and_si256(head[0], _mm256_set1_epi32(0xFFFF)));
-}
-
-static inline int64_t load64(const int8_t* p) {
-  int64_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
 // Two quads' int32 lanes (r0 r0 r1 r1 | r2 r2 r3 r3), (r4 .. r7 likewise) -> one vector, lane r = row r.
 static inline __m256i quads_to_rows(const __m256i& q0, const __m256i& q1) {
   return _mm256_permute4x64_epi64(_mm256_hadd_epi32(q0, q1), 0xD8);  // (r0 r1 r4 r5 | r2 r3 r6 r7) -> in order
