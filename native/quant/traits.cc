@@ -40,6 +40,15 @@ namespace lg {
 #define AVX2R8(f) nullptr
 #define AVX2TB(f) nullptr
 #endif
+// The AVX-512 slot of a type whose AVX-512 tiles compute its AVX2 dot product's arithmetic: that dot
+// product (AVX2 instructions, which every AVX-512 CPU has) beside the AVX-512 tiles.
+#if defined(LG_HAVE_AVX512) && defined(LG_HAVE_AVX2)
+#define AVX512_AVX2DOT(f) vec_dot_##f##_avx2
+#define AVX512G(f) gemm_##f##_avx512
+#else
+#define AVX512_AVX2DOT(f) nullptr
+#define AVX512G(f) nullptr
+#endif
 #ifdef LG_HAVE_AVX512
 #define AVX512R8(f) gemm_rows8_##f##_avx512
 #else
@@ -58,7 +67,7 @@ static const QuantTraits kTraits[] = {
     {T_F32, "F32", 1, 4, T_F32, dequantize_row_f32, quantize_row_f32, {vec_dot_f32_scalar, AVX2(vec_dot_f32), AVX512(vec_dot_f32), NEON(vec_dot_f32)}, NO4, NO4, TINYBLAS(f32)},
     {T_F16, "F16", 1, 2, T_F16, dequantize_row_f16, quantize_row_f16, {vec_dot_f16_scalar, AVX2(vec_dot_f16), AVX512(vec_dot_f16), NEON(vec_dot_f16)}, NO4, NO4, TINYBLAS(f16)},
     {T_BF16, "BF16", 1, 2, T_BF16, dequantize_row_bf16, quantize_row_bf16, {vec_dot_bf16_scalar, AVX2(vec_dot_bf16), AVX512(vec_dot_bf16), NEON(vec_dot_bf16)}, NO4, NO4, TINYBLAS(bf16)},
-    {T_Q8_0, "Q8_0", 32, 34, T_Q8_0, dequantize_row_q8_0, quantize_row_q8_0, {vec_dot_q8_0_scalar, AVX2(vec_dot_q8_0), nullptr, NEON(vec_dot_q8_0)}, {nullptr, AVX2G(q8_0), nullptr, nullptr}, NO4, NO4},
+    {T_Q8_0, "Q8_0", 32, 34, T_Q8_0, dequantize_row_q8_0, quantize_row_q8_0, {vec_dot_q8_0_scalar, AVX2(vec_dot_q8_0), AVX512_AVX2DOT(q8_0), NEON(vec_dot_q8_0)}, {nullptr, AVX2G(q8_0), AVX512G(q8_0), nullptr}, NO4, NO4},
     {T_Q4_0, "Q4_0", 32, 18, T_Q8_0, dequantize_row_q4_0, nullptr, {vec_dot_q4_0_scalar, AVX2(vec_dot_q4_0), nullptr, NEON(vec_dot_q4_0)}, {nullptr, AVX2G(q4_0), nullptr, nullptr}, {gemm_rows8_q4_0_scalar, AVX2R8(q4_0), AVX512R8(q4_0), nullptr}, NO4},
     {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, AVX2(vec_dot_q4_1), AVX512(vec_dot_q4_1), NEON(vec_dot_q4_1)}, {nullptr, AVX2G(q4_1), AVX2G_SAME(q4_1), nullptr}, NO4, NO4},
     {T_Q5_0, "Q5_0", 32, 22, T_Q8_0, dequantize_row_q5_0, nullptr, {vec_dot_q5_0_scalar, AVX2(vec_dot_q5_0), AVX512(vec_dot_q5_0), NEON(vec_dot_q5_0)}, {nullptr, AVX2G(q5_0), AVX2G_SAME(q5_0), nullptr}, NO4, NO4},

@@ -1,0 +1,101 @@
+// AVX-512 Q8_0 x Q8_0 products (decode and batches): the arithmetic of the AVX2 kernels
+// (vec_dot_q8_0_avx2, TileQ0), which is llama.cpp's for Q8_0 on x86, two weight rows per 512-bit
+// vector. Per block and output: eight int32 lanes, lane k the sum of the products of bytes
+// 4k..4k+3, then acc = fma(d_w * d_a, lanes, acc) and hsum_ps at the end. VNNI's dpbusd multiplies
+// unsigned by signed bytes, so a weight byte w is taken as w + 128 and 128 times the activation's
+// four-byte sum, the same for every row, comes off again: the same exact integers as AVX2's
+// sign trick, in a third of the instructions, and the float steps are the AVX2 kernel's.
+#include "simd_avx2.h"
+namespace lg {
+
+namespace {
+
+// (A function, not a global: a namespace-scope constant would run an AVX-512 instruction when the
+// addon loads, on every CPU.)
+inline __m512i bias() { return _mm512_set1_epi8((char)0x80); }
+
+// 32 activation bytes in both 256-bit halves, and -128 * (their four-byte lane sums), where the
+// dot products start: dpbusd(neg, w + 128, a) = sum(w * a) per lane.
+struct Act {
+  __m512i q, neg;
+  void load(const block_q8_0* b) {
+    q = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)b->qs));
+    neg = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias(), q));
+  }
+};
+
+// Rows r (low half) and r + 1 (high half) of block i, biased to unsigned.
+inline __m512i row_pair(const uint8_t* x, size_t bx, int64_t i) {
+  const __m256i a = _mm256_loadu_si256((const __m256i*)((const block_q8_0*)x + i)->qs);
+  const __m256i b = _mm256_loadu_si256((const __m256i*)((const block_q8_0*)(x + bx) + i)->qs);
+  return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1), bias());
+}
+
+inline __m512 lanes(__m512i ux, const Act& a) { return _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(a.neg, ux, a.q)); }
+
+// [p x8 | q x8]
+inline __m512 halves(float p, float q) { return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(p)), _mm256_set1_ps(q), 1); }
+
+inline float h2f(const uint8_t* x, int64_t i) { return _cvtsh_ss(((const block_q8_0*)x + i)->d); }
+
+// H rows (even, or 1) x C columns. Row pairs in 512-bit accumulators, a last odd row in 256 bits.
+struct Q8Tiles : GemmOperands {
+  int64_t nb;
+  template <int H, int C>
+  void tile(int64_t r0, int64_t c0) const {
+    constexpr int P = H / 2;
+    const uint8_t* xr = x + r0 * bx;
+    const uint8_t* yc = y + c0 * by;
+    __m512 acc[P > 0 ? P : 1][C];
+    __m256 acc1[C];
+    for (int c = 0; c < C; c++) {
+      for (int p = 0; p < P; p++) acc[p][c] = _mm512_setzero_ps();
+      acc1[c] = _mm256_setzero_ps();
+    }
+    // Decode streams the weights: fetch the next tile's rows a share per block (simd_avx2.h).
+    PrefetchShare pf(xr + H * bx, C == 1 ? H * bx : 0, nb);
+    for (int64_t i = 0; i < nb; i++) {
+      pf.step();
+      Act a[C];
+      __m512 dy[C];
+      for (int c = 0; c < C; c++) {
+        const block_q8_0* yb = (const block_q8_0*)(yc + c * by) + i;
+        a[c].load(yb);
+        dy[c] = _mm512_set1_ps(_cvtsh_ss(yb->d));
+      }
+      for (int p = 0; p < P; p++) {
+        const uint8_t* rp = xr + 2 * p * bx;
+        const __m512i ux = row_pair(rp, bx, i);
+        const __m512 dw = halves(h2f(rp, i), h2f(rp + bx, i));
+        for (int c = 0; c < C; c++) acc[p][c] = _mm512_fmadd_ps(_mm512_mul_ps(dw, dy[c]), lanes(ux, a[c]), acc[p][c]);
+      }
+      if (H % 2) {
+        const uint8_t* rl = xr + (H - 1) * bx;
+        const __m256i ux = _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)((const block_q8_0*)rl + i)->qs), _mm256_set1_epi8((char)0x80));
+        const float d0 = h2f(rl, i);
+        for (int c = 0; c < C; c++) {
+          const __m256i sum = _mm256_dpbusd_epi32(_mm512_castsi512_si256(a[c].neg), ux, _mm512_castsi512_si256(a[c].q));
+          acc1[c] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(d0), _mm512_castps512_ps256(dy[c])), _mm256_cvtepi32_ps(sum), acc1[c]);
+        }
+      }
+    }
+    for (int c = 0; c < C; c++) {
+      float* out = s + (c0 + c) * bs + r0;
+      for (int p = 0; p < P; p++) {
+        out[2 * p] = hsum_ps(_mm512_castps512_ps256(acc[p][c]));
+        out[2 * p + 1] = hsum_ps(_mm512_extractf32x8_ps(acc[p][c], 1));
+      }
+      if (H % 2) out[H - 1] = hsum_ps(acc1[c]);
+    }
+  }
+};
+
+}  // namespace
+
+void gemm_q8_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  const Q8Tiles t{{(const uint8_t*)x, bx, (const uint8_t*)y, by, s, bs}, n / QK8_0};
+  if (nc == 1) drive_tiles<8, 1>(nr, nc, t);
+  else drive_tiles<8, 4>(nr, nc, t);
+}
+
+}  // namespace lg
