@@ -1,0 +1,101 @@
+// AVX-512 Q6_K x Q8_K products (decode and batches): vec_dot_q6_K_avx2's arithmetic (llama.cpp's
+// AVX2 loop, which its AVX-512 builds run too), two weight rows per 512-bit vector. The same
+// instructions as the AVX2 kernel at twice the width (AVX512BW has maddubs and madd), so every
+// int32 lane is the AVX2 lane's integer and the float steps are its own: bit for bit.
+#include "simd_avx2.h"
+namespace lg {
+
+namespace {
+
+inline __m512i join(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
+inline __m512i load_pair(const uint8_t* a, const uint8_t* b) {
+  return join(_mm256_loadu_si256((const __m256i*)a), _mm256_loadu_si256((const __m256i*)b));
+}
+
+// One superblock of a row pair: the 6-bit values of chunk k of half h (32 bytes per row, row 0 in
+// the low 256 bits) and the int16 scales beside them, as vec_dot_q6_K_avx2 builds them.
+struct PairQ6K {
+  __m512i q[2][4], sc[2][4];
+  void load(const block_q6_K& a, const block_q6_K& b) {
+    const __m512i m4 = _mm512_set1_epi8(0xF), m2 = _mm512_set1_epi8(0x30);
+    for (int h = 0; h < 2; h++) {
+      const __m512i l0 = load_pair(a.ql + 64 * h, b.ql + 64 * h);
+      const __m512i l1 = load_pair(a.ql + 64 * h + 32, b.ql + 64 * h + 32);
+      const __m512i hb = load_pair(a.qh + 32 * h, b.qh + 32 * h);
+      q[h][0] = _mm512_or_si512(_mm512_and_si512(l0, m4), _mm512_and_si512(_mm512_slli_epi16(hb, 4), m2));
+      q[h][1] = _mm512_or_si512(_mm512_and_si512(l1, m4), _mm512_and_si512(_mm512_slli_epi16(hb, 2), m2));
+      q[h][2] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l0, 4), m4), _mm512_and_si512(hb, m2));
+      q[h][3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l1, 4), m4), _mm512_and_si512(_mm512_srli_epi16(hb, 2), m2));
+      for (int k = 0; k < 4; k++) {
+        const int8_t* sa = a.scales + 8 * h + 2 * k;
+        const int8_t* sb = b.scales + 8 * h + 2 * k;
+        sc[h][k] = join(_mm256_set_m128i(_mm_set1_epi16(sa[1]), _mm_set1_epi16(sa[0])), _mm256_set_m128i(_mm_set1_epi16(sb[1]), _mm_set1_epi16(sb[0])));
+      }
+    }
+  }
+};
+
+// vec_dot_q6_K_avx2's offset (32 * scale * bsum per lane pair), for both rows of a pair.
+inline __m512i offset_pair(const block_q6_K& a, const block_q6_K& b, const block_q8_K& y) {
+  const __m512i sc = join(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)a.scales)), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)b.scales)));
+  const __m512i bs = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)y.bsums));
+  return _mm512_slli_epi32(_mm512_madd_epi16(bs, sc), 5);
+}
+
+struct Q6KTiles : GemmOperands {
+  int64_t nb;
+  template <int H, int C>
+  void tile(int64_t r0, int64_t c0) const {
+    constexpr int P = H / 2;
+    const uint8_t* xr = x + r0 * bx;
+    const uint8_t* yc = y + c0 * by;
+    if (H % 2) {  // a last odd row: the AVX2 dot product, the same arithmetic
+      for (int c = 0; c < C; c++) s[(c0 + c) * bs + r0 + H - 1] = vec_dot_q6_K_avx2(nb * QK_K, xr + (H - 1) * bx, yc + c * by);
+    }
+    if (P == 0) return;
+    __m512 acc[P > 0 ? P : 1][C];
+    for (int p = 0; p < P; p++)
+      for (int c = 0; c < C; c++) acc[p][c] = _mm512_setzero_ps();
+    PrefetchShare pf(xr + H * bx, C == 1 ? H * bx : 0, nb);  // decode: the next tile's rows
+    for (int64_t i = 0; i < nb; i++) {
+      pf.step();
+      const block_q8_K* yb[C];
+      for (int c = 0; c < C; c++) yb[c] = (const block_q8_K*)(yc + c * by) + i;
+      for (int p = 0; p < P; p++) {
+        const block_q6_K& a = *((const block_q6_K*)(xr + 2 * p * bx) + i);
+        const block_q6_K& b = *((const block_q6_K*)(xr + (2 * p + 1) * bx) + i);
+        PairQ6K w;
+        w.load(a, b);
+        const __m512 dw = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(_cvtsh_ss(a.d))), _mm256_set1_ps(_cvtsh_ss(b.d)), 1);
+        for (int c = 0; c < C; c++) {
+          __m512i sumi = _mm512_setzero_si512();
+          for (int h = 0; h < 2; h++)
+            for (int k = 0; k < 4; k++) {
+              const __m512i yv = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)(yb[c]->qs + 128 * h + 32 * k)));
+              sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(_mm512_maddubs_epi16(w.q[h][k], yv), w.sc[h][k]));
+            }
+          sumi = _mm512_sub_epi32(sumi, offset_pair(a, b, *yb[c]));
+          const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(yb[c]->d));
+          acc[p][c] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sumi), acc[p][c]);
+        }
+      }
+    }
+    for (int c = 0; c < C; c++) {
+      float* out = s + (c0 + c) * bs + r0;
+      for (int p = 0; p < P; p++) {
+        out[2 * p] = hsum_ps(_mm512_castps512_ps256(acc[p][c]));
+        out[2 * p + 1] = hsum_ps(_mm512_extractf32x8_ps(acc[p][c], 1));
+      }
+    }
+  }
+};
+
+}  // namespace
+
+void gemm_q6_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  const Q6KTiles t{{(const uint8_t*)x, bx, (const uint8_t*)y, by, s, bs}, n / QK_K};
+  if (nc == 1) drive_tiles<2, 1>(nr, nc, t);
+  else drive_tiles<2, 4>(nr, nc, t);
+}
+
+}  // namespace lg
