@@ -1,7 +1,9 @@
 // N-API bindings (plain C N-API, no dependency): argument checks and async plumbing only.
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -447,19 +449,56 @@ struct EvalWork {
   int64_t pos;
   bool all;
   bool embed = false;  // mean-pooled hidden state instead of logits
+  // Greedy steps (greedyModel): evaluate, take the argmax, evaluate that, ... (see GreedyModel).
+  bool greedy = false;
+  int64_t max_steps = 0;
+  double budget_ms = 0;
+  std::vector<int32_t> stop_ids, produced;
+  std::vector<float> logits;
   float* out;
-  napi_ref out_ref;
+  napi_ref out_ref = nullptr;
   napi_ref handle_ref;
   napi_deferred deferred;
   napi_async_work work;
   std::string error;
 };
 
+// The sampler's greedy choice (src/engine/sampling/sampler.ts argmax): the highest logit, ties to the
+// lowest id, NaN never wins (all NaN or -inf: id 0).
+int32_t argmax(const float* l, int64_t n) {
+  int32_t best = 0;
+  float best_l = -INFINITY;
+  bool found = false;
+  for (int64_t i = 0; i < n; i++) {
+    const float v = std::isnan(l[i]) ? -INFINITY : l[i];
+    if (v > best_l || (!found && v == best_l)) {
+      best = (int32_t)i;
+      best_l = v;
+      found = true;
+    }
+  }
+  return best;
+}
+
+void greedy_steps(EvalWork* w, std::chrono::steady_clock::time_point t0) {
+  Model& m = *w->h->model;
+  w->logits.resize((size_t)m.params().vocab);
+  int32_t tok = w->tokens[0];
+  for (int64_t step = 0; step < w->max_steps; step++) {
+    m.eval(&tok, 1, w->pos + step, false, w->logits.data());
+    tok = argmax(w->logits.data(), m.params().vocab);
+    w->produced.push_back(tok);
+    if (std::find(w->stop_ids.begin(), w->stop_ids.end(), tok) != w->stop_ids.end()) break;
+    if (std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() >= w->budget_ms) break;
+  }
+}
+
 void EvalExecute(napi_env, void* data) {
   EvalWork* w = (EvalWork*)data;
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    if (w->embed) w->h->model->embed(w->tokens.data(), (int64_t)w->tokens.size(), w->out);
+    if (w->greedy) greedy_steps(w, t0);
+    else if (w->embed) w->h->model->embed(w->tokens.data(), (int64_t)w->tokens.size(), w->out);
     else w->h->model->eval(w->tokens.data(), (int64_t)w->tokens.size(), w->pos, w->all, w->out);
     // read by modelInfo after the promise settles (the completion callback orders it)
     w->h->last_eval_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -473,7 +512,18 @@ void EvalComplete(napi_env env, napi_status status, void* data) {
   EvalWork* w = (EvalWork*)data;
   w->h->busy = false;
   napi_value out;
-  napi_get_reference_value(env, w->out_ref, &out);
+  if (w->greedy) {
+    napi_value buf;
+    void* data = nullptr;
+    if (napi_create_arraybuffer(env, w->produced.size() * sizeof(int32_t), &data, &buf) != napi_ok ||
+        napi_create_typedarray(env, napi_int32_array, w->produced.size(), buf, 0, &out) != napi_ok) {
+      if (w->error.empty()) w->error = "cannot allocate the result";
+    } else if (!w->produced.empty()) {
+      std::memcpy(data, w->produced.data(), w->produced.size() * sizeof(int32_t));
+    }
+  } else {
+    napi_get_reference_value(env, w->out_ref, &out);
+  }
   if (status != napi_ok && w->error.empty()) w->error = "native eval was cancelled";
   if (w->error.empty()) {
     napi_resolve_deferred(env, w->deferred, out);
@@ -484,7 +534,7 @@ void EvalComplete(napi_env env, napi_status status, void* data) {
     napi_reject_deferred(env, w->deferred, err);
   }
   if (w->h->disposed) release(env, w->h);
-  napi_delete_reference(env, w->out_ref);
+  if (w->out_ref) napi_delete_reference(env, w->out_ref);
   napi_delete_reference(env, w->handle_ref);
   napi_delete_async_work(env, w->work);
   delete w;
@@ -520,6 +570,44 @@ napi_value StartEval(napi_env env, napi_callback_info info, bool embed) {
 }
 
 napi_value EvalModel(napi_env env, napi_callback_info info) { return StartEval(env, info, false); }
+
+// greedyModel(handle, token, pos, maxSteps, stopIds: Int32Array, budgetMs) -> Promise<Int32Array>:
+// greedy decoding without a round trip to JS per token. Evaluates `token` at `pos`, takes the
+// argmax of its logits (the sampler's greedy rule), evaluates that at pos + 1, and so on: each
+// returned id is the argmax after one eval, so the cache grows by the number returned and the last
+// id is not evaluated yet. Stops after maxSteps evals, at an id in stopIds (returned), or once
+// budgetMs have passed (after at least one step), so a stream still sees its tokens promptly.
+napi_value GreedyModel(napi_env env, napi_callback_info info) {
+  auto a = args(env, info, 6);
+  ModelHandle* h = handle_arg(env, a[0]);
+  if (h->disposed || !h->model) throw JsError{"the model context was disposed"};
+  if (h->busy) throw JsError{"an eval is already running on this context"};
+  const int64_t token = int_arg(env, a[1], "token"), pos = int_arg(env, a[2], "pos"), steps = int_arg(env, a[3], "maxSteps");
+  if (token < 0 || token >= h->model->params().vocab) throw JsError{"token id " + std::to_string(token) + " is out of range"};
+  if (steps < 1) throw JsError{"maxSteps must be at least 1"};
+  if (pos < 0 || pos + steps > h->model->params().context_length) throw JsError{"greedy steps would pass the context length"};
+  View sv = typed(env, a[4], "stopIds");
+  if (sv.type != napi_int32_array) throw JsError{"stopIds must be an Int32Array"};
+  const double budget = num(env, a[5], "budgetMs");
+  auto w = std::make_unique<EvalWork>();
+  w->h = h;
+  w->tokens.assign(1, (int32_t)token);
+  w->pos = pos;
+  w->all = false;
+  w->greedy = true;
+  w->max_steps = steps;
+  w->budget_ms = budget;  // NaN or negative: one step
+  w->stop_ids.assign((const int32_t*)sv.data, (const int32_t*)sv.data + sv.length);
+  NAPI_OK(napi_create_reference(env, a[0], 1, &w->handle_ref));
+  napi_value promise, name;
+  NAPI_OK(napi_create_promise(env, &w->deferred, &promise));
+  NAPI_OK(napi_create_string_utf8(env, "localgpt.greedy", NAPI_AUTO_LENGTH, &name));
+  NAPI_OK(napi_create_async_work(env, nullptr, name, EvalExecute, EvalComplete, w.get(), &w->work));
+  NAPI_OK(napi_queue_async_work(env, w->work));
+  h->busy = true;
+  w.release();
+  return promise;
+}
 napi_value EmbedModel(napi_env env, napi_callback_info info) { return StartEval(env, info, true); }
 
 // saveState(handle, n) -> Uint8Array; loadState(handle, bytes, n). Synchronous: a memcpy of the cache.
@@ -612,6 +700,7 @@ napi_value Init(napi_env env, napi_value exports) {
   EXPORT("gelu", Gelu);
   EXPORT("createModel", CreateModel);
   EXPORT("evalModel", EvalModel);
+  EXPORT("greedyModel", GreedyModel);
   EXPORT("disposeModel", DisposeModel);
   EXPORT("modelInfo", ModelInfo);
   EXPORT("mapFile", MapFile);

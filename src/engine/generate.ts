@@ -245,10 +245,30 @@ export async function* generate(
         stopReason = 'length';
       } else {
         // --- decode loop ---
+        // Greedy sampling with no penalty is a plain argmax, which a backend may take itself for
+        // several steps per call (greedySteps): tokens come back in runs of up to ~GREEDY_BUDGET_MS
+        // of decoding, evaluated ahead; the loop below consumes them one by one as if sampled here,
+        // and rewinds the cache over any it did not use.
+        const greedy = ctx.greedySteps && sampler.isPlainArgmax() ? ctx.greedySteps.bind(ctx) : undefined;
+        let ahead: number[] = []; // decided by the backend, not yet consumed; all but the last evaluated
         for (;;) {
-          const token = sampler.sample(logits);
+          let token: number;
+          if (ahead.length) {
+            token = ahead.shift()!;
+            sampler.accept(token);
+          } else {
+            token = sampler.sample(logits);
+          }
+          // Past this token, the cache holds `ahead.length` evaluated tokens the loop has not used.
+          const rewind = () => {
+            if (ahead.length === 0) return;
+            cache.length -= ahead.length;
+            ctx.truncate(cache.length);
+            ahead = [];
+          };
           if (tokenizer.eogIds.has(token)) {
             stopReason = 'eos';
+            rewind();
             break;
           }
           ids.push(token);
@@ -257,18 +277,22 @@ export async function* generate(
           if (pushed.stop !== undefined) {
             stopString = pushed.stop;
             stopReason = 'stop';
+            rewind();
             yield { token, text: pushed.text };
             break;
           }
           yield { token, text: pushed.text };
           if (ids.length >= maxTokens) {
             stopReason = 'length';
+            rewind();
             break;
           }
           if (signal?.aborted) {
             stopReason = 'abort';
+            rewind();
             break;
           }
+          if (ahead.length) continue; // this token's logits were taken already
           if (cache.length >= nCtx) {
             if (options.contextShift) {
               const bosKeep = tokenizer.bosId !== undefined && cache[0] === tokenizer.bosId ? 1 : 0;
@@ -290,6 +314,10 @@ export async function* generate(
                 cache.length + 1,
               );
             }
+          } else if (greedy) {
+            const steps = Math.min(maxTokens - ids.length, nCtx - cache.length);
+            ahead = await greedy(token, cache.length, steps, tokenizer.eogIds, GREEDY_BUDGET_MS);
+            cache.push(token, ...ahead.slice(0, -1));
           } else {
             logits = await ctx.eval([token], cache.length);
             cache.push(token);
@@ -319,6 +347,13 @@ export async function* generate(
     if (final) options.onDone?.(final);
   }
 }
+
+/**
+ * How long a backend's greedy run (InferenceContext.greedySteps) may decode before it hands its
+ * tokens over: short enough that a stream sees no stutter, long enough that a small model's
+ * hundreds of tokens per second are not each a round trip between threads.
+ */
+const GREEDY_BUDGET_MS = 10;
 
 /** Runs generate() to the end and returns the result (text, ids, stop reason, timings). */
 export async function generateAll(

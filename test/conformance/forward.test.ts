@@ -157,7 +157,8 @@ describe.skipIf(!oracleInstalled() || !cpuAvailable() || !sameArithmetic)('nativ
         try {
           const weights = loadWeights(file);
           for (let i = 0; i < LENGTHS.length; i++) {
-            const ctx = await cpuBackend.createContext(weights, { contextLength: 128, kvType: kv === 'F16' ? 'f16' : 'f32' });
+            const options = { contextLength: 128, kvType: kv === 'F16' ? 'f16' : 'f32' };
+            const ctx = await cpuBackend.createContext(weights, options);
             const firstLogits = await ctx.eval(TOKENS.slice(0, LENGTHS[i]), 0);
             ctx.dispose();
             expect(worstDiff(theirs[i].eval!, { greedy: [], firstLogits }), `${LENGTHS[i]} tokens`).toBeLessThan(EXACT_TOLERANCE);

@@ -9,7 +9,7 @@ import {
   type GenerationResult,
 } from '../../src/engine/generate.js';
 import { Sampler } from '../../src/engine/sampling/index.js';
-import { FakeContext, FakeTokenizer, bytesOf, type EvalCall } from './helpers/fakes.js';
+import { FakeContext, FakeGreedyContext, FakeTokenizer, bytesOf, type EvalCall } from './helpers/fakes.js';
 
 const GREEDY = { temperature: 0 } as const;
 
@@ -294,5 +294,71 @@ describe('generate', () => {
     const ctx = new FakeContext(64, tok.vocabSize, () => logits);
     const r = await generateAll(ctx, tok, bytesOf('aaa'), { sampling: { temperature: 0, repeatPenalty: 2 }, maxTokens: 1 });
     expect(r.text).toBe('b'); // 2/2 = 1 < 1.5
+  });
+});
+
+describe('generate with a backend greedy loop (greedySteps)', () => {
+  // Every case runs twice on the same script: token by token (FakeContext) and through greedy runs
+  // of 1 to 4 tokens (FakeGreedyContext). What the caller sees and what the cache holds must match.
+  type Case = { reply: string; options?: GenerateOptions; contextLength?: number; abortAfter?: number };
+  const CASES: Case[] = [
+    { reply: 'hello world' },
+    { reply: 'hello world', options: { maxTokens: 5 } },
+    { reply: 'hello world', options: { maxTokens: 1 } },
+    { reply: 'the cat sat on the mat', options: { stop: ['sat'] } },
+    { reply: 'the cat sat on the mat', options: { stop: ['t o', 'zz'] } },
+    { reply: 'abc\u00e9\u20ac\u{1F600}def', options: { stop: ['\u{1F600}d'] } },
+    { reply: 'abcdefghijklmnop', abortAfter: 3 },
+    { reply: 'abcdefghijklmnop', contextLength: 10, options: { onContextFull: 'stop' } },
+    { reply: 'abcdefghijklmnop', contextLength: 10, options: { contextShift: true, maxTokens: 14 } },
+  ];
+  for (const [i, c] of CASES.entries()) {
+    it(`case ${i}: ${JSON.stringify(c.reply)} ${JSON.stringify(c.options ?? {})}${c.abortAfter ? ` abort after ${c.abortAfter}` : ''}`, async () => {
+      const tok = new FakeTokenizer();
+      const prompt = [tok.bosId!, ...bytesOf('Hi')];
+      const ids = bytesOf(c.reply);
+      const next = (cache: readonly number[]) => {
+        const k = cache.length - prompt.length;
+        return k >= 0 && k < ids.length ? ids[k] : tok.eosId!;
+      };
+      const run = async (ctx: FakeContext) => {
+        const ac = new AbortController();
+        const pieces: GeneratedPiece[] = [];
+        const it = generate(ctx, tok, prompt, { sampling: GREEDY, signal: ac.signal, ...c.options });
+        let result: GenerationResult;
+        for (;;) {
+          const r = await it.next();
+          if (r.done) {
+            result = r.value;
+            break;
+          }
+          pieces.push(r.value);
+          if (c.abortAfter && pieces.length === c.abortAfter) ac.abort();
+        }
+        return { pieces, result, cache: [...ctx.cache] };
+      };
+      let seed = i + 1;
+      const runLength = () => (seed = (seed * 1103515245 + 12345) % 2147483648) % 4 + 1;
+      const plain = await run(new FakeContext(c.contextLength ?? 4096, tok.vocabSize, next));
+      const fast = new FakeGreedyContext(c.contextLength ?? 4096, tok.vocabSize, next, runLength);
+      const greedy = await run(fast);
+      if (plain.result.ids.length > 1) expect(fast.runs.length).toBeGreaterThan(0);
+      expect(greedy.pieces).toEqual(plain.pieces);
+      expect(greedy.result.ids).toEqual(plain.result.ids);
+      expect(greedy.result.text).toBe(plain.result.text);
+      expect(greedy.result.stopReason).toBe(plain.result.stopReason);
+      expect(greedy.result.contextTokens).toEqual(plain.result.contextTokens);
+      expect(greedy.cache).toEqual(plain.cache);
+      expect(greedy.cache).toEqual(greedy.result.contextTokens);
+    });
+  }
+
+  it('is not used when penalties or temperature make sampling more than an argmax', async () => {
+    const tok = new FakeTokenizer();
+    const prompt = [tok.bosId!, ...bytesOf('Hi')];
+    const ctx = new FakeGreedyContext(4096, tok.vocabSize, () => 97, () => 4);
+    await generateAll(ctx, tok, prompt, { sampling: { temperature: 0, repeatPenalty: 1.1 }, maxTokens: 3 });
+    await generateAll(ctx, tok, prompt, { sampling: { temperature: 0.7, seed: 1 }, maxTokens: 3 });
+    expect(ctx.runs).toEqual([]);
   });
 });

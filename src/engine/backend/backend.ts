@@ -48,6 +48,15 @@ export interface InferenceContext {
   /** Forget cache entries at positions >= pos (so generation can rewind or reuse a prefix). */
   truncate(pos: number): void;
   /**
+   * Greedy decoding without a round trip per token: evaluates `token` at `pos`, takes the argmax of
+   * its logits (the sampler's greedy rule: ties to the lowest id, NaN never wins), evaluates that,
+   * and so on. Each returned id is the argmax after one eval, so the cache grows by the number
+   * returned and the last id is not evaluated yet. Stops after `maxSteps` evals, at an id in
+   * `stopIds` (returned), or once `budgetMs` have passed (after one step at least). Absent where a
+   * backend has no such loop: generation then evaluates token by token.
+   */
+  greedySteps?(token: number, pos: number, maxSteps: number, stopIds: ReadonlySet<number>, budgetMs: number): Promise<number[]>;
+  /**
    * The mean over `tokens` (evaluated from position 0, replacing the cache) of the final
    * normalised hidden state: embeddingLength floats, llama.cpp's mean pooling. Absent on backends
    * that cannot return hidden states yet.

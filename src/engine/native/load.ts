@@ -72,6 +72,13 @@ export interface NativeAddon {
     options: { contextLength: number; threads?: number; kvType?: 'f16' | 'f32' },
   ): NativeModelHandle;
   evalModel(handle: NativeModelHandle, tokens: Int32Array, pos: number, allLogits: boolean): Promise<Float32Array>;
+  /**
+   * Greedy decoding without a JS round trip per token: evaluates `token` at `pos`, takes the argmax
+   * (ties to the lowest id, NaN never wins), evaluates that, and so on. Each returned id is the
+   * argmax after one eval (the cache grows by the count returned; the last id is not evaluated).
+   * Stops after maxSteps evals, at an id in stopIds, or once budgetMs have passed.
+   */
+  greedyModel(handle: NativeModelHandle, token: number, pos: number, maxSteps: number, stopIds: Int32Array, budgetMs: number): Promise<Int32Array>;
   /** Mean over tokens (run from position 0, replacing the cache) of the final normalised hidden state. */
   embedModel(handle: NativeModelHandle, tokens: Int32Array): Promise<Float32Array>;
   /** The KV cache of positions 0..n-1 (per layer: K then V, in the cache's element type). */

@@ -384,6 +384,15 @@ export class Sampler {
     this.rng = new Rng(this.options.seed);
   }
 
+  /**
+   * Whether sample() is a plain argmax of the logits: greedy with no penalty that could change the
+   * order (so a backend may take the argmax itself, InferenceContext.greedySteps).
+   */
+  isPlainArgmax(): boolean {
+    const o = this.options;
+    return o.temperature <= 0 && (o.penaltyLastN === 0 || (o.repeatPenalty === 1 && o.presencePenalty === 0 && o.frequencyPenalty === 0));
+  }
+
   /** Back to the state right after construction (empty window, PRNG re-seeded). */
   reset(): void {
     this.counts.clear();

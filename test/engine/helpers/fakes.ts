@@ -154,6 +154,41 @@ export class FakeContext implements InferenceContext {
   }
 }
 
+/**
+ * The same fake with InferenceContext.greedySteps: each step is an eval (so position checks and
+ * `calls` apply) followed by the argmax, as the native backend's loop does. A run ends at a stop id,
+ * after maxSteps, or after `runLength()` steps (standing in for the time budget), so runs end at
+ * every kind of place in the tests.
+ */
+export class FakeGreedyContext extends FakeContext {
+  readonly runs: { pos: number; maxSteps: number; got: number }[] = [];
+
+  constructor(
+    contextLength: number,
+    vocabSize: number,
+    next: (cache: readonly number[]) => number | Float32Array,
+    private readonly runLength: () => number,
+  ) {
+    super(contextLength, vocabSize, next);
+  }
+
+  async greedySteps(token: number, pos: number, maxSteps: number, stopIds: ReadonlySet<number>): Promise<number[]> {
+    if (maxSteps < 1 || pos + maxSteps > this.contextLength) throw new Error(`greedy run of ${maxSteps} from ${pos} does not fit`);
+    const out: number[] = [];
+    const cap = Math.max(1, this.runLength());
+    let t = token;
+    for (let step = 0; step < maxSteps; step++) {
+      const row = await this.eval([t], pos + step);
+      t = 0;
+      for (let i = 1; i < row.length; i++) if (row[i] > row[t]) t = i;
+      out.push(t);
+      if (stopIds.has(t) || out.length >= cap) break;
+    }
+    this.runs.push({ pos, maxSteps, got: out.length });
+    return out;
+  }
+}
+
 /** A `next` that emits `text` byte by byte (then `after`), indexed by how many tokens follow the prompt. */
 export function scripted(promptLength: () => number, ids: readonly number[], after: number): (cache: readonly number[]) => number {
   return (cache) => {

@@ -105,6 +105,22 @@ class CpuContext implements InferenceContext {
     return this.serialised(run);
   }
 
+  greedySteps(token: number, pos: number, maxSteps: number, stopIds: ReadonlySet<number>, budgetMs: number): Promise<number[]> {
+    return this.serialised(async () => {
+      const h = this.handle;
+      if (!h) throw new Error('the inference context was disposed');
+      if (!Number.isInteger(pos) || pos < 0 || pos > this.filled) {
+        throw new RangeError(`greedy steps at position ${pos} leave a gap: the cache holds ${this.filled} positions`);
+      }
+      if (!Number.isInteger(maxSteps) || maxSteps < 1 || pos + maxSteps > this.contextLength) {
+        throw new RangeError(`${maxSteps} greedy steps from position ${pos} do not fit the context of ${this.contextLength} tokens`);
+      }
+      const ids = await this.native.greedyModel(h, token, pos, maxSteps, Int32Array.from(stopIds), budgetMs);
+      this.filled = pos + ids.length;
+      return Array.from(ids);
+    });
+  }
+
   embed(tokens: readonly number[]): Promise<Float32Array> {
     return this.serialised(async () => {
       const h = this.handle;
