@@ -12,6 +12,10 @@
 #include "kquant_common.h"
 #include "tile_drive.h"
 namespace lg {
+// Internal to each translation unit that includes this: the AVX2 and AVX-512 files compile these
+// classes and templates with different instruction sets, and shared (COMDAT) copies would let the
+// linker hand an AVX-512 build of one to an AVX2-only caller.
+namespace {
 
 // Lane order fixed (high half + low half, then pairs, then the last two): every kernel that claims to
 // equal another bit for bit must reduce through this one function, as ggml's hsum_float_8 does.
@@ -282,4 +286,5 @@ static inline void gemm_rows(float (*dot)(int64_t, const void*, const void*), in
   for (int64_t r = 0; r < nr; r++) s[r] = dot(n, (const uint8_t*)x + r * bx, y);
 }
 
+}  // namespace
 }  // namespace lg

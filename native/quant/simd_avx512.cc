@@ -52,10 +52,6 @@ float LG_AVX512_NAME(vec_dot_f16)(int64_t n, const void* vx, const void* vy) {
 #define LD(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(p)))
   int64_t i = 0;
   for (; i + 64 <= n; i += 64) {
-#ifndef LG_SIMDE_EMULATE
-    _mm_prefetch((const char*)(x + n + i), _MM_HINT_T0);  // the same line of the next row (decode, attention)
-    _mm_prefetch((const char*)(x + n + i + 32), _MM_HINT_T0);
-#endif
     a0 = _mm512_fmadd_ps(LD(x + i), LD(y + i), a0);
     a1 = _mm512_fmadd_ps(LD(x + i + 16), LD(y + i + 16), a1);
     a2 = _mm512_fmadd_ps(LD(x + i + 32), LD(y + i + 32), a2);

@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <type_traits>
 namespace lg {
+// Internal to each translation unit that includes this: the AVX2 and AVX-512 files compile these
+// classes and templates with different instruction sets, and shared (COMDAT) copies would let the
+// linker hand an AVX-512 build of one to an AVX2-only caller.
+namespace {
 
 // What a tiled product reads and writes: weight rows x (stride bx), activation rows y (by), and
 // outputs s[c*bs + r].
@@ -53,4 +57,5 @@ static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr
   drive_tiles<R, C>(nr, nc, KernelTiles<K>{{x, bx, y, by, s, bs}, n});
 }
 
+}  // namespace
 }  // namespace lg
