@@ -248,17 +248,6 @@ void axpy_f32_avx2(float* acc, float p, const float* v, int64_t n) {
 // Each output keeps exactly the accumulators its vec_dot above keeps, updated in the same order
 // with the same operands, so a tile's outputs are bit-identical to one vec_dot call per output.
 
-// Q8_0 / Q4_0 weights x Q8_0 activations (TileQ0 in simd_avx2.h): the block loaders.
-struct Q8Blk {
-  static inline uint16_t d(const uint8_t* row, int64_t i) { return ((const block_q8_0*)row + i)->d; }
-  static inline __m256i load(const uint8_t* row, int64_t i) { return _mm256_loadu_si256((const __m256i*)((const block_q8_0*)row + i)->qs); }
-};
-struct Q4Blk {
-  static inline uint16_t d(const uint8_t* row, int64_t i) { return ((const block_q4_0*)row + i)->d; }
-  static inline __m256i load(const uint8_t* row, int64_t i) {
-    return _mm256_sub_epi8(bytes_from_nibbles_32(((const block_q4_0*)row + i)->qs), _mm256_set1_epi8(8));
-  }
-};
 template <int R, int C> using TileQ8 = TileQ0<Q8Blk>::K<R, C>;
 template <int R, int C> using TileQ4 = TileQ0<Q4Blk>::K<R, C>;
 

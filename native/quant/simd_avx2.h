@@ -107,6 +107,38 @@ static inline __m256 broadcast_load(const float* p) {
   return v;
 }
 
+// Bit j of the 32-bit little-endian word at p -> byte j: 0xFF where set, 0 where clear.
+static inline __m256i bytes_from_bits_32(const uint8_t* p) {
+  uint32_t w;
+  std::memcpy(&w, p, 4);
+  const __m256i spread = _mm256_shuffle_epi8(
+      _mm256_set1_epi32((int)w), _mm256_setr_epi64x(0, 0x0101010101010101LL, 0x0202020202020202LL, 0x0303030303030303LL));
+  const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL);
+  return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
+}
+// Q5_0's 32 values as int8 in [-16, 15]: a clear 5th bit means the nibble minus 16, i.e. 0xF0 | nibble.
+static inline __m256i q5_0_values(const block_q5_0* b) {
+  const __m256i hi = _mm256_andnot_si256(bytes_from_bits_32(b->qh), _mm256_set1_epi8((char)0xF0));
+  return _mm256_or_si256(bytes_from_nibbles_32(b->qs), hi);
+}
+
+// The 32-value blocks with one f16 scale, as TileQ0 and the AVX-512 tiles read them: d(row, i) the
+// scale of block i, load(row, i) its 32 weights as signed bytes.
+struct Q8Blk {
+  static inline uint16_t d(const uint8_t* row, int64_t i) { return ((const block_q8_0*)row + i)->d; }
+  static inline __m256i load(const uint8_t* row, int64_t i) { return _mm256_loadu_si256((const __m256i*)((const block_q8_0*)row + i)->qs); }
+};
+struct Q4Blk {
+  static inline uint16_t d(const uint8_t* row, int64_t i) { return ((const block_q4_0*)row + i)->d; }
+  static inline __m256i load(const uint8_t* row, int64_t i) {
+    return _mm256_sub_epi8(bytes_from_nibbles_32(((const block_q4_0*)row + i)->qs), _mm256_set1_epi8(8));
+  }
+};
+struct Q5Blk {
+  static inline uint16_t d(const uint8_t* row, int64_t i) { return ((const block_q5_0*)row + i)->d; }
+  static inline __m256i load(const uint8_t* row, int64_t i) { return q5_0_values((const block_q5_0*)row + i); }
+};
+
 // 32-value weight blocks with one f16 scale (Q8_0, Q4_0, Q5_0) x Q8_0 activations: one accumulator
 // per output, fma(d_w*d_a, lane sums of |w|*sign(a,w), acc) per block, then hsum_ps: what their
 // AVX2 vec_dot computes, so a tile's outputs equal one dot product per output bit for bit.

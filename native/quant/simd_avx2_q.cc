@@ -11,21 +11,6 @@
 #include "simd_avx2.h"
 namespace lg {
 
-// Bit j of the 32-bit little-endian word at p -> byte j: 0xFF where set, 0 where clear.
-static inline __m256i bytes_from_bits_32(const uint8_t* p) {
-  uint32_t w;
-  std::memcpy(&w, p, 4);
-  const __m256i spread = _mm256_shuffle_epi8(
-      _mm256_set1_epi32((int)w), _mm256_setr_epi64x(0, 0x0101010101010101LL, 0x0202020202020202LL, 0x0303030303030303LL));
-  const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL);
-  return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
-}
-// Q5_0's 32 values as int8 in [-16, 15]: a clear 5th bit means the nibble minus 16, i.e. 0xF0 | nibble.
-static inline __m256i q5_0_values(const block_q5_0* b) {
-  const __m256i hi = _mm256_andnot_si256(bytes_from_bits_32(b->qh), _mm256_set1_epi8((char)0xF0));
-  return _mm256_or_si256(bytes_from_nibbles_32(b->qs), hi);
-}
-
 float vec_dot_q4_1_avx2(int64_t n, const void* vx, const void* vy) {
   const block_q4_1* x = (const block_q4_1*)vx;
   const block_q8_1* y = (const block_q8_1*)vy;
@@ -87,10 +72,6 @@ struct TileQ41 {
 };
 
 // Q5_0 x Q8_0 tiles: the shared 32-block tile (simd_avx2.h) with Q5_0's unpacking.
-struct Q5Blk {
-  static inline uint16_t d(const uint8_t* row, int64_t i) { return ((const block_q5_0*)row + i)->d; }
-  static inline __m256i load(const uint8_t* row, int64_t i) { return q5_0_values((const block_q5_0*)row + i); }
-};
 template <int R, int C> using TileQ50 = TileQ0<Q5Blk>::K<R, C>;
 
 void gemm_q4_1_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {

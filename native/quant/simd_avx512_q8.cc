@@ -1,5 +1,6 @@
-// AVX-512 Q8_0 x Q8_0 products (decode and batches): the arithmetic of the AVX2 kernels
-// (vec_dot_q8_0_avx2, TileQ0), which is llama.cpp's for Q8_0 on x86, two weight rows per 512-bit
+// AVX-512 products of the 32-value blocks with one scale (Q8_0, Q5_0; Q4_0 where its rows do not
+// come in eights) with Q8_0 activations, decode and batches: the arithmetic of the AVX2 kernels
+// (their vec_dot, TileQ0), which is llama.cpp's for them on x86, two weight rows per 512-bit
 // vector. Per block and output: eight int32 lanes, lane k the sum of the products of bytes
 // 4k..4k+3, then acc = fma(d_w * d_a, lanes, acc) and hsum_ps at the end. VNNI's dpbusd multiplies
 // unsigned by signed bytes, so a weight byte w is taken as w + 128 and 128 times the activation's
@@ -24,11 +25,11 @@ struct Act {
   }
 };
 
-// Rows r (low half) and r + 1 (high half) of block i, biased to unsigned.
+// Rows r (low half) and r + 1 (high half) of block i as signed bytes (Blk::load, simd_avx2.h),
+// biased to unsigned.
+template <class Blk>
 inline __m512i row_pair(const uint8_t* x, size_t bx, int64_t i) {
-  const __m256i a = _mm256_loadu_si256((const __m256i*)((const block_q8_0*)x + i)->qs);
-  const __m256i b = _mm256_loadu_si256((const __m256i*)((const block_q8_0*)(x + bx) + i)->qs);
-  return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1), bias());
+  return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(Blk::load(x, i)), Blk::load(x + bx, i), 1), bias());
 }
 
 inline __m512 lanes(__m512i ux, const Act& a) { return _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(a.neg, ux, a.q)); }
@@ -36,10 +37,9 @@ inline __m512 lanes(__m512i ux, const Act& a) { return _mm512_cvtepi32_ps(_mm512
 // [p x8 | q x8]
 inline __m512 halves(float p, float q) { return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(p)), _mm256_set1_ps(q), 1); }
 
-inline float h2f(const uint8_t* x, int64_t i) { return _cvtsh_ss(((const block_q8_0*)x + i)->d); }
-
 // H rows (even, or 1) x C columns. Row pairs in 512-bit accumulators, a last odd row in 256 bits.
-struct Q8Tiles : GemmOperands {
+template <class Blk>
+struct Q0Tiles : GemmOperands {
   int64_t nb;
   template <int H, int C>
   void tile(int64_t r0, int64_t c0) const {
@@ -65,14 +65,14 @@ struct Q8Tiles : GemmOperands {
       }
       for (int p = 0; p < P; p++) {
         const uint8_t* rp = xr + 2 * p * bx;
-        const __m512i ux = row_pair(rp, bx, i);
-        const __m512 dw = halves(h2f(rp, i), h2f(rp + bx, i));
+        const __m512i ux = row_pair<Blk>(rp, bx, i);
+        const __m512 dw = halves(_cvtsh_ss(Blk::d(rp, i)), _cvtsh_ss(Blk::d(rp + bx, i)));
         for (int c = 0; c < C; c++) acc[p][c] = _mm512_fmadd_ps(_mm512_mul_ps(dw, dy[c]), lanes(ux, a[c]), acc[p][c]);
       }
       if (H % 2) {
         const uint8_t* rl = xr + (H - 1) * bx;
-        const __m256i ux = _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)((const block_q8_0*)rl + i)->qs), _mm256_set1_epi8((char)0x80));
-        const float d0 = h2f(rl, i);
+        const __m256i ux = _mm256_xor_si256(Blk::load(rl, i), _mm256_set1_epi8((char)0x80));
+        const float d0 = _cvtsh_ss(Blk::d(rl, i));
         for (int c = 0; c < C; c++) {
           const __m256i sum = _mm256_dpbusd_epi32(_mm512_castsi512_si256(a[c].neg), ux, _mm512_castsi512_si256(a[c].q));
           acc1[c] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(d0), _mm512_castps512_ps256(dy[c])), _mm256_cvtepi32_ps(sum), acc1[c]);
@@ -92,10 +92,21 @@ struct Q8Tiles : GemmOperands {
 
 }  // namespace
 
-void gemm_q8_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
-  const Q8Tiles t{{(const uint8_t*)x, bx, (const uint8_t*)y, by, s, bs}, n / QK8_0};
+template <class Blk>
+static void gemm_q0(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  const Q0Tiles<Blk> t{{(const uint8_t*)x, bx, (const uint8_t*)y, by, s, bs}, n / QK8_0};
   if (nc == 1) drive_tiles<8, 1>(nr, nc, t);
   else drive_tiles<8, 4>(nr, nc, t);
+}
+
+void gemm_q8_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  gemm_q0<Q8Blk>(n, x, bx, nr, y, by, nc, s, bs);
+}
+void gemm_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  gemm_q0<Q4Blk>(n, x, bx, nr, y, by, nc, s, bs);
+}
+void gemm_q5_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  gemm_q0<Q5Blk>(n, x, bx, nr, y, by, nc, s, bs);
 }
 
 }  // namespace lg
