@@ -74,43 +74,6 @@ void gemm_rows8_q4_0_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, cons
   }
 }
 
-// One superblock's header in eight rows (stride bx), lanes = rows: d and dmin as floats; sc[0] holds
-// each row's scales 0-3 as four bytes, sc[1] scales 4-7, mn[0] / mn[1] the mins likewise. ggml's
-// 12-byte packing unpacked with 32-bit masks, eight rows per instruction (the byte-wise scalar
-// unpack cost more than the dot products it feeds).
-struct HeadQ4K {
-  __m256 dw, mw;
-  __m256i sc[2], mn[2];
-  HeadQ4K(const block_q4_K* row0, size_t bx) {
-    __m256i w[4];  // d | dmin << 16, then the three words of packed scales
-    rows_head16((const uint8_t*)row0, bx, w);
-    dw = f16_lanes_to_ps(_mm256_and_si256(w[0], _mm256_set1_epi32(0xFFFF)));
-    mw = f16_lanes_to_ps(_mm256_srli_epi32(w[0], 16));
-    const __m256i m6 = _mm256_set1_epi32(0x3f3f3f3f), m4 = _mm256_set1_epi32(0x0f0f0f0f), m2 = _mm256_set1_epi32(0x03030303);
-    const __m256i a = w[1], b = w[2], c = w[3];
-    sc[0] = _mm256_and_si256(a, m6);
-    mn[0] = _mm256_and_si256(b, m6);
-    sc[1] = _mm256_or_si256(_mm256_and_si256(c, m4), _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(a, 6), m2), 4));
-    mn[1] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(c, 4), m4),
-                            _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(b, 6), m2), 4));
-  }
-  // Lane r = (mn[2p], mn[2p+1]) of row r as two int16, for a madd against the activation sums.
-  __m256i min_pair(int p) const {
-    const __m256i lo = _mm256_setr_epi8(0, -1, 1, -1, 4, -1, 5, -1, 8, -1, 9, -1, 12, -1, 13, -1, 0, -1, 1, -1, 4, -1, 5, -1,
-                                        8, -1, 9, -1, 12, -1, 13, -1);
-    const __m256i hi = _mm256_setr_epi8(2, -1, 3, -1, 6, -1, 7, -1, 10, -1, 11, -1, 14, -1, 15, -1, 2, -1, 3, -1, 6, -1, 7, -1,
-                                        10, -1, 11, -1, 14, -1, 15, -1);
-    return _mm256_shuffle_epi8(mn[p / 2], p % 2 == 0 ? lo : hi);
-  }
-};
-
-// Activation sums of the two 32-value sub-blocks of pair p (from Q8_K's 16-value bsums) as two
-// int16 in every lane, for a madd against HeadQ4K::min_pair(p).
-static inline __m256i act_sum_pair(const block_q8_K* yb, int p) {
-  const int32_t a0 = yb->bsums[4 * p] + yb->bsums[4 * p + 1], a1 = yb->bsums[4 * p + 2] + yb->bsums[4 * p + 3];
-  return _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)a0 | ((uint32_t)a1 << 16)));
-}
-
 // Four rows' 32-byte vectors -> four vectors of 8-byte chunks: out[k] = chunk k of rows 0, 1, 2, 3.
 static inline void transpose_chunks4(const __m256i* v, __m256i* out) {
   const __m256i t0 = _mm256_unpacklo_epi64(v[0], v[1]), t1 = _mm256_unpackhi_epi64(v[0], v[1]);

@@ -2,9 +2,10 @@
 // 512-bit vector. Each row's 8-byte chunk of nibbles takes a 64-bit lane, so a broadcast activation
 // chunk meets all eight rows at once and VNNI's dpbusd sums four byte products into an int32 lane
 // where AVX2 needs maddubs, an int16 add and a madd; the two int32 halves of a row's lane then add
-// up and narrow to eight rows in order. The integer sums are the same exact integers (nibbles times
-// int8 never saturate the AVX2 path's int16 steps), and the float steps are the AVX2 kernel's, so
-// every output equals it bit for bit — which is llama.cpp's repacked arithmetic.
+// up and narrow to eight rows in order (Q4_K packs them to int16 for a madd with its scales). The
+// integer sums are the same exact integers (nibbles times int8 never saturate the AVX2 path's int16
+// steps), and the float steps are the AVX2 kernel's, so every output equals it bit for bit — which
+// is llama.cpp's repacked arithmetic.
 #include "simd_avx2.h"
 namespace lg {
 
@@ -59,6 +60,176 @@ void gemm_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
     for (; c + 8 <= nc; c += 8) q4_0_tile512<8>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
     for (; c + 4 <= nc; c += 4) q4_0_tile512<4>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
     for (; c < nc; c++) q4_0_tile512<1>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
+  }
+}
+
+// Pair p's 32 bytes of eight rows (row 0 at q, stride bx) as four vectors of 8-byte chunks: 64-bit
+// lane r of out[k] = bytes 8k..8k+7 of row r. Rows r and r + 2 share a vector, so the in-lane 64-bit
+// unpacks of two such vectors leave whole 128-bit lanes that one shuffle each puts in row order.
+static inline void pair_chunks8(const uint8_t* q, size_t bx, __m512i* out) {
+  auto two = [&](int r) {
+    const __m256i lo = _mm256_loadu_si256((const __m256i*)(q + r * bx));
+    return _mm512_inserti64x4(_mm512_castsi256_si512(lo), _mm256_loadu_si256((const __m256i*)(q + (r + 2) * bx)), 1);
+  };
+  const __m512i r02 = two(0), r13 = two(1), r46 = two(4), r57 = two(5);
+  // 128-bit lanes: rows (0 1) chunk k, (0 1) chunk k + 2, (2 3) chunk k, (2 3) chunk k + 2; k = 0 / 1
+  const __m512i e0 = _mm512_unpacklo_epi64(r02, r13), e1 = _mm512_unpackhi_epi64(r02, r13);
+  const __m512i f0 = _mm512_unpacklo_epi64(r46, r57), f1 = _mm512_unpackhi_epi64(r46, r57);  // rows 4-7
+  out[0] = _mm512_shuffle_i64x2(e0, f0, _MM_SHUFFLE(2, 0, 2, 0));
+  out[1] = _mm512_shuffle_i64x2(e1, f1, _MM_SHUFFLE(2, 0, 2, 0));
+  out[2] = _mm512_shuffle_i64x2(e0, f0, _MM_SHUFFLE(3, 1, 3, 1));
+  out[3] = _mm512_shuffle_i64x2(e1, f1, _MM_SHUFFLE(3, 1, 3, 1));
+}
+
+// Pair p's weights (pair_chunks8) split into nibbles: lo[k] = low nibbles of chunk k (values 8k..8k+7
+// of sub-block 2p), hi[k] = high nibbles (sub-block 2p+1).
+static inline void pair_nibbles(const uint8_t* q, size_t bx, __m512i* lo, __m512i* hi) {
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  __m512i w[4];
+  pair_chunks8(q, bx, w);
+  for (int k = 0; k < 4; k++) {
+    lo[k] = _mm512_and_si512(w[k], m4);
+    hi[k] = _mm512_and_si512(_mm512_srli_epi16(w[k], 4), m4);
+  }
+}
+
+// One column's sums over pair p for eight rows (a = its 64 activations): 64-bit lane r of slo / shi
+// holds row r's sum over sub-block 2p / 2p+1 as two int32 halves. Each half sums 16 products of a
+// nibble and an int8 (|half| <= 30720), so the halves pack to int16 exactly.
+static inline void pair_sums(const __m512i* lo, const __m512i* hi, const int8_t* a, __m512i& slo, __m512i& shi) {
+  slo = shi = _mm512_setzero_si512();
+  for (int k = 0; k < 4; k++) {
+    slo = _mm512_dpbusd_epi32(slo, lo[k], _mm512_set1_epi64(load64(a + 8 * k)));
+    shi = _mm512_dpbusd_epi32(shi, hi[k], _mm512_set1_epi64(load64(a + 32 + 8 * k)));
+  }
+}
+
+// Lane i of the result = lanes 2i, 2i + 1, 2i, 2i + 1 of v: eight rows laid out for the int16 packs
+// of pair_sums (per 128-bit lane, rows 2i and 2i + 1 from each of two sources).
+static inline __m512i rows_in_pairs(const __m256i& v) {
+  return _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7), _mm512_castsi256_si512(v));
+}
+static inline __m512 rows_in_pairs(const __m256& v) { return _mm512_castsi512_ps(rows_in_pairs(_mm256_castps_si256(v))); }
+
+// Pair p's int16 scales for a madd against packed pair_sums, from sc4 = rows_in_pairs(hd.sc[p / 2])
+// (per 128-bit lane i, scale bytes 4(p/2)..4(p/2)+3 of rows 2i, 2i+1, 2i, 2i+1): int16 lane k takes
+// byte at[2k] + 2(p % 2), where at[2k] = 0 or 4 picks row 2i or 2i+1 and + 1 scale 2p+1 over 2p.
+static inline __m512i pair_scales(const __m512i& sc4, int p, const __m128i& at) {
+  return _mm512_shuffle_epi8(sc4, _mm512_broadcast_i32x4(_mm_add_epi8(at, _mm_set1_epi16((short)(2 * (p % 2))))));
+}
+
+// Q4_K, 8 rows x C columns in llama.cpp's gemm order (one fma per pair): q4_K_tile_quads<C, true>
+// (simd_avx2_rows8.cc) with the columns in twos, one vector holding both: lane i = [row 2i, 2i+1 of
+// column 0, the same of column 1]. The float steps work lane by lane, so each lane gets the AVX2
+// kernel's value, and half as many vectors take half the float steps and fit in registers.
+template <int C>
+static inline void q4_K_tile512_pairs(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+  static_assert(C % 2 == 0, "columns in twos");
+  // for packs(column 0, column 1): per 128-bit lane rows 2i, 2i+1 of each, two halves a row
+  const __m128i at_lo = _mm_setr_epi8(0, -1, 0, -1, 4, -1, 4, -1, 0, -1, 0, -1, 4, -1, 4, -1);
+  const __m128i at_hi = _mm_add_epi8(at_lo, _mm_set1_epi16(1));
+  __m512 acc[C / 2], accm[C / 2];
+  for (int j = 0; j < C / 2; j++) acc[j] = accm[j] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < nb; b++) {
+    const HeadQ4K hd((const block_q4_K*)x + b, bx);
+    const __m512 dw = rows_in_pairs(hd.dw), mw = rows_in_pairs(hd.mw);
+    __m512 dd[C / 2], dm[C / 2];  // d_w * d_a and dmin_w * d_a, as the AVX2 kernel multiplies them per pair
+    for (int j = 0; j < C / 2; j++) {
+      const __m512 dy = _mm512_mask_mov_ps(_mm512_set1_ps(((const block_q8_K*)(y + 2 * j * by) + b)->d), 0xCCCC,
+                                           _mm512_set1_ps(((const block_q8_K*)(y + (2 * j + 1) * by) + b)->d));
+      dd[j] = _mm512_mul_ps(dw, dy);
+      dm[j] = _mm512_mul_ps(mw, dy);
+    }
+    for (int p = 0; p < 4; p++) {
+      const __m512i mins = rows_in_pairs(hd.min_pair(p));
+      const __m512i sc4 = rows_in_pairs(hd.sc[p / 2]);
+      const __m512i sc_lo = pair_scales(sc4, p, at_lo), sc_hi = pair_scales(sc4, p, at_hi);
+      __m512i lo[4], hi[4];
+      pair_nibbles(((const block_q4_K*)x + b)->qs + 32 * p, bx, lo, hi);
+#pragma GCC unroll 8
+      for (int j = 0; j < C / 2; j++) {
+        const block_q8_K* y0 = (const block_q8_K*)(y + 2 * j * by) + b;
+        const block_q8_K* y1 = (const block_q8_K*)(y + (2 * j + 1) * by) + b;
+        __m512i lo0, hi0, lo1, hi1;
+        pair_sums(lo, hi, y0->qs + 64 * p, lo0, hi0);
+        pair_sums(lo, hi, y1->qs + 64 * p, lo1, hi1);
+        // packed, per 128-bit lane: rows 2i, 2i+1 of column 0, then of column 1, two halves each;
+        // the madds scale them and add the halves
+        const __m512i ip = _mm512_dpwssd_epi32(_mm512_madd_epi16(_mm512_packs_epi32(lo0, lo1), sc_lo), _mm512_packs_epi32(hi0, hi1), sc_hi);
+        const __m512i as = _mm512_mask_set1_epi32(_mm512_set1_epi32(act_sum_bits(y0, p)), 0xCCCC, act_sum_bits(y1, p));
+        const __m512i imv = _mm512_madd_epi16(mins, as);
+        acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ip), dd[j], acc[j]);
+        accm[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(imv), dm[j], accm[j]);
+      }
+    }
+  }
+  const __m512i cols = _mm512_setr_epi32(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);  // -> column 0 | column 1
+  for (int j = 0; j < C / 2; j++) {
+    const __m512 v = _mm512_permutexvar_ps(cols, _mm512_sub_ps(acc[j], accm[j]));
+    _mm256_storeu_ps(s + 2 * j * bs, _mm512_castps512_ps256(v));
+    _mm256_storeu_ps(s + (2 * j + 1) * bs, _mm512_extractf32x8_ps(v, 1));
+  }
+}
+
+// The mins term of one superblock for eight rows, sum over sub-blocks j of mn_j * asum_j: the sum of
+// the AVX2 kernel's four per-pair madds, the same integer, in one madd pair over all eight.
+static inline __m256i superblock_mins(const HeadQ4K& hd, const block_q8_K* yb) {
+  const __m256i bsums = _mm256_loadu_si256((const __m256i*)yb->bsums);
+  const __m128i asum = _mm256_cvtepi32_epi16(_mm256_madd_epi16(bsums, _mm256_set1_epi16(1)));  // |32 int8| fits int16
+  const __m512i a03 = _mm512_broadcastq_epi64(asum), a47 = _mm512_broadcastq_epi64(_mm_unpackhi_epi64(asum, asum));
+  // 64-bit lane r: row r's mins 0-3 (then 4-7) as int16
+  const __m512i q = _mm512_dpwssd_epi32(_mm512_madd_epi16(_mm512_cvtepu8_epi16(hd.mn[0]), a03), _mm512_cvtepu8_epi16(hd.mn[1]), a47);
+  return _mm512_cvtepi64_epi32(_mm512_add_epi32(q, _mm512_srli_epi64(q, 32)));
+}
+
+// Q4_K, 8 rows x 1 column in llama.cpp's gemv order (one fma per superblock): q4_K_tile_quads<1,
+// false>. The superblock's integer sum adds up in the packed layout and reaches row order once.
+static inline void q4_K_tile512_gemv(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, float* s) {
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  // scales for packs(lo, hi): per 128-bit lane i, [2i lo, 2i+1 lo, 2i hi, 2i+1 hi], two halves each
+  const __m128i at = _mm_setr_epi8(0, -1, 0, -1, 4, -1, 4, -1, 1, -1, 1, -1, 5, -1, 5, -1);
+  const __m512i rows = _mm512_setr_epi32(0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13);
+  __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+  PrefetchShare pf(x + 8 * bx, 8 * bx, nb);  // decode streams the weights: the next eight rows (simd_avx2.h)
+  for (int64_t b = 0; b < nb; b++) {
+    pf.step();
+    const HeadQ4K hd((const block_q4_K*)x + b, bx);
+    const block_q8_K* yb = (const block_q8_K*)y + b;
+    __m512i ib = _mm512_setzero_si512();
+#pragma GCC unroll 4
+    for (int p = 0; p < 4; p++) {
+      __m512i w[4], lo[4], hi16[4], slo, shi16;
+      pair_chunks8(((const block_q4_K*)x + b)->qs + 32 * p, bx, w);
+      for (int k = 0; k < 4; k++) {
+        lo[k] = _mm512_and_si512(w[k], m4);
+        hi16[k] = _mm512_andnot_si512(m4, w[k]);  // 16 times the high nibbles: one shift of the sums instead of four here
+      }
+      pair_sums(lo, hi16, yb->qs + 64 * p, slo, shi16);
+      const __m512i shi = _mm512_srai_epi32(shi16, 4);  // exact: every product was a multiple of 16
+      ib = _mm512_dpwssd_epi32(ib, _mm512_packs_epi32(slo, shi), pair_scales(rows_in_pairs(hd.sc[p / 2]), p, at));
+    }
+    // lane i: [2i lo, 2i+1 lo, 2i hi, 2i+1 hi] -> [2i, 2i+1, ..] -> rows in order
+    const __m512i sums = _mm512_add_epi32(ib, _mm512_shuffle_epi32(ib, _MM_PERM_BADC));
+    const __m256i ibr = _mm512_castsi512_si256(_mm512_permutexvar_epi32(rows, sums));
+    const __m256 dy = _mm256_set1_ps(yb->d);
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ibr), _mm256_mul_ps(hd.dw, dy), acc);
+    accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(superblock_mins(hd, yb)), _mm256_mul_ps(hd.mw, dy), accm);
+  }
+  _mm256_storeu_ps(s, _mm256_sub_ps(acc, accm));
+}
+
+void gemm_rows8_q4_K_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t*,
+                            int64_t nc, float* s, size_t bs) {
+  const int64_t nb = n / QK_K;
+  const uint8_t* x = (const uint8_t*)vx;
+  const uint8_t* y = (const uint8_t*)vy;
+  const int64_t grouped = nc - nc % 4;
+  for (int64_t r = 0; r < nr; r += 8) {
+    int64_t c = 0;
+    for (; c + 16 <= grouped; c += 16) q4_K_tile512_pairs<16>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; c + 8 <= grouped; c += 8) q4_K_tile512_pairs<8>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; c < grouped; c += 4) q4_K_tile512_pairs<4>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    for (; c < nc; c++) q4_K_tile512_gemv(nb, x + r * bx, bx, y + c * by, s + c * bs + r);
   }
 }
 

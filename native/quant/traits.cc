@@ -32,7 +32,8 @@ namespace lg {
 #define NEON(f) nullptr
 #endif
 
-// The rows-of-8 and tinyBLAS-order kernels use only AVX2, so they serve the AVX-512 path too.
+// The AVX2 rows-of-8 and tinyBLAS-order kernels; AVX512R8 / AVX512TB give the AVX-512 path its own
+// where there is one, else the AVX2 kernel.
 #ifdef LG_HAVE_AVX2
 #define AVX2R8(f) gemm_rows8_##f##_avx2
 #define AVX2TB(f) gemm_tinyblas_##f##_avx2
@@ -71,7 +72,7 @@ static const QuantTraits kTraits[] = {
     {T_Q4_0, "Q4_0", 32, 18, T_Q8_0, dequantize_row_q4_0, nullptr, {vec_dot_q4_0_scalar, AVX2(vec_dot_q4_0), AVX512_AVX2DOT(q4_0), NEON(vec_dot_q4_0)}, {nullptr, AVX2G(q4_0), AVX512G(q4_0), nullptr}, {gemm_rows8_q4_0_scalar, AVX2R8(q4_0), AVX512R8(q4_0), nullptr}, NO4},
     {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, AVX2(vec_dot_q4_1), AVX512(vec_dot_q4_1), NEON(vec_dot_q4_1)}, {nullptr, AVX2G(q4_1), AVX2G_SAME(q4_1), nullptr}, NO4, NO4},
     {T_Q5_0, "Q5_0", 32, 22, T_Q8_0, dequantize_row_q5_0, nullptr, {vec_dot_q5_0_scalar, AVX2(vec_dot_q5_0), AVX512(vec_dot_q5_0), NEON(vec_dot_q5_0)}, {nullptr, AVX2G(q5_0), AVX512G(q5_0), nullptr}, NO4, NO4},
-    {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), nullptr, NEON(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr, nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX2R8(q4_K), nullptr}, NO4},
+    {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), nullptr, NEON(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr, nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX512R8(q4_K), nullptr}, NO4},
     {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, AVX2(vec_dot_q5_K), AVX512(vec_dot_q5_K), NEON(vec_dot_q5_K)}, {nullptr, AVX2G(q5_K), AVX2G_SAME(q5_K), nullptr}, NO4, NO4},
     {T_Q6_K, "Q6_K", 256, 210, T_Q8_K, dequantize_row_q6_K, nullptr, {vec_dot_q6_K_scalar, AVX2(vec_dot_q6_K), AVX512_AVX2DOT(q6_K), NEON(vec_dot_q6_K)}, {nullptr, AVX2G(q6_K), AVX512G(q6_K), nullptr}, NO4, NO4},
 };
