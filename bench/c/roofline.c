@@ -48,8 +48,10 @@ static void* fma_f32(void* p) {
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
   __m512 x = _mm512_set1_ps(0.999f), y = _mm512_set1_ps(1e-4f), a[10];
   for (int k = 0; k < 10; k++) a[k] = _mm512_setzero_ps();
-  for (long i = 0; i < j->iters; i++)
+  for (long i = 0; i < j->iters; i++) {
+#pragma GCC unroll 10
     for (int k = 0; k < 10; k++) a[k] = _mm512_fmadd_ps(a[k], x, y);
+  }
   __m512 t = a[0];
   for (int k = 1; k < 10; k++) t = _mm512_add_ps(t, a[k]);
   j->sink = _mm512_reduce_add_ps(t);
@@ -83,6 +85,7 @@ static void* madd_i8(void* p) {
   __m512i u = _mm512_set1_epi8(3), s8[10], a[10];
   for (int k = 0; k < 10; k++) s8[k] = _mm512_set1_epi8((char)(-2 - k)), a[k] = _mm512_setzero_si512();
   for (long i = 0; i < j->iters; i++) {
+#pragma GCC unroll 10
     for (int k = 0; k < 10; k++) a[k] = _mm512_dpbusd_epi32(a[k], u, s8[k]);
     u = _mm512_add_epi8(u, _mm512_set1_epi8(1));
   }
@@ -93,6 +96,7 @@ static void* madd_i8(void* p) {
   __m256i u = _mm256_set1_epi8(3), one = _mm256_set1_epi16(1), s8[10], a[10];
   for (int k = 0; k < 10; k++) s8[k] = _mm256_set1_epi8((char)(-2 - k)), a[k] = _mm256_setzero_si256();
   for (long i = 0; i < j->iters; i++) {
+#pragma GCC unroll 10
     for (int k = 0; k < 10; k++) a[k] = _mm256_add_epi32(a[k], _mm256_madd_epi16(_mm256_maddubs_epi16(u, s8[k]), one));
     u = _mm256_add_epi8(u, _mm256_set1_epi8(1));
   }
