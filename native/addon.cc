@@ -352,6 +352,9 @@ struct ModelHandle {
   bool busy = false;
   bool disposed = false;
   double last_eval_ms = 0;  // native time of the latest eval/embed (written on the worker thread)
+  // The greedy loop's logits, kept between calls: a fresh vocabulary-sized buffer per call is a
+  // mapping and a page fault per 4 KiB each time (one call per token on a large model).
+  std::vector<float> greedy_logits;
 };
 
 void release(napi_env env, ModelHandle* h) {
@@ -454,7 +457,6 @@ struct EvalWork {
   int64_t max_steps = 0;
   double budget_ms = 0;
   std::vector<int32_t> stop_ids, produced;
-  std::vector<float> logits;
   float* out;
   napi_ref out_ref = nullptr;
   napi_ref handle_ref;
@@ -482,11 +484,12 @@ int32_t argmax(const float* l, int64_t n) {
 
 void greedy_steps(EvalWork* w, std::chrono::steady_clock::time_point t0) {
   Model& m = *w->h->model;
-  w->logits.resize((size_t)m.params().vocab);
+  std::vector<float>& logits = w->h->greedy_logits;  // the context runs one eval at a time (busy)
+  logits.resize((size_t)m.params().vocab);
   int32_t tok = w->tokens[0];
   for (int64_t step = 0; step < w->max_steps; step++) {
-    m.eval(&tok, 1, w->pos + step, false, w->logits.data());
-    tok = argmax(w->logits.data(), m.params().vocab);
+    m.eval(&tok, 1, w->pos + step, false, logits.data());
+    tok = argmax(logits.data(), m.params().vocab);
     w->produced.push_back(tok);
     if (std::find(w->stop_ids.begin(), w->stop_ids.end(), tok) != w->stop_ids.end()) break;
     if (std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() >= w->budget_ms) break;
