@@ -71,20 +71,30 @@ double softmax_exp(int isa, const float* s, float max, float* p, int64_t n) {
   return sum;
 }
 
-// acc[i] = fma(p, v[i], acc[i]) over a head: ggml_vec_mad / tinyBLAS's fma, one rounding.
-void axpy(int isa, float* acc, float p, const void* v, bool f16, int64_t n) {
+// acc[i] = fma(p[k * ps], v_k[i], acc[i]) over a head for the positions k < count of one lane
+// (v_k = v + k * vs bytes), in position order: ggml_vec_mad's and tinyBLAS's fma, one rounding.
+void lane_sum(int isa, float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, bool f16, int64_t d) {
+#ifdef LG_HAVE_AVX512
+  if (isa == ISA_AVX512 && isa_available(ISA_AVX512)) {
+    if (f16) lane_sum_f16_avx512(acc, p, ps, v, vs, count, d);
+    else lane_sum_f32_avx512(acc, p, ps, v, vs, count, d);
+    return;
+  }
+#endif
 #ifdef LG_HAVE_AVX2
   if (isa >= ISA_AVX2 && isa != ISA_NEON && isa_available(ISA_AVX2)) {
-    if (f16) axpy_f16_avx2(acc, p, (const uint16_t*)v, n);
-    else axpy_f32_avx2(acc, p, (const float*)v, n);
+    if (f16) lane_sum_f16_avx2(acc, p, ps, v, vs, count, d);
+    else lane_sum_f32_avx2(acc, p, ps, v, vs, count, d);
     return;
   }
 #endif
   (void)isa;
-  if (f16) {
-    for (int64_t i = 0; i < n; i++) acc[i] = std::fma(p, fp16_to_fp32(((const uint16_t*)v)[i]), acc[i]);
-  } else {
-    for (int64_t i = 0; i < n; i++) acc[i] = std::fma(p, ((const float*)v)[i], acc[i]);
+  for (int64_t k = 0; k < count; k++) {
+    const uint8_t* vk = v + k * vs;
+    for (int64_t i = 0; i < d; i++) {
+      const float x = f16 ? fp16_to_fp32(((const uint16_t*)vk)[i]) : ((const float*)vk)[i];
+      acc[i] = std::fma(p[k * ps], x, acc[i]);
+    }
   }
 }
 
@@ -178,7 +188,10 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
     const int64_t used = std::min<int64_t>(order.lanes, n_kv);
     if (w.acc.size() < (size_t)order.lanes * head_dim) w.acc.resize((size_t)order.lanes * head_dim);
     std::fill(w.acc.begin(), w.acc.begin() + used * head_dim, 0.0f);
-    for (int64_t j = 0; j < n_kv; j++) axpy(isa, w.acc.data() + (j % order.lanes) * head_dim, p[j], vbase + j * row, kv.f16, head_dim);
+    for (int64_t l = 0; l < used; l++) {
+      const int64_t count = (n_kv - l + order.lanes - 1) / order.lanes;  // positions l, l + lanes, ...
+      lane_sum(isa, w.acc.data() + l * head_dim, p + l, order.lanes, vbase + l * row, row * order.lanes, count, kv.f16, head_dim);
+    }
     fold_lanes(order, w.acc.data(), used, head_dim, out + t * qdim + (int64_t)h * head_dim);
   });
 }

@@ -164,9 +164,11 @@ void quantize_row_f16_avx2(const float* x, void* y, int64_t n);
 void quantize_row_q8_0_avx2(const float* x, void* y, int64_t n);
 void quantize_row_q8_1_avx2(const float* x, void* y, int64_t n);
 void quantize_row_q8_K_avx2(const float* x, void* y, int64_t n);
-void scale_f32_avx2(float* acc, float c, int64_t n);
-void axpy_f16_avx2(float* acc, float p, const uint16_t* v, int64_t n);
-void axpy_f32_avx2(float* acc, float p, const float* v, int64_t n);
+// acc[i] = fma(p[k * ps], v_k[i], acc[i]) for k < count in order, v_k = v + k * vs bytes (attention).
+void lane_sum_f32_avx2(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d);
+void lane_sum_f16_avx2(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d);
+void lane_sum_f32_avx512(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d);
+void lane_sum_f16_avx512(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d);
 void gemm_q8_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);

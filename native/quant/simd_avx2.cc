@@ -218,30 +218,46 @@ void quantize_row_q8_0_avx2(const float* x, void* vy, int64_t n) {
   }
 }
 
-// Attention's value accumulation: acc[i] *= corr (scale) and acc[i] = fma(p, v[i], acc[i]) (axpy). The
-// fused multiply-add is what ggml_vec_mad_f32 does on FMA machines (and what GCC made of a separate
-// multiply and add here anyway); the scalar path rounds the product first.
-void scale_f32_avx2(float* acc, float c, int64_t n) {
-  const __m256 cv = _mm256_set1_ps(c);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(acc + i, _mm256_mul_ps(_mm256_loadu_ps(acc + i), cv));
-  for (; i < n; i++) acc[i] *= c;
+// Attention's value sums (native/ops/attention.cc): acc[i] = fma(p[k * ps], v_k[i], acc[i]) for
+// k = 0, 1, ..., count - 1 in that order (v_k = v + k * vs bytes, f32 or f16 values), as
+// tinyBLAS's and vec_dot's fmas add one lane's cache positions. Sixty-four values of acc stay in
+// registers across all k.
+template <class E>
+static inline __m256 load8_as_f32(const E* v) {
+  if constexpr (sizeof(E) == 2) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)v));
+  else return _mm256_loadu_ps((const float*)v);
 }
-void axpy_f16_avx2(float* acc, float p, const uint16_t* v, int64_t n) {
-  const __m256 pv = _mm256_set1_ps(p);
+template <class E>
+static inline float as_f32(E v) {
+  if constexpr (sizeof(E) == 2) return _cvtsh_ss(v);
+  else return v;
+}
+template <class E>
+static void lane_sum_avx2(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d) {
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(v + i)));
-    _mm256_storeu_ps(acc + i, _mm256_fmadd_ps(pv, x, _mm256_loadu_ps(acc + i)));
+  for (; i + 64 <= d; i += 64) {
+    __m256 a[8];
+    for (int q = 0; q < 8; q++) a[q] = _mm256_loadu_ps(acc + i + 8 * q);
+    for (int64_t k = 0; k < count; k++) {
+      const __m256 pk = _mm256_set1_ps(p[k * ps]);
+      const E* vk = (const E*)(v + k * vs) + i;
+      for (int q = 0; q < 8; q++) a[q] = _mm256_fmadd_ps(pk, load8_as_f32(vk + 8 * q), a[q]);
+    }
+    for (int q = 0; q < 8; q++) _mm256_storeu_ps(acc + i + 8 * q, a[q]);
   }
-  for (; i < n; i++) acc[i] = std::fma(p, fp16_to_fp32(v[i]), acc[i]);
+  for (; i + 8 <= d; i += 8) {
+    __m256 a = _mm256_loadu_ps(acc + i);
+    for (int64_t k = 0; k < count; k++) a = _mm256_fmadd_ps(_mm256_set1_ps(p[k * ps]), load8_as_f32((const E*)(v + k * vs) + i), a);
+    _mm256_storeu_ps(acc + i, a);
+  }
+  for (; i < d; i++)
+    for (int64_t k = 0; k < count; k++) acc[i] = std::fma(p[k * ps], as_f32(((const E*)(v + k * vs))[i]), acc[i]);
 }
-void axpy_f32_avx2(float* acc, float p, const float* v, int64_t n) {
-  const __m256 pv = _mm256_set1_ps(p);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    _mm256_storeu_ps(acc + i, _mm256_fmadd_ps(pv, _mm256_loadu_ps(v + i), _mm256_loadu_ps(acc + i)));
-  for (; i < n; i++) acc[i] = std::fma(p, v[i], acc[i]);
+void lane_sum_f32_avx2(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d) {
+  lane_sum_avx2<float>(acc, p, ps, v, vs, count, d);
+}
+void lane_sum_f16_avx2(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d) {
+  lane_sum_avx2<uint16_t>(acc, p, ps, v, vs, count, d);
 }
 
 // ---- tiled kernels (gemm_fn): R weight rows x C activation rows per register tile ----
