@@ -543,6 +543,20 @@ void EvalComplete(napi_env env, napi_status status, void* data) {
   delete w;
 }
 
+// Queues a prepared eval on the worker pool, its context marked busy until EvalComplete; the
+// promise settles there. `handle` is kept alive meanwhile.
+napi_value queue_eval(napi_env env, napi_value handle, std::unique_ptr<EvalWork> w, const char* name) {
+  NAPI_OK(napi_create_reference(env, handle, 1, &w->handle_ref));
+  napi_value promise, label;
+  NAPI_OK(napi_create_promise(env, &w->deferred, &promise));
+  NAPI_OK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &label));
+  NAPI_OK(napi_create_async_work(env, nullptr, label, EvalExecute, EvalComplete, w.get(), &w->work));
+  NAPI_OK(napi_queue_async_work(env, w->work));
+  w->h->busy = true;
+  w.release();
+  return promise;
+}
+
 // evalModel(handle, tokens: Int32Array, pos, allLogits) -> Promise<Float32Array>
 // evalModel(handle, tokens, pos, allLogits) and embedModel(handle, tokens): one async step each.
 napi_value StartEval(napi_env env, napi_callback_info info, bool embed) {
@@ -561,15 +575,7 @@ napi_value StartEval(napi_env env, napi_callback_info info, bool embed) {
   const int64_t width = embed ? h->model->params().n_embd : h->model->params().vocab;
   napi_value out = make_f32(env, (size_t)((w->all ? (int64_t)w->tokens.size() : 1) * width), &w->out);
   NAPI_OK(napi_create_reference(env, out, 1, &w->out_ref));
-  NAPI_OK(napi_create_reference(env, a[0], 1, &w->handle_ref));
-  napi_value promise, name;
-  NAPI_OK(napi_create_promise(env, &w->deferred, &promise));
-  NAPI_OK(napi_create_string_utf8(env, "localgpt.eval", NAPI_AUTO_LENGTH, &name));
-  NAPI_OK(napi_create_async_work(env, nullptr, name, EvalExecute, EvalComplete, w.get(), &w->work));
-  NAPI_OK(napi_queue_async_work(env, w->work));
-  h->busy = true;
-  w.release();
-  return promise;
+  return queue_eval(env, a[0], std::move(w), "localgpt.eval");
 }
 
 napi_value EvalModel(napi_env env, napi_callback_info info) { return StartEval(env, info, false); }
@@ -601,15 +607,7 @@ napi_value GreedyModel(napi_env env, napi_callback_info info) {
   w->max_steps = steps;
   w->budget_ms = budget;  // NaN or negative: one step
   w->stop_ids.assign((const int32_t*)sv.data, (const int32_t*)sv.data + sv.length);
-  NAPI_OK(napi_create_reference(env, a[0], 1, &w->handle_ref));
-  napi_value promise, name;
-  NAPI_OK(napi_create_promise(env, &w->deferred, &promise));
-  NAPI_OK(napi_create_string_utf8(env, "localgpt.greedy", NAPI_AUTO_LENGTH, &name));
-  NAPI_OK(napi_create_async_work(env, nullptr, name, EvalExecute, EvalComplete, w.get(), &w->work));
-  NAPI_OK(napi_queue_async_work(env, w->work));
-  h->busy = true;
-  w.release();
-  return promise;
+  return queue_eval(env, a[0], std::move(w), "localgpt.greedy");
 }
 napi_value EmbedModel(napi_env env, napi_callback_info info) { return StartEval(env, info, true); }
 
