@@ -168,7 +168,12 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
       for (int i = 0; i < head_dim; i++) w.qf[i] = fp16_to_fp32(w.q16[i]);
       tb(head_dim, kbase, row, n_kv, w.qf.data(), 0, 1, s, 0);
     } else {
-      for (int64_t j = 0; j < n_kv; j++) s[j] = dot(head_dim, kbase + j * row, qv);
+#ifdef LG_HAVE_AVX512
+      if (kv.f16 && isa == ISA_AVX512 && isa_available(ISA_AVX512)) {
+        dot_rows_f16_avx512(head_dim, kbase, row, n_kv, w.q16.data(), s);
+      } else
+#endif
+        for (int64_t j = 0; j < n_kv; j++) s[j] = dot(head_dim, kbase + j * row, qv);
     }
     // soft_max_ext: scores scaled, masked cells at -inf (they become 0), the max, exp and sum, then
     // one multiply by the float of the double reciprocal.
