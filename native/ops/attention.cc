@@ -1,8 +1,8 @@
 // Causal GQA attention over the KV cache in llama.cpp's arithmetic (its CPU backend without flash
 // attention): KQ = mul_mat(K, q), softmax over the whole row with the scale and the causal mask,
 // KQV = mul_mat(V^T, softmax). Each step takes the order llama.cpp's kernels take at this ISA (see
-// attention_order below), so where the weights' kernels match llama.cpp bit for bit the whole
-// forward pass does.
+// kqv_order below), so where the weights' kernels match llama.cpp bit for bit the whole forward pass
+// does.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -53,11 +53,8 @@ LaneOrder kqv_order(int isa, bool batch) {
   return {1, false};
 }
 
-// The vector width of llama.cpp's softmax at this ISA (ggml_vec_soft_max_f32): each run of that
-// many scores is exponentiated together and its sum added to a double.
-int softmax_width(int isa) { return isa == ISA_AVX512 ? 16 : isa == ISA_AVX2 ? 8 : 1; }
-
-// exp(s[i] - max) into p for n scores (a whole number of widths), and their sum as ggml sums them.
+// exp(s[i] - max) into p for n scores (a whole number of ggml_float_width(isa)), and their sum as
+// ggml_vec_soft_max_f32 takes it: each vector's sum added to a double.
 double softmax_exp(int isa, const float* s, float max, float* p, int64_t n) {
 #ifdef LG_HAVE_AVX512
   if (isa == ISA_AVX512) return exp_sum_avx512(s, max, p, n);
@@ -137,11 +134,13 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
   // KQ: the query against every cached key. An f32 cache takes vec_dot_f32 (llama.cpp's permuted
   // query is not contiguous, so its mul_mat never reaches tinyBLAS); an f16 cache takes the query
   // rounded to f16 and, for a batch, tinyBLAS where the head is a whole number of its steps, else
-  // vec_dot_f16.
+  // vec_dot_f16. The keys go through the ISA's tiled kernel where it has one (the same outputs as
+  // vec_dot, the query prepared once).
   const vec_dot_fn dot = quant_vec_dot(kt, isa);
+  const gemm_fn rows = quant_gemm(kt, isa);
   const gemm_tinyblas_fn tb = kv.f16 && batch >= 2 && head_dim % quant_tinyblas_step(kt, isa) == 0 ? quant_gemm_tinyblas(kt, isa) : nullptr;
   const LaneOrder order = kqv_order(isa, batch >= 2);
-  const int width = softmax_width(isa);
+  const int width = ggml_float_width(isa);
   const size_t esz = kv.f16 ? 2 : 4;
   const size_t row = (size_t)kv.kv_dim * esz;
   pool.parallel_for(batch * n_head, [&](int64_t task, int) {
@@ -167,13 +166,10 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
       w.qf.resize(head_dim);
       for (int i = 0; i < head_dim; i++) w.qf[i] = fp16_to_fp32(w.q16[i]);
       tb(head_dim, kbase, row, n_kv, w.qf.data(), 0, 1, s, 0);
+    } else if (rows) {
+      rows(head_dim, kbase, row, n_kv, qv, 0, 1, s, 0);
     } else {
-#ifdef LG_HAVE_AVX512
-      if (kv.f16 && isa == ISA_AVX512 && isa_available(ISA_AVX512)) {
-        dot_rows_f16_avx512(head_dim, kbase, row, n_kv, w.q16.data(), s);
-      } else
-#endif
-        for (int64_t j = 0; j < n_kv; j++) s[j] = dot(head_dim, kbase + j * row, qv);
+      for (int64_t j = 0; j < n_kv; j++) s[j] = dot(head_dim, kbase + j * row, qv);
     }
     // soft_max_ext: scores scaled, masked cells at -inf (they become 0), the max, exp and sum, then
     // one multiply by the float of the double reciprocal.

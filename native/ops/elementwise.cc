@@ -22,7 +22,7 @@ void layernorm(const float* x, const float* w, const float* b, float* out, int64
   double sum = 0.0;
   for (int64_t i = 0; i < n; i++) sum += x[i];
   const float mean = (float)sum / (float)n;
-  const int width = isa == ISA_AVX512 ? 16 : isa == ISA_AVX2 ? 8 : 1;
+  const int width = ggml_float_width(isa);
   double var = 0.0;
   int64_t i = 0;
   if (width > 1) {

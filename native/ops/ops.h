@@ -34,6 +34,10 @@ struct MatmulJob {
 void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, int64_t cols, const float* x,
                  int64_t x_stride, int64_t batch, std::vector<uint8_t>& scratch, bool tiled = true);
 
+// The float vector width of llama.cpp's build at an ISA: its softmax and layer-norm loops take that
+// many values at a time (and the rest one by one), which decides their summation order.
+inline int ggml_float_width(int isa) { return isa == ISA_AVX512 ? 16 : isa == ISA_AVX2 ? 8 : 1; }
+
 void rmsnorm(const float* x, const float* w, float* out, int64_t n, float eps);
 void layernorm(const float* x, const float* w, const float* b, float* out, int64_t n, float eps, int isa);
 // In-place rotary embedding of n_heads heads of head_dim at position pos; the first rope_dims dims of

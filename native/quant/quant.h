@@ -167,8 +167,6 @@ void quantize_row_q8_K_avx2(const float* x, void* y, int64_t n);
 // acc[i] = fma(p[k * ps], v_k[i], acc[i]) for k < count in order, v_k = v + k * vs bytes (attention).
 void lane_sum_f32_avx2(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d);
 void lane_sum_f16_avx2(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d);
-// s[r] = vec_dot_f16_avx512(n, x + r * bx, y) for r < nr (attention's scores, f16 cache).
-void dot_rows_f16_avx512(int64_t n, const uint8_t* x, size_t bx, int64_t nr, const uint16_t* y, float* s);
 void lane_sum_f32_avx512(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d);
 void lane_sum_f16_avx512(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d);
 void gemm_q8_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
@@ -189,6 +187,7 @@ float vec_dot_q4_1_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_q5_0_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_q5_K_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_bf16_avx512(int64_t n, const void* x, const void* y);
+void gemm_f16_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q6_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);  // simd_avx512_k.cc
 void gemm_q8_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);  // simd_avx512_q8.cc
 void gemm_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);

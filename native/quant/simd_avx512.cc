@@ -202,27 +202,33 @@ float LG_AVX512_NAME(vec_dot_bf16)(int64_t n, const void* vx, const void* vy) {
   return (float)s;
 }
 
-// Attention's scores against an f16 cache: s[r] = vec_dot_f16_avx512(n, x + r * bx, y) for r < nr,
-// bit for bit, with the query widened once for all rows instead of once per row. (Not in the
-// emulated build: attention is checked on hardware.)
+// F16 rows against activation rows (gemm_fn): each output is vec_dot_f16_avx512's, bit for bit. Rows
+// of up to 256 values (attention's keys against a query, small matrices) take the activation row
+// widened once and kept in registers for all rows; longer ones take the dot product itself.
+// (Not in the emulated build: checked on hardware by the native kernel tests.)
 #ifndef LG_SIMDE_EMULATE
-void dot_rows_f16_avx512(int64_t n, const uint8_t* x, size_t bx, int64_t nr, const uint16_t* y, float* s) {
+void gemm_f16_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, int64_t nc, float* s, size_t bs) {
+  const uint8_t* x = (const uint8_t*)vx;
   const int64_t steps = n / 64;
-  if (steps > 4) {  // long rows: the ordinary dot product (the widened query would not stay in registers)
-    for (int64_t r = 0; r < nr; r++) s[r] = vec_dot_f16_avx512(n, x + r * bx, y);
-    return;
-  }
-  __m512 q[4][4];
-  for (int64_t i = 0; i < steps; i++)
-    for (int k = 0; k < 4; k++) q[i][k] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(y + 64 * i + 16 * k)));
-  for (int64_t r = 0; r < nr; r++) {
-    const uint16_t* w = (const uint16_t*)(x + r * bx);
-    __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  for (int64_t c = 0; c < nc; c++) {
+    const uint16_t* y = (const uint16_t*)((const uint8_t*)vy + c * by);
+    float* out = s + c * bs;
+    if (steps > 4) {
+      for (int64_t r = 0; r < nr; r++) out[r] = vec_dot_f16_avx512(n, x + r * bx, y);
+      continue;
+    }
+    __m512 q[4][4];
     for (int64_t i = 0; i < steps; i++)
-      for (int k = 0; k < 4; k++) a[k] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(w + 64 * i + 16 * k))), q[i][k], a[k]);
-    double sum = reduce4_ggml512(a[0], a[1], a[2], a[3]);
-    for (int64_t j = 64 * steps; j < n; j++) sum += (double)(h2f(w[j]) * h2f(y[j]));
-    s[r] = (float)sum;
+      for (int k = 0; k < 4; k++) q[i][k] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(y + 64 * i + 16 * k)));
+    for (int64_t r = 0; r < nr; r++) {
+      const uint16_t* w = (const uint16_t*)(x + r * bx);
+      __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+      for (int64_t i = 0; i < steps; i++)
+        for (int k = 0; k < 4; k++) a[k] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(w + 64 * i + 16 * k))), q[i][k], a[k]);
+      double sum = reduce4_ggml512(a[0], a[1], a[2], a[3]);
+      for (int64_t j = 64 * steps; j < n; j++) sum += (double)(h2f(w[j]) * h2f(y[j]));
+      out[r] = (float)sum;
+    }
   }
 }
 #endif
