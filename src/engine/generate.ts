@@ -251,6 +251,13 @@ export async function* generate(
         // and rewinds the cache over any it did not use.
         const greedy = ctx.greedySteps && sampler.isPlainArgmax() ? ctx.greedySteps.bind(ctx) : undefined;
         let ahead: number[] = []; // decided by the backend, not yet consumed; all but the last evaluated
+        // Stopping with tokens still ahead: the cache holds that many evaluated tokens nobody used.
+        const rewind = () => {
+          if (ahead.length === 0) return;
+          cache.length -= ahead.length;
+          ctx.truncate(cache.length);
+          ahead = [];
+        };
         for (;;) {
           let token: number;
           if (ahead.length) {
@@ -259,13 +266,6 @@ export async function* generate(
           } else {
             token = sampler.sample(logits);
           }
-          // Past this token, the cache holds `ahead.length` evaluated tokens the loop has not used.
-          const rewind = () => {
-            if (ahead.length === 0) return;
-            cache.length -= ahead.length;
-            ctx.truncate(cache.length);
-            ahead = [];
-          };
           if (tokenizer.eogIds.has(token)) {
             stopReason = 'eos';
             rewind();

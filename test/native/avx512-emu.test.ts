@@ -2,9 +2,10 @@
  * The AVX-512 kernels cannot run on a CPU without AVX-512, so they are also checked in emulation:
  * simd_avx512.cc and simd_avx512_tinyblas.cc are compiled against SIMDe's portable intrinsics
  * (Debian: libsimde-dev) and compared with the scalar kernels and the tinyBLAS definition
- * (test/native/avx512_emu.cc). The AVX512_BF16 kernels and the 16-lane expf are not emulated: they
- * are checked on hardware that has them (kernels.test.ts here and against llama.cpp). Skipped when g++ or the SIMDe headers are
- * missing. On an AVX-512 machine kernels.test.ts runs the real thing as well.
+ * (test/native/avx512_emu.cc). The AVX512_BF16 kernels, the 16-lane expf and the attention helpers
+ * are not emulated: they are checked on hardware that has them (kernels.test.ts here and against
+ * llama.cpp). Skipped when g++ or the SIMDe headers are missing. On an AVX-512 machine
+ * kernels.test.ts runs the real thing as well.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
