@@ -181,8 +181,9 @@ struct Q5Blk {
 // per output, fma(d_w*d_a, lane sums of |w|*sign(a,w), acc) per block, then hsum_ps: what their
 // AVX2 vec_dot computes, so a tile's outputs equal one dot product per output bit for bit.
 // Blk::load(row, i) returns block i's 32 signed int8 weights, Blk::d(row, i) its f16 scale.
-// K<R, 1> is the decode tile (gemm_drive); batches go through gemm_q0_batch below.
-template <class Blk>
+// K<R, 1> is the decode tile (gemm_drive); batches go through gemm_q0_batch below. Prefetch: fetch
+// the next tile's rows (false where the rows are streams: decode_streams, tile_drive.h).
+template <class Blk, bool Prefetch = true>
 struct TileQ0 {
   template <int R, int C>
   struct K {
@@ -199,7 +200,7 @@ struct TileQ0 {
       const int64_t nb = n / QK8_0;
       __m256 acc[R];
       for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
-      PrefetchShare pf(x + R * bx, R * bx, nb);  // decode streams the weights: the next tile's rows
+      PrefetchShare pf(x + R * bx, Prefetch ? R * bx : 0, nb);  // decode streams the weights: the next tile's rows
       alignas(32) float dd[8];  // d_w * d_a of the current block, per row
       for (int64_t i = 0; i < nb; i++) {
         pf.step();
@@ -219,6 +220,15 @@ struct TileQ0 {
     }
   };
 };
+
+// TileQ0's decode: R-row tiles over R streams of rows (decode_streams), the rest in plain tiles.
+template <class Blk, int R>
+static inline void decode_q0(int64_t n, const uint8_t* x, size_t bx, int64_t nr, const uint8_t* y, float* s) {
+  const int64_t done = decode_streams<R>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
+    TileQ0<Blk, false>::template K<R, 1>::run(n, rows, rs, y, 0, out, 1);
+  });
+  gemm_drive<R, 1, TileQ0<Blk>::template K>(n, x + done * bx, bx, nr - done, y, 0, 1, s + done, 1);
+}
 
 // TileQ0's arithmetic for batches. Per call the f16 scales of every weight row and activation row
 // are converted to float once (wd[i*nr + r], ad[c*nb + i]); a tile then makes a block's R x C

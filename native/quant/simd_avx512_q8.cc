@@ -41,6 +41,7 @@ inline __m512 halves(float p, float q) { return _mm512_insertf32x8(_mm512_castps
 template <class Blk>
 struct Q0Tiles : GemmOperands {
   int64_t nb;
+  bool prefetch;  // decode: fetch the next tile's rows (off when the rows are streams: decode_streams)
   template <int H, int C>
   void tile(int64_t r0, int64_t c0) const {
     constexpr int P = H / 2;
@@ -53,7 +54,7 @@ struct Q0Tiles : GemmOperands {
       acc1[c] = _mm256_setzero_ps();
     }
     // Decode streams the weights: fetch the next tile's rows a share per block (simd_avx2.h).
-    PrefetchShare pf(xr + H * bx, C == 1 ? H * bx : 0, nb);
+    PrefetchShare pf(xr + H * bx, C == 1 && prefetch ? H * bx : 0, nb);
     for (int64_t i = 0; i < nb; i++) {
       pf.step();
       Act a[C];
@@ -94,9 +95,16 @@ struct Q0Tiles : GemmOperands {
 
 template <class Blk>
 static void gemm_q0(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
-  const Q0Tiles<Blk> t{{(const uint8_t*)x, bx, (const uint8_t*)y, by, s, bs}, n / QK8_0};
-  if (nc == 1) drive_tiles<8, 1>(nr, nc, t);
-  else drive_tiles<8, 4>(nr, nc, t);
+  const uint8_t* xb = (const uint8_t*)x;
+  const int64_t nb = n / QK8_0;
+  if (nc == 1) {
+    const int64_t done = decode_streams<8>(xb, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
+      Q0Tiles<Blk>{{rows, rs, (const uint8_t*)y, by, out, 1}, nb, false}.template tile<8, 1>(0, 0);
+    });
+    drive_tiles<8, 1>(nr - done, 1, Q0Tiles<Blk>{{xb + done * bx, bx, (const uint8_t*)y, by, s + done, bs}, nb, true});
+    return;
+  }
+  drive_tiles<8, 4>(nr, nc, Q0Tiles<Blk>{{xb, bx, (const uint8_t*)y, by, s, bs}, nb, true});
 }
 
 void gemm_q8_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {

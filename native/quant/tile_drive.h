@@ -57,5 +57,27 @@ static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr
   drive_tiles<R, C>(nr, nc, KernelTiles<K>{{x, bx, y, by, s, bs}, n});
 }
 
+// Decode (one activation row) for kernels whose decode tile reads H weight rows in lock step: the
+// tile takes rows j, j + S, ..., j + (H - 1) S for j = 0 .. S - 1 (S = nr / H), so each of its H
+// rows walks its own contiguous stretch of the matrix, one row after the next. H adjacent rows in
+// lock step restart H short streams every tile, which the hardware prefetcher follows poorly
+// (software prefetching of the next tile won back part of it); H long streams it follows at the
+// memory's speed: Q8_0 decode from DRAM +15-35% here (bench/native-notes.md section 11). The
+// rows-of-8 kernels (Q4_0, Q4_K) measured no gain from it and keep adjacent rows.
+// The tile runs without software prefetching. tile(rows, row_stride, out) computes the H rows from
+// `rows` into out[0 .. H); returns the rows done (H * S, or 0 where S < 2): the caller computes the
+// rest contiguously. Each output is the same dot product whatever the order rows are visited in.
+template <int H, class Tile>
+static inline int64_t decode_streams(const uint8_t* x, size_t bx, int64_t nr, float* s, const Tile& tile) {
+  const int64_t S = nr / H;
+  if (S < 2) return 0;
+  float out[H];
+  for (int64_t j = 0; j < S; j++) {
+    tile(x + j * bx, S * bx, out);
+    for (int k = 0; k < H; k++) s[j + k * S] = out[k];
+  }
+  return H * S;
+}
+
 }  // namespace
 }  // namespace lg
