@@ -44,6 +44,7 @@ inline __m512i offset_pair(const block_q6_K& a, const block_q6_K& b, const block
 
 struct Q6KTiles : GemmOperands {
   int64_t nb;
+  bool prefetch;  // decode: fetch the next tile's rows (off when the rows are streams: decode_streams)
   template <int H, int C>
   void tile(int64_t r0, int64_t c0) const {
     constexpr int P = H / 2;
@@ -56,7 +57,7 @@ struct Q6KTiles : GemmOperands {
     __m512 acc[P > 0 ? P : 1][C];
     for (int p = 0; p < P; p++)
       for (int c = 0; c < C; c++) acc[p][c] = _mm512_setzero_ps();
-    PrefetchShare pf(xr + H * bx, C == 1 ? H * bx : 0, nb);  // decode: the next tile's rows
+    PrefetchShare pf(xr + H * bx, C == 1 && prefetch ? H * bx : 0, nb);  // decode: the next tile's rows
     for (int64_t i = 0; i < nb; i++) {
       pf.step();
       const block_q8_K* yb[C];
@@ -93,9 +94,16 @@ struct Q6KTiles : GemmOperands {
 }  // namespace
 
 void gemm_q6_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
-  const Q6KTiles t{{(const uint8_t*)x, bx, (const uint8_t*)y, by, s, bs}, n / QK_K};
-  if (nc == 1) drive_tiles<2, 1>(nr, nc, t);
-  else drive_tiles<2, 4>(nr, nc, t);
+  const uint8_t* xb = (const uint8_t*)x;
+  const int64_t nb = n / QK_K;
+  if (nc == 1) {  // decode: the row pairs as two streams of rows (tile_drive.h); four streams measured slower
+    const int64_t done = decode_streams<2>(xb, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
+      Q6KTiles{{rows, rs, (const uint8_t*)y, by, out, 1}, nb, false}.tile<2, 1>(0, 0);
+    });
+    drive_tiles<2, 1>(nr - done, 1, Q6KTiles{{xb + done * bx, bx, (const uint8_t*)y, by, s + done, bs}, nb, true});
+    return;
+  }
+  drive_tiles<2, 4>(nr, nc, Q6KTiles{{xb, bx, (const uint8_t*)y, by, s, bs}, nb, true});
 }
 
 }  // namespace lg
