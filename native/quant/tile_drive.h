@@ -62,8 +62,9 @@ static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr
 // rows walks its own contiguous stretch of the matrix, one row after the next. H adjacent rows in
 // lock step restart H short streams every tile, which the hardware prefetcher follows poorly
 // (software prefetching of the next tile won back part of it); H long streams it follows at the
-// memory's speed: Q8_0 decode from DRAM +15-35% here, Q6_K's row pairs +8-12% (bench/native-notes.md
-// section 11). The rows-of-8 kernels (Q4_0, Q4_K) measured no gain from it and keep adjacent rows.
+// memory's speed: Q8_0 decode from DRAM +15-35% here, AVX-512 Q4_0 +10-20%, Q6_K's row pairs +8-12%
+// (bench/native-notes.md section 11). The Q4_K rows-of-8 kernels and AVX2 Q4_0 measured no gain
+// (AVX2 Q4_K a loss) and keep adjacent rows.
 // The tile runs without software prefetching. tile(rows, row_stride, out) computes the H rows from
 // `rows` into out[0 .. H); returns the rows done (H * S, or 0 where S < 2): the caller computes the
 // rest contiguously. Each output is the same dot product whatever the order rows are visited in.
