@@ -43,10 +43,10 @@ Plan plan_for(const MatmulJob& j, int isa, int64_t cols, int64_t batch, int thre
   p.w_row = quant_row_size(j.traits->type, cols);
   // Tile height: for decode enough tiles to balance the pool, and few enough that a tile's rows
   // make long streams where the kernel walks them so (decode_streams, tile_drive.h: four tiles a
-  // thread measured faster than eight); for batches, tiles small enough that a tile's weight rows
-  // stay in L2 while every activation row passes over them.
+  // thread measured faster than eight, one thread takes the whole matrix); for batches, tiles small
+  // enough that a tile's weight rows stay in L2 while every activation row passes over them.
   if (batch == 1) {
-    p.tile = std::max<int64_t>(8, j.rows / (threads * 4));
+    p.tile = threads == 1 ? j.rows : std::max<int64_t>(8, j.rows / (threads * 4));
   } else {
     p.tile = std::max<int64_t>(4, std::min<int64_t>(32, (int64_t)(256 * 1024 / std::max<size_t>(p.w_row, 1))));
   }

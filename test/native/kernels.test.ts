@@ -347,15 +347,18 @@ describe.skipIf(!native)('native kernels', () => {
     }
   });
 
-  it('decode walks tall matrices as eight streams of rows: each output is the same as computed alone', () => {
-    // Decode tiles of eight rows take rows j, j + S, ... of a task (tile_drive.h decode_streams);
-    // row counts with and without a remainder, one and two threads (tasks of different heights).
+  it('decode walks tall matrices as streams of rows: each output is the same as computed alone', () => {
+    // Decode tiles take rows j, j + S, ... of a task where each stream would run 16 KiB or more
+    // (tile_drive.h decode_streams): rows of about 4 KB, row counts too short for streams, with a
+    // remainder, and tall enough for streams in each of two threads' tasks.
     const mm = native!.matmul as (...a: unknown[]) => Float32Array;
     for (const t of TYPES) {
-      const cols = t.blockSize === 1 ? 96 : t.blockSize * 2;
-      for (const rows of [16, 24, 67, 136]) {
-        const wq = t.quantize(gaussian(rows * cols, rows + 7, 0.1));
-        const x = gaussian(cols, rows);
+      const cols = t.blockSize * Math.ceil(4000 / t.bytesPerBlock);
+      const all = randomBlocks(t, 328, cols, 7) ?? t.quantize(gaussian(328 * cols, 7, 0.1));  // random blocks: the JS K-quantisers are slow
+      const rowBytes = all.length / 328;
+      const x = gaussian(cols, 8);
+      for (const rows of [16, 67, 328]) {
+        const wq = all.subarray(0, rows * rowBytes);
         for (const isa of ISAS) {
           for (const threads of [1, 2]) {
             const label = `${t.name}/${isa} rows=${rows} threads=${threads}`;
@@ -363,7 +366,6 @@ describe.skipIf(!native)('native kernels', () => {
             if (rows % 8 !== 0 || !ROWS8_ISAS.includes(isa)) continue;
             // rows-of-8 kernels: the whole matrix equals its eight-row slices, each one tile
             const whole = mm(t.type, wq, rows, cols, x, 1, threads, isa, true, true);
-            const rowBytes = wq.length / rows;
             for (let r = 0; r < rows; r += 8) {
               const slice = mm(t.type, wq.subarray(r * rowBytes, (r + 8) * rowBytes), 8, cols, x, 1, 1, isa, true, true);
               expect(Array.from(whole.subarray(r, r + 8)), `${label} rows ${r}..${r + 7}`).toEqual(Array.from(slice));
