@@ -46,18 +46,19 @@ int main(void) {
   memset(m, 1, len);
   static const struct { int k; __m256i (*fn)(const char*, size_t, size_t); } ks[] = {{1, read_1}, {2, read_2}, {4, read_4}, {8, read_8}, {16, read_16}};
   static const size_t regions[] = {1360, 10880, 43520, 174080};
-  int sink = 0;
+  unsigned sink = 0;
   for (size_t a = 0; a < sizeof ks / sizeof ks[0]; a++)
     for (size_t b = 0; b < sizeof regions / sizeof regions[0]; b++) {
       double best = 1e30;
       for (int r = 0; r < 5; r++) {
         const double t = now_s();
-        sink += _mm256_extract_epi32(ks[a].fn(m, len, regions[b]), 0);
+        sink += (unsigned)_mm256_extract_epi32(ks[a].fn(m, len, regions[b]), 0);
         const double dt = now_s() - t;
         if (dt < best) best = dt;
       }
       const size_t chunk = regions[b] * ks[a].k, bytes = len / chunk * chunk;
       printf("%2d streams of %6zu bytes: %5.1f GB/s\n", ks[a].k, regions[b], bytes / best / 1e9);
     }
-  return sink == 42;  // keeps the sums alive
+  fprintf(stderr, "(checksum %u)\n", sink);  // keeps the sums alive
+  return 0;
 }

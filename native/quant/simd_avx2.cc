@@ -264,7 +264,6 @@ void lane_sum_f16_avx2(float* acc, const float* p, int64_t ps, const uint8_t* v,
 // Each output keeps exactly the accumulators its vec_dot above keeps, updated in the same order
 // with the same operands, so a tile's outputs are bit-identical to one vec_dot call per output.
 
-template <int R, int C> using TileQ8 = TileQ0<Q8Blk>::K<R, C>;
 template <int R, int C> using TileQ4 = TileQ0<Q4Blk>::K<R, C>;
 
 void gemm_q8_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {

@@ -181,9 +181,9 @@ struct Q5Blk {
 // per output, fma(d_w*d_a, lane sums of |w|*sign(a,w), acc) per block, then hsum_ps: what their
 // AVX2 vec_dot computes, so a tile's outputs equal one dot product per output bit for bit.
 // Blk::load(row, i) returns block i's 32 signed int8 weights, Blk::d(row, i) its f16 scale.
-// K<R, 1> is the decode tile (gemm_drive); batches go through gemm_q0_batch below. Prefetch: fetch
+// K<R, 1> is the decode tile (decode_q0); batches go through gemm_q0_batch below. prefetch: fetch
 // the next tile's rows (false where the rows are streams: decode_streams, tile_drive.h).
-template <class Blk, bool Prefetch = true>
+template <class Blk>
 struct TileQ0 {
   template <int R, int C>
   struct K {
@@ -196,11 +196,11 @@ struct TileQ0 {
       ((h = _mm_insert_epi16(h, Blk::d(x + r * bx, i), r)), ...);
       return h;
     }
-    static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t, float* s, size_t) {
+    static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t, float* s, size_t, bool prefetch = true) {
       const int64_t nb = n / QK8_0;
       __m256 acc[R];
       for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
-      PrefetchShare pf(x + R * bx, Prefetch ? R * bx : 0, nb);  // decode streams the weights: the next tile's rows
+      PrefetchShare pf(x + R * bx, prefetch ? R * bx : 0, nb);  // decode streams the weights: the next tile's rows
       alignas(32) float dd[8];  // d_w * d_a of the current block, per row
       for (int64_t i = 0; i < nb; i++) {
         pf.step();
@@ -221,13 +221,19 @@ struct TileQ0 {
   };
 };
 
-// TileQ0's decode: R-row tiles over R streams of rows (decode_streams), the rest in plain tiles.
+// TileQ0's decode tiles for drive_decode (tile_drive.h).
+template <class Blk>
+struct TileQ0Decode : GemmOperands {
+  int64_t n;
+  bool prefetch;
+  template <int R, int C>
+  void tile(int64_t r0, int64_t) const { TileQ0<Blk>::template K<R, 1>::run(n, x + r0 * bx, bx, y, 0, s + r0, 1, prefetch); }
+};
 template <class Blk, int R>
 static inline void decode_q0(int64_t n, const uint8_t* x, size_t bx, int64_t nr, const uint8_t* y, float* s) {
-  const int64_t done = decode_streams<R>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
-    TileQ0<Blk, false>::template K<R, 1>::run(n, rows, rs, y, 0, out, 1);
+  drive_decode<R>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out, bool prefetch) {
+    return TileQ0Decode<Blk>{{rows, rs, y, 0, out, 1}, n, prefetch};
   });
-  gemm_drive<R, 1, TileQ0<Blk>::template K>(n, x + done * bx, bx, nr - done, y, 0, 1, s + done, 1);
 }
 
 // TileQ0's arithmetic for batches. Per call the f16 scales of every weight row and activation row

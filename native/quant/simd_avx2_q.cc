@@ -71,8 +71,6 @@ struct TileQ41 {
   }
 };
 
-// Q5_0 x Q8_0 tiles: the shared 32-block tile (simd_avx2.h) with Q5_0's unpacking.
-template <int R, int C> using TileQ50 = TileQ0<Q5Blk>::K<R, C>;
 
 void gemm_q4_1_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   if (nc == 1) return gemm_drive<8, 1, TileQ41>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);

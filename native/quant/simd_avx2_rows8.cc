@@ -65,13 +65,9 @@ void gemm_rows8_q4_0_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, cons
   const int64_t nb = n / QK4_0;
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
-  for (int64_t r = 0; r < nr; r += 8) {
-    int64_t c = 0;
-    for (; c + 16 <= nc; c += 16) q4_0_tile<16>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
-    for (; c + 8 <= nc; c += 8) q4_0_tile<8>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
-    for (; c + 4 <= nc; c += 4) q4_0_tile<4>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
-    for (; c < nc; c++) q4_0_tile<1>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
-  }
+  drive_rows8(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
+    q4_0_tile<decltype(cols)::value>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
+  });
 }
 
 // Four rows' 32-byte vectors -> four vectors of 8-byte chunks: out[k] = chunk k of rows 0, 1, 2, 3.
@@ -160,13 +156,10 @@ void gemm_rows8_q4_K_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, cons
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
   const int64_t grouped = nc - nc % 4;
-  for (int64_t r = 0; r < nr; r += 8) {
-    int64_t c = 0;
-    for (; c + 16 <= grouped; c += 16) q4_K_tile_quads<16, true>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-    for (; c + 8 <= grouped; c += 8) q4_K_tile_quads<8, true>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-    for (; c < grouped; c += 4) q4_K_tile_quads<4, true>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-    for (; c < nc; c++) q4_K_tile_quads<1, false>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-  }
+  drive_rows8(nr, grouped, nc, [&](auto cols, int64_t r, int64_t c) {
+    constexpr int C = decltype(cols)::value;
+    q4_K_tile_quads<C, C != 1>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+  });
 }
 
 }  // namespace lg

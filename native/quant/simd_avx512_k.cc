@@ -97,10 +97,9 @@ void gemm_q6_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const voi
   const uint8_t* xb = (const uint8_t*)x;
   const int64_t nb = n / QK_K;
   if (nc == 1) {  // decode: the row pairs as two streams of rows (tile_drive.h); four streams measured slower
-    const int64_t done = decode_streams<2>(xb, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
-      Q6KTiles{{rows, rs, (const uint8_t*)y, by, out, 1}, nb, false}.tile<2, 1>(0, 0);
+    drive_decode<2>(xb, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out, bool prefetch) {
+      return Q6KTiles{{rows, rs, (const uint8_t*)y, by, out, bs}, nb, prefetch};
     });
-    drive_tiles<2, 1>(nr - done, 1, Q6KTiles{{xb + done * bx, bx, (const uint8_t*)y, by, s + done, bs}, nb, true});
     return;
   }
   drive_tiles<2, 4>(nr, nc, Q6KTiles{{xb, bx, (const uint8_t*)y, by, s, bs}, nb, true});

@@ -98,10 +98,9 @@ static void gemm_q0(int64_t n, const void* x, size_t bx, int64_t nr, const void*
   const uint8_t* xb = (const uint8_t*)x;
   const int64_t nb = n / QK8_0;
   if (nc == 1) {
-    const int64_t done = decode_streams<8>(xb, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
-      Q0Tiles<Blk>{{rows, rs, (const uint8_t*)y, by, out, 1}, nb, false}.template tile<8, 1>(0, 0);
+    drive_decode<8>(xb, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out, bool prefetch) {
+      return Q0Tiles<Blk>{{rows, rs, (const uint8_t*)y, by, out, bs}, nb, prefetch};
     });
-    drive_tiles<8, 1>(nr - done, 1, Q0Tiles<Blk>{{xb + done * bx, bx, (const uint8_t*)y, by, s + done, bs}, nb, true});
     return;
   }
   drive_tiles<8, 4>(nr, nc, Q0Tiles<Blk>{{xb, bx, (const uint8_t*)y, by, s, bs}, nb, true});

@@ -9,59 +9,43 @@
 #include "simd_avx2.h"
 namespace lg {
 
-// Q4_0, 8 * G rows x C columns: G groups of eight rows share each column's activation chunks (every
-// caller takes one group now: decode's two-group tiles lost to eight streams of rows).
-// prefetch: fetch the next tile's rows (off when the rows are streams: decode_streams).
-template <int G, int C>
+// Q4_0, 8 rows x C columns. prefetch: fetch the next tile's rows (off when the rows are streams:
+// decode_streams).
+template <int C>
 static inline void q4_0_tile512(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, const int32_t* ysum,
                                 float* s, size_t bs, bool prefetch = true) {
   const __m512i m4 = _mm512_set1_epi8(0x0F);
-  __m256 acc[G][C];
-  for (int g = 0; g < G; g++)
-    for (int c = 0; c < C; c++) acc[g][c] = _mm256_setzero_ps();
-  PrefetchShare pf(x + 8 * G * bx, prefetch ? 8 * G * bx : 0, nb);  // the next tile's rows (simd_avx2.h)
+  __m256 acc[C];
+  for (int c = 0; c < C; c++) acc[c] = _mm256_setzero_ps();
+  PrefetchShare pf(x + 8 * bx, prefetch ? 8 * bx : 0, nb);  // the next tile's rows (simd_avx2.h)
   for (int64_t b = 0; b < nb; b++) {
     pf.step();
-    __m512i w[G][4];
-    __m256 dw[G];
-    for (int g = 0; g < G; g++) {
-      const uint8_t* xg = x + 8 * g * bx;
-      // Rows 0, 2, 4, 6 in e's 128-bit lanes and 1, 3, 5, 7 in o's: unpacking their 64-bit halves
-      // puts chunk k of row r in 64-bit lane r.
-      auto qs = [&](int r) { return _mm_loadu_si128((const __m128i*)((const block_q4_0*)(xg + r * bx) + b)->qs); };
-      __m512i e = _mm512_castsi128_si512(qs(0)), o = _mm512_castsi128_si512(qs(1));
-      e = _mm512_inserti32x4(e, qs(2), 1);
-      o = _mm512_inserti32x4(o, qs(3), 1);
-      e = _mm512_inserti32x4(e, qs(4), 2);
-      o = _mm512_inserti32x4(o, qs(5), 2);
-      e = _mm512_inserti32x4(e, qs(6), 3);
-      o = _mm512_inserti32x4(o, qs(7), 3);
-      const __m512i c0 = _mm512_unpacklo_epi64(e, o), c1 = _mm512_unpackhi_epi64(e, o);
-      // values 0-7, 8-15 (low nibbles of chunks 0, 1) and 16-23, 24-31 (high nibbles)
-      w[g][0] = _mm512_and_si512(c0, m4);
-      w[g][1] = _mm512_and_si512(c1, m4);
-      w[g][2] = _mm512_and_si512(_mm512_srli_epi16(c0, 4), m4);
-      w[g][3] = _mm512_and_si512(_mm512_srli_epi16(c1, 4), m4);
-      dw[g] = rows_f16((const uint8_t*)((const block_q4_0*)xg + b), bx);
-    }
+    // Rows 0, 2, 4, 6 in e's 128-bit lanes and 1, 3, 5, 7 in o's: unpacking their 64-bit halves
+    // puts chunk k of row r in 64-bit lane r.
+    auto qs = [&](int r) { return _mm_loadu_si128((const __m128i*)((const block_q4_0*)(x + r * bx) + b)->qs); };
+    __m512i e = _mm512_castsi128_si512(qs(0)), o = _mm512_castsi128_si512(qs(1));
+    e = _mm512_inserti32x4(e, qs(2), 1);
+    o = _mm512_inserti32x4(o, qs(3), 1);
+    e = _mm512_inserti32x4(e, qs(4), 2);
+    o = _mm512_inserti32x4(o, qs(5), 2);
+    e = _mm512_inserti32x4(e, qs(6), 3);
+    o = _mm512_inserti32x4(o, qs(7), 3);
+    const __m512i c0 = _mm512_unpacklo_epi64(e, o), c1 = _mm512_unpackhi_epi64(e, o);
+    // values 0-7, 8-15 (low nibbles of chunks 0, 1) and 16-23, 24-31 (high nibbles)
+    const __m512i w[4] = {_mm512_and_si512(c0, m4), _mm512_and_si512(c1, m4), _mm512_and_si512(_mm512_srli_epi16(c0, 4), m4),
+                          _mm512_and_si512(_mm512_srli_epi16(c1, 4), m4)};
+    const __m256 dw = rows_f16((const uint8_t*)((const block_q4_0*)x + b), bx);
     for (int c = 0; c < C; c++) {
       const block_q8_0* yb = (const block_q8_0*)(y + c * by) + b;
-      __m512i a[4];
-      for (int k = 0; k < 4; k++) a[k] = _mm512_set1_epi64(load64(yb->qs + 8 * k));
+      __m512i q = _mm512_setzero_si512();
+      for (int k = 0; k < 4; k++) q = _mm512_dpbusd_epi32(q, w[k], _mm512_set1_epi64(load64(yb->qs + 8 * k)));
+      const __m256i rows = _mm512_cvtepi64_epi32(_mm512_add_epi32(q, _mm512_srli_epi64(q, 32)));
       const __m256i off = _mm256_set1_epi32(8 * ysum[c * nb + b]);
       const __m256 dy = _mm256_set1_ps(_cvtsh_ss(yb->d));
-      for (int g = 0; g < G; g++) {
-        __m512i q = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w[g][0], a[0]);
-        q = _mm512_dpbusd_epi32(q, w[g][1], a[1]);
-        q = _mm512_dpbusd_epi32(q, w[g][2], a[2]);
-        q = _mm512_dpbusd_epi32(q, w[g][3], a[3]);
-        const __m256i rows = _mm512_cvtepi64_epi32(_mm512_add_epi32(q, _mm512_srli_epi64(q, 32)));
-        acc[g][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(rows, off)), _mm256_mul_ps(dw[g], dy), acc[g][c]);
-      }
+      acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(rows, off)), _mm256_mul_ps(dw, dy), acc[c]);
     }
   }
-  for (int g = 0; g < G; g++)
-    for (int c = 0; c < C; c++) _mm256_storeu_ps(s + c * bs + 8 * g, acc[g][c]);
+  for (int c = 0; c < C; c++) _mm256_storeu_ps(s + c * bs, acc[c]);
 }
 
 void gemm_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
@@ -71,20 +55,16 @@ void gemm_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
   const uint8_t* y = (const uint8_t*)vy;
   if (nc == 1) {
     // Decode: eight streams of rows (tile_drive.h), which measured 1.1-1.2x sixteen adjacent rows a
-    // tile (two groups) from DRAM; sixteen streams 0.95x. Eight rows are too few for streams.
+    // tile from DRAM; sixteen streams 0.95x. Rows too few or too short for streams take adjacent tiles.
     int64_t r = decode_streams<8>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
-      q4_0_tile512<1, 1>(nb, rows, rs, y, by, ysum, out, 8, false);
+      q4_0_tile512<1>(nb, rows, rs, y, by, ysum, out, 8, false);
     });
-    for (; r < nr; r += 8) q4_0_tile512<1, 1>(nb, x + r * bx, bx, y, by, ysum, s + r, bs);
+    for (; r < nr; r += 8) q4_0_tile512<1>(nb, x + r * bx, bx, y, by, ysum, s + r, bs);
     return;
   }
-  for (int64_t r = 0; r < nr; r += 8) {
-    int64_t c = 0;
-    for (; c + 16 <= nc; c += 16) q4_0_tile512<1, 16>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
-    for (; c + 8 <= nc; c += 8) q4_0_tile512<1, 8>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
-    for (; c + 4 <= nc; c += 4) q4_0_tile512<1, 4>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
-    for (; c < nc; c++) q4_0_tile512<1, 1>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
-  }
+  drive_rows8(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
+    q4_0_tile512<decltype(cols)::value>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
+  });
 }
 
 // Pair p's 32 bytes of eight rows (row 0 at q, stride bx) as four vectors of 8-byte chunks: 64-bit
@@ -248,13 +228,11 @@ void gemm_rows8_q4_K_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
   const int64_t grouped = nc - nc % 4;
-  for (int64_t r = 0; r < nr; r += 8) {
-    int64_t c = 0;
-    for (; c + 16 <= grouped; c += 16) q4_K_tile512_pairs<16>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-    for (; c + 8 <= grouped; c += 8) q4_K_tile512_pairs<8>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-    for (; c < grouped; c += 4) q4_K_tile512_pairs<4>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
-    for (; c < nc; c++) q4_K_tile512_gemv(nb, x + r * bx, bx, y + c * by, s + c * bs + r);
-  }
+  drive_rows8(nr, grouped, nc, [&](auto cols, int64_t r, int64_t c) {
+    constexpr int C = decltype(cols)::value;
+    if constexpr (C == 1) q4_K_tile512_gemv(nb, x + r * bx, bx, y + c * by, s + c * bs + r);
+    else q4_K_tile512_pairs<C>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+  });
 }
 
 }  // namespace lg

@@ -43,6 +43,20 @@ static inline void drive_tiles(int64_t nr, int64_t nc, const Tiles& t) {
   for (; r < nr; r++) row(std::integral_constant<int, 1>{}, r);
 }
 
+// The rows-of-8 kernels' walk (simd_*_rows8.cc): eight rows at a time, the first `grouped`
+// columns in tiles of 16, 8 and 4, the rest one by one. tile(std::integral_constant<int, C>, r, c)
+// computes rows r..r+7 x columns c..c+C-1.
+template <class Tile>
+static inline void drive_rows8(int64_t nr, int64_t grouped, int64_t nc, const Tile& tile) {
+  for (int64_t r = 0; r < nr; r += 8) {
+    int64_t c = 0;
+    for (; c + 16 <= grouped; c += 16) tile(std::integral_constant<int, 16>{}, r, c);
+    for (; c + 8 <= grouped; c += 8) tile(std::integral_constant<int, 8>{}, r, c);
+    for (; c + 4 <= grouped; c += 4) tile(std::integral_constant<int, 4>{}, r, c);
+    for (; c < nc; c++) tile(std::integral_constant<int, 1>{}, r, c);
+  }
+}
+
 // Tile K<R, C>::run(n, x, bx, y, by, s, bs) over an nr x nc block: s[c*bs + r] for its r weight
 // rows x c activation rows.
 template <template <int, int> class K>
@@ -62,7 +76,7 @@ static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr
 // rows walks its own contiguous stretch of the matrix, one row after the next. H adjacent rows in
 // lock step restart H short streams every tile, which the hardware prefetcher follows poorly
 // (software prefetching of the next tile won back part of it); H long streams it follows at the
-// memory's speed: Q8_0 decode from DRAM +15-35% here, AVX-512 Q4_0 +10-20%, Q6_K's row pairs +8-12%
+// memory's speed: Q8_0 decode from DRAM +15-45% here, AVX-512 Q4_0 +10-20%, Q6_K's row pairs +8-12%
 // (bench/native-notes.md section 11). The Q4_K rows-of-8 kernels and AVX2 Q4_0 measured no gain
 // (AVX2 Q4_K a loss) and keep adjacent rows.
 // Streams shorter than kMinStreamBytes gain nothing (a probe read eight 10 KB streams no faster
@@ -81,6 +95,18 @@ static inline int64_t decode_streams(const uint8_t* x, size_t bx, int64_t nr, fl
     for (int k = 0; k < H; k++) s[j + k * S] = out[k];
   }
   return H * S;
+}
+
+// Decode through a kernel's tile object: decode_streams where the streams are long enough (the tile
+// without software prefetching), adjacent tiles of H rows (with it) for the rest.
+// make(rows, row_stride, out, prefetch) builds the kernel's tiles over the rows from `rows`,
+// writing the outputs from `out`.
+template <int H, class Make>
+static inline void drive_decode(const uint8_t* x, size_t bx, int64_t nr, float* s, const Make& make) {
+  const int64_t done = decode_streams<H>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
+    make(rows, rs, out, false).template tile<H, 1>(0, 0);
+  });
+  drive_tiles<H, 1>(nr - done, 1, make(x + done * bx, bx, s + done, true));
 }
 
 }  // namespace
