@@ -194,6 +194,8 @@ void gemm_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const voi
 void gemm_q5_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_rows8_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                             int64_t nc, float* s, size_t bs);  // simd_avx512_rows8.cc
+// Its decode (nc == 1, by = 0): simd_avx512_q4_0_gemv.cc
+void gemv_rows8_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, const int32_t* ysum, float* s);
 void gemm_rows8_q4_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                             int64_t nc, float* s, size_t bs);
 LG_DECL_TINYBLAS(f32, avx512)  // simd_avx512_tinyblas.cc

@@ -9,15 +9,14 @@
 #include "simd_avx2.h"
 namespace lg {
 
-// Q4_0, 8 rows x C columns. prefetch: fetch the next tile's rows (off when the rows are streams:
-// decode_streams).
+// Q4_0, 8 rows x C columns (prefill; decode has simd_avx512_q4_0_gemv.cc).
 template <int C>
 static inline void q4_0_tile512(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, const int32_t* ysum,
-                                float* s, size_t bs, bool prefetch = true) {
+                                float* s, size_t bs) {
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   __m256 acc[C];
   for (int c = 0; c < C; c++) acc[c] = _mm256_setzero_ps();
-  PrefetchShare pf(x + 8 * bx, prefetch ? 8 * bx : 0, nb);  // the next tile's rows (simd_avx2.h)
+  PrefetchShare pf(x + 8 * bx, 8 * bx, nb);  // the next tile's rows (simd_avx2.h)
   for (int64_t b = 0; b < nb; b++) {
     pf.step();
     // Rows 0, 2, 4, 6 in e's 128-bit lanes and 1, 3, 5, 7 in o's: unpacking their 64-bit halves
@@ -53,15 +52,7 @@ void gemm_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
   const int64_t nb = n / QK4_0;
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
-  if (nc == 1) {
-    // Decode: eight streams of rows (tile_drive.h), which measured 1.1-1.2x sixteen adjacent rows a
-    // tile from DRAM; sixteen streams 0.95x. Rows too few or too short for streams take adjacent tiles.
-    int64_t r = decode_streams<8>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
-      q4_0_tile512<1>(nb, rows, rs, y, by, ysum, out, 8, false);
-    });
-    for (; r < nr; r += 8) q4_0_tile512<1>(nb, x + r * bx, bx, y, by, ysum, s + r, bs);
-    return;
-  }
+  if (nc == 1) return gemv_rows8_q4_0_avx512(n, vx, bx, nr, vy, ysum, s);  // decode: a tile of its own
   drive_rows8(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
     q4_0_tile512<decltype(cols)::value>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
   });

@@ -1,0 +1,152 @@
+// AVX-512 Q4_0 decode (one activation row), eight weight rows x four blocks a step: the rows-of-8
+// arithmetic (rows8.cc) bit for bit, with about half the shuffles of q4_0_tile512<1>.
+//
+// Why a kernel of its own: at batch 1 the rows-of-8 tile spends ~19 shuffles a block gathering eight
+// rows' 16-byte chunks into 64-bit lanes, and at ~33 GB/s per core in cache it was barely faster
+// than the memory it reads, so decode could not overlap compute with the DRAM stream (perf: 55% of a
+// 2-thread decode in that tile). Here a row's four consecutive blocks (72 bytes, 36 words: blocks
+// are 18 bytes, so every field is word aligned) come from two 64-byte loads and one 16-bit permute
+// puts block j's 16 bytes of nibbles in 128-bit lane j; the activations are laid out the same way
+// once per call, so two dpbusd give each row four partial sums per block, and one transpose-add tree
+// over the eight rows (12 shuffles per 32 outputs) reduces them. About 8 shuffles a block in all;
+// 1.8x the old tile in cache, 1.15x from DRAM on one core (bench/native-notes.md section 12).
+//
+// Bit-exactness: each block's integer sum is the same exact integer, the scales are multiplied as
+// the old tile does (f16 weight scale times f16 activation scale, in float), and each row's
+// accumulator takes one fma per block in block order.
+#include <vector>
+#include "simd_avx2.h"
+namespace lg {
+namespace {
+
+// One group of four activation blocks, laid out for the weights' group (q4_0_group8):
+// lo/hi: 128-bit lane j = values 0-15 / 16-31 of block j; off: eight copies of 8 * sum(block)
+// for blocks j, j+1 (off01) and j+2, j+3 (off23); dy likewise with the block's scale.
+struct GroupY {
+  __m512i lo, hi, off01, off23;
+  __m512 dy01, dy23;
+};
+
+// Lays out one column's nb blocks (y: block_q8_0, ysum: their sums) as GroupY, a partial last group
+// padded with zero blocks.
+void prepare_groups(const block_q8_0* y, const int32_t* ysum, int64_t nb, std::vector<GroupY>& out) {
+  out.resize((size_t)((nb + 3) / 4));
+  for (size_t g = 0; g < out.size(); g++) {
+    alignas(64) int8_t lo[64] = {}, hi[64] = {};
+    alignas(64) int32_t off[32] = {};
+    alignas(64) float dy[32] = {};
+    for (int j = 0; j < 4 && (int64_t)(4 * g) + j < nb; j++) {
+      const int64_t b = 4 * (int64_t)g + j;
+      std::memcpy(lo + 16 * j, y[b].qs, 16);
+      std::memcpy(hi + 16 * j, y[b].qs + 16, 16);
+      const float d = _cvtsh_ss(y[b].d);
+      for (int k = 0; k < 8; k++) {
+        off[8 * j + k] = 8 * ysum[b];
+        dy[8 * j + k] = d;
+      }
+    }
+    GroupY& G = out[g];
+    G.lo = _mm512_load_si512(lo);
+    G.hi = _mm512_load_si512(hi);
+    G.off01 = _mm512_load_si512(off);
+    G.off23 = _mm512_load_si512(off + 16);
+    G.dy01 = _mm512_load_ps(dy);
+    G.dy23 = _mm512_load_ps(dy + 16);
+  }
+}
+
+// 128-bit lane j of the result = nibble bytes of block j, from a group's words 0-31 (a) and 4-35 (b).
+alignas(64) constexpr int16_t kQsWords[32] = {1,  2,  3,  4,  5,  6,  7,  8,  10, 11, 12, 13, 14, 15, 16, 17,
+                                              19, 20, 21, 22, 23, 24, 25, 26, 56, 57, 58, 59, 60, 61, 62, 63};
+inline __m512i group_qs(__m512i a, __m512i b) { return _mm512_permutex2var_epi16(a, _mm512_load_si512(kQsWords), b); }
+
+// Word 8j + r of the result = block j's scale in row r, from rows 2i (a) and 2i + 1 (b) where r = 2i
+// or 2i + 1 (the other words are another pair's).
+alignas(64) constexpr int16_t kScaleWords[32] = {0,  32, 0,  32, 0,  32, 0,  32, 9,  41, 9,  41, 9,  41, 9,  41,
+                                                 18, 50, 18, 50, 18, 50, 18, 50, 27, 59, 27, 59, 27, 59, 27, 59};
+
+// Eight rows (row r at x + r * rs) x the blocks of group G (nbg = 4, or fewer in the last group)
+// into acc (row r in lane r). a[r] are row r's group words 0-31, b[r] words 4-35.
+template <int NBG>
+inline void q4_0_group8(const __m512i* a, const __m512i* b, const GroupY& G, __m256& acc) {
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  __m512i p[8];  // row r: four int32 partial sums per block, block j in 128-bit lane j
+  for (int r = 0; r < 8; r++) {
+    const __m512i q = group_qs(a[r], b[r]);
+    p[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(q, m4), G.lo),
+                               _mm512_and_si512(_mm512_srli_epi16(q, 4), m4), G.hi);
+  }
+  // Transpose-add within 128-bit lanes: t[h] lane j = block j's sums of rows 4h .. 4h + 3.
+  __m512i t[2];
+  for (int h = 0; h < 2; h++) {
+    const __m512i* q = p + 4 * h;
+    const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(q[0], q[1]), _mm512_unpackhi_epi32(q[0], q[1]));
+    const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(q[2], q[3]), _mm512_unpackhi_epi32(q[2], q[3]));
+    t[h] = _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
+  }
+  // -> [block j rows 0-7 | block j+1 rows 0-7] for j = 0, 2
+  const __m512i i01 = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+  const __m512i i23 = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+  const __m512i s01 = _mm512_sub_epi32(_mm512_permutex2var_epi32(t[0], i01, t[1]), G.off01);
+  const __m512i s23 = _mm512_sub_epi32(_mm512_permutex2var_epi32(t[0], i23, t[1]), G.off23);
+  // The weights' scales (words 0, 9, 18, 27 of each row's group) in the same layout: one permute
+  // per pair of rows puts rows 2i, 2i+1 of every block in place, blends merge the pairs.
+  const __m512i di = _mm512_load_si512(kScaleWords);
+  __m512i d = _mm512_permutex2var_epi16(a[0], di, a[1]);
+  d = _mm512_mask_blend_epi16(0x0C0C0C0C, d, _mm512_permutex2var_epi16(a[2], di, a[3]));
+  d = _mm512_mask_blend_epi16(0x30303030, d, _mm512_permutex2var_epi16(a[4], di, a[5]));
+  d = _mm512_mask_blend_epi16(0xC0C0C0C0, d, _mm512_permutex2var_epi16(a[6], di, a[7]));
+  const __m512 w01 = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(d)), G.dy01);
+  const __m512 w23 = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_extracti64x4_epi64(d, 1)), G.dy23);
+  const __m512 f01 = _mm512_cvtepi32_ps(s01), f23 = _mm512_cvtepi32_ps(s23);
+  acc = _mm256_fmadd_ps(_mm512_castps512_ps256(f01), _mm512_castps512_ps256(w01), acc);
+  if constexpr (NBG > 1) acc = _mm256_fmadd_ps(_mm512_extractf32x8_ps(f01, 1), _mm512_extractf32x8_ps(w01, 1), acc);
+  if constexpr (NBG > 2) acc = _mm256_fmadd_ps(_mm512_castps512_ps256(f23), _mm512_castps512_ps256(w23), acc);
+  if constexpr (NBG > 3) acc = _mm256_fmadd_ps(_mm512_extractf32x8_ps(f23, 1), _mm512_extractf32x8_ps(w23, 1), acc);
+}
+
+// Eight rows (row r at x + r * rs) into out[0..8). prefetch: the next eight adjacent rows' bytes, a
+// share per group (adjacent tiles only; streams run without it).
+void q4_0_rows8(int64_t nb, const uint8_t* x, size_t rs, const GroupY* gy, float* out, bool prefetch) {
+  const int64_t full = nb / 4;
+  PrefetchShare pf(x + 8 * rs, prefetch ? 8 * rs : 0, full > 0 ? full : 1);
+  __m256 acc = _mm256_setzero_ps();
+  __m512i a[8], b[8];
+  for (int64_t g = 0; g < full; g++) {
+    pf.step();
+    for (int r = 0; r < 8; r++) {
+      const uint8_t* p = x + r * rs + 72 * g;
+      a[r] = _mm512_loadu_si512(p);
+      b[r] = _mm512_loadu_si512(p + 8);
+    }
+    q4_0_group8<4>(a, b, gy[g], acc);
+  }
+  // The last one to three blocks (at most 54 bytes): masked loads read nothing past the row.
+  const int nbg = (int)(nb - 4 * full);
+  if (nbg > 0) {
+    const __mmask64 m = ((__mmask64)1 << (18 * nbg)) - 1;
+    for (int r = 0; r < 8; r++) b[r] = a[r] = _mm512_maskz_loadu_epi8(m, x + r * rs + 72 * full);
+    if (nbg == 1) q4_0_group8<1>(a, b, gy[full], acc);
+    else if (nbg == 2) q4_0_group8<2>(a, b, gy[full], acc);
+    else q4_0_group8<3>(a, b, gy[full], acc);
+  }
+  _mm256_storeu_ps(out, acc);
+}
+
+}  // namespace
+
+void gemv_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, const int32_t* ysum, float* s) {
+  const int64_t nb = n / QK4_0;
+  const uint8_t* x = (const uint8_t*)vx;
+  // One layout of the activations per call and thread (the pool's workers share y, each lays out
+  // its own copy: ~6 bytes per weight row column, read from L1/L2 by every tile).
+  thread_local std::vector<GroupY> gy;
+  prepare_groups((const block_q8_0*)vy, ysum, nb, gy);
+  // Decode as eight streams of rows (tile_drive.h), adjacent tiles where rows are too few or short.
+  const int64_t done = decode_streams<8>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
+    q4_0_rows8(nb, rows, rs, gy.data(), out, false);
+  });
+  for (int64_t r = done; r < nr; r += 8) q4_0_rows8(nb, x + r * bx, bx, gy.data(), s + r, true);
+}
+
+}  // namespace lg
