@@ -135,7 +135,7 @@ float vec_dot_q4_K_avx2(int64_t n, const void* vx, const void* vy) {
 // (converted to float one by one) hold the same partial sums: lane l gets 32 * (scale * bsum) of
 // its two 16-value groups, the products use the unsigned 6-bit values.
 static inline __m256i q6_K_offset(const block_q6_K& x, const block_q8_K& y) {
-  const __m256i sc = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)x.scales));
+  const __m256i sc = q6_K_scales16(x);
   return _mm256_slli_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i*)y.bsums), sc), 5);
 }
 
@@ -152,7 +152,7 @@ float vec_dot_q6_K_avx2(int64_t n, const void* vx, const void* vy) {
     const uint8_t* ql = x[i].ql;
     const uint8_t* qh = x[i].qh;
     const int8_t* q8 = y[i].qs;
-    const int8_t* sc = x[i].scales;
+    const __m256i sc16 = q6_K_scales16(x[i]);
     __m256i sumi = _mm256_setzero_si256();
     for (int half = 0; half < 2; half++) {
       const __m256i l0 = _mm256_loadu_si256((const __m256i*)ql);
@@ -163,15 +163,15 @@ float vec_dot_q6_K_avx2(int64_t n, const void* vx, const void* vy) {
       q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(h, 2), m2));
       q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(h, m2));
       q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(h, 2), m2));
+      const __m256i sch = _mm256_permute2x128_si256(sc16, sc16, half ? 0x11 : 0x00);  // this half's scales, both lanes
       for (int k = 0; k < 4; k++) {
         const __m256i yv = _mm256_loadu_si256((const __m256i*)(q8 + 32 * k));
-        const __m256i s = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
+        const __m256i s = _mm256_shuffle_epi8(sch, q6_K_scale_spread(k));
         sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(_mm256_maddubs_epi16(q[k], yv), s));
       }
       ql += 64;
       qh += 32;
       q8 += 128;
-      sc += 8;
     }
     sumi = _mm256_sub_epi32(sumi, q6_K_offset(x[i], y[i]));
     const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * y[i].d);
@@ -321,6 +321,11 @@ struct TileQ6K {
       for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++) sumi[r][c] = _mm256_setzero_si256();
       for (int half = 0; half < 2; half++) {
+        __m256i sch[R];  // row r's scales of this half, in both lanes
+        for (int r = 0; r < R; r++) {
+          const __m256i sc16 = q6_K_scales16(*xb[r]);
+          sch[r] = _mm256_permute2x128_si256(sc16, sc16, half ? 0x11 : 0x00);
+        }
         for (int k = 0; k < 4; k++) {
           __m256i yv[C];
           for (int c = 0; c < C; c++) yv[c] = _mm256_loadu_si256((const __m256i*)(yb[c]->qs + 128 * half + 32 * k));
@@ -336,8 +341,7 @@ struct TileQ6K {
               default: lo = _mm256_and_si256(_mm256_srli_epi16(l, 4), m4); hi = _mm256_srli_epi16(h, 2); break;
             }
             const __m256i q = _mm256_or_si256(lo, _mm256_and_si256(hi, m2));
-            const int8_t* scp = xb[r]->scales + 8 * half;
-            const __m256i sv = _mm256_set_m128i(_mm_set1_epi16(scp[2 * k + 1]), _mm_set1_epi16(scp[2 * k]));
+            const __m256i sv = _mm256_shuffle_epi8(sch[r], q6_K_scale_spread(k));
             for (int c = 0; c < C; c++) {
               sumi[r][c] = _mm256_add_epi32(sumi[r][c], _mm256_madd_epi16(_mm256_maddubs_epi16(q, yv[c]), sv));
             }

@@ -92,6 +92,19 @@ static inline __m256 rows_f16(const uint8_t* p, size_t bx) {
   return f16_lanes_to_ps(_mm256_and_si256(head[0], _mm256_set1_epi32(0xFFFF)));
 }
 
+// ---- Q6_K's scales (simd_avx2.cc, simd_avx512_k.cc) ----
+// A superblock's 16 int8 scales as int16 (words 0-7: the first 128 values' groups).
+static inline __m256i q6_K_scales16(const block_q6_K& x) { return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)x.scales)); }
+// Byte shuffle for the scales of chunk k (32 values) of a half whose eight int16 scales fill a
+// 128-bit lane: word 2k into every word of the low lane, 2k + 1 of the high one, as maddubs's int16
+// sums need them. Broadcasting each scale on its own cost three instructions a chunk, a third of the
+// AVX-512 decode's (bench/native-notes.md section 12).
+static inline __m256i q6_K_scale_spread(int k) {
+  const __m128i lo = _mm_set1_epi16((short)(0x0100 * (4 * k + 1) + 4 * k));
+  const __m128i hi = _mm_set1_epi16((short)(0x0100 * (4 * k + 3) + 4 * k + 2));
+  return _mm256_set_m128i(hi, lo);
+}
+
 static inline int64_t load64(const int8_t* p) {
   int64_t v;
   std::memcpy(&v, p, sizeof v);

@@ -16,8 +16,10 @@ inline __m512i load_pair(const uint8_t* a, const uint8_t* b) {
 // the low 256 bits) and the int16 scales beside them, as vec_dot_q6_K_avx2 builds them.
 struct PairQ6K {
   __m512i q[2][4], sc[2][4];
+  __m512i scales;  // words 0-15: row a's 16 scales, 16-31: row b's
   void load(const block_q6_K& a, const block_q6_K& b) {
     const __m512i m4 = _mm512_set1_epi8(0xF), m2 = _mm512_set1_epi8(0x30);
+    scales = join(q6_K_scales16(a), q6_K_scales16(b));
     for (int h = 0; h < 2; h++) {
       const __m512i l0 = load_pair(a.ql + 64 * h, b.ql + 64 * h);
       const __m512i l1 = load_pair(a.ql + 64 * h + 32, b.ql + 64 * h + 32);
@@ -26,20 +28,17 @@ struct PairQ6K {
       q[h][1] = _mm512_or_si512(_mm512_and_si512(l1, m4), _mm512_and_si512(_mm512_slli_epi16(hb, 2), m2));
       q[h][2] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l0, 4), m4), _mm512_and_si512(hb, m2));
       q[h][3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l1, 4), m4), _mm512_and_si512(_mm512_srli_epi16(hb, 2), m2));
-      for (int k = 0; k < 4; k++) {
-        const int8_t* sa = a.scales + 8 * h + 2 * k;
-        const int8_t* sb = b.scales + 8 * h + 2 * k;
-        sc[h][k] = join(_mm256_set_m128i(_mm_set1_epi16(sa[1]), _mm_set1_epi16(sa[0])), _mm256_set_m128i(_mm_set1_epi16(sb[1]), _mm_set1_epi16(sb[0])));
-      }
+      // Each row's words 8h..8h+7 in both of its 128-bit lanes, then one byte shuffle a chunk.
+      const __m512i half = _mm512_shuffle_i64x2(scales, scales, h ? 0xF5 : 0xA0);
+      for (int k = 0; k < 4; k++) sc[h][k] = _mm512_shuffle_epi8(half, _mm512_broadcast_i64x4(q6_K_scale_spread(k)));
     }
   }
 };
 
 // vec_dot_q6_K_avx2's offset (32 * scale * bsum per lane pair), for both rows of a pair.
-inline __m512i offset_pair(const block_q6_K& a, const block_q6_K& b, const block_q8_K& y) {
-  const __m512i sc = join(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)a.scales)), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)b.scales)));
+inline __m512i offset_pair(const PairQ6K& w, const block_q8_K& y) {
   const __m512i bs = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)y.bsums));
-  return _mm512_slli_epi32(_mm512_madd_epi16(bs, sc), 5);
+  return _mm512_slli_epi32(_mm512_madd_epi16(bs, w.scales), 5);
 }
 
 struct Q6KTiles : GemmOperands {
@@ -75,7 +74,7 @@ struct Q6KTiles : GemmOperands {
               const __m512i yv = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)(yb[c]->qs + 128 * h + 32 * k)));
               sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(_mm512_maddubs_epi16(w.q[h][k], yv), w.sc[h][k]));
             }
-          sumi = _mm512_sub_epi32(sumi, offset_pair(a, b, *yb[c]));
+          sumi = _mm512_sub_epi32(sumi, offset_pair(w, *yb[c]));
           const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(yb[c]->d));
           acc[p][c] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sumi), acc[p][c]);
         }
