@@ -163,7 +163,9 @@ float vec_dot_q6_K_avx2(int64_t n, const void* vx, const void* vy) {
       q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(h, 2), m2));
       q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(h, m2));
       q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(h, 2), m2));
-      const __m256i sch = _mm256_permute2x128_si256(sc16, sc16, half ? 0x11 : 0x00);  // this half's scales, both lanes
+      // This half's scales in both lanes; two spelled-out calls because the imm8 must be a constant
+      // even in an unoptimised (sanitizer) build.
+      const __m256i sch = half ? _mm256_permute2x128_si256(sc16, sc16, 0x11) : _mm256_permute2x128_si256(sc16, sc16, 0x00);
       for (int k = 0; k < 4; k++) {
         const __m256i yv = _mm256_loadu_si256((const __m256i*)(q8 + 32 * k));
         const __m256i s = _mm256_shuffle_epi8(sch, q6_K_scale_spread(k));
@@ -324,7 +326,7 @@ struct TileQ6K {
         __m256i sch[R];  // row r's scales of this half, in both lanes
         for (int r = 0; r < R; r++) {
           const __m256i sc16 = q6_K_scales16(*xb[r]);
-          sch[r] = _mm256_permute2x128_si256(sc16, sc16, half ? 0x11 : 0x00);
+          sch[r] = half ? _mm256_permute2x128_si256(sc16, sc16, 0x11) : _mm256_permute2x128_si256(sc16, sc16, 0x00);
         }
         for (int k = 0; k < 4; k++) {
           __m256i yv[C];

@@ -29,7 +29,7 @@ struct PairQ6K {
       q[h][2] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l0, 4), m4), _mm512_and_si512(hb, m2));
       q[h][3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l1, 4), m4), _mm512_and_si512(_mm512_srli_epi16(hb, 2), m2));
       // Each row's words 8h..8h+7 in both of its 128-bit lanes, then one byte shuffle a chunk.
-      const __m512i half = _mm512_shuffle_i64x2(scales, scales, h ? 0xF5 : 0xA0);
+      const __m512i half = h ? _mm512_shuffle_i64x2(scales, scales, 0xF5) : _mm512_shuffle_i64x2(scales, scales, 0xA0);
       for (int k = 0; k < 4; k++) sc[h][k] = _mm512_shuffle_epi8(half, _mm512_broadcast_i64x4(q6_K_scale_spread(k)));
     }
   }
