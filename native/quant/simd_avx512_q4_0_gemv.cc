@@ -5,11 +5,13 @@
 // rows' 16-byte chunks into 64-bit lanes, and at ~33 GB/s per core in cache it was barely faster
 // than the memory it reads, so decode could not overlap compute with the DRAM stream (perf: 55% of a
 // 2-thread decode in that tile). Here a row's four consecutive blocks (72 bytes, 36 words: blocks
-// are 18 bytes, so every field is word aligned) come from two 64-byte loads and one 16-bit permute
-// puts block j's 16 bytes of nibbles in 128-bit lane j; the activations are laid out the same way
-// once per call, so two dpbusd give each row four partial sums per block, and one transpose-add tree
-// over the eight rows (12 shuffles per 32 outputs) reduces them. About 8 shuffles a block in all;
-// 1.8x the old tile in cache, 1.15x from DRAM on one core (bench/native-notes.md section 12).
+// are 18 bytes, so every field is word aligned) come from a 64-byte and an 8-byte load (an
+// overlapping second 64-byte load cost 14% from DRAM: it splits more cache lines) and one 16-bit
+// permute puts block j's 16 bytes of nibbles in 128-bit lane j; the activations are laid out the
+// same way once per call, so two dpbusd give each row four partial sums per block, and one
+// transpose-add tree over the eight rows (12 shuffles per 32 outputs) reduces them. About 8
+// shuffles a block in all; 1.8x the old tile in cache, 1.24x from DRAM on one core and 1.19x on
+// two (bench/native-notes.md section 12).
 //
 // Bit-exactness: each block's integer sum is the same exact integer, the scales are multiplied as
 // the old tile does (f16 weight scale times f16 activation scale, in float), and each row's
@@ -55,9 +57,10 @@ void prepare_groups(const block_q8_0* y, const int32_t* ysum, int64_t nb, std::v
   }
 }
 
-// 128-bit lane j of the result = nibble bytes of block j, from a group's words 0-31 (a) and 4-35 (b).
+// 128-bit lane j of the result = nibble bytes of block j, from a group's words 0-31 (a) and
+// 32-35 (b's words 0-3, indices 32-35 of the pair).
 alignas(64) constexpr int16_t kQsWords[32] = {1,  2,  3,  4,  5,  6,  7,  8,  10, 11, 12, 13, 14, 15, 16, 17,
-                                              19, 20, 21, 22, 23, 24, 25, 26, 56, 57, 58, 59, 60, 61, 62, 63};
+                                              19, 20, 21, 22, 23, 24, 25, 26, 28, 29, 30, 31, 32, 33, 34, 35};
 inline __m512i group_qs(__m512i a, __m512i b) { return _mm512_permutex2var_epi16(a, _mm512_load_si512(kQsWords), b); }
 
 // Word 8j + r of the result = block j's scale in row r, from rows 2i (a) and 2i + 1 (b) where r = 2i
@@ -66,7 +69,8 @@ alignas(64) constexpr int16_t kScaleWords[32] = {0,  32, 0,  32, 0,  32, 0,  32,
                                                  18, 50, 18, 50, 18, 50, 18, 50, 27, 59, 27, 59, 27, 59, 27, 59};
 
 // Eight rows (row r at x + r * rs) x the blocks of group G (nbg = 4, or fewer in the last group)
-// into acc (row r in lane r). a[r] are row r's group words 0-31, b[r] words 4-35.
+// into acc (row r in lane r). a[r] are row r's group words 0-31, b[r] words 32-35 (in its
+// words 0-3).
 template <int NBG>
 inline void q4_0_group8(const __m512i* a, const __m512i* b, const GroupY& G, __m256& acc) {
   const __m512i m4 = _mm512_set1_epi8(0x0F);
@@ -117,7 +121,7 @@ void q4_0_rows8(int64_t nb, const uint8_t* x, size_t rs, const GroupY* gy, float
     for (int r = 0; r < 8; r++) {
       const uint8_t* p = x + r * rs + 72 * g;
       a[r] = _mm512_loadu_si512(p);
-      b[r] = _mm512_loadu_si512(p + 8);
+      b[r] = _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i*)(p + 64)));
     }
     q4_0_group8<4>(a, b, gy[g], acc);
   }
