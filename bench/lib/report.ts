@@ -241,6 +241,21 @@ export function markdownReport(r: BenchReport): string {
       `| ${x.model} | ${x.quant} | ${x.backend} | ${x.threads} | ${x.prompt_tokens} | ${fmt(x.ttft_ms)} [${fmt(x.ttft_ms_min)}–${fmt(x.ttft_ms_max)}] | ${fmt(x.prefill_tokens_per_s)} | ${fmt(x.decode_tokens_per_s)} | ${fmt(p?.prefill_tokens_per_s)} | ${fmt(p?.decode_tokens_per_s)} | ${fmt(p?.ttft_ms)} | ${ratio(x.prefill_tokens_per_s, p?.prefill_tokens_per_s)} | ${ratio(x.decode_tokens_per_s, p?.decode_tokens_per_s)} | ${pct(x.roofline_fraction)} | ${pct(x.prefill_roofline_fraction)} |`,
     );
   }
+  const same = sameThreadRows(r.rows);
+  if (same.length) {
+    const ahead = same.filter((x) => x.ratio >= 1).length;
+    out.push('', '### Same thread count', '');
+    out.push(`Ours / llama.cpp at the same thread count (the better of its variants at that count): ${ahead} of ${same.length} figures at or above 1.0.`, '');
+    out.push('| model | quantisation | threads | prefill | decode | decode roofline |', '| --- | --- | --- | --- | --- | --- |');
+    const cell = (x: SameThread | undefined) => (x ? `${fmt(x.ours)} / ${fmt(x.theirs)} = ${x.ratio.toFixed(2)}x` : '–');
+    for (const x of r.rows) {
+      const mine = same.filter((y) => y.row === x);
+      if (!mine.length) continue;
+      const pre = mine.find((y) => y.metric === 'prefill');
+      const dec = mine.find((y) => y.metric === 'decode');
+      out.push(`| ${x.model} | ${x.quant} | ${x.threads} | ${cell(pre)} | ${cell(dec)} | ${pct(x.roofline_fraction)} |`);
+    }
+  }
   const peerRows = r.rows.filter((x) => x.peers.length > 0);
   if (peerRows.length) {
     out.push('', '### llama.cpp variants', '');
@@ -261,6 +276,33 @@ export function markdownReport(r: BenchReport): string {
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+export interface SameThread {
+  readonly row: BenchRow;
+  readonly metric: 'prefill' | 'decode';
+  readonly ours: number;
+  readonly theirs: number;
+  readonly ratio: number;
+}
+
+/**
+ * Each row's prefill and decode against the best llama.cpp variant run at the row's own thread
+ * count: the fair pairing, since the headline peer is llama.cpp's best at any count.
+ */
+export function sameThreadRows(rows: readonly BenchRow[]): SameThread[] {
+  const out: SameThread[] = [];
+  for (const row of rows) {
+    const peers = row.peers.filter((p) => p.threads === row.threads);
+    for (const metric of ['prefill', 'decode'] as const) {
+      const pick = (x: { prefill_tokens_per_s: number; decode_tokens_per_s: number }) =>
+        metric === 'prefill' ? x.prefill_tokens_per_s : x.decode_tokens_per_s;
+      const theirs = Math.max(0, ...peers.map(pick));
+      const ours = pick(row);
+      if (theirs > 0 && ours > 0) out.push({ row, metric, ours, theirs, ratio: ours / theirs });
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { benchMain } from '../../bench/lib/cli.js';
 import { MODEL_SHAPES, planCases, REFERENCE_MAX_PROMPT, shapeParameters } from '../../bench/lib/plan.js';
-import { assertReportShape, compareReports, markdownReport, svgChart, type BenchReport, type BenchRow } from '../../bench/lib/report.js';
+import { assertReportShape, compareReports, markdownReport, sameThreadRows, svgChart, type BenchReport, type BenchRow } from '../../bench/lib/report.js';
 import { benchPrompt, summarize } from '../../bench/lib/stats.js';
 import { bestOf } from '../../bench/lib/suite.js';
 
@@ -134,6 +134,25 @@ describe('report', () => {
     expect(md).toContain('0.71x'); // 700 / 980 decode
     expect(md).toContain('Test CPU');
     expect(md).toContain('| Q4_0 | cpu | avx2 | 1 | 64x256 |');
+  });
+
+  it('same thread count: pairs each row with the best llama.cpp variant at its own thread count', () => {
+    const peers = [
+      { name: 'llama.cpp C harness', threads: 1, ttft_ms: 18, prefill_tokens_per_s: 1000, decode_tokens_per_s: 600 },
+      { name: 'node-llama-cpp', threads: 1, ttft_ms: 20, prefill_tokens_per_s: 1100, decode_tokens_per_s: 500 },
+      { name: 'llama.cpp C harness', threads: 2, ttft_ms: 12, prefill_tokens_per_s: 5000, decode_tokens_per_s: 900 },
+    ];
+    const rows = [row({ peers }), row({ threads: 2, prefill_tokens_per_s: 4000, decode_tokens_per_s: 950, peers }), row({ threads: 4, peers })];
+    const same = sameThreadRows(rows);
+    expect(same.map((x) => [x.row.threads, x.metric, x.theirs])).toEqual([
+      [1, 'prefill', 1100],
+      [1, 'decode', 600],
+      [2, 'prefill', 5000],
+      [2, 'decode', 900],
+    ]);
+    const md = markdownReport(report(rows));
+    expect(md).toContain('3 of 4 figures at or above 1.0'); // all but the two-thread prefill
+    expect(md).toContain('| llama-15M | Q4_0 | 2 | 4000 / 5000 = 0.80x | 950 / 900 = 1.06x | 30% |');
   });
 
   it('SVG: well-formed, escaped, two bars per row with a peer', () => {
