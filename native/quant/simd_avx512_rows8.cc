@@ -9,13 +9,20 @@
 #include "simd_avx2.h"
 namespace lg {
 
-// Q4_0, 8 rows x C columns (prefill; decode has simd_avx512_q4_0_gemv.cc).
+// Q4_0, 8 rows x C columns (prefill; decode has simd_avx512_q4_0_gemv.cc), the columns in twos:
+// one 512-bit vector holds row r of both columns in its 64-bit lane r (column 2j in the low half),
+// so the float steps take half the instructions and the two halves of each row's dpbusd lane add
+// without narrowing shuffles. Every lane gets the one-column kernel's value: the same exact
+// integer, the same scale product and one fma per block. A lone column (C = 1: a batch's odd last
+// column) fills both halves and stores one.
 template <int C>
 static inline void q4_0_tile512(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, const int32_t* ysum,
                                 float* s, size_t bs) {
+  constexpr int P = (C + 1) / 2;
   const __m512i m4 = _mm512_set1_epi8(0x0F);
-  __m256 acc[C];
-  for (int c = 0; c < C; c++) acc[c] = _mm256_setzero_ps();
+  const __m512i pairs = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  __m512 acc[P];
+  for (int j = 0; j < P; j++) acc[j] = _mm512_setzero_ps();
   PrefetchShare pf(x + 8 * bx, 8 * bx, nb);  // the next tile's rows (simd_avx2.h)
   for (int64_t b = 0; b < nb; b++) {
     pf.step();
@@ -33,18 +40,32 @@ static inline void q4_0_tile512(int64_t nb, const uint8_t* x, size_t bx, const u
     // values 0-7, 8-15 (low nibbles of chunks 0, 1) and 16-23, 24-31 (high nibbles)
     const __m512i w[4] = {_mm512_and_si512(c0, m4), _mm512_and_si512(c1, m4), _mm512_and_si512(_mm512_srli_epi16(c0, 4), m4),
                           _mm512_and_si512(_mm512_srli_epi16(c1, 4), m4)};
-    const __m256 dw = rows_f16((const uint8_t*)((const block_q4_0*)x + b), bx);
-    for (int c = 0; c < C; c++) {
-      const block_q8_0* yb = (const block_q8_0*)(y + c * by) + b;
-      __m512i q = _mm512_setzero_si512();
-      for (int k = 0; k < 4; k++) q = _mm512_dpbusd_epi32(q, w[k], _mm512_set1_epi64(load64(yb->qs + 8 * k)));
-      const __m256i rows = _mm512_cvtepi64_epi32(_mm512_add_epi32(q, _mm512_srli_epi64(q, 32)));
-      const __m256i off = _mm256_set1_epi32(8 * ysum[c * nb + b]);
-      const __m256 dy = _mm256_set1_ps(_cvtsh_ss(yb->d));
-      acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(rows, off)), _mm256_mul_ps(dw, dy), acc[c]);
+    const __m512 dw = _mm512_permutexvar_ps(pairs, _mm512_castps256_ps512(rows_f16((const uint8_t*)((const block_q4_0*)x + b), bx)));
+#pragma GCC unroll 8
+    for (int j = 0; j < P; j++) {
+      const int c1 = 2 * j + 1 < C ? 2 * j + 1 : 2 * j;
+      const block_q8_0* y0 = (const block_q8_0*)(y + 2 * j * by) + b;
+      const block_q8_0* y1 = (const block_q8_0*)(y + c1 * by) + b;
+      __m512i q0 = _mm512_setzero_si512(), q1 = _mm512_setzero_si512();
+      for (int k = 0; k < 4; k++) {
+        q0 = _mm512_dpbusd_epi32(q0, w[k], _mm512_set1_epi64(load64(y0->qs + 8 * k)));
+        q1 = _mm512_dpbusd_epi32(q1, w[k], _mm512_set1_epi64(load64(y1->qs + 8 * k)));
+      }
+      // row r's sums: column 2j in the low half of lane r, column 2j + 1 in the high half
+      const __m512i rows = _mm512_mask_blend_epi32(0xAAAA, _mm512_add_epi32(q0, _mm512_srli_epi64(q0, 32)),
+                                                   _mm512_add_epi32(q1, _mm512_slli_epi64(q1, 32)));
+      const uint32_t o0 = (uint32_t)(8 * ysum[2 * j * nb + b]), o1 = (uint32_t)(8 * ysum[c1 * nb + b]);
+      const __m512i off = _mm512_set1_epi64((long long)(o0 | (uint64_t)o1 << 32));
+      const __m512 dy = _mm512_mask_mov_ps(_mm512_set1_ps(_cvtsh_ss(y0->d)), 0xAAAA, _mm512_set1_ps(_cvtsh_ss(y1->d)));
+      acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(rows, off)), _mm512_mul_ps(dw, dy), acc[j]);
     }
   }
-  for (int c = 0; c < C; c++) _mm256_storeu_ps(s + c * bs, acc[c]);
+  const __m512i cols = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);  // -> column 2j | 2j + 1
+  for (int j = 0; j < P; j++) {
+    const __m512 v = _mm512_permutexvar_ps(cols, acc[j]);
+    _mm256_storeu_ps(s + 2 * j * bs, _mm512_castps512_ps256(v));
+    if (2 * j + 1 < C) _mm256_storeu_ps(s + (2 * j + 1) * bs, _mm512_extractf32x8_ps(v, 1));
+  }
 }
 
 void gemm_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
@@ -53,7 +74,7 @@ void gemm_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
   if (nc == 1) return gemv_rows8_q4_0_avx512(n, vx, bx, nr, vy, ysum, s);  // decode: a tile of its own
-  drive_rows8(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
+  drive_rows8<true>(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
     q4_0_tile512<decltype(cols)::value>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
   });
 }

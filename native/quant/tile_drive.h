@@ -44,15 +44,18 @@ static inline void drive_tiles(int64_t nr, int64_t nc, const Tiles& t) {
 }
 
 // The rows-of-8 kernels' walk (simd_*_rows8.cc): eight rows at a time, the first `grouped`
-// columns in tiles of 16, 8 and 4, the rest one by one. tile(std::integral_constant<int, C>, r, c)
-// computes rows r..r+7 x columns c..c+C-1.
-template <class Tile>
+// columns in tiles of 16, 8 and 4, the rest in twos where Pairs (kernels that hold two columns a
+// vector) and then one by one. tile(std::integral_constant<int, C>, r, c) computes rows r..r+7 x
+// columns c..c+C-1.
+template <bool Pairs = false, class Tile>
 static inline void drive_rows8(int64_t nr, int64_t grouped, int64_t nc, const Tile& tile) {
   for (int64_t r = 0; r < nr; r += 8) {
     int64_t c = 0;
     for (; c + 16 <= grouped; c += 16) tile(std::integral_constant<int, 16>{}, r, c);
     for (; c + 8 <= grouped; c += 8) tile(std::integral_constant<int, 8>{}, r, c);
     for (; c + 4 <= grouped; c += 4) tile(std::integral_constant<int, 4>{}, r, c);
+    if constexpr (Pairs)
+      for (; c + 2 <= nc; c += 2) tile(std::integral_constant<int, 2>{}, r, c);
     for (; c < nc; c++) tile(std::integral_constant<int, 1>{}, r, c);
   }
 }
