@@ -202,6 +202,32 @@ float LG_AVX512_NAME(vec_dot_bf16)(int64_t n, const void* vx, const void* vy) {
   return (float)s;
 }
 
+// Streams shorter than this gained nothing from being walked side by side (tile_drive.h).
+constexpr int64_t kStreamBytes = 16384;
+
+// vec_dot_f16_avx512 of four rows (x, x + xs, x + 2 xs, x + 3 xs) with one activation row, their
+// steps interleaved and each activation vector widened once for all four: out[k * os] = row k's.
+static inline void dot_f16_x4(int64_t n, const uint8_t* x, int64_t xs, const uint16_t* y, float* out, int64_t os) {
+  __m512 a[4][4];
+  for (int k = 0; k < 4; k++)
+    for (int q = 0; q < 4; q++) a[k][q] = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    __m512 yv[4];
+    for (int q = 0; q < 4; q++) yv[q] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(y + i + 16 * q)));
+    for (int k = 0; k < 4; k++) {
+      const uint16_t* w = (const uint16_t*)(x + k * xs) + i;
+      for (int q = 0; q < 4; q++) a[k][q] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(w + 16 * q))), yv[q], a[k][q]);
+    }
+  }
+  for (int k = 0; k < 4; k++) {
+    const uint16_t* w = (const uint16_t*)(x + k * xs);
+    double s = reduce4_ggml512(a[k][0], a[k][1], a[k][2], a[k][3]);
+    for (int64_t j = i; j < n; j++) s += (double)(h2f(w[j]) * h2f(y[j]));
+    out[k * os] = (float)s;
+  }
+}
+
 // F16 rows against activation rows (gemm_fn): each output is vec_dot_f16_avx512's, bit for bit. Rows
 // of up to 256 values (attention's keys against a query, small matrices) take the activation row
 // widened once and kept in registers for all rows; longer ones take the dot product itself.
@@ -214,7 +240,14 @@ void gemm_f16_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const voi
     const uint16_t* y = (const uint16_t*)((const uint8_t*)vy + c * by);
     float* out = s + c * bs;
     if (steps > 4) {
-      for (int64_t r = 0; r < nr; r++) out[r] = vec_dot_f16_avx512(n, x + r * bx, y);
+      // Four rows a pass, each from its own quarter of the rows: four long read streams, which the
+      // prefetcher follows faster than one (bench/native-notes.md sections 11-12); each row's sum
+      // is still vec_dot_f16's.
+      const int64_t S = nr / 4;
+      if (S * bx >= kStreamBytes) {
+        for (int64_t j = 0; j < S; j++) dot_f16_x4(n, x + j * bx, S * bx, y, out + j, S);
+      }
+      for (int64_t r = S * bx >= kStreamBytes ? 4 * S : 0; r < nr; r++) out[r] = vec_dot_f16_avx512(n, x + r * bx, y);
       continue;
     }
     __m512 q[4][4];
