@@ -152,6 +152,7 @@ LG_DECL_TINYBLAS(bf16, avx2)
 // ---- SIMD kernels (defined only when the TU is compiled; see CMakeLists.txt) ----
 float vec_dot_f32_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_f16_avx2(int64_t n, const void* x, const void* y);
+void gemm_f16_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 float vec_dot_q8_0_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q4_0_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q4_K_avx2(int64_t n, const void* x, const void* y);

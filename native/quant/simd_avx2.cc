@@ -37,6 +37,29 @@ float vec_dot_f32_avx2(int64_t n, const void* vx, const void* vy) {
   return s;
 }
 
+// vec_dot_f16_avx2 of rows x and x + xs with one activation row, steps interleaved and each
+// activation vector widened once for both: out[0] and out[os].
+static inline void dot_f16_x2(int64_t n, const uint8_t* x, int64_t xs, const uint16_t* y, float* out, int64_t os) {
+  __m256 a[2][4];
+  for (int k = 0; k < 2; k++)
+    for (int q = 0; q < 4; q++) a[k][q] = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256 yv[4];
+    for (int q = 0; q < 4; q++) yv[q] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(y + i + 8 * q)));
+    for (int k = 0; k < 2; k++) {
+      const uint16_t* w = (const uint16_t*)(x + k * xs) + i;
+      for (int q = 0; q < 4; q++) a[k][q] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(w + 8 * q))), yv[q], a[k][q]);
+    }
+  }
+  for (int k = 0; k < 2; k++) {
+    const uint16_t* w = (const uint16_t*)(x + k * xs);
+    double s = reduce4_ggml(a[k][0], a[k][1], a[k][2], a[k][3]);
+    for (int64_t j = i; j < n; j++) s += (double)(fp16_to_fp32(w[j]) * fp16_to_fp32(y[j]));
+    out[k * os] = (float)s;
+  }
+}
+
 float vec_dot_f16_avx2(int64_t n, const void* vx, const void* vy) {
   const uint16_t* x = (const uint16_t*)vx;
   const uint16_t* y = (const uint16_t*)vy;
@@ -54,6 +77,26 @@ float vec_dot_f16_avx2(int64_t n, const void* vx, const void* vy) {
   double s = reduce4_ggml(a0, a1, a2, a3);
   for (; i < n; i++) s += (double)(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
   return (float)s;
+}
+
+// F16 rows against activation rows (gemm_fn): each output is vec_dot_f16_avx2's. Where each half
+// of the rows runs 16 KiB or more, rows j and j + nr/2 go side by side: two long read streams,
+// which the prefetcher follows faster than one (bench/native-notes.md section 12; AVX2 has
+// registers for two rows' four accumulators, not four rows').
+void gemm_f16_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, int64_t nc, float* s, size_t bs) {
+  const uint8_t* x = (const uint8_t*)vx;
+  const int64_t half = nr / 2;
+  const bool streams = half * (int64_t)bx >= 16384 && n >= 32;
+  for (int64_t c = 0; c < nc; c++) {
+    const uint16_t* y = (const uint16_t*)((const uint8_t*)vy + c * by);
+    float* out = s + c * bs;
+    int64_t r = 0;
+    if (streams) {
+      for (int64_t j = 0; j < half; j++) dot_f16_x2(n, x + j * bx, half * bx, y, out + j, half);
+      r = 2 * half;
+    }
+    for (; r < nr; r++) out[r] = vec_dot_f16_avx2(n, x + r * bx, y);
+  }
 }
 
 // Q8_0 and Q4_0 against Q8_0: one accumulator, fma(d_x*d_y, lane sums, acc) block after block, then
