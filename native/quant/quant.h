@@ -189,6 +189,7 @@ float vec_dot_q5_0_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_q5_K_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_bf16_avx512(int64_t n, const void* x, const void* y);
 void gemm_f16_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
+void gemm_bf16_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q6_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);  // simd_avx512_k.cc
 void gemm_q8_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);  // simd_avx512_q8.cc
 void gemm_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
@@ -203,6 +204,7 @@ LG_DECL_TINYBLAS(f32, avx512)  // simd_avx512_tinyblas.cc
 LG_DECL_TINYBLAS(f16, avx512)
 LG_DECL_TINYBLAS(bf16, avx512)
 float vec_dot_bf16_avx512bf16(int64_t n, const void* x, const void* y);  // simd_avx512_bf16.cc (AVX512_BF16 CPUs only)
+void dot_bf16_x4_avx512bf16(int64_t n, const uint8_t* x, int64_t xs, const void* y, float* out, int64_t os);  // four rows x + k xs (ditto)
 LG_DECL_TINYBLAS(bf16, avx512bf16)
 #undef LG_DECL_TINYBLAS
 

@@ -266,6 +266,27 @@ void gemm_f16_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const voi
 }
 #endif
 
+// BF16 rows against activation rows (gemm_fn): each output is vec_dot_bf16_avx512's. On AVX512_BF16
+// CPUs four rows go side by side where each quarter of the rows runs 16 KiB or more, as F16's do.
+#ifndef LG_SIMDE_EMULATE
+void gemm_bf16_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, int64_t nc, float* s, size_t bs) {
+  static const bool dpbf16 = cpu_features().avx512bf16;
+  const uint8_t* x = (const uint8_t*)vx;
+  const int64_t S = nr / 4;
+  const bool streams = dpbf16 && S * (int64_t)bx >= kStreamBytes;
+  for (int64_t c = 0; c < nc; c++) {
+    const void* y = (const uint8_t*)vy + c * by;
+    float* out = s + c * bs;
+    int64_t r = 0;
+    if (streams) {
+      for (int64_t j = 0; j < S; j++) dot_bf16_x4_avx512bf16(n, x + j * bx, S * bx, y, out + j, S);
+      r = 4 * S;
+    }
+    for (; r < nr; r++) out[r] = vec_dot_bf16_avx512(n, x + r * bx, y);
+  }
+}
+#endif
+
 // Attention's value sums, as lane_sum_f32_avx2 (quant.h) with 16-lane vectors: the same fmas per
 // value in the same order. (Not in the emulated build: attention is checked on hardware.)
 #ifndef LG_SIMDE_EMULATE

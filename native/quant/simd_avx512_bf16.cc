@@ -26,6 +26,30 @@ float vec_dot_bf16_avx512bf16(int64_t n, const void* vx, const void* vy) {
   return (float)s;
 }
 
+// vec_dot_bf16_avx512bf16 of four rows (x + k xs) with one activation row, their steps interleaved:
+// out[k * os] = row k's. Decode walks four long read streams this way (gemm_bf16_avx512).
+void dot_bf16_x4_avx512bf16(int64_t n, const uint8_t* x, int64_t xs, const void* vy, float* out, int64_t os) {
+  const uint16_t* y = (const uint16_t*)vy;
+  __m512 c[4][2];
+  for (int k = 0; k < 4; k++) c[k][0] = c[k][1] = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const __m512bh y0 = (__m512bh)_mm512_loadu_si512((const void*)(y + i)), y1 = (__m512bh)_mm512_loadu_si512((const void*)(y + i + 32));
+    for (int k = 0; k < 4; k++) {
+      const uint16_t* w = (const uint16_t*)(x + k * xs) + i;
+      c[k][0] = _mm512_dpbf16_ps(c[k][0], (__m512bh)_mm512_loadu_si512((const void*)w), y0);
+      c[k][1] = _mm512_dpbf16_ps(c[k][1], (__m512bh)_mm512_loadu_si512((const void*)(w + 32)), y1);
+    }
+  }
+  for (int k = 0; k < 4; k++) {
+    const uint16_t* w = (const uint16_t*)(x + k * xs);
+    double s = (double)_mm512_reduce_add_ps(c[k][0]);
+    s += (double)_mm512_reduce_add_ps(c[k][1]);
+    for (int64_t j = i; j < n; j++) s += (double)(bf16_to_fp32(w[j]) * bf16_to_fp32(y[j]));
+    out[k * os] = (float)s;
+  }
+}
+
 namespace {
 // tinyBLAS<32, __m512, __m512bh, ...>: per output one accumulator, acc = dpbf16(acc, w[i..i+32],
 // a[i..i+32]) for i = 0, 32, ..., then _mm512_reduce_add_ps. The activations arrive widened to f32

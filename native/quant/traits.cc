@@ -68,7 +68,7 @@ static const QuantTraits kTraits[] = {
     // type, name, block, bytes, vec_dot_type, dequantize, from_float, vec_dot {scalar, avx2, avx512, neon}, gemm {...}, gemm_rows8 {...}, gemm_tinyblas {...}
     {T_F32, "F32", 1, 4, T_F32, dequantize_row_f32, quantize_row_f32, {vec_dot_f32_scalar, AVX2(vec_dot_f32), AVX512(vec_dot_f32), NEON(vec_dot_f32)}, NO4, NO4, TINYBLAS(f32)},
     {T_F16, "F16", 1, 2, T_F16, dequantize_row_f16, quantize_row_f16, {vec_dot_f16_scalar, AVX2(vec_dot_f16), AVX512(vec_dot_f16), NEON(vec_dot_f16)}, {nullptr, AVX2(gemm_f16), AVX512(gemm_f16), nullptr}, NO4, TINYBLAS(f16)},
-    {T_BF16, "BF16", 1, 2, T_BF16, dequantize_row_bf16, quantize_row_bf16, {vec_dot_bf16_scalar, AVX2(vec_dot_bf16), AVX512(vec_dot_bf16), NEON(vec_dot_bf16)}, NO4, NO4, TINYBLAS(bf16)},
+    {T_BF16, "BF16", 1, 2, T_BF16, dequantize_row_bf16, quantize_row_bf16, {vec_dot_bf16_scalar, AVX2(vec_dot_bf16), AVX512(vec_dot_bf16), NEON(vec_dot_bf16)}, {nullptr, nullptr, AVX512(gemm_bf16), nullptr}, NO4, TINYBLAS(bf16)},
     {T_Q8_0, "Q8_0", 32, 34, T_Q8_0, dequantize_row_q8_0, quantize_row_q8_0, {vec_dot_q8_0_scalar, AVX2(vec_dot_q8_0), AVX512_AVX2DOT(q8_0), NEON(vec_dot_q8_0)}, {nullptr, AVX2G(q8_0), AVX512G(q8_0), nullptr}, NO4, NO4},
     {T_Q4_0, "Q4_0", 32, 18, T_Q8_0, dequantize_row_q4_0, nullptr, {vec_dot_q4_0_scalar, AVX2(vec_dot_q4_0), AVX512_AVX2DOT(q4_0), NEON(vec_dot_q4_0)}, {nullptr, AVX2G(q4_0), AVX512G(q4_0), nullptr}, {gemm_rows8_q4_0_scalar, AVX2R8(q4_0), AVX512R8(q4_0), nullptr}, NO4},
     {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, AVX2(vec_dot_q4_1), AVX512(vec_dot_q4_1), NEON(vec_dot_q4_1)}, {nullptr, AVX2G(q4_1), AVX2G_SAME(q4_1), nullptr}, NO4, NO4},
