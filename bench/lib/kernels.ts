@@ -64,8 +64,9 @@ export function runKernels(o: KernelOptions, log: (s: string) => void): KernelRo
         for (const isa of o.isas ?? info.available) {
           for (const threads of o.threads) {
             try {
-              const mv = timeFast(() => native.matmul(t.type, w, o.rows, o.cols, x1, 1, threads, isa), runs, minMs);
-              const mm = o.batch > 1 ? timeFast(() => native.matmul(t.type, w, o.rows, o.cols, x, o.batch, threads, isa), runs, minMs) : null;
+              // tiled + rows8: the kernels a model runs (rows-of-8 for Q4_0 / Q4_K where rows come in eights)
+              const mv = timeFast(() => native.matmul(t.type, w, o.rows, o.cols, x1, 1, threads, isa, true, true), runs, minMs);
+              const mm = o.batch > 1 ? timeFast(() => native.matmul(t.type, w, o.rows, o.cols, x, o.batch, threads, isa, true, true), runs, minMs) : null;
               out.push({
                 type: t.name,
                 backend: 'cpu',
