@@ -2,7 +2,8 @@
 // 512-bit vector. Each row's 8-byte chunk of nibbles takes a 64-bit lane, so a broadcast activation
 // chunk meets all eight rows at once and VNNI's dpbusd sums four byte products into an int32 lane
 // where AVX2 needs maddubs, an int16 add and a madd; the two int32 halves of a row's lane then add
-// up and narrow to eight rows in order (Q4_K packs them to int16 for a madd with its scales). The
+// up (Q4_0 keeps two columns' sums in one vector, one per half; Q4_K packs them to int16 for a
+// madd with its scales). The
 // integer sums are the same exact integers (nibbles times int8 never saturate the AVX2 path's int16
 // steps), and the float steps are the AVX2 kernel's, so every output equals it bit for bit — which
 // is llama.cpp's repacked arithmetic.
