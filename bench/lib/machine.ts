@@ -68,6 +68,25 @@ export function measureLimits(threads: number, quick: boolean, log: (s: string) 
   return { triad_gb_per_s: triad, f32_fma_gflops: {}, int8_madd_gops: {}, source: 'native F32 matvec over 256 MB (no peak arithmetic without gcc)' };
 }
 
+/**
+ * Per limit and thread count, the higher of two probes (b may be null: a failed second probe). A
+ * shared host's neighbours only ever lower a probe's reading.
+ */
+export function betterLimits(a: MachineLimits, b: MachineLimits | null): MachineLimits {
+  if (!b) return a;
+  const max = (x: Record<string, number>, y: Record<string, number>) => {
+    const out = { ...x };
+    for (const [k, v] of Object.entries(y)) out[k] = Math.max(out[k] ?? 0, v);
+    return out;
+  };
+  return {
+    triad_gb_per_s: max(a.triad_gb_per_s, b.triad_gb_per_s),
+    f32_fma_gflops: max(a.f32_fma_gflops, b.f32_fma_gflops),
+    int8_madd_gops: max(a.int8_madd_gops, b.int8_madd_gops),
+    source: a.source === b.source ? a.source : `${a.source}; ${b.source}`,
+  };
+}
+
 /** A limit at `threads`, else at the nearest measured thread count. */
 export function limitAt(o: Record<string, number> | undefined, threads: number): number | undefined {
   if (!o) return undefined;

@@ -8,7 +8,7 @@ import { loadNative } from '../../src/engine/native/load.js';
 import type { Model } from '../../src/engine/model.js';
 import { openBenchModel, summarizeRuns, timeEngineRuns, type EngineRuns } from './engine.js';
 import { runKernels } from './kernels.js';
-import { describeMachine, limitAt, measureLimits } from './machine.js';
+import { betterLimits, describeMachine, limitAt, measureLimits } from './machine.js';
 import { ensureModel, modelCost, prefillFlops } from './models.js';
 import { buildHarness, harnessResult, harnessUnavailableReason, peersAvailable, runHarnessRuns, runNodeLlama, type RunTimes } from './peers.js';
 import { planCases, REFERENCE_MAX_PROMPT, type BackendName, type BenchCase, type Mode } from './plan.js';
@@ -62,7 +62,9 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
   ];
 
   log(`machine limits (${threads} threads) ...`);
-  const limits: MachineLimits | null = measureLimits(threads, quick, log);
+  const before: MachineLimits | null = measureLimits(threads, quick, log);
+  // What each row's fractions divide by, filled in once the limits are final (see below).
+  const arithmeticOf = new Map<BenchRow, { flops: number; int8: boolean }>();
 
   let kernels: KernelRow[] = [];
   if (o.kernels ?? true) {
@@ -168,8 +170,6 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
         ? [...pr.nodeLlama, ...[...pr.harness].map(([pt, h]) => harnessResult(h.name, pt, c.promptTokens, c.decodeTokens, h.runs))]
         : [];
       const rowThreads = c.threads;
-      const bw = limitAt(limits?.triad_gb_per_s, rowThreads);
-      const peak = limitAt(cost.arithmetic === 'int8' ? limits?.int8_madd_gops : limits?.f32_fma_gflops, rowThreads);
       const prefillSeconds = t.ttft.median / 1e3;
       rows.push({
         model: c.model.name,
@@ -186,18 +186,37 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
         decode_tokens_per_s: t.decode.median,
         decode_tokens_per_s_min: t.decode.min,
         decode_tokens_per_s_max: t.decode.max,
-        roofline_fraction: bw ? (cost.weightBytesPerToken * t.decode.median) / (bw * 1e9) : null,
-        prefill_roofline_fraction: peak ? prefillFlops(cost, c.promptTokens) / prefillSeconds / (peak * 1e9) : null,
+        roofline_fraction: null,
+        prefill_roofline_fraction: null,
         weight_bytes_per_token: cost.weightBytesPerToken,
         peer: bestOf(peers),
         peers,
       });
       const last = rows[rows.length - 1];
+      arithmeticOf.set(last, { flops: prefillFlops(cost, c.promptTokens) / prefillSeconds, int8: cost.arithmetic === 'int8' });
       log(`  ${c.backend} t${c.threads}: ttft ${last.ttft_ms.toFixed(1)} ms, prefill ${last.prefill_tokens_per_s.toFixed(0)} tok/s, decode ${last.decode_tokens_per_s.toFixed(1)} tok/s${last.peer ? ` | llama.cpp ${last.peer.prefill_tokens_per_s.toFixed(0)} / ${last.peer.decode_tokens_per_s.toFixed(1)}` : ''}`);
     }
   }
+  // The machine's limits are the better of a probe before and one after the rows: a neighbour's
+  // load only ever lowers a probe, and a lowered limit would overstate every fraction.
+  let limits = before;
+  if (before && rows.length && !quick) {
+    log('machine limits again ...');
+    limits = betterLimits(before, measureLimits(threads, quick, log));
+    notes.push('machine limits: the better of two probes, before and after the rows');
+  }
+  const withFractions = rows.map((r) => {
+    const a = arithmeticOf.get(r);
+    const bw = limitAt(limits?.triad_gb_per_s, r.threads);
+    const peak = limitAt(a?.int8 ? limits?.int8_madd_gops : limits?.f32_fma_gflops, r.threads);
+    return {
+      ...r,
+      roofline_fraction: bw ? (r.weight_bytes_per_token * r.decode_tokens_per_s) / (bw * 1e9) : null,
+      prefill_roofline_fraction: peak && a ? a.flops / (peak * 1e9) : null,
+    };
+  });
   if (limits) notes.push('decode roofline counts weight bytes only (KV cache reads and activations excluded); prefill peak is int8 multiply-add for block-quantised weights, f32 FMA for F16/F32');
-  return { machine: describeMachine(threads, limits, notes), rows, kernels };
+  return { machine: describeMachine(threads, limits, notes), rows: withFractions, kernels };
 }
 
 /** llama.cpp at its best: the fastest variant per metric (named in `name`). */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { benchMain } from '../../bench/lib/cli.js';
+import { betterLimits, limitAt } from '../../bench/lib/machine.js';
 import { MODEL_SHAPES, planCases, REFERENCE_MAX_PROMPT, shapeParameters } from '../../bench/lib/plan.js';
 import { assertReportShape, compareReports, markdownReport, sameThreadRows, svgChart, type BenchReport, type BenchRow } from '../../bench/lib/report.js';
 import { benchPrompt, summarize } from '../../bench/lib/stats.js';
@@ -166,6 +167,20 @@ describe('report', () => {
     const open = (svg.match(/<(rect|text|line|svg|title)\b/g) ?? []).length;
     const close = (svg.match(/<\/(rect|text|line|svg|title)>|\/>/g) ?? []).length;
     expect(close).toBe(open);
+  });
+});
+
+describe('machine limits', () => {
+  it('takes the better of two probes per limit and thread count, and survives a failed second one', () => {
+    const a = { triad_gb_per_s: { '1': 30, '2': 31 }, f32_fma_gflops: { '1': 220 }, int8_madd_gops: { '1': 880, '2': 1200 }, source: 'probe' };
+    const b = { triad_gb_per_s: { '1': 29, '2': 56 }, f32_fma_gflops: { '1': 225, '2': 440 }, int8_madd_gops: { '1': 870, '2': 1700 }, source: 'probe' };
+    const m = betterLimits(a, b);
+    expect(m.triad_gb_per_s).toEqual({ '1': 30, '2': 56 });
+    expect(m.f32_fma_gflops).toEqual({ '1': 225, '2': 440 });
+    expect(m.int8_madd_gops).toEqual({ '1': 880, '2': 1700 });
+    expect(m.source).toBe('probe');
+    expect(betterLimits(a, null)).toBe(a);
+    expect(limitAt(m.triad_gb_per_s, 4)).toBe(56); // nearest measured count below
   });
 });
 
