@@ -204,7 +204,7 @@ LG_DECL_TINYBLAS(f32, avx512)  // simd_avx512_tinyblas.cc
 LG_DECL_TINYBLAS(f16, avx512)
 LG_DECL_TINYBLAS(bf16, avx512)
 float vec_dot_bf16_avx512bf16(int64_t n, const void* x, const void* y);  // simd_avx512_bf16.cc (AVX512_BF16 CPUs only)
-void dot_bf16_x4_avx512bf16(int64_t n, const uint8_t* x, int64_t xs, const void* y, float* out, int64_t os);  // four rows x + k xs (ditto)
+void dot_bf16_x4_avx512bf16(int64_t n, const uint8_t* x, int64_t xs, const void* y, float* out);  // four rows x + k xs (ditto)
 LG_DECL_TINYBLAS(bf16, avx512bf16)
 #undef LG_DECL_TINYBLAS
 

@@ -6,6 +6,7 @@
 #include "../runtime/fp16.h"
 #include "simd_avx2.h"
 #include "kquant_common.h"
+#include "tile_drive.h"
 namespace lg {
 
 // F32 and F16 as ggml_vec_dot_f32 / ggml_vec_dot_f16 compute them on AVX2 machines: four 8-lane
@@ -38,8 +39,8 @@ float vec_dot_f32_avx2(int64_t n, const void* vx, const void* vy) {
 }
 
 // vec_dot_f16_avx2 of rows x and x + xs with one activation row, steps interleaved and each
-// activation vector widened once for both: out[0] and out[os].
-static inline void dot_f16_x2(int64_t n, const uint8_t* x, int64_t xs, const uint16_t* y, float* out, int64_t os) {
+// activation vector widened once for both: out[0] and out[1].
+static inline void dot_f16_x2(int64_t n, const uint8_t* x, int64_t xs, const uint16_t* y, float* out) {
   __m256 a[2][4];
   for (int k = 0; k < 2; k++)
     for (int q = 0; q < 4; q++) a[k][q] = _mm256_setzero_ps();
@@ -56,7 +57,7 @@ static inline void dot_f16_x2(int64_t n, const uint8_t* x, int64_t xs, const uin
     const uint16_t* w = (const uint16_t*)(x + k * xs);
     double s = reduce4_ggml(a[k][0], a[k][1], a[k][2], a[k][3]);
     for (int64_t j = i; j < n; j++) s += (double)(fp16_to_fp32(w[j]) * fp16_to_fp32(y[j]));
-    out[k * os] = (float)s;
+    out[k] = (float)s;
   }
 }
 
@@ -85,17 +86,11 @@ float vec_dot_f16_avx2(int64_t n, const void* vx, const void* vy) {
 // registers for two rows' four accumulators, not four rows').
 void gemm_f16_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, int64_t nc, float* s, size_t bs) {
   const uint8_t* x = (const uint8_t*)vx;
-  const int64_t half = nr / 2;
-  const bool streams = half * (int64_t)bx >= 16384 && n >= 32;
   for (int64_t c = 0; c < nc; c++) {
     const uint16_t* y = (const uint16_t*)((const uint8_t*)vy + c * by);
     float* out = s + c * bs;
-    int64_t r = 0;
-    if (streams) {
-      for (int64_t j = 0; j < half; j++) dot_f16_x2(n, x + j * bx, half * bx, y, out + j, half);
-      r = 2 * half;
-    }
-    for (; r < nr; r++) out[r] = vec_dot_f16_avx2(n, x + r * bx, y);
+    const int64_t done = decode_streams<2>(x, bx, nr, out, [&](const uint8_t* rows, size_t rs, float* o) { dot_f16_x2(n, rows, (int64_t)rs, y, o); });
+    for (int64_t r = done; r < nr; r++) out[r] = vec_dot_f16_avx2(n, x + r * bx, y);
   }
 }
 

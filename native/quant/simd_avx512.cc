@@ -2,6 +2,7 @@
 // with those flags (plus AVX2/FMA/F16C) in this translation unit only, and called only when
 // runtime/cpu.cc finds all of those features (see simd_avx512.h for the SIMDe emulation build).
 #include "simd_avx512.h"
+#include "tile_drive.h"
 namespace lg {
 
 static inline __m256i nibbles_32(const uint8_t* p) {
@@ -202,12 +203,9 @@ float LG_AVX512_NAME(vec_dot_bf16)(int64_t n, const void* vx, const void* vy) {
   return (float)s;
 }
 
-// Streams shorter than this gained nothing from being walked side by side (tile_drive.h).
-constexpr int64_t kStreamBytes = 16384;
-
 // vec_dot_f16_avx512 of four rows (x, x + xs, x + 2 xs, x + 3 xs) with one activation row, their
-// steps interleaved and each activation vector widened once for all four: out[k * os] = row k's.
-static inline void dot_f16_x4(int64_t n, const uint8_t* x, int64_t xs, const uint16_t* y, float* out, int64_t os) {
+// steps interleaved and each activation vector widened once for all four: out[k] = row k's.
+static inline void dot_f16_x4(int64_t n, const uint8_t* x, int64_t xs, const uint16_t* y, float* out) {
   __m512 a[4][4];
   for (int k = 0; k < 4; k++)
     for (int q = 0; q < 4; q++) a[k][q] = _mm512_setzero_ps();
@@ -224,7 +222,7 @@ static inline void dot_f16_x4(int64_t n, const uint8_t* x, int64_t xs, const uin
     const uint16_t* w = (const uint16_t*)(x + k * xs);
     double s = reduce4_ggml512(a[k][0], a[k][1], a[k][2], a[k][3]);
     for (int64_t j = i; j < n; j++) s += (double)(h2f(w[j]) * h2f(y[j]));
-    out[k * os] = (float)s;
+    out[k] = (float)s;
   }
 }
 
@@ -243,11 +241,8 @@ void gemm_f16_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const voi
       // Four rows a pass, each from its own quarter of the rows: four long read streams, which the
       // prefetcher follows faster than one (bench/native-notes.md sections 11-12); each row's sum
       // is still vec_dot_f16's.
-      const int64_t S = nr / 4;
-      if (S * bx >= kStreamBytes) {
-        for (int64_t j = 0; j < S; j++) dot_f16_x4(n, x + j * bx, S * bx, y, out + j, S);
-      }
-      for (int64_t r = S * bx >= kStreamBytes ? 4 * S : 0; r < nr; r++) out[r] = vec_dot_f16_avx512(n, x + r * bx, y);
+      const int64_t done = decode_streams<4>(x, bx, nr, out, [&](const uint8_t* rows, size_t rs, float* o) { dot_f16_x4(n, rows, (int64_t)rs, y, o); });
+      for (int64_t r = done; r < nr; r++) out[r] = vec_dot_f16_avx512(n, x + r * bx, y);
       continue;
     }
     __m512 q[4][4];
@@ -272,17 +267,13 @@ void gemm_f16_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const voi
 void gemm_bf16_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, int64_t nc, float* s, size_t bs) {
   static const bool dpbf16 = cpu_features().avx512bf16;
   const uint8_t* x = (const uint8_t*)vx;
-  const int64_t S = nr / 4;
-  const bool streams = dpbf16 && S * (int64_t)bx >= kStreamBytes;
   for (int64_t c = 0; c < nc; c++) {
     const void* y = (const uint8_t*)vy + c * by;
     float* out = s + c * bs;
-    int64_t r = 0;
-    if (streams) {
-      for (int64_t j = 0; j < S; j++) dot_bf16_x4_avx512bf16(n, x + j * bx, S * bx, y, out + j, S);
-      r = 4 * S;
-    }
-    for (; r < nr; r++) out[r] = vec_dot_bf16_avx512(n, x + r * bx, y);
+    const int64_t done = dpbf16 ? decode_streams<4>(x, bx, nr, out, [&](const uint8_t* rows, size_t rs, float* o) {
+      dot_bf16_x4_avx512bf16(n, rows, (int64_t)rs, y, o);
+    }) : 0;
+    for (int64_t r = done; r < nr; r++) out[r] = vec_dot_bf16_avx512(n, x + r * bx, y);
   }
 }
 #endif

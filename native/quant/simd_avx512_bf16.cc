@@ -27,8 +27,8 @@ float vec_dot_bf16_avx512bf16(int64_t n, const void* vx, const void* vy) {
 }
 
 // vec_dot_bf16_avx512bf16 of four rows (x + k xs) with one activation row, their steps interleaved:
-// out[k * os] = row k's. Decode walks four long read streams this way (gemm_bf16_avx512).
-void dot_bf16_x4_avx512bf16(int64_t n, const uint8_t* x, int64_t xs, const void* vy, float* out, int64_t os) {
+// out[k] = row k's. Decode walks four long read streams this way (gemm_bf16_avx512).
+void dot_bf16_x4_avx512bf16(int64_t n, const uint8_t* x, int64_t xs, const void* vy, float* out) {
   const uint16_t* y = (const uint16_t*)vy;
   __m512 c[4][2];
   for (int k = 0; k < 4; k++) c[k][0] = c[k][1] = _mm512_setzero_ps();
@@ -46,7 +46,7 @@ void dot_bf16_x4_avx512bf16(int64_t n, const uint8_t* x, int64_t xs, const void*
     double s = (double)_mm512_reduce_add_ps(c[k][0]);
     s += (double)_mm512_reduce_add_ps(c[k][1]);
     for (int64_t j = i; j < n; j++) s += (double)(bf16_to_fp32(w[j]) * bf16_to_fp32(y[j]));
-    out[k * os] = (float)s;
+    out[k] = (float)s;
   }
 }
 
