@@ -8,6 +8,7 @@
 // 2^n alone would overflow or vanish. Reproducing its constants and its order of operations is what
 // makes the result equal to llama.cpp's bit for bit (test/native/kernels.test.ts).
 #include <immintrin.h>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include "ops.h"
@@ -61,6 +62,36 @@ double exp_sum_avx2(const float* s, float max, float* p, int64_t n) {
     sum += (double)_mm_cvtss_f32(r);
   }
   return sum;
+}
+
+float scale_max_avx2(float* s, int64_t n, float scale) {
+  const __m256 k = _mm256_set1_ps(scale);
+  __m256 mx = _mm256_set1_ps(-INFINITY);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_mul_ps(_mm256_loadu_ps(s + i), k);
+    _mm256_storeu_ps(s + i, v);
+    mx = _mm256_max_ps(mx, v);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, mx);
+  float m = *std::max_element(lanes, lanes + 8);
+  for (; i < n; i++) m = std::max(m, s[i] *= scale);
+  return m;
+}
+
+void scale_round_avx2(float* p, int64_t n, float inv, bool f16) {
+  const __m256 k = _mm256_set1_ps(inv);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_mul_ps(_mm256_loadu_ps(p + i), k);
+    if (f16) v = _mm256_cvtph_ps(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    _mm256_storeu_ps(p + i, v);
+  }
+  for (; i < n; i++) {
+    p[i] *= inv;
+    if (f16) p[i] = _cvtsh_ss(_cvtss_sh(p[i], _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
 }
 
 }  // namespace lg

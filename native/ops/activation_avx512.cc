@@ -5,6 +5,7 @@
 // takes the limits (0 or inf). Compiled with the AVX-512 flags in this translation unit only,
 // called after run-time detection (elementwise.cc dispatches).
 #include <immintrin.h>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include "ops.h"
@@ -48,6 +49,34 @@ double exp_sum_avx512(const float* s, float max, float* p, int64_t n) {
     sum += (double)_mm512_reduce_add_ps(v);
   }
   return sum;
+}
+
+float scale_max_avx512(float* s, int64_t n, float scale) {
+  const __m512 k = _mm512_set1_ps(scale);
+  __m512 mx = _mm512_set1_ps(-INFINITY);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v = _mm512_mul_ps(_mm512_loadu_ps(s + i), k);
+    _mm512_storeu_ps(s + i, v);
+    mx = _mm512_max_ps(mx, v);
+  }
+  float m = _mm512_reduce_max_ps(mx);
+  for (; i < n; i++) m = std::max(m, s[i] *= scale);
+  return m;
+}
+
+void scale_round_avx512(float* p, int64_t n, float inv, bool f16) {
+  const __m512 k = _mm512_set1_ps(inv);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m512 v = _mm512_mul_ps(_mm512_loadu_ps(p + i), k);
+    if (f16) v = _mm512_cvtph_ps(_mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    _mm512_storeu_ps(p + i, v);
+  }
+  for (; i < n; i++) {
+    p[i] *= inv;
+    if (f16) p[i] = _cvtsh_ss(_cvtss_sh(p[i], _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
 }
 
 }  // namespace lg

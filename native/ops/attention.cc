@@ -68,6 +68,36 @@ double softmax_exp(int isa, const float* s, float max, float* p, int64_t n) {
   return sum;
 }
 
+// s[j] *= scale for the n scores, returning their max.
+float scale_max(int isa, float* s, int64_t n, float scale) {
+#ifdef LG_HAVE_AVX512
+  if (isa == ISA_AVX512) return scale_max_avx512(s, n, scale);
+#endif
+#ifdef LG_HAVE_AVX2
+  if (isa == ISA_AVX2) return scale_max_avx2(s, n, scale);
+#endif
+  (void)isa;
+  float mx = -INFINITY;
+  for (int64_t j = 0; j < n; j++) mx = std::max(mx, s[j] *= scale);
+  return mx;
+}
+
+// p[j] *= inv for the n probabilities, then, for an f16 cache, rounded through f16: KQV's
+// activations in the cache's type.
+void scale_round(int isa, float* p, int64_t n, float inv, bool f16) {
+#ifdef LG_HAVE_AVX512
+  if (isa == ISA_AVX512) return scale_round_avx512(p, n, inv, f16);
+#endif
+#ifdef LG_HAVE_AVX2
+  if (isa == ISA_AVX2) return scale_round_avx2(p, n, inv, f16);
+#endif
+  (void)isa;
+  for (int64_t j = 0; j < n; j++) {
+    p[j] *= inv;
+    if (f16) p[j] = fp16_to_fp32(fp32_to_fp16(p[j]));
+  }
+}
+
 // acc[i] = fma(p[k * ps], v_k[i], acc[i]) over a head for the positions k < count of one lane
 // (v_k = v + k * vs bytes), in position order: ggml_vec_mad's and tinyBLAS's fma, one rounding.
 void lane_sum(int isa, float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, bool f16, int64_t d) {
@@ -173,18 +203,11 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
     }
     // soft_max_ext: scores scaled, masked cells at -inf (they become 0), the max, exp and sum, then
     // one multiply by the float of the double reciprocal.
-    float mx = -INFINITY;
-    for (int64_t j = 0; j < n_kv; j++) {
-      s[j] *= scale;
-      mx = std::max(mx, s[j]);
-    }
+    const float mx = scale_max(isa, s, n_kv, scale);
     std::fill(s + n_kv, s + n_pad, -INFINITY);
     float* p = w.p.data();
     const float inv = (float)(1.0 / softmax_exp(isa, s, mx, p, n_pad));
-    for (int64_t j = 0; j < n_kv; j++) {
-      p[j] *= inv;
-      if (kv.f16) p[j] = fp16_to_fp32(fp32_to_fp16(p[j]));  // KQV's activations in the cache's type
-    }
+    scale_round(isa, p, n_kv, inv, kv.f16);
     // KQV: every cached value row into the lane its position falls in, then the lanes folded.
     const int64_t used = std::min<int64_t>(order.lanes, n_kv);
     if (w.acc.size() < (size_t)order.lanes * head_dim) w.acc.resize((size_t)order.lanes * head_dim);

@@ -57,6 +57,13 @@ void silu_mul_avx512(float* gate, const float* up, int64_t n);  // activation_av
 // whole number of vectors (8, 16).
 double exp_sum_avx2(const float* s, float max, float* p, int64_t n);
 double exp_sum_avx512(const float* s, float max, float* p, int64_t n);
+// Softmax's other two passes over a row of n scores: s[i] *= scale, returning their max (exact in
+// any order), and p[i] *= inv, then where f16 rounded through f16 (round to nearest even, as the
+// cache's conversion does).
+float scale_max_avx2(float* s, int64_t n, float scale);
+float scale_max_avx512(float* s, int64_t n, float scale);
+void scale_round_avx2(float* p, int64_t n, float inv, bool f16);
+void scale_round_avx512(float* p, int64_t n, float inv, bool f16);
 void gelu(float* x, int64_t n);                          // tanh approximation (ggml)
 void add(float* x, const float* y, int64_t n);
 
