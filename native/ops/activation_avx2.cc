@@ -50,7 +50,7 @@ void silu_mul_avx2(float* g, const float* u, int64_t n) {
   for (; i < n; i++) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
 }
 
-double exp_sum_avx2(const float* s, float max, float* p, int64_t n) {
+static double exp_sum(const float* s, float max, float* p, int64_t n) {
   const __m256 m = _mm256_set1_ps(max);
   double sum = 0;
   for (int64_t i = 0; i < n; i += 8) {
@@ -64,7 +64,7 @@ double exp_sum_avx2(const float* s, float max, float* p, int64_t n) {
   return sum;
 }
 
-float scale_max_avx2(float* s, int64_t n, float scale) {
+static float scale_max(float* s, int64_t n, float scale) {
   const __m256 k = _mm256_set1_ps(scale);
   __m256 mx = _mm256_set1_ps(-INFINITY);
   int64_t i = 0;
@@ -80,7 +80,7 @@ float scale_max_avx2(float* s, int64_t n, float scale) {
   return m;
 }
 
-void scale_round_avx2(float* p, int64_t n, float inv, bool f16) {
+static void scale_round(float* p, int64_t n, float inv, bool f16) {
   const __m256 k = _mm256_set1_ps(inv);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -92,6 +92,12 @@ void scale_round_avx2(float* p, int64_t n, float inv, bool f16) {
     p[i] *= inv;
     if (f16) p[i] = _cvtsh_ss(_cvtss_sh(p[i], _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
   }
+}
+
+void softmax_row_avx2(float* s, float* p, int64_t n, int64_t n_pad, float scale, bool f16) {
+  const float mx = scale_max(s, n, scale);
+  std::fill(s + n, s + n_pad, -INFINITY);
+  scale_round(p, n, (float)(1.0 / exp_sum(s, mx, p, n_pad)), f16);
 }
 
 }  // namespace lg

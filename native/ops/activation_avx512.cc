@@ -40,7 +40,7 @@ void silu_mul_avx512(float* g, const float* u, int64_t n) {
   for (; i < n; i++) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
 }
 
-double exp_sum_avx512(const float* s, float max, float* p, int64_t n) {
+static double exp_sum(const float* s, float max, float* p, int64_t n) {
   const __m512 m = _mm512_set1_ps(max);
   double sum = 0;
   for (int64_t i = 0; i < n; i += 16) {
@@ -51,7 +51,7 @@ double exp_sum_avx512(const float* s, float max, float* p, int64_t n) {
   return sum;
 }
 
-float scale_max_avx512(float* s, int64_t n, float scale) {
+static float scale_max(float* s, int64_t n, float scale) {
   const __m512 k = _mm512_set1_ps(scale);
   __m512 mx = _mm512_set1_ps(-INFINITY);
   int64_t i = 0;
@@ -65,7 +65,7 @@ float scale_max_avx512(float* s, int64_t n, float scale) {
   return m;
 }
 
-void scale_round_avx512(float* p, int64_t n, float inv, bool f16) {
+static void scale_round(float* p, int64_t n, float inv, bool f16) {
   const __m512 k = _mm512_set1_ps(inv);
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -77,6 +77,12 @@ void scale_round_avx512(float* p, int64_t n, float inv, bool f16) {
     p[i] *= inv;
     if (f16) p[i] = _cvtsh_ss(_cvtss_sh(p[i], _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
   }
+}
+
+void softmax_row_avx512(float* s, float* p, int64_t n, int64_t n_pad, float scale, bool f16) {
+  const float mx = scale_max(s, n, scale);
+  std::fill(s + n, s + n_pad, -INFINITY);
+  scale_round(p, n, (float)(1.0 / exp_sum(s, mx, p, n_pad)), f16);
 }
 
 }  // namespace lg

@@ -53,45 +53,23 @@ LaneOrder kqv_order(int isa, bool batch) {
   return {1, false};
 }
 
-// exp(s[i] - max) into p for n scores (a whole number of ggml_float_width(isa)), and their sum as
-// ggml_vec_soft_max_f32 takes it: each vector's sum added to a double.
-double softmax_exp(int isa, const float* s, float max, float* p, int64_t n) {
+// soft_max_ext over one row (ops.h softmax_row_*): scaled scores, masked cells at -inf (they
+// become 0), the max, exp and sum, then one multiply by the float of the double reciprocal; an f16
+// cache takes the probabilities rounded to its type (KQV's activations).
+void softmax_row(int isa, float* s, float* p, int64_t n, int64_t n_pad, float scale, bool f16) {
 #ifdef LG_HAVE_AVX512
-  if (isa == ISA_AVX512) return exp_sum_avx512(s, max, p, n);
+  if (isa == ISA_AVX512) return softmax_row_avx512(s, p, n, n_pad, scale, f16);
 #endif
 #ifdef LG_HAVE_AVX2
-  if (isa == ISA_AVX2) return exp_sum_avx2(s, max, p, n);
-#endif
-  (void)isa;
-  double sum = 0;
-  for (int64_t i = 0; i < n; i++) sum += (double)(p[i] = std::exp(s[i] - max));
-  return sum;
-}
-
-// s[j] *= scale for the n scores, returning their max.
-float scale_max(int isa, float* s, int64_t n, float scale) {
-#ifdef LG_HAVE_AVX512
-  if (isa == ISA_AVX512) return scale_max_avx512(s, n, scale);
-#endif
-#ifdef LG_HAVE_AVX2
-  if (isa == ISA_AVX2) return scale_max_avx2(s, n, scale);
+  if (isa == ISA_AVX2) return softmax_row_avx2(s, p, n, n_pad, scale, f16);
 #endif
   (void)isa;
   float mx = -INFINITY;
   for (int64_t j = 0; j < n; j++) mx = std::max(mx, s[j] *= scale);
-  return mx;
-}
-
-// p[j] *= inv for the n probabilities, then, for an f16 cache, rounded through f16: KQV's
-// activations in the cache's type.
-void scale_round(int isa, float* p, int64_t n, float inv, bool f16) {
-#ifdef LG_HAVE_AVX512
-  if (isa == ISA_AVX512) return scale_round_avx512(p, n, inv, f16);
-#endif
-#ifdef LG_HAVE_AVX2
-  if (isa == ISA_AVX2) return scale_round_avx2(p, n, inv, f16);
-#endif
-  (void)isa;
+  std::fill(s + n, s + n_pad, -INFINITY);
+  double sum = 0;
+  for (int64_t j = 0; j < n_pad; j++) sum += (double)(p[j] = std::exp(s[j] - mx));
+  const float inv = (float)(1.0 / sum);
   for (int64_t j = 0; j < n; j++) {
     p[j] *= inv;
     if (f16) p[j] = fp16_to_fp32(fp32_to_fp16(p[j]));
@@ -201,13 +179,8 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
     } else {
       for (int64_t j = 0; j < n_kv; j++) s[j] = dot(head_dim, kbase + j * row, qv);
     }
-    // soft_max_ext: scores scaled, masked cells at -inf (they become 0), the max, exp and sum, then
-    // one multiply by the float of the double reciprocal.
-    const float mx = scale_max(isa, s, n_kv, scale);
-    std::fill(s + n_kv, s + n_pad, -INFINITY);
     float* p = w.p.data();
-    const float inv = (float)(1.0 / softmax_exp(isa, s, mx, p, n_pad));
-    scale_round(isa, p, n_kv, inv, kv.f16);
+    softmax_row(isa, s, p, n_kv, n_pad, scale, kv.f16);
     // KQV: every cached value row into the lane its position falls in, then the lanes folded.
     const int64_t used = std::min<int64_t>(order.lanes, n_kv);
     if (w.acc.size() < (size_t)order.lanes * head_dim) w.acc.resize((size_t)order.lanes * head_dim);

@@ -52,18 +52,14 @@ void silu(float* x, int64_t n);
 void silu_mul(float* gate, const float* up, int64_t n, int isa);
 void silu_mul_avx2(float* gate, const float* up, int64_t n);
 void silu_mul_avx512(float* gate, const float* up, int64_t n);  // activation_avx512.cc
-// Softmax's exponentials as ggml_vec_soft_max_f32 takes them: p[i] = exp(s[i] - max) with ggml's
-// vector expf of the ISA's width, each vector's sum added to a double, which is returned. n is a
-// whole number of vectors (8, 16).
-double exp_sum_avx2(const float* s, float max, float* p, int64_t n);
-double exp_sum_avx512(const float* s, float max, float* p, int64_t n);
-// Softmax's other two passes over a row of n scores: s[i] *= scale, returning their max (exact in
-// any order), and p[i] *= inv, then where f16 rounded through f16 (round to nearest even, as the
-// cache's conversion does).
-float scale_max_avx2(float* s, int64_t n, float scale);
-float scale_max_avx512(float* s, int64_t n, float scale);
-void scale_round_avx2(float* p, int64_t n, float inv, bool f16);
-void scale_round_avx512(float* p, int64_t n, float inv, bool f16);
+// soft_max_ext over one attention row as llama.cpp's CPU backend takes it (attention.cc): the n
+// scores s[i] *= scale and their max (exact in any order); s[n..n_pad) masked to -inf; p[i] =
+// exp(s[i] - max) over all n_pad (a whole number of vectors, 8 or 16) with ggml's vector expf of
+// the ISA's width, each vector's sum added to a double; then p[i] *= the float of its reciprocal
+// for i < n, and for an f16 cache rounded through f16 (round to nearest even, as the cache's
+// conversion does).
+void softmax_row_avx2(float* s, float* p, int64_t n, int64_t n_pad, float scale, bool f16);
+void softmax_row_avx512(float* s, float* p, int64_t n, int64_t n_pad, float scale, bool f16);
 void gelu(float* x, int64_t n);                          // tanh approximation (ggml)
 void add(float* x, const float* y, int64_t n);
 

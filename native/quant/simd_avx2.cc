@@ -38,22 +38,26 @@ float vec_dot_f32_avx2(int64_t n, const void* vx, const void* vy) {
   return s;
 }
 
-// vec_dot_f16_avx2 of rows x and x + xs with one activation row, steps interleaved and each
-// activation vector widened once for both: out[0] and out[1].
-static inline void dot_f16_x2(int64_t n, const uint8_t* x, int64_t xs, const uint16_t* y, float* out) {
-  __m256 a[2][4];
-  for (int k = 0; k < 2; k++)
+// vec_dot_f16 of R rows (x + k xs) with one activation row, their steps interleaved and each
+// activation vector widened once for all: out[k] = row k's. R = 1 is the dot product itself, which
+// prefetches the same line of the next row (attention's keys; decode where rows are too few for
+// streams); decode takes R = 2 to read two long streams (gemm_f16_avx2).
+template <int R>
+static inline void dot_f16_rows(int64_t n, const uint8_t* x, int64_t xs, const uint16_t* y, float* out) {
+  __m256 a[R][4];
+  for (int k = 0; k < R; k++)
     for (int q = 0; q < 4; q++) a[k][q] = _mm256_setzero_ps();
   int64_t i = 0;
   for (; i + 32 <= n; i += 32) {
+    if constexpr (R == 1) _mm_prefetch((const char*)((const uint16_t*)x + n + i), _MM_HINT_T0);
     __m256 yv[4];
     for (int q = 0; q < 4; q++) yv[q] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(y + i + 8 * q)));
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < R; k++) {
       const uint16_t* w = (const uint16_t*)(x + k * xs) + i;
       for (int q = 0; q < 4; q++) a[k][q] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(w + 8 * q))), yv[q], a[k][q]);
     }
   }
-  for (int k = 0; k < 2; k++) {
+  for (int k = 0; k < R; k++) {
     const uint16_t* w = (const uint16_t*)(x + k * xs);
     double s = reduce4_ggml(a[k][0], a[k][1], a[k][2], a[k][3]);
     for (int64_t j = i; j < n; j++) s += (double)(fp16_to_fp32(w[j]) * fp16_to_fp32(y[j]));
@@ -62,22 +66,9 @@ static inline void dot_f16_x2(int64_t n, const uint8_t* x, int64_t xs, const uin
 }
 
 float vec_dot_f16_avx2(int64_t n, const void* vx, const void* vy) {
-  const uint16_t* x = (const uint16_t*)vx;
-  const uint16_t* y = (const uint16_t*)vy;
-  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-#define LD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(p)))
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    _mm_prefetch((const char*)(x + n + i), _MM_HINT_T0);  // the same line of the next row (decode, attention)
-    a0 = _mm256_fmadd_ps(LD(x + i), LD(y + i), a0);
-    a1 = _mm256_fmadd_ps(LD(x + i + 8), LD(y + i + 8), a1);
-    a2 = _mm256_fmadd_ps(LD(x + i + 16), LD(y + i + 16), a2);
-    a3 = _mm256_fmadd_ps(LD(x + i + 24), LD(y + i + 24), a3);
-  }
-#undef LD
-  double s = reduce4_ggml(a0, a1, a2, a3);
-  for (; i < n; i++) s += (double)(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
-  return (float)s;
+  float s;
+  dot_f16_rows<1>(n, (const uint8_t*)vx, 0, (const uint16_t*)vy, &s);
+  return s;
 }
 
 // F16 rows against activation rows (gemm_fn): each output is vec_dot_f16_avx2's. Where each half
@@ -89,7 +80,7 @@ void gemm_f16_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const void*
   for (int64_t c = 0; c < nc; c++) {
     const uint16_t* y = (const uint16_t*)((const uint8_t*)vy + c * by);
     float* out = s + c * bs;
-    const int64_t done = decode_streams<2>(x, bx, nr, out, [&](const uint8_t* rows, size_t rs, float* o) { dot_f16_x2(n, rows, (int64_t)rs, y, o); });
+    const int64_t done = decode_streams<2>(x, bx, nr, out, [&](const uint8_t* rows, size_t rs, float* o) { dot_f16_rows<2>(n, rows, (int64_t)rs, y, o); });
     for (int64_t r = done; r < nr; r++) out[r] = vec_dot_f16_avx2(n, x + r * bx, y);
   }
 }

@@ -46,22 +46,35 @@ float LG_AVX512_NAME(vec_dot_f32)(int64_t n, const void* vx, const void* vy) {
   return s;
 }
 
-float LG_AVX512_NAME(vec_dot_f16)(int64_t n, const void* vx, const void* vy) {
-  const uint16_t* x = (const uint16_t*)vx;
-  const uint16_t* y = (const uint16_t*)vy;
-  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
-#define LD(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(p)))
+// vec_dot_f16 of R rows (x + k xs) with one activation row, their steps interleaved and each
+// activation vector widened once for all: out[k] = row k's. R = 1 is the dot product itself; decode
+// takes R = 4 to read four long streams (gemm_f16_avx512).
+template <int R>
+static inline void dot_f16_rows(int64_t n, const uint8_t* x, int64_t xs, const uint16_t* y, float* out) {
+  __m512 a[R][4];
+  for (int k = 0; k < R; k++)
+    for (int q = 0; q < 4; q++) a[k][q] = _mm512_setzero_ps();
   int64_t i = 0;
   for (; i + 64 <= n; i += 64) {
-    a0 = _mm512_fmadd_ps(LD(x + i), LD(y + i), a0);
-    a1 = _mm512_fmadd_ps(LD(x + i + 16), LD(y + i + 16), a1);
-    a2 = _mm512_fmadd_ps(LD(x + i + 32), LD(y + i + 32), a2);
-    a3 = _mm512_fmadd_ps(LD(x + i + 48), LD(y + i + 48), a3);
+    __m512 yv[4];
+    for (int q = 0; q < 4; q++) yv[q] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(y + i + 16 * q)));
+    for (int k = 0; k < R; k++) {
+      const uint16_t* w = (const uint16_t*)(x + k * xs) + i;
+      for (int q = 0; q < 4; q++) a[k][q] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(w + 16 * q))), yv[q], a[k][q]);
+    }
   }
-#undef LD
-  double s = reduce4_ggml512(a0, a1, a2, a3);
-  for (; i < n; i++) s += (double)(h2f(x[i]) * h2f(y[i]));
-  return (float)s;
+  for (int k = 0; k < R; k++) {
+    const uint16_t* w = (const uint16_t*)(x + k * xs);
+    double s = reduce4_ggml512(a[k][0], a[k][1], a[k][2], a[k][3]);
+    for (int64_t j = i; j < n; j++) s += (double)(h2f(w[j]) * h2f(y[j]));
+    out[k] = (float)s;
+  }
+}
+
+float LG_AVX512_NAME(vec_dot_f16)(int64_t n, const void* vx, const void* vy) {
+  float s;
+  dot_f16_rows<1>(n, (const uint8_t*)vx, 0, (const uint16_t*)vy, &s);
+  return s;
 }
 
 // Q8_0, Q4_0, Q4_K and Q6_K have no entry here: llama.cpp's AVX-512 builds run its AVX2 loops for
@@ -203,32 +216,10 @@ float LG_AVX512_NAME(vec_dot_bf16)(int64_t n, const void* vx, const void* vy) {
   return (float)s;
 }
 
-// vec_dot_f16_avx512 of four rows (x, x + xs, x + 2 xs, x + 3 xs) with one activation row, their
-// steps interleaved and each activation vector widened once for all four: out[k] = row k's.
-static inline void dot_f16_x4(int64_t n, const uint8_t* x, int64_t xs, const uint16_t* y, float* out) {
-  __m512 a[4][4];
-  for (int k = 0; k < 4; k++)
-    for (int q = 0; q < 4; q++) a[k][q] = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    __m512 yv[4];
-    for (int q = 0; q < 4; q++) yv[q] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(y + i + 16 * q)));
-    for (int k = 0; k < 4; k++) {
-      const uint16_t* w = (const uint16_t*)(x + k * xs) + i;
-      for (int q = 0; q < 4; q++) a[k][q] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(w + 16 * q))), yv[q], a[k][q]);
-    }
-  }
-  for (int k = 0; k < 4; k++) {
-    const uint16_t* w = (const uint16_t*)(x + k * xs);
-    double s = reduce4_ggml512(a[k][0], a[k][1], a[k][2], a[k][3]);
-    for (int64_t j = i; j < n; j++) s += (double)(h2f(w[j]) * h2f(y[j]));
-    out[k] = (float)s;
-  }
-}
-
 // F16 rows against activation rows (gemm_fn): each output is vec_dot_f16_avx512's, bit for bit. Rows
 // of up to 256 values (attention's keys against a query, small matrices) take the activation row
-// widened once and kept in registers for all rows; longer ones take the dot product itself.
+// widened once and kept in registers for all rows; longer ones go four rows at a time, from four
+// stretches of the matrix where those are long enough (decode_streams), else one by one.
 // (Not in the emulated build: checked on hardware by the native kernel tests.)
 #ifndef LG_SIMDE_EMULATE
 void gemm_f16_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, int64_t nc, float* s, size_t bs) {
@@ -241,7 +232,7 @@ void gemm_f16_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const voi
       // Four rows a pass, each from its own quarter of the rows: four long read streams, which the
       // prefetcher follows faster than one (bench/native-notes.md sections 11-12); each row's sum
       // is still vec_dot_f16's.
-      const int64_t done = decode_streams<4>(x, bx, nr, out, [&](const uint8_t* rows, size_t rs, float* o) { dot_f16_x4(n, rows, (int64_t)rs, y, o); });
+      const int64_t done = decode_streams<4>(x, bx, nr, out, [&](const uint8_t* rows, size_t rs, float* o) { dot_f16_rows<4>(n, rows, (int64_t)rs, y, o); });
       for (int64_t r = done; r < nr; r++) out[r] = vec_dot_f16_avx512(n, x + r * bx, y);
       continue;
     }

@@ -10,44 +10,39 @@
 namespace lg {
 
 // ggml_vec_dot_bf16 (AVX512BF16): two accumulators over 64-value steps, each reduced and added in
-// double, the leftover values as float products in double.
-float vec_dot_bf16_avx512bf16(int64_t n, const void* vx, const void* vy) {
-  const uint16_t* x = (const uint16_t*)vx;
-  const uint16_t* y = (const uint16_t*)vy;
-  __m512 c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    c1 = _mm512_dpbf16_ps(c1, (__m512bh)_mm512_loadu_si512((const void*)(x + i)), (__m512bh)_mm512_loadu_si512((const void*)(y + i)));
-    c2 = _mm512_dpbf16_ps(c2, (__m512bh)_mm512_loadu_si512((const void*)(x + i + 32)), (__m512bh)_mm512_loadu_si512((const void*)(y + i + 32)));
-  }
-  double s = (double)_mm512_reduce_add_ps(c1);
-  s += (double)_mm512_reduce_add_ps(c2);
-  for (; i < n; i++) s += (double)(bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]));
-  return (float)s;
-}
-
-// vec_dot_bf16_avx512bf16 of four rows (x + k xs) with one activation row, their steps interleaved:
-// out[k] = row k's. Decode walks four long read streams this way (gemm_bf16_avx512).
-void dot_bf16_x4_avx512bf16(int64_t n, const uint8_t* x, int64_t xs, const void* vy, float* out) {
-  const uint16_t* y = (const uint16_t*)vy;
-  __m512 c[4][2];
-  for (int k = 0; k < 4; k++) c[k][0] = c[k][1] = _mm512_setzero_ps();
+// double, the leftover values as float products in double. Here for R rows (x + k xs) with one
+// activation row, their steps interleaved: out[k] = row k's. Decode takes R = 4 to read four long
+// streams (gemm_bf16_avx512).
+template <int R>
+static inline void dot_bf16_rows(int64_t n, const uint8_t* x, int64_t xs, const uint16_t* y, float* out) {
+  __m512 c[R][2];
+  for (int k = 0; k < R; k++) c[k][0] = c[k][1] = _mm512_setzero_ps();
   int64_t i = 0;
   for (; i + 64 <= n; i += 64) {
     const __m512bh y0 = (__m512bh)_mm512_loadu_si512((const void*)(y + i)), y1 = (__m512bh)_mm512_loadu_si512((const void*)(y + i + 32));
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < R; k++) {
       const uint16_t* w = (const uint16_t*)(x + k * xs) + i;
       c[k][0] = _mm512_dpbf16_ps(c[k][0], (__m512bh)_mm512_loadu_si512((const void*)w), y0);
       c[k][1] = _mm512_dpbf16_ps(c[k][1], (__m512bh)_mm512_loadu_si512((const void*)(w + 32)), y1);
     }
   }
-  for (int k = 0; k < 4; k++) {
+  for (int k = 0; k < R; k++) {
     const uint16_t* w = (const uint16_t*)(x + k * xs);
     double s = (double)_mm512_reduce_add_ps(c[k][0]);
     s += (double)_mm512_reduce_add_ps(c[k][1]);
     for (int64_t j = i; j < n; j++) s += (double)(bf16_to_fp32(w[j]) * bf16_to_fp32(y[j]));
     out[k] = (float)s;
   }
+}
+
+float vec_dot_bf16_avx512bf16(int64_t n, const void* vx, const void* vy) {
+  float s;
+  dot_bf16_rows<1>(n, (const uint8_t*)vx, 0, (const uint16_t*)vy, &s);
+  return s;
+}
+
+void dot_bf16_x4_avx512bf16(int64_t n, const uint8_t* x, int64_t xs, const void* y, float* out) {
+  dot_bf16_rows<4>(n, x, xs, (const uint16_t*)y, out);
 }
 
 namespace {
