@@ -63,8 +63,6 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
 
   log(`machine limits (${threads} threads) ...`);
   const before: MachineLimits | null = measureLimits(threads, quick, log);
-  // What each row's fractions divide by, filled in once the limits are final (see below).
-  const arithmeticOf = new Map<BenchRow, { flops: number; int8: boolean }>();
 
   let kernels: KernelRow[] = [];
   if (o.kernels ?? true) {
@@ -88,7 +86,9 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
   // a small machine; quick mode runs it at 1 thread only (the C harness covers every count).
   const nodeLlamaThreads = quick ? [1] : peerThreads;
 
-  const rows: BenchRow[] = [];
+  // Each row with its prefill arithmetic rate; the fractions of the machine's limits come last,
+  // once the limits are final (see below).
+  const measured: { row: BenchRow; prefillOpsPerS: number; int8: boolean }[] = [];
   // The host's speed drifts by tens of percent from minute to minute, so per file our rows and
   // llama.cpp's C harness alternate: harness, ours, harness, ours, harness (full mode; quick: one
   // round), each side's runs pooled (node-llama-cpp, never the fastest, runs once before): a ratio
@@ -171,7 +171,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
         : [];
       const rowThreads = c.threads;
       const prefillSeconds = t.ttft.median / 1e3;
-      rows.push({
+      const row: BenchRow = {
         model: c.model.name,
         quant: c.quant,
         backend: c.backend,
@@ -191,32 +191,30 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
         weight_bytes_per_token: cost.weightBytesPerToken,
         peer: bestOf(peers),
         peers,
-      });
-      const last = rows[rows.length - 1];
-      arithmeticOf.set(last, { flops: prefillFlops(cost, c.promptTokens) / prefillSeconds, int8: cost.arithmetic === 'int8' });
-      log(`  ${c.backend} t${c.threads}: ttft ${last.ttft_ms.toFixed(1)} ms, prefill ${last.prefill_tokens_per_s.toFixed(0)} tok/s, decode ${last.decode_tokens_per_s.toFixed(1)} tok/s${last.peer ? ` | llama.cpp ${last.peer.prefill_tokens_per_s.toFixed(0)} / ${last.peer.decode_tokens_per_s.toFixed(1)}` : ''}`);
+      };
+      measured.push({ row, prefillOpsPerS: prefillFlops(cost, c.promptTokens) / prefillSeconds, int8: cost.arithmetic === 'int8' });
+      log(`  ${c.backend} t${c.threads}: ttft ${row.ttft_ms.toFixed(1)} ms, prefill ${row.prefill_tokens_per_s.toFixed(0)} tok/s, decode ${row.decode_tokens_per_s.toFixed(1)} tok/s${row.peer ? ` | llama.cpp ${row.peer.prefill_tokens_per_s.toFixed(0)} / ${row.peer.decode_tokens_per_s.toFixed(1)}` : ''}`);
     }
   }
   // The machine's limits are the better of a probe before and one after the rows: a neighbour's
   // load only ever lowers a probe, and a lowered limit would overstate every fraction.
   let limits = before;
-  if (before && rows.length && !quick) {
+  if (before && measured.length && !quick) {
     log('machine limits again ...');
     limits = betterLimits(before, measureLimits(threads, quick, log));
     notes.push('machine limits: the better of two probes, before and after the rows');
   }
-  const withFractions = rows.map((r) => {
-    const a = arithmeticOf.get(r);
-    const bw = limitAt(limits?.triad_gb_per_s, r.threads);
-    const peak = limitAt(a?.int8 ? limits?.int8_madd_gops : limits?.f32_fma_gflops, r.threads);
+  const rows = measured.map(({ row, prefillOpsPerS, int8 }): BenchRow => {
+    const bw = limitAt(limits?.triad_gb_per_s, row.threads);
+    const peak = limitAt(int8 ? limits?.int8_madd_gops : limits?.f32_fma_gflops, row.threads);
     return {
-      ...r,
-      roofline_fraction: bw ? (r.weight_bytes_per_token * r.decode_tokens_per_s) / (bw * 1e9) : null,
-      prefill_roofline_fraction: peak && a ? a.flops / (peak * 1e9) : null,
+      ...row,
+      roofline_fraction: bw ? (row.weight_bytes_per_token * row.decode_tokens_per_s) / (bw * 1e9) : null,
+      prefill_roofline_fraction: peak ? prefillOpsPerS / (peak * 1e9) : null,
     };
   });
   if (limits) notes.push('decode roofline counts weight bytes only (KV cache reads and activations excluded); prefill peak is int8 multiply-add for block-quantised weights, f32 FMA for F16/F32');
-  return { machine: describeMachine(threads, limits, notes), rows: withFractions, kernels };
+  return { machine: describeMachine(threads, limits, notes), rows, kernels };
 }
 
 /** llama.cpp at its best: the fastest variant per metric (named in `name`). */
