@@ -9,6 +9,7 @@
 #include "ops.h"
 #include "../runtime/fp16.h"
 #include "../runtime/cpu.h"
+#include "../quant/kqv_tree.h"
 
 namespace lg {
 
@@ -76,59 +77,8 @@ void softmax_row(int isa, float* s, float* p, int64_t n, int64_t n_pad, float sc
   }
 }
 
-// acc[i] = fma(p[k * ps], v_k[i], acc[i]) over a head for the positions k < count of one lane
-// (v_k = v + k * vs bytes), in position order: ggml_vec_mad's and tinyBLAS's fma, one rounding.
-void lane_sum(int isa, float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, bool f16, int64_t d) {
-#ifdef LG_HAVE_AVX512
-  if (isa == ISA_AVX512 && isa_available(ISA_AVX512)) {
-    if (f16) lane_sum_f16_avx512(acc, p, ps, v, vs, count, d);
-    else lane_sum_f32_avx512(acc, p, ps, v, vs, count, d);
-    return;
-  }
-#endif
-#ifdef LG_HAVE_AVX2
-  if (isa >= ISA_AVX2 && isa != ISA_NEON && isa_available(ISA_AVX2)) {
-    if (f16) lane_sum_f16_avx2(acc, p, ps, v, vs, count, d);
-    else lane_sum_f32_avx2(acc, p, ps, v, vs, count, d);
-    return;
-  }
-#endif
-  (void)isa;
-  for (int64_t k = 0; k < count; k++) {
-    const uint8_t* vk = v + k * vs;
-    for (int64_t i = 0; i < d; i++) {
-      const float x = f16 ? fp16_to_fp32(((const uint16_t*)vk)[i]) : ((const float*)vk)[i];
-      acc[i] = std::fma(p[k * ps], x, acc[i]);
-    }
-  }
-}
-
-// Folds lanes x d accumulators (lane l at acc + l * d) into out[d] in the order's tree. Only the
-// first `used` lanes were written (a short row leaves the rest at zero); adding a zero lane changes
-// nothing (no lane holds -0: each starts at +0 and an fma's exact zero is +0), so those adds are
-// skipped.
-void fold_lanes(const LaneOrder& o, float* acc, int64_t used, int64_t d, float* out) {
-  int lanes = o.lanes;
-  for (; lanes > 4; lanes /= 2) {
-    const int half = lanes / 2;
-    for (int l = 0; l + half < used && l < half; l++)
-      for (int64_t i = 0; i < d; i++) acc[l * d + i] = acc[(l + half) * d + i] + acc[l * d + i];
-    used = std::min<int64_t>(used, half);
-  }
-  if (lanes == 1) {
-    std::copy(acc, acc + d, out);
-    return;
-  }
-  for (int64_t l = used; l < 4; l++) std::fill(acc + l * d, acc + (l + 1) * d, 0.0f);
-  const float* a0 = acc;
-  const float* a1 = acc + d;
-  const float* a2 = acc + 2 * d;
-  const float* a3 = acc + 3 * d;
-  for (int64_t i = 0; i < d; i++) out[i] = o.adjacent_pairs ? (a0[i] + a1[i]) + (a2[i] + a3[i]) : (a0[i] + a2[i]) + (a1[i] + a3[i]);
-}
-
 struct Scratch {
-  std::vector<float> s, p, acc, qf;
+  std::vector<float> s, p, qf;
   std::vector<uint16_t> q16;
 };
 
@@ -181,16 +131,26 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
     }
     float* p = w.p.data();
     softmax_row(isa, s, p, n_kv, n_pad, scale, kv.f16);
-    // KQV: every cached value row into the lane its position falls in, then the lanes folded.
-    const int64_t used = std::min<int64_t>(order.lanes, n_kv);
-    if (w.acc.size() < (size_t)order.lanes * head_dim) w.acc.resize((size_t)order.lanes * head_dim);
-    std::fill(w.acc.begin(), w.acc.begin() + used * head_dim, 0.0f);
-    for (int64_t l = 0; l < used; l++) {
-      const int64_t count = (n_kv - l + order.lanes - 1) / order.lanes;  // positions l, l + lanes, ...
-      lane_sum(isa, w.acc.data() + l * head_dim, p + l, order.lanes, vbase + l * row, row * order.lanes, count, kv.f16, head_dim);
-    }
-    fold_lanes(order, w.acc.data(), used, head_dim, out + t * qdim + (int64_t)h * head_dim);
+    // KQV: every cached value row into the lane its position falls in, the lanes folded.
+    kqv_head(isa, order.lanes, order.adjacent_pairs, kv.f16, p, vbase, row, n_kv, head_dim, out + t * qdim + (int64_t)h * head_dim);
   });
+}
+
+bool kqv_head(int isa, int lanes, bool adjacent, bool f16, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d,
+              float* out) {
+#ifdef LG_HAVE_AVX512
+  if (isa == ISA_AVX512 && isa_available(ISA_AVX512))
+    return f16 ? kqv_head_f16_avx512(lanes, adjacent, p, v, vs, n, d, out) : kqv_head_f32_avx512(lanes, adjacent, p, v, vs, n, d, out);
+#endif
+#ifdef LG_HAVE_AVX2
+  if (isa >= ISA_AVX2 && isa != ISA_NEON && isa_available(ISA_AVX2))
+    return f16 ? kqv_head_f16_avx2(lanes, adjacent, p, v, vs, n, d, out) : kqv_head_f32_avx2(lanes, adjacent, p, v, vs, n, d, out);
+#endif
+  (void)isa;
+  using S16 = KqvScalar<uint16_t>;
+  using S32 = KqvScalar<float>;
+  return f16 ? kqv_head<S16, S16, S16>(lanes, adjacent, p, v, vs, n, d, 2, out)
+             : kqv_head<S32, S32, S32>(lanes, adjacent, p, v, vs, n, d, 4, out);
 }
 
 }  // namespace lg

@@ -72,6 +72,13 @@ struct KvView {
 };
 void kv_store(const KvView& kv, int64_t pos, const float* k, const float* v);
 
+// One head's KQV (attention's value sum) in llama.cpp's order for `lanes` accumulator lanes (64, 32,
+// 16, 8 or 1) folded to four and summed (0 + 1) + (2 + 3) when `adjacent`, else (0 + 2) + (1 + 3):
+// out[0..d) from n probabilities p and value rows v + j * vs bytes (f16 or f32). False for other
+// lane counts.
+bool kqv_head(int isa, int lanes, bool adjacent, bool f16, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d,
+              float* out);
+
 // Causal attention for `batch` query tokens at positions pos0..pos0+batch-1 (token t attends to
 // cache positions 0..pos0+t), grouped-query (query head h reads kv head h / (n_head/n_head_kv)), in
 // llama.cpp's arithmetic for it (attention.cc). q: [batch][n_head*head_dim], out: same shape.

@@ -165,11 +165,12 @@ void quantize_row_f16_avx2(const float* x, void* y, int64_t n);
 void quantize_row_q8_0_avx2(const float* x, void* y, int64_t n);
 void quantize_row_q8_1_avx2(const float* x, void* y, int64_t n);
 void quantize_row_q8_K_avx2(const float* x, void* y, int64_t n);
-// acc[i] = fma(p[k * ps], v_k[i], acc[i]) for k < count in order, v_k = v + k * vs bytes (attention).
-void lane_sum_f32_avx2(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d);
-void lane_sum_f16_avx2(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d);
-void lane_sum_f32_avx512(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d);
-void lane_sum_f16_avx512(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d);
+// Attention's value sum for one head in llama.cpp's lane order (quant/kqv_tree.h): out[0..d) from n
+// positions' probabilities p and value rows v + j * vs bytes. False for a lane count it has no tree for.
+bool kqv_head_f32_avx2(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d, float* out);
+bool kqv_head_f16_avx2(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d, float* out);
+bool kqv_head_f32_avx512(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d, float* out);
+bool kqv_head_f16_avx512(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d, float* out);
 void gemm_q8_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);

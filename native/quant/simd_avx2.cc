@@ -6,6 +6,7 @@
 #include "../runtime/fp16.h"
 #include "simd_avx2.h"
 #include "kquant_common.h"
+#include "kqv_tree.h"
 #include "tile_drive.h"
 namespace lg {
 
@@ -249,46 +250,53 @@ void quantize_row_q8_0_avx2(const float* x, void* vy, int64_t n) {
   }
 }
 
-// Attention's value sums (native/ops/attention.cc): acc[i] = fma(p[k * ps], v_k[i], acc[i]) for
-// k = 0, 1, ..., count - 1 in that order (v_k = v + k * vs bytes, f32 or f16 values), as
-// tinyBLAS's and vec_dot's fmas add one lane's cache positions. Sixty-four values of acc stay in
-// registers across all k.
+// Attention's value sums (kqv_tree.h): ymm accumulators of C x 8 values; a position's row widened
+// from f16 by vcvtph2ps where the cache is f16.
 template <class E>
 static inline __m256 load8_as_f32(const E* v) {
   if constexpr (sizeof(E) == 2) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)v));
   else return _mm256_loadu_ps((const float*)v);
 }
-template <class E>
-static inline float as_f32(E v) {
-  if constexpr (sizeof(E) == 2) return _cvtsh_ss(v);
-  else return v;
-}
-template <class E>
-static void lane_sum_avx2(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d) {
-  int64_t i = 0;
-  for (; i + 64 <= d; i += 64) {
-    __m256 a[8];
-    for (int q = 0; q < 8; q++) a[q] = _mm256_loadu_ps(acc + i + 8 * q);
-    for (int64_t k = 0; k < count; k++) {
-      const __m256 pk = _mm256_set1_ps(p[k * ps]);
-      const E* vk = (const E*)(v + k * vs) + i;
-      for (int q = 0; q < 8; q++) a[q] = _mm256_fmadd_ps(pk, load8_as_f32(vk + 8 * q), a[q]);
-    }
-    for (int q = 0; q < 8; q++) _mm256_storeu_ps(acc + i + 8 * q, a[q]);
+template <class E, int C>
+struct KqvYmm {
+  struct Acc {
+    __m256 r[C];
+  };
+  static constexpr int width = 8 * C;
+  static constexpr int group = 1;
+  static Acc zero() {
+    Acc a;
+    for (int q = 0; q < C; q++) a.r[q] = _mm256_setzero_ps();
+    return a;
   }
-  for (; i + 8 <= d; i += 8) {
-    __m256 a = _mm256_loadu_ps(acc + i);
-    for (int64_t k = 0; k < count; k++) a = _mm256_fmadd_ps(_mm256_set1_ps(p[k * ps]), load8_as_f32((const E*)(v + k * vs) + i), a);
-    _mm256_storeu_ps(acc + i, a);
+  static Acc fma(float p, const uint8_t* row, Acc a) {
+    const __m256 pk = _mm256_set1_ps(p);
+    for (int q = 0; q < C; q++) a.r[q] = _mm256_fmadd_ps(pk, load8_as_f32((const E*)row + 8 * q), a.r[q]);
+    return a;
   }
-  for (; i < d; i++)
-    for (int64_t k = 0; k < count; k++) acc[i] = std::fma(p[k * ps], as_f32(((const E*)(v + k * vs))[i]), acc[i]);
+  static Acc add(Acc a, Acc b) {
+    for (int q = 0; q < C; q++) a.r[q] = _mm256_add_ps(a.r[q], b.r[q]);
+    return a;
+  }
+  static void store(float* o, Acc a) {
+    for (int q = 0; q < C; q++) _mm256_storeu_ps(o + 8 * q, a.r[q]);
+  }
+};
+// Eight vectors a chunk (a 64-value head's whole row in one pass), one lane at a time: the 16
+// registers hold no second lane's chains, and narrower chunks or two lanes of four vectors, which
+// walk each row twice, measured up to 1.7x slower.
+template <class E>
+static bool kqv_head_avx2(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d,
+                          float* out) {
+  return kqv_head<KqvYmm<E, 8>, KqvYmm<E, 1>, KqvScalar<E>>(lanes, adjacent, p, v, vs, n, d, sizeof(E), out);
 }
-void lane_sum_f32_avx2(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d) {
-  lane_sum_avx2<float>(acc, p, ps, v, vs, count, d);
+bool kqv_head_f32_avx2(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d,
+                       float* out) {
+  return kqv_head_avx2<float>(lanes, adjacent, p, v, vs, n, d, out);
 }
-void lane_sum_f16_avx2(float* acc, const float* p, int64_t ps, const uint8_t* v, size_t vs, int64_t count, int64_t d) {
-  lane_sum_avx2<uint16_t>(acc, p, ps, v, vs, count, d);
+bool kqv_head_f16_avx2(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d,
+                       float* out) {
+  return kqv_head_avx2<uint16_t>(lanes, adjacent, p, v, vs, n, d, out);
 }
 
 // ---- tiled kernels (gemm_fn): R weight rows x C activation rows per register tile ----

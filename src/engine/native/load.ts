@@ -66,6 +66,12 @@ export interface NativeAddon {
   swiglu(gate: Float32Array, up: Float32Array, isa?: string): Float32Array;
   /** GELU as the forward pass applies it (ggml's f16 table), for the tests. */
   gelu(x: Float32Array): Float32Array;
+  /**
+   * One head's attention value sum over p.length cache positions (value row j at v[j*stride..],
+   * f32 or f16 bits) in llama.cpp's order for `lanes` accumulator lanes (64, 32, 16, 8 or 1), folded
+   * to four and summed (0+1)+(2+3) when `adjacent`, else (0+2)+(1+3). For the tests.
+   */
+  kqv(p: Float32Array, v: Float32Array | Uint16Array, stride: number, d: number, lanes: number, adjacent: boolean, isa?: string): Float32Array;
   createModel(
     params: NativeModelParams,
     tensors: Record<string, NativeTensor>,
