@@ -29,6 +29,24 @@ static inline float reduce4_ggml512(__m512 a0, __m512 a1, __m512 a2, __m512 a3) 
   return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a2), _mm512_add_ps(a1, a3)));
 }
 
+// _mm512_reduce_add_ps of v[0..15], lane r holding v[r]'s: GCC's tree (the 256-bit halves added,
+// then the 128-bit halves, then lanes 0 + 2 and 1 + 3, then those two) with each step's adds done
+// for two, four, eight and sixteen vectors at once. The same adds of the same operands, so each
+// lane is bit for bit the scalar reduction of its vector.
+static inline __m512 reduce_add_x16(const __m512 v[16]) {
+  __m512 b[8], c[4], d[2];
+  for (int i = 0; i < 8; i++)  // rows 2i, 2i+1: lanes 0-7 and 8-15, each lo256 + hi256
+    b[i] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], 0x44), _mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], 0xEE));
+  for (int i = 0; i < 4; i++)  // rows 4i .. 4i+3: one 128-bit lane each, lo128 + hi128
+    c[i] = _mm512_add_ps(_mm512_shuffle_f32x4(b[2 * i], b[2 * i + 1], 0x88), _mm512_shuffle_f32x4(b[2 * i], b[2 * i + 1], 0xDD));
+  for (int i = 0; i < 2; i++)  // lane k: [row 8i+k: 0+2, 1+3 | row 8i+4+k: 0+2, 1+3]
+    d[i] = _mm512_add_ps(_mm512_shuffle_ps(c[2 * i], c[2 * i + 1], 0x44), _mm512_shuffle_ps(c[2 * i], c[2 * i + 1], 0xEE));
+  // lane 4k + m now holds row k + 4m
+  const __m512 e = _mm512_add_ps(_mm512_shuffle_ps(d[0], d[1], 0x88), _mm512_shuffle_ps(d[0], d[1], 0xDD));
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  return _mm512_permutexvar_ps(order, e);
+}
+
 float LG_AVX512_NAME(vec_dot_f32)(int64_t n, const void* vx, const void* vy) {
   const float* x = (const float*)vx;
   const float* y = (const float*)vy;
@@ -240,7 +258,23 @@ void gemm_f16_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const voi
     __m512 q[4][4];
     for (int64_t i = 0; i < steps; i++)
       for (int k = 0; k < 4; k++) q[i][k] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(y + 64 * i + 16 * k)));
-    for (int64_t r = 0; r < nr; r++) {
+    int64_t r = 0;
+    if (n % 64 == 0) {
+      // Sixteen rows' reductions at once (attention's keys: many rows of one or two steps, where
+      // one reduction per row cost as much as the row's products).
+      for (; r + 16 <= nr; r += 16) {
+        __m512 f[16];
+        for (int k = 0; k < 16; k++) {
+          const uint16_t* w = (const uint16_t*)(x + (r + k) * bx);
+          __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+          for (int64_t i = 0; i < steps; i++)
+            for (int m = 0; m < 4; m++) a[m] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(w + 64 * i + 16 * m))), q[i][m], a[m]);
+          f[k] = _mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3]));
+        }
+        _mm512_storeu_ps(out + r, reduce_add_x16(f));
+      }
+    }
+    for (; r < nr; r++) {
       const uint16_t* w = (const uint16_t*)(x + r * bx);
       __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
       for (int64_t i = 0; i < steps; i++)

@@ -349,6 +349,21 @@ describe.skipIf(!native)('native kernels', () => {
     }
   });
 
+  it('many short rows (attention keys against a query) equal one dot product per row bit for bit', () => {
+    // The AVX-512 F16 kernel reduces sixteen rows at once where a row is whole 64-value steps.
+    const mm = native!.matmul as (...a: unknown[]) => Float32Array;
+    for (const t of TYPES.filter((q) => q.blockSize === 1)) {
+      for (const cols of [64, 128, 256, 80]) {
+        for (const rows of [16, 37, 300]) {
+          const wq = t.quantize(gaussian(rows * cols, rows + cols, 0.5));
+          const x = gaussian(cols, cols + 1);
+          for (const isa of ISAS)
+            expect(Array.from(mm(t.type, wq, rows, cols, x, 1, 1, isa, true)), `${t.name}/${isa} ${rows}x${cols}`).toEqual(Array.from(mm(t.type, wq, rows, cols, x, 1, 1, isa, false)));
+        }
+      }
+    }
+  });
+
   it('decode walks tall matrices as streams of rows: each output is the same as computed alone', () => {
     // Decode tiles take rows j, j + S, ... of a task where each stream would run 16 KiB or more
     // (tile_drive.h decode_streams): rows of about 4 KB, row counts too short for streams, with a
