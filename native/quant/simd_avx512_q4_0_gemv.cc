@@ -11,7 +11,9 @@
 // same way once per call, so two dpbusd give each row four partial sums per block, and one
 // transpose-add tree over the eight rows (12 shuffles per 32 outputs) reduces them. About 8
 // shuffles a block in all; 1.8x the old tile in cache, 1.24x from DRAM on one core and 1.19x on
-// two (bench/native-notes.md section 12).
+// two (bench/native-notes.md section 12). Decode streams take a four-row tile (q4_0_rows4: four
+// streams a thread, as Q8_0's; 1.13x on one thread and 1.01-1.07x on two against eight, section
+// 13); adjacent rows keep the eight-row one with its prefetch.
 //
 // Bit-exactness: each block's integer sum is the same exact integer, the scales are multiplied as
 // the old tile does (f16 weight scale times f16 activation scale, in float), and each row's
@@ -27,6 +29,8 @@ namespace {
 struct GroupY {
   __m512i lo, hi, off01, off23;
   __m512 dy01, dy23;
+  __m512i off4;  // four-row tiles (q4_0_group4): 128-bit lane j = four copies of block j's
+  __m512 dy4;
 };
 
 // Lays out one column's nb blocks (y: block_q8_0, ysum: their sums) as GroupY, a partial last group
@@ -37,6 +41,8 @@ void prepare_groups(const block_q8_0* y, const int32_t* ysum, int64_t nb, std::v
     alignas(64) int8_t lo[64] = {}, hi[64] = {};
     alignas(64) int32_t off[32] = {};
     alignas(64) float dy[32] = {};
+    alignas(64) int32_t off4[16] = {};
+    alignas(64) float dy4[16] = {};
     for (int j = 0; j < 4 && (int64_t)(4 * g) + j < nb; j++) {
       const int64_t b = 4 * (int64_t)g + j;
       std::memcpy(lo + 16 * j, y[b].qs, 16);
@@ -46,6 +52,10 @@ void prepare_groups(const block_q8_0* y, const int32_t* ysum, int64_t nb, std::v
         off[8 * j + k] = 8 * ysum[b];
         dy[8 * j + k] = d;
       }
+      for (int k = 0; k < 4; k++) {
+        off4[4 * j + k] = 8 * ysum[b];
+        dy4[4 * j + k] = d;
+      }
     }
     GroupY& G = out[g];
     G.lo = _mm512_load_si512(lo);
@@ -54,6 +64,8 @@ void prepare_groups(const block_q8_0* y, const int32_t* ysum, int64_t nb, std::v
     G.off23 = _mm512_load_si512(off + 16);
     G.dy01 = _mm512_load_ps(dy);
     G.dy23 = _mm512_load_ps(dy + 16);
+    G.off4 = _mm512_load_si512(off4);
+    G.dy4 = _mm512_load_ps(dy4);
   }
 }
 
@@ -109,6 +121,59 @@ inline void q4_0_group8(const __m512i* a, const __m512i* b, const GroupY& G, __m
   if constexpr (NBG > 3) acc = _mm256_fmadd_ps(_mm512_extractf32x8_ps(f23, 1), _mm512_extractf32x8_ps(w23, 1), acc);
 }
 
+// Word 4j + r of the result = block j's scale in row r, from rows 0 and 1 (a, b) where r < 2,
+// from rows 2 and 3 where r >= 2 after the blend (q4_0_group4).
+alignas(64) constexpr int16_t kScaleWords4[32] = {0,  32, 0,  32, 9,  41, 9,  41, 18, 50, 18, 50, 27, 59, 27, 59,
+                                                  0,  32, 0,  32, 9,  41, 9,  41, 18, 50, 18, 50, 27, 59, 27, 59};
+
+// Four rows x the blocks of group G into acc (row r in lane r): q4_0_group8's arithmetic for half
+// the rows, the sums of a block's four rows in one 128-bit lane.
+template <int NBG>
+inline void q4_0_group4(const __m512i* a, const __m512i* b, const GroupY& G, __m128& acc) {
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  __m512i p[4];
+  for (int r = 0; r < 4; r++) {
+    const __m512i q = group_qs(a[r], b[r]);
+    p[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(q, m4), G.lo),
+                               _mm512_and_si512(_mm512_srli_epi16(q, 4), m4), G.hi);
+  }
+  const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(p[0], p[1]), _mm512_unpackhi_epi32(p[0], p[1]));
+  const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(p[2], p[3]), _mm512_unpackhi_epi32(p[2], p[3]));
+  const __m512i t = _mm512_sub_epi32(_mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23)), G.off4);
+  const __m512i di = _mm512_load_si512(kScaleWords4);
+  const __m512i d = _mm512_mask_blend_epi16(0xCCCCCCCC, _mm512_permutex2var_epi16(a[0], di, a[1]), _mm512_permutex2var_epi16(a[2], di, a[3]));
+  const __m512 w = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(d)), G.dy4);
+  const __m512 f = _mm512_cvtepi32_ps(t);
+  acc = _mm_fmadd_ps(_mm512_castps512_ps128(f), _mm512_castps512_ps128(w), acc);
+  if constexpr (NBG > 1) acc = _mm_fmadd_ps(_mm512_extractf32x4_ps(f, 1), _mm512_extractf32x4_ps(w, 1), acc);
+  if constexpr (NBG > 2) acc = _mm_fmadd_ps(_mm512_extractf32x4_ps(f, 2), _mm512_extractf32x4_ps(w, 2), acc);
+  if constexpr (NBG > 3) acc = _mm_fmadd_ps(_mm512_extractf32x4_ps(f, 3), _mm512_extractf32x4_ps(w, 3), acc);
+}
+
+// Four rows (row r at x + r * rs) into out[0..4): decode's streams (no prefetching).
+void q4_0_rows4(int64_t nb, const uint8_t* x, size_t rs, const GroupY* gy, float* out) {
+  const int64_t full = nb / 4;
+  __m128 acc = _mm_setzero_ps();
+  __m512i a[4], b[4];
+  for (int64_t g = 0; g < full; g++) {
+    for (int r = 0; r < 4; r++) {
+      const uint8_t* p = x + r * rs + 72 * g;
+      a[r] = _mm512_loadu_si512(p);
+      b[r] = _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i*)(p + 64)));
+    }
+    q4_0_group4<4>(a, b, gy[g], acc);
+  }
+  const int nbg = (int)(nb - 4 * full);
+  if (nbg > 0) {
+    const __mmask64 m = ((__mmask64)1 << (18 * nbg)) - 1;
+    for (int r = 0; r < 4; r++) b[r] = a[r] = _mm512_maskz_loadu_epi8(m, x + r * rs + 72 * full);
+    if (nbg == 1) q4_0_group4<1>(a, b, gy[full], acc);
+    else if (nbg == 2) q4_0_group4<2>(a, b, gy[full], acc);
+    else q4_0_group4<3>(a, b, gy[full], acc);
+  }
+  _mm_storeu_ps(out, acc);
+}
+
 // Eight rows (row r at x + r * rs) into out[0..8). prefetch: the next eight adjacent rows' bytes, a
 // share per group (adjacent tiles only; streams run without it).
 void q4_0_rows8(int64_t nb, const uint8_t* x, size_t rs, const GroupY* gy, float* out, bool prefetch) {
@@ -146,9 +211,9 @@ void gemv_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
   // its own copy: ~6 bytes per weight row column, read from L1/L2 by every tile).
   thread_local std::vector<GroupY> gy;
   prepare_groups((const block_q8_0*)vy, ysum, nb, gy);
-  // Decode as eight streams of rows (tile_drive.h), adjacent tiles where rows are too few or short.
-  const int64_t done = decode_streams<8>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
-    q4_0_rows8(nb, rows, rs, gy.data(), out, false);
+  // Decode as four streams of rows (tile_drive.h), adjacent tiles where rows are too few or short.
+  const int64_t done = decode_streams<4>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
+    q4_0_rows4(nb, rows, rs, gy.data(), out);
   });
   for (int64_t r = done; r < nr; r += 8) q4_0_rows8(nb, x + r * bx, bx, gy.data(), s + r, true);
 }

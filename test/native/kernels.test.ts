@@ -364,6 +364,26 @@ describe.skipIf(!native)('native kernels', () => {
     }
   });
 
+  it('Q4_0 rows-of-8 decode in four-row streams equals its eight-row tiles for every tail of blocks mod 4', () => {
+    // The AVX-512 Q4_0 decode kernel reads four blocks a step; streams (rows of ~4 KB, 328 of them)
+    // take its four-row tile, eight-row slices its eight-row one: the same sums bit for bit.
+    const mm = native!.matmul as (...a: unknown[]) => Float32Array;
+    const t = TYPES.find((q) => q.name === 'Q4_0')!;
+    for (const nb of [220, 221, 222, 223]) {
+      const cols = 32 * nb, rows = 328, rowBytes = 18 * nb;
+      const wq = randomBlocks(t, rows, cols, nb)!;
+      const x = gaussian(cols, nb + 1);
+      for (const isa of ROWS8_ISAS)
+        for (const threads of [1, 2]) {
+          const whole = mm(t.type, wq, rows, cols, x, 1, threads, isa, true, true);
+          for (let r = 0; r < rows; r += 8) {
+            const slice = mm(t.type, wq.subarray(r * rowBytes, (r + 8) * rowBytes), 8, cols, x, 1, 1, isa, true, true);
+            expect(Array.from(whole.subarray(r, r + 8)), `${isa} nb=${nb} threads=${threads} rows ${r}..${r + 7}`).toEqual(Array.from(slice));
+          }
+        }
+    }
+  });
+
   it('decode walks tall matrices as streams of rows: each output is the same as computed alone', () => {
     // Decode tiles take rows j, j + S, ... of a task where each stream would run 16 KiB or more
     // (tile_drive.h decode_streams): rows of about 4 KB, row counts too short for streams, with a
