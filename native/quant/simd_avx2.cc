@@ -306,7 +306,7 @@ bool kqv_head_f16_avx2(int lanes, bool adjacent, const float* p, const uint8_t* 
 template <int R, int C> using TileQ4 = TileQ0<Q4Blk>::K<R, C>;
 
 void gemm_q8_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
-  if (nc == 1) return decode_q0<Q8Blk, 8>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, s);
+  if (nc == 1) return decode_q0<Q8Blk, 4>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, s);
   gemm_q0_batch<Q8Blk, 3, 2>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 void gemm_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {

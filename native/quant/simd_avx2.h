@@ -242,6 +242,8 @@ struct TileQ0Decode : GemmOperands {
   template <int R, int C>
   void tile(int64_t r0, int64_t) const { TileQ0<Blk>::template K<R, 1>::run(n, x + r0 * bx, bx, y, 0, s + r0, 1, prefetch); }
 };
+// R rows a tile, so R streams a thread where the rows are long enough: Q8_0 and Q5_0 take four
+// (against eight, AVX2 Q8_0 1.08x one thread and 1.11x two; bench/native-notes.md section 13).
 template <class Blk, int R>
 static inline void decode_q0(int64_t n, const uint8_t* x, size_t bx, int64_t nr, const uint8_t* y, float* s) {
   drive_decode<R>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out, bool prefetch) {

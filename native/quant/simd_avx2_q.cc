@@ -77,7 +77,7 @@ void gemm_q4_1_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void*
   gemm_drive<4, 3, TileQ41>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 void gemm_q5_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
-  if (nc == 1) return decode_q0<Q5Blk, 8>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, s);
+  if (nc == 1) return decode_q0<Q5Blk, 4>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, s);
   gemm_q0_batch<Q5Blk, 3, 2>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 
