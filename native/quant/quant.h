@@ -199,9 +199,6 @@ void gemm_rows8_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, con
                             int64_t nc, float* s, size_t bs);  // simd_avx512_rows8.cc
 // Its decode (nc == 1, by = 0): simd_avx512_q4_0_gemv.cc
 void gemv_rows8_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, const int32_t* ysum, float* s);
-// Q4_K decode as four streams of rows (its rows-of-8 arithmetic); returns the rows done, 0 where
-// rows are too few or short for streams (the caller's adjacent tiles take them).
-int64_t gemv_streams_q4_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, float* s);
 void gemm_rows8_q4_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                             int64_t nc, float* s, size_t bs);
 LG_DECL_TINYBLAS(f32, avx512)  // simd_avx512_tinyblas.cc

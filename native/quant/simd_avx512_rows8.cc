@@ -240,12 +240,6 @@ void gemm_rows8_q4_K_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
   const int64_t nb = n / QK_K;
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
-  // Decode: four streams of rows where they are long enough (simd_avx512_q4_K_gemv.cc), adjacent
-  // eight-row tiles for the rest.
-  const int64_t done = nc == 1 ? gemv_streams_q4_K_avx512(n, vx, bx, nr, vy, s) : 0;
-  x += done * bx;
-  s += done;
-  nr -= done;
   const int64_t grouped = nc - nc % 4;
   drive_rows8(nr, grouped, nc, [&](auto cols, int64_t r, int64_t c) {
     constexpr int C = decltype(cols)::value;
