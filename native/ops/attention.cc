@@ -149,8 +149,8 @@ bool kqv_head(int isa, int lanes, bool adjacent, bool f16, const float* p, const
   (void)isa;
   using S16 = KqvScalar<uint16_t>;
   using S32 = KqvScalar<float>;
-  return f16 ? kqv_head<S16, S16, S16>(lanes, adjacent, p, v, vs, n, d, 2, out)
-             : kqv_head<S32, S32, S32>(lanes, adjacent, p, v, vs, n, d, 4, out);
+  return f16 ? kqv_tree_head<S16, S16, S16>(lanes, adjacent, p, v, vs, n, d, 2, out)
+             : kqv_tree_head<S32, S32, S32>(lanes, adjacent, p, v, vs, n, d, 4, out);
 }
 
 }  // namespace lg

@@ -8,8 +8,8 @@
 // The lanes are evaluated a few consecutive ones at a time (their rows lie side by side in the
 // cache, and on different L1 sets: one lane alone walks rows L apart, which for a 512-byte cache
 // row all fall in one set), each lane's fma chain in registers from +0, its sum stored once; then
-// the fold runs over the stored sums in vectors. A lane with no positions (n < L) is skipped as the
-// fold in memory skipped it.
+// the fold runs over the stored sums in vectors (L accumulators on the stack: 16 KiB at most, 64
+// lanes of 64 floats). A lane with no positions (n < L) is skipped as the fold in memory skipped it.
 #pragma once
 #include <cmath>
 #include <cstddef>
@@ -90,7 +90,7 @@ static inline void kqv_chunks(const float* p, const uint8_t* v, size_t vs, int64
 
 // The lane counts llama.cpp's kernels use (64, 32, 16, 8; 1 on the scalar path). False for any other.
 template <class Wide, class Narrow, class One>
-static inline bool kqv_head(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n,
+static inline bool kqv_tree_head(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n,
                             int64_t d, size_t esz, float* out) {
   switch (lanes) {
     case 64: kqv_chunks<64, Wide, Narrow, One>(p, v, vs, n, d, esz, adjacent, out); return true;

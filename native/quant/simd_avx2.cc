@@ -288,7 +288,7 @@ struct KqvYmm {
 template <class E>
 static bool kqv_head_avx2(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d,
                           float* out) {
-  return kqv_head<KqvYmm<E, 8>, KqvYmm<E, 1>, KqvScalar<E>>(lanes, adjacent, p, v, vs, n, d, sizeof(E), out);
+  return kqv_tree_head<KqvYmm<E, 8>, KqvYmm<E, 1>, KqvScalar<E>>(lanes, adjacent, p, v, vs, n, d, sizeof(E), out);
 }
 bool kqv_head_f32_avx2(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d,
                        float* out) {

@@ -344,7 +344,7 @@ struct KqvZmm {
 template <class E>
 static bool kqv_head_avx512(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d,
                             float* out) {
-  return kqv_head<KqvZmm<E, 4>, KqvZmm<E, 1>, KqvScalar<E>>(lanes, adjacent, p, v, vs, n, d, sizeof(E), out);
+  return kqv_tree_head<KqvZmm<E, 4>, KqvZmm<E, 1>, KqvScalar<E>>(lanes, adjacent, p, v, vs, n, d, sizeof(E), out);
 }
 bool kqv_head_f32_avx512(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d,
                          float* out) {
