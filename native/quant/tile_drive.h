@@ -80,7 +80,8 @@ static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr
 // lock step restart H short streams every tile, which the hardware prefetcher follows poorly
 // (software prefetching of the next tile won back part of it); H long streams it follows at the
 // memory's speed: Q8_0 decode from DRAM +15-45% here, AVX-512 Q4_0 +10-20%, Q6_K's row pairs +8-12%
-// (bench/native-notes.md section 11; AVX-512 Q8_0 now takes four rows a tile: section 13). The Q4_K rows-of-8 kernels and AVX2 Q4_0 measured no gain
+// (bench/native-notes.md section 11; Q8_0 and the AVX-512 Q4_0 decode kernel now take four rows a
+// tile, four streams: section 13). The Q4_K rows-of-8 kernels and AVX2 Q4_0 measured no gain
 // (AVX2 Q4_K a loss) and keep adjacent rows.
 // Streams shorter than kMinStreamBytes gain nothing (a probe read eight 10 KB streams no faster
 // than eight adjacent rows with prefetching: bench/c/streams.c); those keep adjacent tiles with their
