@@ -11,13 +11,14 @@
 // same way once per call, so two dpbusd give each row four partial sums per block, and one
 // transpose-add tree over the eight rows (12 shuffles per 32 outputs) reduces them. About 8
 // shuffles a block in all; 1.8x the old tile in cache, 1.24x from DRAM on one core and 1.19x on
-// two (bench/native-notes.md section 12). Decode streams take a four-row tile (q4_0_rows4: four
+// two (bench/native-notes.md section 12). Decode streams take a four-row tile (q4_0_rows<4>: four
 // streams a thread, as Q8_0's; 1.13x on one thread and 1.01-1.07x on two against eight, section
 // 13); adjacent rows keep the eight-row one with its prefetch.
 //
 // Bit-exactness: each block's integer sum is the same exact integer, the scales are multiplied as
 // the old tile does (f16 weight scale times f16 activation scale, in float), and each row's
 // accumulator takes one fma per block in block order.
+#include <type_traits>
 #include <vector>
 #include "simd_avx2.h"
 namespace lg {
@@ -80,26 +81,29 @@ inline __m512i group_qs(__m512i a, __m512i b) { return _mm512_permutex2var_epi16
 alignas(64) constexpr int16_t kScaleWords[32] = {0,  32, 0,  32, 0,  32, 0,  32, 9,  41, 9,  41, 9,  41, 9,  41,
                                                  18, 50, 18, 50, 18, 50, 18, 50, 27, 59, 27, 59, 27, 59, 27, 59};
 
+// Row r's (a, b) four int32 partial sums per block of group G, block j in 128-bit lane j.
+inline __m512i row_sums(__m512i a, __m512i b, const GroupY& G) {
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  const __m512i q = group_qs(a, b);
+  return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(q, m4), G.lo),
+                             _mm512_and_si512(_mm512_srli_epi16(q, 4), m4), G.hi);
+}
+
+// Transpose-add within 128-bit lanes of four rows' row_sums: lane j = block j's sums of the rows.
+inline __m512i transpose_add4(const __m512i* p) {
+  const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(p[0], p[1]), _mm512_unpackhi_epi32(p[0], p[1]));
+  const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(p[2], p[3]), _mm512_unpackhi_epi32(p[2], p[3]));
+  return _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
+}
+
 // Eight rows (row r at x + r * rs) x the blocks of group G (nbg = 4, or fewer in the last group)
 // into acc (row r in lane r). a[r] are row r's group words 0-31, b[r] words 32-35 (in its
 // words 0-3).
 template <int NBG>
 inline void q4_0_group8(const __m512i* a, const __m512i* b, const GroupY& G, __m256& acc) {
-  const __m512i m4 = _mm512_set1_epi8(0x0F);
-  __m512i p[8];  // row r: four int32 partial sums per block, block j in 128-bit lane j
-  for (int r = 0; r < 8; r++) {
-    const __m512i q = group_qs(a[r], b[r]);
-    p[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(q, m4), G.lo),
-                               _mm512_and_si512(_mm512_srli_epi16(q, 4), m4), G.hi);
-  }
-  // Transpose-add within 128-bit lanes: t[h] lane j = block j's sums of rows 4h .. 4h + 3.
-  __m512i t[2];
-  for (int h = 0; h < 2; h++) {
-    const __m512i* q = p + 4 * h;
-    const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(q[0], q[1]), _mm512_unpackhi_epi32(q[0], q[1]));
-    const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(q[2], q[3]), _mm512_unpackhi_epi32(q[2], q[3]));
-    t[h] = _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
-  }
+  __m512i p[8];
+  for (int r = 0; r < 8; r++) p[r] = row_sums(a[r], b[r], G);
+  const __m512i t[2] = {transpose_add4(p), transpose_add4(p + 4)};  // rows 0-3, 4-7
   // -> [block j rows 0-7 | block j+1 rows 0-7] for j = 0, 2
   const __m512i i01 = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
   const __m512i i23 = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
@@ -130,16 +134,9 @@ alignas(64) constexpr int16_t kScaleWords4[32] = {0,  32, 0,  32, 9,  41, 9,  41
 // the rows, the sums of a block's four rows in one 128-bit lane.
 template <int NBG>
 inline void q4_0_group4(const __m512i* a, const __m512i* b, const GroupY& G, __m128& acc) {
-  const __m512i m4 = _mm512_set1_epi8(0x0F);
   __m512i p[4];
-  for (int r = 0; r < 4; r++) {
-    const __m512i q = group_qs(a[r], b[r]);
-    p[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(q, m4), G.lo),
-                               _mm512_and_si512(_mm512_srli_epi16(q, 4), m4), G.hi);
-  }
-  const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(p[0], p[1]), _mm512_unpackhi_epi32(p[0], p[1]));
-  const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(p[2], p[3]), _mm512_unpackhi_epi32(p[2], p[3]));
-  const __m512i t = _mm512_sub_epi32(_mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23)), G.off4);
+  for (int r = 0; r < 4; r++) p[r] = row_sums(a[r], b[r], G);
+  const __m512i t = _mm512_sub_epi32(transpose_add4(p), G.off4);
   const __m512i di = _mm512_load_si512(kScaleWords4);
   const __m512i d = _mm512_mask_blend_epi16(0xCCCCCCCC, _mm512_permutex2var_epi16(a[0], di, a[1]), _mm512_permutex2var_epi16(a[2], di, a[3]));
   const __m512 w = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(d)), G.dy4);
@@ -150,56 +147,47 @@ inline void q4_0_group4(const __m512i* a, const __m512i* b, const GroupY& G, __m
   if constexpr (NBG > 3) acc = _mm_fmadd_ps(_mm512_extractf32x4_ps(f, 3), _mm512_extractf32x4_ps(w, 3), acc);
 }
 
-// Four rows (row r at x + r * rs) into out[0..4): decode's streams (no prefetching).
-void q4_0_rows4(int64_t nb, const uint8_t* x, size_t rs, const GroupY* gy, float* out) {
-  const int64_t full = nb / 4;
-  __m128 acc = _mm_setzero_ps();
-  __m512i a[4], b[4];
-  for (int64_t g = 0; g < full; g++) {
-    for (int r = 0; r < 4; r++) {
-      const uint8_t* p = x + r * rs + 72 * g;
-      a[r] = _mm512_loadu_si512(p);
-      b[r] = _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i*)(p + 64)));
-    }
-    q4_0_group4<4>(a, b, gy[g], acc);
-  }
-  const int nbg = (int)(nb - 4 * full);
-  if (nbg > 0) {
-    const __mmask64 m = ((__mmask64)1 << (18 * nbg)) - 1;
-    for (int r = 0; r < 4; r++) b[r] = a[r] = _mm512_maskz_loadu_epi8(m, x + r * rs + 72 * full);
-    if (nbg == 1) q4_0_group4<1>(a, b, gy[full], acc);
-    else if (nbg == 2) q4_0_group4<2>(a, b, gy[full], acc);
-    else q4_0_group4<3>(a, b, gy[full], acc);
-  }
-  _mm_storeu_ps(out, acc);
-}
+// One float lane per row (a vector type cannot be a conditional_t argument without losing its
+// attributes).
+template <int R> struct RowAcc;
+template <> struct RowAcc<8> { using type = __m256; };
+template <> struct RowAcc<4> { using type = __m128; };
 
-// Eight rows (row r at x + r * rs) into out[0..8). prefetch: the next eight adjacent rows' bytes, a
-// share per group (adjacent tiles only; streams run without it).
-void q4_0_rows8(int64_t nb, const uint8_t* x, size_t rs, const GroupY* gy, float* out, bool prefetch) {
+// R = 4 or 8 rows (row r at x + r * rs) into out[0..R). prefetch: the next R adjacent rows' bytes,
+// a share per group (adjacent tiles only; streams run without it).
+template <int R>
+void q4_0_rows(int64_t nb, const uint8_t* x, size_t rs, const GroupY* gy, float* out, bool prefetch) {
+  static_assert(R == 4 || R == 8, "four or eight rows");
+  using Acc = typename RowAcc<R>::type;
+  auto group = [&](auto nbg, const __m512i* a, const __m512i* b, const GroupY& G, Acc& acc) {
+    constexpr int NBG = decltype(nbg)::value;
+    if constexpr (R == 8) q4_0_group8<NBG>(a, b, G, acc);
+    else q4_0_group4<NBG>(a, b, G, acc);
+  };
   const int64_t full = nb / 4;
-  PrefetchShare pf(x + 8 * rs, prefetch ? 8 * rs : 0, full > 0 ? full : 1);
-  __m256 acc = _mm256_setzero_ps();
-  __m512i a[8], b[8];
+  PrefetchShare pf(x + R * rs, prefetch ? R * rs : 0, full > 0 ? full : 1);
+  Acc acc{};
+  __m512i a[R], b[R];
   for (int64_t g = 0; g < full; g++) {
     pf.step();
-    for (int r = 0; r < 8; r++) {
+    for (int r = 0; r < R; r++) {
       const uint8_t* p = x + r * rs + 72 * g;
       a[r] = _mm512_loadu_si512(p);
       b[r] = _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i*)(p + 64)));
     }
-    q4_0_group8<4>(a, b, gy[g], acc);
+    group(std::integral_constant<int, 4>{}, a, b, gy[g], acc);
   }
   // The last one to three blocks (at most 54 bytes): masked loads read nothing past the row.
   const int nbg = (int)(nb - 4 * full);
   if (nbg > 0) {
     const __mmask64 m = ((__mmask64)1 << (18 * nbg)) - 1;
-    for (int r = 0; r < 8; r++) b[r] = a[r] = _mm512_maskz_loadu_epi8(m, x + r * rs + 72 * full);
-    if (nbg == 1) q4_0_group8<1>(a, b, gy[full], acc);
-    else if (nbg == 2) q4_0_group8<2>(a, b, gy[full], acc);
-    else q4_0_group8<3>(a, b, gy[full], acc);
+    for (int r = 0; r < R; r++) b[r] = a[r] = _mm512_maskz_loadu_epi8(m, x + r * rs + 72 * full);
+    if (nbg == 1) group(std::integral_constant<int, 1>{}, a, b, gy[full], acc);
+    else if (nbg == 2) group(std::integral_constant<int, 2>{}, a, b, gy[full], acc);
+    else group(std::integral_constant<int, 3>{}, a, b, gy[full], acc);
   }
-  _mm256_storeu_ps(out, acc);
+  if constexpr (R == 8) _mm256_storeu_ps(out, acc);
+  else _mm_storeu_ps(out, acc);
 }
 
 }  // namespace
@@ -213,9 +201,9 @@ void gemv_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
   prepare_groups((const block_q8_0*)vy, ysum, nb, gy);
   // Decode as four streams of rows (tile_drive.h), adjacent tiles where rows are too few or short.
   const int64_t done = decode_streams<4>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
-    q4_0_rows4(nb, rows, rs, gy.data(), out);
+    q4_0_rows<4>(nb, rows, rs, gy.data(), out, false);
   });
-  for (int64_t r = done; r < nr; r += 8) q4_0_rows8(nb, x + r * bx, bx, gy.data(), s + r, true);
+  for (int64_t r = done; r < nr; r += 8) q4_0_rows<8>(nb, x + r * bx, bx, gy.data(), s + r, true);
 }
 
 }  // namespace lg
