@@ -79,6 +79,7 @@ static inline void dot_f16_rows(int64_t n, const uint8_t* x, int64_t xs, const u
     for (int q = 0; q < 4; q++) yv[q] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(y + i + 16 * q)));
     for (int k = 0; k < R; k++) {
       const uint16_t* w = (const uint16_t*)(x + k * xs) + i;
+      if constexpr (R > 1) prefetch_ahead<128>(w);  // R > 1: stream tiles (tile_drive.h)
       for (int q = 0; q < 4; q++) a[k][q] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(w + 16 * q))), yv[q], a[k][q]);
     }
   }

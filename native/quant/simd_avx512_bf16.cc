@@ -22,6 +22,7 @@ static inline void dot_bf16_rows(int64_t n, const uint8_t* x, int64_t xs, const 
     const __m512bh y0 = (__m512bh)_mm512_loadu_si512((const void*)(y + i)), y1 = (__m512bh)_mm512_loadu_si512((const void*)(y + i + 32));
     for (int k = 0; k < R; k++) {
       const uint16_t* w = (const uint16_t*)(x + k * xs) + i;
+      if constexpr (R > 1) prefetch_ahead<128>(w);  // R > 1: stream tiles (tile_drive.h)
       c[k][0] = _mm512_dpbf16_ps(c[k][0], (__m512bh)_mm512_loadu_si512((const void*)w), y0);
       c[k][1] = _mm512_dpbf16_ps(c[k][1], (__m512bh)_mm512_loadu_si512((const void*)(w + 32)), y1);
     }

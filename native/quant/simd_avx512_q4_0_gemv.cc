@@ -172,6 +172,7 @@ void q4_0_rows(int64_t nb, const uint8_t* x, size_t rs, const GroupY* gy, float*
     pf.step();
     for (int r = 0; r < R; r++) {
       const uint8_t* p = x + r * rs + 72 * g;
+      if (!prefetch) prefetch_ahead<72>(p);  // streams (tile_drive.h)
       a[r] = _mm512_loadu_si512(p);
       b[r] = _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i*)(p + 64)));
     }

@@ -66,6 +66,10 @@ struct Q0Tiles : GemmOperands {
       }
       for (int p = 0; p < P; p++) {
         const uint8_t* rp = xr + 2 * p * bx;
+        if (C == 1 && !prefetch) {  // decode streams (tile_drive.h)
+          prefetch_ahead<sizeof(typename Blk::block)>((const typename Blk::block*)rp + i);
+          prefetch_ahead<sizeof(typename Blk::block)>((const typename Blk::block*)(rp + bx) + i);
+        }
         const __m512i ux = row_pair<Blk>(rp, bx, i);
         const __m512 dw = halves(_cvtsh_ss(Blk::d(rp, i)), _cvtsh_ss(Blk::d(rp + bx, i)));
         for (int c = 0; c < C; c++) acc[p][c] = _mm512_fmadd_ps(_mm512_mul_ps(dw, dy[c]), lanes(ux, a[c]), acc[p][c]);
