@@ -201,13 +201,15 @@ static inline __m256i superblock_mins(const HeadQ4K& hd, const block_q8_K* yb) {
 
 // Q4_K, 8 rows x 1 column in llama.cpp's gemv order (one fma per superblock): q4_K_tile_quads<1,
 // false>. The superblock's integer sum adds up in the packed layout and reaches row order once.
-static inline void q4_K_tile512_gemv(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, float* s) {
+// Row r at x + r * bx; prefetch: the next eight adjacent rows, a share per superblock (adjacent
+// tiles; streams run without it).
+static inline void q4_K_tile512_gemv(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, float* s, bool prefetch = true) {
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   // scales for packs(lo, hi): per 128-bit lane i, [2i lo, 2i+1 lo, 2i hi, 2i+1 hi], two halves each
   const __m128i at = _mm_setr_epi8(0, -1, 0, -1, 4, -1, 4, -1, 1, -1, 1, -1, 5, -1, 5, -1);
   const __m512i rows = _mm512_setr_epi32(0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13);
   __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
-  PrefetchShare pf(x + 8 * bx, 8 * bx, nb);  // decode streams the weights: the next eight rows (simd_avx2.h)
+  PrefetchShare pf(x + 8 * bx, prefetch ? 8 * bx : 0, nb);  // adjacent tiles: the next eight rows (simd_avx2.h)
   for (int64_t b = 0; b < nb; b++) {
     pf.step();
     const HeadQ4K hd((const block_q4_K*)x + b, bx);
@@ -240,6 +242,18 @@ void gemm_rows8_q4_K_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
   const int64_t nb = n / QK_K;
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
+  if (nc == 1) {
+    // Decode: eight streams of rows (tile_drive.h) where each runs 64 KiB or more, adjacent tiles
+    // with their prefetch for the rest. Eight streams that long read 1.2-1.3x faster on one thread
+    // (500M Q4_K layer sequence; Q4_K_M file's matrices 1.14x); the 16-37 KiB streams of a
+    // two-thread split of this model's layers measured 0.92-1.04x, and no clearer with
+    // software prefetching ahead (which cost the long streams 15%) (bench/native-notes.md section 14).
+    const int64_t done = decode_streams<8, 64 * 1024>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
+      q4_K_tile512_gemv(nb, rows, rs, y, out, false);
+    });
+    for (int64_t r = done; r < nr; r += 8) q4_K_tile512_gemv(nb, x + r * bx, bx, y, s + r);
+    return;
+  }
   const int64_t grouped = nc - nc % 4;
   drive_rows8(nr, grouped, nc, [&](auto cols, int64_t r, int64_t c) {
     constexpr int C = decltype(cols)::value;

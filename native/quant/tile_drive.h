@@ -81,8 +81,9 @@ static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr
 // (software prefetching of the next tile won back part of it); H long streams it follows at the
 // memory's speed: Q8_0 decode from DRAM +15-45% here, AVX-512 Q4_0 +10-20%, Q6_K's row pairs +8-12%
 // (bench/native-notes.md section 11; Q8_0 and the AVX-512 Q4_0 decode kernel now take four rows a
-// tile, four streams: section 13). The Q4_K rows-of-8 kernels and AVX2 Q4_0 measured no gain
-// (AVX2 Q4_K a loss) and keep adjacent rows.
+// tile, four streams: section 13). The AVX-512 Q4_K rows-of-8 decode takes eight streams where
+// each runs 64 KiB or more (MinStream; section 14). AVX2 Q4_0 measured no gain (AVX2 Q4_K a loss)
+// and keeps adjacent rows.
 // Streams shorter than kMinStreamBytes gain nothing (a probe read eight 10 KB streams no faster
 // than eight adjacent rows with prefetching: bench/c/streams.c); those keep adjacent tiles with their
 // software prefetch of the next tile. A stream tile prefetches ahead in its own streams instead
@@ -90,10 +91,10 @@ static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr
 // computes the H rows from `rows` into out[0 .. H); returns the rows done (H * S, or 0): the caller
 // computes the rest contiguously. Each output is the same dot product whatever order rows come in.
 constexpr size_t kMinStreamBytes = 16 * 1024;
-template <int H, class Tile>
+template <int H, size_t MinStream = kMinStreamBytes, class Tile>
 static inline int64_t decode_streams(const uint8_t* x, size_t bx, int64_t nr, float* s, const Tile& tile) {
   const int64_t S = nr / H;
-  if (S < 2 || (size_t)S * bx < kMinStreamBytes) return 0;
+  if (S < 2 || (size_t)S * bx < MinStream) return 0;
   float out[H];
   for (int64_t j = 0; j < S; j++) {
     tile(x + j * bx, S * bx, out);

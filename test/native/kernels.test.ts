@@ -386,8 +386,9 @@ describe.skipIf(!native)('native kernels', () => {
 
   it('decode walks tall matrices as streams of rows: each output is the same as computed alone', () => {
     // Decode tiles take rows j, j + S, ... of a task where each stream would run 16 KiB or more
-    // (tile_drive.h decode_streams): rows of about 4 KB, row counts too short for streams, with a
-    // remainder, and tall enough for streams in each of two threads' tasks.
+    // (tile_drive.h decode_streams; AVX-512 Q4_K's eight streams 64 KiB, here at one thread): rows
+    // of about 4 KB, row counts too short for streams, with a remainder, and tall enough for
+    // streams in each of two threads' tasks.
     const mm = native!.matmul as (...a: unknown[]) => Float32Array;
     for (const t of TYPES) {
       const cols = t.blockSize * Math.ceil(4000 / t.bytesPerBlock);
