@@ -66,7 +66,7 @@ struct Q0Tiles : GemmOperands {
       }
       for (int p = 0; p < P; p++) {
         const uint8_t* rp = xr + 2 * p * bx;
-        if (C == 1 && !prefetch) {  // decode streams (tile_drive.h)
+        if (Blk::ahead && C == 1 && !prefetch) {  // decode streams (tile_drive.h)
           prefetch_ahead<sizeof(typename Blk::block)>((const typename Blk::block*)rp + i);
           prefetch_ahead<sizeof(typename Blk::block)>((const typename Blk::block*)(rp + bx) + i);
         }
