@@ -107,9 +107,8 @@ static inline int64_t decode_streams(const uint8_t* x, size_t bx, int64_t nr, fl
 // in a step (prefetch_ahead<bytes read per row and step>(where the row reads)): with the hardware
 // prefetcher alone the four-stream Q4_0, Q8_0 and F16 decode kernels read at 75-90% of the triad
 // on one thread. 1.5 KB ahead: 1.11-1.17x on one thread and 1.08-1.14x on two (AVX-512; AVX2
-// Q8_0 1.06x / 1.17x), 500M layer sequence without its output matrix; 1 KB helped Q8_0 little,
-// 2-3 KB about as much. BF16's walk is F16's (1.21-1.25x); Q5_0's kernel is bound by its unpacking
-// and does without. Q6_K's two streams ran slower with it
+// Q8_0 1.06x / 1.17x; BF16 1.21-1.25x; Q5_0 1.10x), 500M layer sequence without its output
+// matrix; 1 KB helped Q8_0 little, 2-3 KB about as much. Q6_K's two streams ran slower with it
 // (0.84-0.99x at 0.75-6 KB) and keep the hardware's alone (bench/native-notes.md section 14).
 // Steps of at most 64 bytes need one prefetch: consecutive steps' addresses are never a line
 // apart. A stream's last prefetches reach past its end (prefetches never fault).
