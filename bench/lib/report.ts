@@ -57,6 +57,13 @@ export interface BenchRow {
   readonly decode_tokens_per_s_max: number;
   /** Decode: (weight bytes read per token x tokens/s) / measured memory bandwidth at these threads. */
   readonly roofline_fraction: number | null;
+  /**
+   * Decode against the triad probed next to this file's rows (the better of a probe just before
+   * and one just after them): on a shared host whose bandwidth drifts from minute to minute, the
+   * denominator from the same stretch of time. Absent in quick mode and in older reports.
+   */
+  readonly near_roofline_fraction?: number | null;
+  readonly near_triad_gb_per_s?: number | null;
   /** Prefill: achieved FLOP/s / peak arithmetic for the weights' data type at these threads. */
   readonly prefill_roofline_fraction: number | null;
   readonly weight_bytes_per_token: number;
@@ -246,14 +253,17 @@ export function markdownReport(r: BenchReport): string {
     const ahead = same.filter((x) => x.ratio >= 1).length;
     out.push('', '### Same thread count', '');
     out.push(`Ours / llama.cpp at the same thread count (the better of its variants at that count): ${ahead} of ${same.length} figures at or above 1.0.`, '');
-    out.push('| model | quantisation | threads | prefill | decode | decode roofline |', '| --- | --- | --- | --- | --- | --- |');
+    const near = r.rows.some((x) => x.near_roofline_fraction != null);
+    if (near) out.push('Decode roofline against the run\'s triad (the better of its probes before and after all rows), and against the triad probed next to the row\'s own file (in parentheses, that probe in GB/s).', '');
+    out.push(`| model | quantisation | threads | prefill | decode | decode roofline |${near ? ' next to the rows |' : ''}`, `| --- | --- | --- | --- | --- | --- |${near ? ' --- |' : ''}`);
     const cell = (x: SameThread | undefined) => (x ? `${fmt(x.ours)} / ${fmt(x.theirs)} = ${x.ratio.toFixed(2)}x` : '–');
     for (const x of r.rows) {
       const mine = same.filter((y) => y.row === x);
       if (!mine.length) continue;
       const pre = mine.find((y) => y.metric === 'prefill');
       const dec = mine.find((y) => y.metric === 'decode');
-      out.push(`| ${x.model} | ${x.quant} | ${x.threads} | ${cell(pre)} | ${cell(dec)} | ${pct(x.roofline_fraction)} |`);
+      const nearCell = x.near_roofline_fraction != null ? ` ${pct(x.near_roofline_fraction)} (${fmt(x.near_triad_gb_per_s)}) |` : ' – |';
+      out.push(`| ${x.model} | ${x.quant} | ${x.threads} | ${cell(pre)} | ${cell(dec)} | ${pct(x.roofline_fraction)} |${near ? nearCell : ''}`);
     }
   }
   const peerRows = r.rows.filter((x) => x.peers.length > 0);

@@ -88,7 +88,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
 
   // Each row with its prefill arithmetic rate; the fractions of the machine's limits come last,
   // once the limits are final (see below).
-  const measured: { row: BenchRow; prefillOpsPerS: number; int8: boolean }[] = [];
+  const measured: { row: BenchRow; prefillOpsPerS: number; int8: boolean; nearTriad: number | undefined }[] = [];
   // The host's speed drifts by tens of percent from minute to minute, so per file our rows and
   // llama.cpp's C harness alternate: harness, ours, harness, ours, harness (full mode; quick: one
   // round), each side's runs pooled (node-llama-cpp, never the fastest, runs once before): a ratio
@@ -134,6 +134,11 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
       harnessPass();
     }
 
+    // The triad next to this file's rows (full mode): the better of a probe just before our rows
+    // and one just after, so each row's decode also has a denominator from its own minutes.
+    const probeNear = () => (before && !quick ? measureLimits(threads, true, () => {}) : null);
+    const nearBefore = probeNear();
+
     // our rows, one model load per backend and thread count, in rounds between harness passes
     const groups = new Map<string, BenchCase[]>();
     for (const c of fileCases) groups.set(`${c.backend}|${c.threads}`, [...(groups.get(`${c.backend}|${c.threads}`) ?? []), c]);
@@ -163,6 +168,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
       for (const m of models) m.dispose();
     }
     const timed = fileCases.map((c) => ({ c, t: summarizeRuns(runsOf.get(c)!) }));
+    const near = nearBefore ? betterLimits(nearBefore, probeNear()) : null;
 
     for (const { c, t } of timed) {
       const pr = c.peer ? peerRuns.get(pk(c)) : undefined;
@@ -192,7 +198,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
         peer: bestOf(peers),
         peers,
       };
-      measured.push({ row, prefillOpsPerS: prefillFlops(cost, c.promptTokens) / prefillSeconds, int8: cost.arithmetic === 'int8' });
+      measured.push({ row, prefillOpsPerS: prefillFlops(cost, c.promptTokens) / prefillSeconds, int8: cost.arithmetic === 'int8', nearTriad: limitAt(near?.triad_gb_per_s, rowThreads) });
       log(`  ${c.backend} t${c.threads}: ttft ${row.ttft_ms.toFixed(1)} ms, prefill ${row.prefill_tokens_per_s.toFixed(0)} tok/s, decode ${row.decode_tokens_per_s.toFixed(1)} tok/s${row.peer ? ` | llama.cpp ${row.peer.prefill_tokens_per_s.toFixed(0)} / ${row.peer.decode_tokens_per_s.toFixed(1)}` : ''}`);
     }
   }
@@ -203,13 +209,16 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
     log('machine limits again ...');
     limits = betterLimits(before, measureLimits(threads, quick, log));
     notes.push('machine limits: the better of two probes, before and after the rows');
+    if (measured.some((m) => m.nearTriad)) notes.push('each file\'s rows also have the triad probed next to them (the better of a probe just before and one just after its rows; 96 MiB arrays), for a decode fraction from the same minutes');
   }
-  const rows = measured.map(({ row, prefillOpsPerS, int8 }): BenchRow => {
+  const rows = measured.map(({ row, prefillOpsPerS, int8, nearTriad }): BenchRow => {
     const bw = limitAt(limits?.triad_gb_per_s, row.threads);
     const peak = limitAt(int8 ? limits?.int8_madd_gops : limits?.f32_fma_gflops, row.threads);
+    const decodeBytesPerS = row.weight_bytes_per_token * row.decode_tokens_per_s;
     return {
       ...row,
-      roofline_fraction: bw ? (row.weight_bytes_per_token * row.decode_tokens_per_s) / (bw * 1e9) : null,
+      roofline_fraction: bw ? decodeBytesPerS / (bw * 1e9) : null,
+      ...(nearTriad ? { near_triad_gb_per_s: nearTriad, near_roofline_fraction: decodeBytesPerS / (nearTriad * 1e9) } : {}),
       prefill_roofline_fraction: peak ? prefillOpsPerS / (peak * 1e9) : null,
     };
   });

@@ -156,6 +156,16 @@ describe('report', () => {
     expect(md).toContain('| llama-15M | Q4_0 | 2 | 4000 / 5000 = 0.80x | 950 / 900 = 1.06x | 30% |');
   });
 
+  it('same thread count: a column for the triad probed next to the rows, where the report has one', () => {
+    const rows = [row({ near_triad_gb_per_s: 24, near_roofline_fraction: 0.233 }), row({ quant: 'Q8_0' })];
+    const md = markdownReport(report(rows));
+    expect(md).toContain('| model | quantisation | threads | prefill | decode | decode roofline | next to the rows |');
+    expect(md).toContain('| llama-15M | Q4_0 | 1 | 1250 / 2800 = 0.45x | 700 / 980 = 0.71x | 30% | 23% (24.0) |');
+    expect(md).toContain('| llama-15M | Q8_0 | 1 | 1250 / 2800 = 0.45x | 700 / 980 = 0.71x | 30% | – |');
+    // older reports (no near probe): the table keeps its six columns
+    expect(markdownReport(report([row()]))).not.toContain('next to the rows');
+  });
+
   it('SVG: well-formed, escaped, two bars per row with a peer', () => {
     const svg = svgChart(report([row(), row({ backend: 'reference', peer: null, peers: [] })]));
     expect(svg.startsWith('<svg')).toBe(true);
