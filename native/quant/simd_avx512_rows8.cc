@@ -246,8 +246,8 @@ void gemm_rows8_q4_K_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
     // Decode: eight streams of rows (tile_drive.h) where each runs 64 KiB or more, adjacent tiles
     // with their prefetch for the rest. Eight streams that long read 1.2-1.3x faster on one thread
     // (500M Q4_K layer sequence; Q4_K_M file's matrices 1.14x); the 16-37 KiB streams of a
-    // two-thread split of this model's layers measured 0.92-1.04x, and no clearer with
-    // software prefetching ahead (which cost the long streams 15%) (bench/native-notes.md section 14).
+    // two-thread split of this model's layers measured 0.92-1.04x. Prefetching ahead cost the long
+    // streams 15% and did not make the short ones pay (bench/native-notes.md section 14).
     const int64_t done = decode_streams<8, 64 * 1024>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
       q4_K_tile512_gemv(nb, rows, rs, y, out, false);
     });

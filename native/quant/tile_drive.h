@@ -111,10 +111,12 @@ static inline int64_t decode_streams(const uint8_t* x, size_t bx, int64_t nr, fl
 // matrix; 1 KB helped Q8_0 little, 2-3 KB about as much. Q6_K's two streams ran slower with it
 // (0.84-0.99x at 0.75-6 KB) and keep the hardware's alone (bench/native-notes.md section 14).
 // Steps of at most 64 bytes need one prefetch: consecutive steps' addresses are never a line
-// apart. A stream's last prefetches reach past its end (prefetches never fault).
+// apart. A stream's last prefetches reach past its end (prefetches never fault). Always inlined:
+// a call in a kernel's loop would clobber every vector register it holds (0.4-0.6x when a first
+// version was not inlined).
 constexpr size_t kStreamAhead = 1536;
 template <size_t Bytes>
-static inline void prefetch_ahead(const void* p) {
+[[gnu::always_inline]] static inline void prefetch_ahead(const void* p) {
   const char* a = (const char*)p + kStreamAhead;
   for (size_t off = 0; off < Bytes; off += 64) __builtin_prefetch(a + off, 0, 3);
 }
