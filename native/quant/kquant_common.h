@@ -1,6 +1,7 @@
 // Shared helpers of the K-quant files.
 #pragma once
 #include <cstdint>
+#include <cstring>
 namespace lg {
 // 6-bit scale and min of sub-block j (0..7) packed in Q4_K/Q5_K's 12 scale bytes (ggml get_scale_min_k4).
 static inline void get_scale_min_k4(int j, const uint8_t* q, uint8_t* d, uint8_t* m) {
@@ -22,5 +23,17 @@ static inline void unpack_scales_mins_k4(const uint8_t* s, uint8_t* sc, uint8_t*
     sc[j] = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
     mn[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
   }
+}
+// The same eight scales and eight mins as unpack_scales_mins_k4, each set as the bytes of one
+// 64-bit word (byte j = sub-block j), from three 32-bit words without byte stores: a kernel that
+// loads them into a vector right after would otherwise wait on store forwarding.
+static inline void scales_mins_k4_words(const uint8_t* s, uint64_t& sc, uint64_t& mn) {
+  uint32_t a, b, c;
+  std::memcpy(&a, s, 4);
+  std::memcpy(&b, s + 4, 4);
+  std::memcpy(&c, s + 8, 4);
+  const uint32_t m6 = 0x3f3f3f3f, m4 = 0x0f0f0f0f, m2 = 0x03030303;
+  sc = (a & m6) | (uint64_t)((c & m4) | (((a >> 6) & m2) << 4)) << 32;
+  mn = (b & m6) | (uint64_t)(((c >> 4) & m4) | (((b >> 6) & m2) << 4)) << 32;
 }
 }  // namespace lg

@@ -301,14 +301,16 @@ static inline __m128i kquant_min_lanes(const uint8_t* mn, const int16_t* bsums) 
 }
 // sum_j min_j * (bsums[2j] + bsums[2j+1]) of a Q4_K/Q5_K superblock, in integers (exact, so any
 // order matches ggml's).
-static inline int kquant_min_sum(const uint8_t* mn, const int16_t* bsums) {
-  const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i*)mn), _mm_loadl_epi64((const __m128i*)mn)));
+// mn8: the eight mins in its low 8 bytes.
+static inline int kquant_min_sum(__m128i mn8, const int16_t* bsums) {
+  const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mn8, mn8));
   const __m256i prod = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i*)bsums), mins16);
   __m128i p = _mm_add_epi32(_mm256_castsi256_si128(prod), _mm256_extracti128_si256(prod, 1));
   p = _mm_add_epi32(p, _mm_unpackhi_epi64(p, p));
   p = _mm_add_epi32(p, _mm_shuffle_epi32(p, 1));
   return _mm_cvtsi128_si32(p);
 }
+static inline int kquant_min_sum(const uint8_t* mn, const int16_t* bsums) { return kquant_min_sum(_mm_loadl_epi64((const __m128i*)mn), bsums); }
 
 // Q4_K / Q5_K weights x Q8_K activations: per output an 8-lane int32 sum per superblock (each
 // 32-value chunk's maddubs sums times its 6-bit scale), one fma with d_w*d_a into the float

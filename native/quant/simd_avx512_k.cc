@@ -90,7 +90,87 @@ struct Q6KTiles : GemmOperands {
   }
 };
 
+// ---- Q5_K decode: vec_dot_q5_K_avx2's arithmetic (simd_avx2_k.cc), two rows per 512-bit vector.
+// The same maddubs / madd steps at twice the width give each row's half the AVX2 lanes' integers,
+// and the float steps (one fma per superblock, the mins as a scalar fma chain added at the end) are
+// the AVX2 kernel's: each output equals vec_dot_q5_K_avx2 bit for bit.
+
+// 0x10 in each byte whose bit b of qh is set (both rows' halves): simd_avx2_k.cc's q5k_high.
+inline __m512i q5k_high512(__m512i qh, int b) {
+  const __m512i sh = b <= 4 ? _mm512_sll_epi16(qh, _mm_cvtsi32_si128(4 - b)) : _mm512_srl_epi16(qh, _mm_cvtsi32_si128(b - 4));
+  return _mm512_and_si512(sh, _mm512_set1_epi8(0x10));
+}
+
+// A row's eight sub-block scales (bytes of sc8) as int16 in both 128-bit lanes of its 256-bit half,
+// so one byte shuffle spreads scale k over the half (word_spread).
+inline __m256i scales_twice(uint64_t sc8) {
+  return _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)sc8)));
+}
+inline __m512i word_spread(int k) { return _mm512_set1_epi16((short)((2 * k + 1) << 8 | 2 * k)); }
+
+struct Q5KDecode : GemmOperands {
+  int64_t nb;
+  bool prefetch;  // adjacent tiles: fetch the next tile's rows; streams prefetch ahead instead
+  template <int H, int C>
+  void tile(int64_t r0, int64_t) const {
+    static_assert(C == 1, "decode only: batches take the AVX2 tiles");
+    constexpr int P = H / 2;
+    const uint8_t* xr = x + r0 * bx;
+    if (H % 2) s[r0 + H - 1] = vec_dot_q5_K_avx2(nb * QK_K, xr + (H - 1) * bx, y);  // a last odd row
+    if (P == 0) return;
+    const __m512i m4 = _mm512_set1_epi8(0xF);
+    __m512 acc[P > 0 ? P : 1];
+    float summs[2 * (P > 0 ? P : 1)] = {};
+    for (int p = 0; p < P; p++) acc[p] = _mm512_setzero_ps();
+    PrefetchShare pf(xr + H * bx, prefetch ? H * bx : 0, nb);
+    for (int64_t i = 0; i < nb; i++) {
+      pf.step();
+      const block_q8_K* yb = (const block_q8_K*)y + i;
+      for (int p = 0; p < P; p++) {
+        const block_q5_K& a = *((const block_q5_K*)(xr + 2 * p * bx) + i);
+        const block_q5_K& b = *((const block_q5_K*)(xr + (2 * p + 1) * bx) + i);
+        if (!prefetch) {  // streams (tile_drive.h)
+          prefetch_ahead<sizeof(block_q5_K)>(&a);
+          prefetch_ahead<sizeof(block_q5_K)>(&b);
+        }
+        uint64_t sca, mna, scb, mnb;
+        scales_mins_k4_words(a.scales, sca, mna);
+        scales_mins_k4_words(b.scales, scb, mnb);
+        summs[2 * p] = fmadd_ss(-yb->d * _cvtsh_ss(a.dmin), (float)kquant_min_sum(_mm_cvtsi64_si128((long long)mna), yb->bsums), summs[2 * p]);
+        summs[2 * p + 1] = fmadd_ss(-yb->d * _cvtsh_ss(b.dmin), (float)kquant_min_sum(_mm_cvtsi64_si128((long long)mnb), yb->bsums), summs[2 * p + 1]);
+        const __m512i sc = join(scales_twice(sca), scales_twice(scb));
+        const __m512i qh = load_pair(a.qh, b.qh);
+        __m512i sumi = _mm512_setzero_si512();
+        for (int j = 0; j < QK_K / 64; j++) {
+          const __m512i bits = load_pair(a.qs + 32 * j, b.qs + 32 * j);
+          const __m512i q0 = _mm512_or_si512(_mm512_and_si512(bits, m4), q5k_high512(qh, 2 * j));
+          const __m512i q1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(bits, 4), m4), q5k_high512(qh, 2 * j + 1));
+          const __m512i p0 = _mm512_maddubs_epi16(q0, _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)(yb->qs + 64 * j))));
+          const __m512i p1 = _mm512_maddubs_epi16(q1, _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)(yb->qs + 64 * j + 32))));
+          sumi = _mm512_add_epi32(sumi, _mm512_add_epi32(_mm512_madd_epi16(p0, _mm512_shuffle_epi8(sc, word_spread(2 * j))),
+                                                         _mm512_madd_epi16(p1, _mm512_shuffle_epi8(sc, word_spread(2 * j + 1)))));
+        }
+        const __m512 d = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(yb->d * _cvtsh_ss(a.d))), _mm256_set1_ps(yb->d * _cvtsh_ss(b.d)), 1);
+        acc[p] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sumi), acc[p]);
+      }
+    }
+    for (int p = 0; p < P; p++) {
+      s[r0 + 2 * p] = hsum_ps(_mm512_castps512_ps256(acc[p])) + summs[2 * p];
+      s[r0 + 2 * p + 1] = hsum_ps(_mm512_extractf32x8_ps(acc[p], 1)) + summs[2 * p + 1];
+    }
+  }
+};
+
 }  // namespace
+
+// Q5_K: decode as four streams of row pairs (tile_drive.h); batches take the AVX2 tiles, whose
+// arithmetic this is.
+void gemm_q5_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  if (nc != 1) return gemm_q5_K_avx2(n, x, bx, nr, y, by, nc, s, bs);
+  drive_decode<4>((const uint8_t*)x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out, bool prefetch) {
+    return Q5KDecode{{rows, rs, (const uint8_t*)y, by, out, bs}, n / QK_K, prefetch};
+  });
+}
 
 void gemm_q6_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   const uint8_t* xb = (const uint8_t*)x;

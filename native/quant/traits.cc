@@ -74,7 +74,7 @@ static const QuantTraits kTraits[] = {
     {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, AVX2(vec_dot_q4_1), AVX512(vec_dot_q4_1), NEON(vec_dot_q4_1)}, {nullptr, AVX2G(q4_1), AVX2G_SAME(q4_1), nullptr}, NO4, NO4},
     {T_Q5_0, "Q5_0", 32, 22, T_Q8_0, dequantize_row_q5_0, nullptr, {vec_dot_q5_0_scalar, AVX2(vec_dot_q5_0), AVX512(vec_dot_q5_0), NEON(vec_dot_q5_0)}, {nullptr, AVX2G(q5_0), AVX512G(q5_0), nullptr}, NO4, NO4},
     {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), nullptr, NEON(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr, nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX512R8(q4_K), nullptr}, NO4},
-    {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, AVX2(vec_dot_q5_K), AVX512(vec_dot_q5_K), NEON(vec_dot_q5_K)}, {nullptr, AVX2G(q5_K), AVX2G_SAME(q5_K), nullptr}, NO4, NO4},
+    {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, AVX2(vec_dot_q5_K), AVX512(vec_dot_q5_K), NEON(vec_dot_q5_K)}, {nullptr, AVX2G(q5_K), AVX512G(q5_K), nullptr}, NO4, NO4},
     {T_Q6_K, "Q6_K", 256, 210, T_Q8_K, dequantize_row_q6_K, nullptr, {vec_dot_q6_K_scalar, AVX2(vec_dot_q6_K), AVX512_AVX2DOT(q6_K), NEON(vec_dot_q6_K)}, {nullptr, AVX2G(q6_K), AVX512G(q6_K), nullptr}, NO4, NO4},
 };
 // Activation-only formats (targets of vec_dot_type), not weight types.
