@@ -1,7 +1,8 @@
-// AVX-512 Q6_K x Q8_K products (decode and batches): vec_dot_q6_K_avx2's arithmetic (llama.cpp's
-// AVX2 loop, which its AVX-512 builds run too), two weight rows per 512-bit vector. The same
-// instructions as the AVX2 kernel at twice the width (AVX512BW has maddubs and madd), so every
-// int32 lane is the AVX2 lane's integer and the float steps are its own: bit for bit.
+// AVX-512 Q6_K x Q8_K products (decode and batches) and Q5_K decode: vec_dot_q6_K_avx2's and
+// vec_dot_q5_K_avx2's arithmetic (llama.cpp's AVX2 loops, which its AVX-512 builds run too), two
+// weight rows per 512-bit vector. The same instructions as the AVX2 kernels at twice the width
+// (AVX512BW has maddubs and madd), so every int32 lane is the AVX2 lane's integer and the float
+// steps are their own: bit for bit.
 #include "simd_avx2.h"
 namespace lg {
 
