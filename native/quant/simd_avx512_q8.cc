@@ -32,21 +32,26 @@ inline __m512i row_pair(const uint8_t* x, size_t bx, int64_t i) {
   return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(Blk::load(x, i)), Blk::load(x + bx, i), 1), bias());
 }
 
+// Two rows' 16 bytes of nibbles (qa, qb) as their 32 values each, in value order: bytes 0-31 row a
+// (low nibbles, then high), 32-63 row b. bytes_from_nibbles_32's layout for both rows in five steps.
+inline __m512i nibble_pair(const uint8_t* qa, const uint8_t* qb) {
+  const __m256i qs = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i*)qa)), _mm_loadu_si128((const __m128i*)qb), 1);
+  // 128-bit lanes: a's 16 bytes twice, then b's twice; the second of each shifted to the high nibbles
+  const __m512i dup = _mm512_shuffle_i64x2(_mm512_castsi256_si512(qs), _mm512_castsi256_si512(qs), _MM_SHUFFLE(1, 1, 0, 0));
+  const __m512i by4 = _mm512_set_epi64(0x0004000400040004LL, 0x0004000400040004LL, 0, 0, 0x0004000400040004LL, 0x0004000400040004LL, 0, 0);
+  return _mm512_and_si512(_mm512_srlv_epi16(dup, by4), _mm512_set1_epi8(0x0F));
+}
+
 // Q5_0's pair without the AVX2 path's byte-by-byte bit spreading: the two rows' 32 fifth bits
-// (bit j for value j, the order of the bytes here) make one 64-bit byte mask. A value v = nibble
-// + 16 * bit - 16, biased, is nibble | 0x80 where the bit is set and nibble | 0x70 where it is
-// clear, so one masked add of 0x10 finishes both rows. The same bytes as Blk::load's: ~8 vector
+// (bit j for value j, the order of nibble_pair's bytes) make one 64-bit byte mask. A value v =
+// nibble + 16 * bit - 16, biased, is nibble | 0x80 where the bit is set and nibble | 0x70 where it
+// is clear, so one masked add of 0x10 finishes both rows. The same bytes as Blk::load's: ~8 vector
 // steps a pair instead of ~17 (Q5_0 decode was bound by them at about half the memory's speed).
 template <>
 inline __m512i row_pair<Q5Blk>(const uint8_t* x, size_t bx, int64_t i) {
   const block_q5_0* a = (const block_q5_0*)x + i;
   const block_q5_0* b = (const block_q5_0*)(x + bx) + i;
-  const __m256i qs = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i*)a->qs)),
-                                             _mm_loadu_si128((const __m128i*)b->qs), 1);
-  // 128-bit lanes: a's 16 bytes twice, then b's twice; the second of each shifted to the high nibbles
-  const __m512i dup = _mm512_shuffle_i64x2(_mm512_castsi256_si512(qs), _mm512_castsi256_si512(qs), _MM_SHUFFLE(1, 1, 0, 0));
-  const __m512i by4 = _mm512_set_epi64(0x0004000400040004LL, 0x0004000400040004LL, 0, 0, 0x0004000400040004LL, 0x0004000400040004LL, 0, 0);
-  const __m512i low7 = _mm512_or_si512(_mm512_and_si512(_mm512_srlv_epi16(dup, by4), _mm512_set1_epi8(0x0F)), _mm512_set1_epi8(0x70));
+  const __m512i low7 = _mm512_or_si512(nibble_pair(a->qs, b->qs), _mm512_set1_epi8(0x70));
   uint32_t ha, hb;
   std::memcpy(&ha, a->qh, 4);
   std::memcpy(&hb, b->qh, 4);
@@ -116,6 +121,49 @@ struct Q0Tiles : GemmOperands {
   }
 };
 
+// Q4_1 decode: vec_dot_q4_1_avx2's arithmetic (simd_avx2_q.cc), two rows per 512-bit vector. Its
+// weights are unsigned nibbles, so dpbusd takes them as they are: each int32 lane is the AVX2
+// kernel's exact sum of four products; the scales multiply as there (d_w * d_a, one fma per
+// block) and each row's m * s chain is its scalar one, added at the end: bit for bit.
+struct Q41Decode : GemmOperands {
+  int64_t nb;
+  bool prefetch;  // adjacent tiles: fetch the next tile's rows; streams prefetch ahead instead
+  template <int H, int C>
+  void tile(int64_t r0, int64_t) const {
+    static_assert(C == 1, "decode only: batches take the AVX2 tiles");
+    constexpr int P = H / 2;
+    const uint8_t* xr = x + r0 * bx;
+    if (H % 2) s[r0 + H - 1] = vec_dot_q4_1_avx2(nb * QK4_1, xr + (H - 1) * bx, y);  // a last odd row
+    if (P == 0) return;
+    __m512 acc[P > 0 ? P : 1];
+    float summs[2 * (P > 0 ? P : 1)] = {};
+    for (int p = 0; p < P; p++) acc[p] = _mm512_setzero_ps();
+    PrefetchShare pf(xr + H * bx, prefetch ? H * bx : 0, nb);
+    for (int64_t i = 0; i < nb; i++) {
+      pf.step();
+      const block_q8_1* yb = (const block_q8_1*)y + i;
+      const __m512i qy = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)yb->qs));
+      const float dy = _cvtsh_ss(yb->d), sy = _cvtsh_ss(yb->s);
+      for (int p = 0; p < P; p++) {
+        const block_q4_1* a = (const block_q4_1*)(xr + 2 * p * bx) + i;
+        const block_q4_1* b = (const block_q4_1*)(xr + (2 * p + 1) * bx) + i;
+        if (!prefetch) {  // streams (tile_drive.h)
+          prefetch_ahead<sizeof(block_q4_1)>(a);
+          prefetch_ahead<sizeof(block_q4_1)>(b);
+        }
+        summs[2 * p] = fmadd_ss(_cvtsh_ss(a->m), sy, summs[2 * p]);
+        summs[2 * p + 1] = fmadd_ss(_cvtsh_ss(b->m), sy, summs[2 * p + 1]);
+        const __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), nibble_pair(a->qs, b->qs), qy);
+        acc[p] = _mm512_fmadd_ps(halves(_cvtsh_ss(a->d) * dy, _cvtsh_ss(b->d) * dy), _mm512_cvtepi32_ps(sums), acc[p]);
+      }
+    }
+    for (int p = 0; p < P; p++) {
+      s[r0 + 2 * p] = hsum_ps(_mm512_castps512_ps256(acc[p])) + summs[2 * p];
+      s[r0 + 2 * p + 1] = hsum_ps(_mm512_extractf32x8_ps(acc[p], 1)) + summs[2 * p + 1];
+    }
+  }
+};
+
 }  // namespace
 
 template <class Blk>
@@ -143,6 +191,15 @@ void gemm_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const voi
 }
 void gemm_q5_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   gemm_q0<Q5Blk>(n, x, bx, nr, y, by, nc, s, bs);
+}
+
+// Q4_1: decode as four streams of row pairs (tile_drive.h); batches take the AVX2 tiles, whose
+// arithmetic this is.
+void gemm_q4_1_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  if (nc != 1) return gemm_q4_1_avx2(n, x, bx, nr, y, by, nc, s, bs);
+  drive_decode<4>((const uint8_t*)x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out, bool prefetch) {
+    return Q41Decode{{rows, rs, (const uint8_t*)y, by, out, bs}, n / QK4_1, prefetch};
+  });
 }
 
 }  // namespace lg

@@ -16,16 +16,11 @@ namespace lg {
 #else
 #define AVX512(f) nullptr
 #endif
-// llama.cpp's AVX-512 builds run its AVX2 loops for the block-quantised types. Where our AVX-512
-// dot product returns exactly what the AVX2 one does (same integer lane sums, same FMA order), the
-// AVX2 tiles serve the AVX-512 path too (AVX2G_SAME); Q8_0, Q4_0, Q5_0 and Q6_K have AVX-512 tiles
-// beside the AVX2 dot product (AVX512_AVX2DOT, AVX512G); Q4_K has AVX-512 rows-of-8 only, and
-// otherwise falls back to the AVX2 kernels outright (no AVX-512 slot).
-#if defined(LG_HAVE_AVX512) && defined(LG_HAVE_AVX2)
-#define AVX2G_SAME(f) gemm_##f##_avx2
-#else
-#define AVX2G_SAME(f) nullptr
-#endif
+// llama.cpp's AVX-512 builds run its AVX2 loops for the block-quantised types. Q8_0, Q4_0, Q5_0
+// and Q6_K have AVX-512 tiles beside the AVX2 dot product (AVX512_AVX2DOT, AVX512G); Q4_1 and Q5_K
+// an AVX-512 dot product that returns exactly the AVX2 one's, AVX-512 decode tiles and the AVX2
+// tiles for batches (inside their AVX512G entries); Q4_K has AVX-512 rows-of-8 only, and otherwise
+// falls back to the AVX2 kernels outright (no AVX-512 slot).
 
 #ifdef LG_HAVE_NEON
 #define NEON(f) f##_neon
@@ -71,7 +66,7 @@ static const QuantTraits kTraits[] = {
     {T_BF16, "BF16", 1, 2, T_BF16, dequantize_row_bf16, quantize_row_bf16, {vec_dot_bf16_scalar, AVX2(vec_dot_bf16), AVX512(vec_dot_bf16), NEON(vec_dot_bf16)}, {nullptr, nullptr, AVX512(gemm_bf16), nullptr}, NO4, TINYBLAS(bf16)},
     {T_Q8_0, "Q8_0", 32, 34, T_Q8_0, dequantize_row_q8_0, quantize_row_q8_0, {vec_dot_q8_0_scalar, AVX2(vec_dot_q8_0), AVX512_AVX2DOT(q8_0), NEON(vec_dot_q8_0)}, {nullptr, AVX2G(q8_0), AVX512G(q8_0), nullptr}, NO4, NO4},
     {T_Q4_0, "Q4_0", 32, 18, T_Q8_0, dequantize_row_q4_0, nullptr, {vec_dot_q4_0_scalar, AVX2(vec_dot_q4_0), AVX512_AVX2DOT(q4_0), NEON(vec_dot_q4_0)}, {nullptr, AVX2G(q4_0), AVX512G(q4_0), nullptr}, {gemm_rows8_q4_0_scalar, AVX2R8(q4_0), AVX512R8(q4_0), nullptr}, NO4},
-    {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, AVX2(vec_dot_q4_1), AVX512(vec_dot_q4_1), NEON(vec_dot_q4_1)}, {nullptr, AVX2G(q4_1), AVX2G_SAME(q4_1), nullptr}, NO4, NO4},
+    {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, AVX2(vec_dot_q4_1), AVX512(vec_dot_q4_1), NEON(vec_dot_q4_1)}, {nullptr, AVX2G(q4_1), AVX512G(q4_1), nullptr}, NO4, NO4},
     {T_Q5_0, "Q5_0", 32, 22, T_Q8_0, dequantize_row_q5_0, nullptr, {vec_dot_q5_0_scalar, AVX2(vec_dot_q5_0), AVX512(vec_dot_q5_0), NEON(vec_dot_q5_0)}, {nullptr, AVX2G(q5_0), AVX512G(q5_0), nullptr}, NO4, NO4},
     {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), nullptr, NEON(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr, nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX512R8(q4_K), nullptr}, NO4},
     {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, AVX2(vec_dot_q5_K), AVX512(vec_dot_q5_K), NEON(vec_dot_q5_K)}, {nullptr, AVX2G(q5_K), AVX512G(q5_K), nullptr}, NO4, NO4},
