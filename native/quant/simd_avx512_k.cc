@@ -3,7 +3,7 @@
 // weight rows per 512-bit vector. The same instructions as the AVX2 kernels at twice the width
 // (AVX512BW has maddubs and madd), so every int32 lane is the AVX2 lane's integer and the float
 // steps are their own: bit for bit.
-#include "simd_avx2.h"
+#include "pair_decode_avx512.h"
 namespace lg {
 
 namespace {
@@ -109,68 +109,47 @@ inline __m256i scales_twice(uint64_t sc8) {
 }
 inline __m512i word_spread(int k) { return _mm512_set1_epi16((short)((2 * k + 1) << 8 | 2 * k)); }
 
-struct Q5KDecode : GemmOperands {
-  int64_t nb;
-  bool prefetch;  // adjacent tiles: fetch the next tile's rows; streams prefetch ahead instead
-  template <int H, int C>
-  void tile(int64_t r0, int64_t) const {
-    static_assert(C == 1, "decode only: batches take the AVX2 tiles");
-    constexpr int P = H / 2;
-    const uint8_t* xr = x + r0 * bx;
-    if (H % 2) s[r0 + H - 1] = vec_dot_q5_K_avx2(nb * QK_K, xr + (H - 1) * bx, y);  // a last odd row
-    if (P == 0) return;
+// Q5_K decode (PairDecode): the AVX2 kernel's steps per 64-value chunk pair, both rows at once.
+struct Q5K {
+  using Block = block_q5_K;
+  using ActBlock = block_q8_K;
+  static constexpr int64_t kValues = QK_K;
+  struct Act {
+    const block_q8_K& y;
+    explicit Act(const block_q8_K& b) : y(b) {}
+  };
+  static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q5_K_avx2(n, x, y); }
+  static void pair(const Block& a, const Block& b, const Act& act, __m512& acc, float& ca, float& cb) {
+    const block_q8_K& y = act.y;
     const __m512i m4 = _mm512_set1_epi8(0xF);
-    __m512 acc[P > 0 ? P : 1];
-    float summs[2 * (P > 0 ? P : 1)] = {};
-    for (int p = 0; p < P; p++) acc[p] = _mm512_setzero_ps();
-    PrefetchShare pf(xr + H * bx, prefetch ? H * bx : 0, nb);
-    for (int64_t i = 0; i < nb; i++) {
-      pf.step();
-      const block_q8_K* yb = (const block_q8_K*)y + i;
-      for (int p = 0; p < P; p++) {
-        const block_q5_K& a = *((const block_q5_K*)(xr + 2 * p * bx) + i);
-        const block_q5_K& b = *((const block_q5_K*)(xr + (2 * p + 1) * bx) + i);
-        if (!prefetch) {  // streams (tile_drive.h)
-          prefetch_ahead<sizeof(block_q5_K)>(&a);
-          prefetch_ahead<sizeof(block_q5_K)>(&b);
-        }
-        uint64_t sca, mna, scb, mnb;
-        scales_mins_k4_words(a.scales, sca, mna);
-        scales_mins_k4_words(b.scales, scb, mnb);
-        summs[2 * p] = fmadd_ss(-yb->d * _cvtsh_ss(a.dmin), (float)kquant_min_sum(_mm_cvtsi64_si128((long long)mna), yb->bsums), summs[2 * p]);
-        summs[2 * p + 1] = fmadd_ss(-yb->d * _cvtsh_ss(b.dmin), (float)kquant_min_sum(_mm_cvtsi64_si128((long long)mnb), yb->bsums), summs[2 * p + 1]);
-        const __m512i sc = join(scales_twice(sca), scales_twice(scb));
-        const __m512i qh = load_pair(a.qh, b.qh);
-        __m512i sumi = _mm512_setzero_si512();
-        for (int j = 0; j < QK_K / 64; j++) {
-          const __m512i bits = load_pair(a.qs + 32 * j, b.qs + 32 * j);
-          const __m512i q0 = _mm512_or_si512(_mm512_and_si512(bits, m4), q5k_high512(qh, 2 * j));
-          const __m512i q1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(bits, 4), m4), q5k_high512(qh, 2 * j + 1));
-          const __m512i p0 = _mm512_maddubs_epi16(q0, _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)(yb->qs + 64 * j))));
-          const __m512i p1 = _mm512_maddubs_epi16(q1, _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)(yb->qs + 64 * j + 32))));
-          sumi = _mm512_add_epi32(sumi, _mm512_add_epi32(_mm512_madd_epi16(p0, _mm512_shuffle_epi8(sc, word_spread(2 * j))),
-                                                         _mm512_madd_epi16(p1, _mm512_shuffle_epi8(sc, word_spread(2 * j + 1)))));
-        }
-        const __m512 d = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(yb->d * _cvtsh_ss(a.d))), _mm256_set1_ps(yb->d * _cvtsh_ss(b.d)), 1);
-        acc[p] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sumi), acc[p]);
-      }
+    uint64_t sca, mna, scb, mnb;
+    scales_mins_k4_words(a.scales, sca, mna);
+    scales_mins_k4_words(b.scales, scb, mnb);
+    ca = fmadd_ss(-y.d * _cvtsh_ss(a.dmin), (float)kquant_min_sum(_mm_cvtsi64_si128((long long)mna), y.bsums), ca);
+    cb = fmadd_ss(-y.d * _cvtsh_ss(b.dmin), (float)kquant_min_sum(_mm_cvtsi64_si128((long long)mnb), y.bsums), cb);
+    const __m512i sc = join(scales_twice(sca), scales_twice(scb));
+    const __m512i qh = load_pair(a.qh, b.qh);
+    __m512i sumi = _mm512_setzero_si512();
+    for (int j = 0; j < QK_K / 64; j++) {
+      const __m512i bits = load_pair(a.qs + 32 * j, b.qs + 32 * j);
+      const __m512i q0 = _mm512_or_si512(_mm512_and_si512(bits, m4), q5k_high512(qh, 2 * j));
+      const __m512i q1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(bits, 4), m4), q5k_high512(qh, 2 * j + 1));
+      const __m512i p0 = _mm512_maddubs_epi16(q0, _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)(y.qs + 64 * j))));
+      const __m512i p1 = _mm512_maddubs_epi16(q1, _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)(y.qs + 64 * j + 32))));
+      sumi = _mm512_add_epi32(sumi, _mm512_add_epi32(_mm512_madd_epi16(p0, _mm512_shuffle_epi8(sc, word_spread(2 * j))),
+                                                     _mm512_madd_epi16(p1, _mm512_shuffle_epi8(sc, word_spread(2 * j + 1)))));
     }
-    for (int p = 0; p < P; p++) {
-      s[r0 + 2 * p] = hsum_ps(_mm512_castps512_ps256(acc[p])) + summs[2 * p];
-      s[r0 + 2 * p + 1] = hsum_ps(_mm512_extractf32x8_ps(acc[p], 1)) + summs[2 * p + 1];
-    }
+    acc = _mm512_fmadd_ps(halves(y.d * _cvtsh_ss(a.d), y.d * _cvtsh_ss(b.d)), _mm512_cvtepi32_ps(sumi), acc);
   }
 };
 
 }  // namespace
 
-// Q5_K: decode as four streams of row pairs (tile_drive.h); batches take the AVX2 tiles, whose
-// arithmetic this is.
+// Q5_K: decode in row pairs (pair_decode_avx512.h); batches take the AVX2 tiles, whose arithmetic
+// this is.
 void gemm_q5_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   if (nc != 1) return gemm_q5_K_avx2(n, x, bx, nr, y, by, nc, s, bs);
-  drive_decode<4>((const uint8_t*)x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out, bool prefetch) {
-    return Q5KDecode{{rows, rs, (const uint8_t*)y, by, out, bs}, n / QK_K, prefetch};
-  });
+  pair_decode<Q5K>(n, x, bx, nr, y, s);
 }
 
 void gemm_q6_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {

@@ -6,7 +6,7 @@
 // unsigned by signed bytes, so a weight byte w is taken as w + 128 and 128 times the activation's
 // four-byte sum, the same for every row, comes off again: the same exact integers as AVX2's
 // sign trick, in a third of the instructions, and the float steps are the AVX2 kernel's.
-#include "simd_avx2.h"
+#include "pair_decode_avx512.h"
 namespace lg {
 
 namespace {
@@ -60,8 +60,6 @@ inline __m512i row_pair<Q5Blk>(const uint8_t* x, size_t bx, int64_t i) {
 
 inline __m512 lanes(__m512i ux, const Act& a) { return _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(a.neg, ux, a.q)); }
 
-// [p x8 | q x8]
-inline __m512 halves(float p, float q) { return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(p)), _mm256_set1_ps(q), 1); }
 
 // H rows (even, or 1) x C columns. Row pairs in 512-bit accumulators, a last odd row in 256 bits.
 template <class Blk>
@@ -121,46 +119,25 @@ struct Q0Tiles : GemmOperands {
   }
 };
 
-// Q4_1 decode: vec_dot_q4_1_avx2's arithmetic (simd_avx2_q.cc), two rows per 512-bit vector. Its
-// weights are unsigned nibbles, so dpbusd takes them as they are: each int32 lane is the AVX2
-// kernel's exact sum of four products; the scales multiply as there (d_w * d_a, one fma per
-// block) and each row's m * s chain is its scalar one, added at the end: bit for bit.
-struct Q41Decode : GemmOperands {
-  int64_t nb;
-  bool prefetch;  // adjacent tiles: fetch the next tile's rows; streams prefetch ahead instead
-  template <int H, int C>
-  void tile(int64_t r0, int64_t) const {
-    static_assert(C == 1, "decode only: batches take the AVX2 tiles");
-    constexpr int P = H / 2;
-    const uint8_t* xr = x + r0 * bx;
-    if (H % 2) s[r0 + H - 1] = vec_dot_q4_1_avx2(nb * QK4_1, xr + (H - 1) * bx, y);  // a last odd row
-    if (P == 0) return;
-    __m512 acc[P > 0 ? P : 1];
-    float summs[2 * (P > 0 ? P : 1)] = {};
-    for (int p = 0; p < P; p++) acc[p] = _mm512_setzero_ps();
-    PrefetchShare pf(xr + H * bx, prefetch ? H * bx : 0, nb);
-    for (int64_t i = 0; i < nb; i++) {
-      pf.step();
-      const block_q8_1* yb = (const block_q8_1*)y + i;
-      const __m512i qy = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)yb->qs));
-      const float dy = _cvtsh_ss(yb->d), sy = _cvtsh_ss(yb->s);
-      for (int p = 0; p < P; p++) {
-        const block_q4_1* a = (const block_q4_1*)(xr + 2 * p * bx) + i;
-        const block_q4_1* b = (const block_q4_1*)(xr + (2 * p + 1) * bx) + i;
-        if (!prefetch) {  // streams (tile_drive.h)
-          prefetch_ahead<sizeof(block_q4_1)>(a);
-          prefetch_ahead<sizeof(block_q4_1)>(b);
-        }
-        summs[2 * p] = fmadd_ss(_cvtsh_ss(a->m), sy, summs[2 * p]);
-        summs[2 * p + 1] = fmadd_ss(_cvtsh_ss(b->m), sy, summs[2 * p + 1]);
-        const __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), nibble_pair(a->qs, b->qs), qy);
-        acc[p] = _mm512_fmadd_ps(halves(_cvtsh_ss(a->d) * dy, _cvtsh_ss(b->d) * dy), _mm512_cvtepi32_ps(sums), acc[p]);
-      }
-    }
-    for (int p = 0; p < P; p++) {
-      s[r0 + 2 * p] = hsum_ps(_mm512_castps512_ps256(acc[p])) + summs[2 * p];
-      s[r0 + 2 * p + 1] = hsum_ps(_mm512_extractf32x8_ps(acc[p], 1)) + summs[2 * p + 1];
-    }
+// Q4_1 decode (PairDecode): vec_dot_q4_1_avx2's arithmetic (simd_avx2_q.cc). Its weights are
+// unsigned nibbles, so dpbusd takes them as they are: each int32 lane is the AVX2 kernel's exact
+// sum of four products; d_w * d_a and one fma a block; each row's m * s chain scalar.
+struct Q41 {
+  using Block = block_q4_1;
+  using ActBlock = block_q8_1;
+  static constexpr int64_t kValues = QK4_1;
+  struct Act {
+    __m512i q;
+    float d, s;
+    explicit Act(const block_q8_1& y)
+        : q(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)y.qs))), d(_cvtsh_ss(y.d)), s(_cvtsh_ss(y.s)) {}
+  };
+  static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q4_1_avx2(n, x, y); }
+  static void pair(const Block& a, const Block& b, const Act& y, __m512& acc, float& ca, float& cb) {
+    ca = fmadd_ss(_cvtsh_ss(a.m), y.s, ca);
+    cb = fmadd_ss(_cvtsh_ss(b.m), y.s, cb);
+    const __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), nibble_pair(a.qs, b.qs), y.q);
+    acc = _mm512_fmadd_ps(halves(_cvtsh_ss(a.d) * y.d, _cvtsh_ss(b.d) * y.d), _mm512_cvtepi32_ps(sums), acc);
   }
 };
 
@@ -193,13 +170,11 @@ void gemm_q5_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const voi
   gemm_q0<Q5Blk>(n, x, bx, nr, y, by, nc, s, bs);
 }
 
-// Q4_1: decode as four streams of row pairs (tile_drive.h); batches take the AVX2 tiles, whose
-// arithmetic this is.
+// Q4_1: decode in row pairs (pair_decode_avx512.h); batches take the AVX2 tiles, whose arithmetic
+// this is.
 void gemm_q4_1_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   if (nc != 1) return gemm_q4_1_avx2(n, x, bx, nr, y, by, nc, s, bs);
-  drive_decode<4>((const uint8_t*)x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out, bool prefetch) {
-    return Q41Decode{{rows, rs, (const uint8_t*)y, by, out, bs}, n / QK4_1, prefetch};
-  });
+  pair_decode<Q41>(n, x, bx, nr, y, s);
 }
 
 }  // namespace lg
