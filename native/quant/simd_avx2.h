@@ -173,24 +173,22 @@ static inline __m256i q5_0_values(const block_q5_0* b) {
   return _mm256_or_si256(bytes_from_nibbles_32(b->qs), hi);
 }
 
-// The 32-value blocks with one f16 scale, as TileQ0 and the AVX-512 tiles read them: d(row, i) the
-// scale of block i, load(row, i) its 32 weights as signed bytes.
-struct Q8Blk {
-  using block = block_q8_0;
-  static inline uint16_t d(const uint8_t* row, int64_t i) { return ((const block_q8_0*)row + i)->d; }
-  static inline __m256i load(const uint8_t* row, int64_t i) { return _mm256_loadu_si256((const __m256i*)((const block_q8_0*)row + i)->qs); }
+// The 32-value blocks with one f16 scale, as TileQ0 and the AVX-512 tiles read them: at(row, i)
+// block i of a row, d(row, i) its scale, load(row, i) its 32 weights as signed bytes.
+template <class Block>
+struct BlkAt {
+  using block = Block;
+  static inline const Block* at(const uint8_t* row, int64_t i) { return (const Block*)row + i; }
+  static inline uint16_t d(const uint8_t* row, int64_t i) { return at(row, i)->d; }
 };
-struct Q4Blk {
-  using block = block_q4_0;
-  static inline uint16_t d(const uint8_t* row, int64_t i) { return ((const block_q4_0*)row + i)->d; }
-  static inline __m256i load(const uint8_t* row, int64_t i) {
-    return _mm256_sub_epi8(bytes_from_nibbles_32(((const block_q4_0*)row + i)->qs), _mm256_set1_epi8(8));
-  }
+struct Q8Blk : BlkAt<block_q8_0> {
+  static inline __m256i load(const uint8_t* row, int64_t i) { return _mm256_loadu_si256((const __m256i*)at(row, i)->qs); }
 };
-struct Q5Blk {
-  using block = block_q5_0;
-  static inline uint16_t d(const uint8_t* row, int64_t i) { return ((const block_q5_0*)row + i)->d; }
-  static inline __m256i load(const uint8_t* row, int64_t i) { return q5_0_values((const block_q5_0*)row + i); }
+struct Q4Blk : BlkAt<block_q4_0> {
+  static inline __m256i load(const uint8_t* row, int64_t i) { return _mm256_sub_epi8(bytes_from_nibbles_32(at(row, i)->qs), _mm256_set1_epi8(8)); }
+};
+struct Q5Blk : BlkAt<block_q5_0> {
+  static inline __m256i load(const uint8_t* row, int64_t i) { return q5_0_values(at(row, i)); }
 };
 
 // 32-value weight blocks with one f16 scale (Q8_0, Q4_0, Q5_0) x Q8_0 activations: one accumulator
@@ -227,7 +225,7 @@ struct TileQ0 {
         const __m128i h = row_scales_f16(x, bx, i, std::make_index_sequence<R>{});
         _mm256_store_ps(dd, _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_set1_ps(_cvtsh_ss(yb->d))));
         for (int r = 0; r < R; r++) {
-          if (!prefetch) prefetch_ahead<sizeof(typename Blk::block)>((const typename Blk::block*)(x + r * bx) + i);  // streams
+          if (!prefetch) prefetch_ahead<sizeof(typename Blk::block)>(Blk::at(x + r * bx, i));  // streams
           const __m256i qx = Blk::load(x + r * bx, i);
           const __m256 q = _mm256_cvtepi32_ps(dot_us8_i32(_mm256_sign_epi8(qx, qx), _mm256_sign_epi8(qy, qx)));
           acc[r] = _mm256_fmadd_ps(broadcast_load(&dd[r]), q, acc[r]);

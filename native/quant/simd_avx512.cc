@@ -259,6 +259,13 @@ void gemm_f16_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const voi
     __m512 q[4][4];
     for (int64_t i = 0; i < steps; i++)
       for (int k = 0; k < 4; k++) q[i][k] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(y + 64 * i + 16 * k)));
+    // Row w's whole steps against the widened activations, in vec_dot_f16's four accumulators.
+    // (Always inlined: a call would spill q.)
+    auto products = [&](const uint16_t* w, __m512* a) __attribute__((always_inline)) {
+      for (int m = 0; m < 4; m++) a[m] = _mm512_setzero_ps();
+      for (int64_t i = 0; i < steps; i++)
+        for (int m = 0; m < 4; m++) a[m] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(w + 64 * i + 16 * m))), q[i][m], a[m]);
+    };
     int64_t r = 0;
     if (n % 64 == 0) {
       // Sixteen rows' reductions at once (attention's keys: many rows of one or two steps, where
@@ -266,10 +273,8 @@ void gemm_f16_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const voi
       for (; r + 16 <= nr; r += 16) {
         __m512 f[16];
         for (int k = 0; k < 16; k++) {
-          const uint16_t* w = (const uint16_t*)(x + (r + k) * bx);
-          __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-          for (int64_t i = 0; i < steps; i++)
-            for (int m = 0; m < 4; m++) a[m] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(w + 64 * i + 16 * m))), q[i][m], a[m]);
+          __m512 a[4];
+          products((const uint16_t*)(x + (r + k) * bx), a);
           f[k] = _mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3]));
         }
         _mm512_storeu_ps(out + r, reduce_add_x16(f));
@@ -277,9 +282,8 @@ void gemm_f16_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const voi
     }
     for (; r < nr; r++) {
       const uint16_t* w = (const uint16_t*)(x + r * bx);
-      __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-      for (int64_t i = 0; i < steps; i++)
-        for (int k = 0; k < 4; k++) a[k] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(w + 64 * i + 16 * k))), q[i][k], a[k]);
+      __m512 a[4];
+      products(w, a);
       double sum = reduce4_ggml512(a[0], a[1], a[2], a[3]);
       for (int64_t j = 64 * steps; j < n; j++) sum += (double)(h2f(w[j]) * h2f(y[j]));
       out[r] = (float)sum;

@@ -49,8 +49,8 @@ inline __m512i nibble_pair(const uint8_t* qa, const uint8_t* qb) {
 // steps a pair instead of ~17 (Q5_0 decode was bound by them at about half the memory's speed).
 template <>
 inline __m512i row_pair<Q5Blk>(const uint8_t* x, size_t bx, int64_t i) {
-  const block_q5_0* a = (const block_q5_0*)x + i;
-  const block_q5_0* b = (const block_q5_0*)(x + bx) + i;
+  const block_q5_0* a = Q5Blk::at(x, i);
+  const block_q5_0* b = Q5Blk::at(x + bx, i);
   const __m512i low7 = _mm512_or_si512(nibble_pair(a->qs, b->qs), _mm512_set1_epi8(0x70));
   uint32_t ha, hb;
   std::memcpy(&ha, a->qh, 4);
@@ -91,8 +91,8 @@ struct Q0Tiles : GemmOperands {
       for (int p = 0; p < P; p++) {
         const uint8_t* rp = xr + 2 * p * bx;
         if (C == 1 && !prefetch) {  // decode streams (tile_drive.h)
-          prefetch_ahead<sizeof(typename Blk::block)>((const typename Blk::block*)rp + i);
-          prefetch_ahead<sizeof(typename Blk::block)>((const typename Blk::block*)(rp + bx) + i);
+          prefetch_ahead<sizeof(typename Blk::block)>(Blk::at(rp, i));
+          prefetch_ahead<sizeof(typename Blk::block)>(Blk::at(rp + bx, i));
         }
         const __m512i ux = row_pair<Blk>(rp, bx, i);
         const __m512 dw = halves(_cvtsh_ss(Blk::d(rp, i)), _cvtsh_ss(Blk::d(rp + bx, i)));
