@@ -367,20 +367,13 @@ describe.skipIf(!native)('native kernels', () => {
   it('Q4_0 rows-of-8 decode in four-row streams equals its eight-row tiles for every tail of blocks mod 4', () => {
     // The AVX-512 Q4_0 decode kernel reads four blocks a step; streams (rows of ~4 KB, 328 of them)
     // take its four-row tile, eight-row slices its eight-row one: the same sums bit for bit.
-    const mm = native!.matmul as (...a: unknown[]) => Float32Array;
     const t = TYPES.find((q) => q.name === 'Q4_0')!;
     for (const nb of [220, 221, 222, 223]) {
-      const cols = 32 * nb, rows = 328, rowBytes = 18 * nb;
+      const cols = 32 * nb, rows = 328;
       const wq = randomBlocks(t, rows, cols, nb)!;
       const x = gaussian(cols, nb + 1);
       for (const isa of ROWS8_ISAS)
-        for (const threads of [1, 2]) {
-          const whole = mm(t.type, wq, rows, cols, x, 1, threads, isa, true, true);
-          for (let r = 0; r < rows; r += 8) {
-            const slice = mm(t.type, wq.subarray(r * rowBytes, (r + 8) * rowBytes), 8, cols, x, 1, 1, isa, true, true);
-            expect(Array.from(whole.subarray(r, r + 8)), `${isa} nb=${nb} threads=${threads} rows ${r}..${r + 7}`).toEqual(Array.from(slice));
-          }
-        }
+        for (const threads of [1, 2]) expectEightRowSlices(t.type, wq, rows, cols, x, threads, isa, `${isa} nb=${nb} threads=${threads}`);
     }
   });
 
@@ -402,12 +395,7 @@ describe.skipIf(!native)('native kernels', () => {
             const label = `${t.name}/${isa} rows=${rows} threads=${threads}`;
             expect(Array.from(mm(t.type, wq, rows, cols, x, 1, threads, isa, true)), label).toEqual(Array.from(mm(t.type, wq, rows, cols, x, 1, 1, isa, false)));
             if (rows % 8 !== 0 || !ROWS8_ISAS.includes(isa)) continue;
-            // rows-of-8 kernels: the whole matrix equals its eight-row slices, each one tile
-            const whole = mm(t.type, wq, rows, cols, x, 1, threads, isa, true, true);
-            for (let r = 0; r < rows; r += 8) {
-              const slice = mm(t.type, wq.subarray(r * rowBytes, (r + 8) * rowBytes), 8, cols, x, 1, 1, isa, true, true);
-              expect(Array.from(whole.subarray(r, r + 8)), `${label} rows ${r}..${r + 7}`).toEqual(Array.from(slice));
-            }
+            expectEightRowSlices(t.type, wq, rows, cols, x, threads, isa, label);
           }
         }
       }
@@ -428,6 +416,20 @@ describe.skipIf(!native)('native kernels', () => {
     expect(() => native!.swiglu(new Float32Array(8), new Float32Array(9))).toThrow(/one length/);
   });
 });
+
+/**
+ * Rows-of-8 kernels: a whole matrix (rows a multiple of 8, its own tiles and streams at `threads`)
+ * equals its eight-row slices, each computed as one tile on one thread, bit for bit.
+ */
+function expectEightRowSlices(type: number, wq: Uint8Array, rows: number, cols: number, x: Float32Array, threads: number, isa: string, label: string) {
+  const mm = native!.matmul as (...a: unknown[]) => Float32Array;
+  const rowBytes = wq.length / rows;
+  const whole = mm(type, wq, rows, cols, x, 1, threads, isa, true, true);
+  for (let r = 0; r < rows; r += 8) {
+    const slice = mm(type, wq.subarray(r * rowBytes, (r + 8) * rowBytes), 8, cols, x, 1, 1, isa, true, true);
+    expect(Array.from(whole.subarray(r, r + 8)), `${label} rows ${r}..${r + 7}`).toEqual(Array.from(slice));
+  }
+}
 
 /** llama.cpp's tinyBLAS order for a float weight type on one of our x86 paths (native/quant/quant.h). */
 interface TinyblasOrder { readonly step: number; readonly lanes: number; readonly dpbf16: boolean }
