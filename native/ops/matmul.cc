@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include "ops.h"
 
 namespace lg {
@@ -11,7 +13,11 @@ void matmul(ThreadPool& pool, int isa, const QuantTraits* traits, const uint8_t*
 }
 
 namespace {
-// One matrix's share of a matmul_jobs call: its kernels and how its rows are cut into tasks.
+constexpr int kMaxJobs = 4;  // matrices per parallel job (more are split into calls)
+inline uint64_t pack(int64_t front, int64_t back) { return (uint64_t)front | (uint64_t)back << 32; }
+
+// One matrix's share of a matmul_jobs call: its kernels and, for batches, how its rows are cut into
+// tiles.
 struct Plan {
   gemm_rows8_fn r8;
   gemm_tinyblas_fn tb;  // reads the f32-widened activations
@@ -19,46 +25,26 @@ struct Plan {
   vec_dot_fn dot;
   size_t w_row;
   int64_t tile, ntiles;
-  // Decode: tasks numbered so that consecutive claims, which alternate between the threads, walk
-  // `stripes` contiguous row ranges: task k is tile (k % stripes) * per_stripe + k / stripes. Each
-  // thread then streams one range of the matrix, its kernels' prefetch of the next rows fetches
-  // what that thread takes next, and a thread that falls behind still has its tasks taken by the
-  // others. 0 stripes: tasks are tiles in order.
-  int64_t stripes = 0, per_stripe = 0;
-  int64_t ntasks() const { return stripes ? stripes * per_stripe : ntiles; }
-  // The tile of task k, or -1 for the few tasks past the last tile.
-  int64_t tile_of(int64_t k) const {
-    if (!stripes) return k;
-    const int64_t t = (k % stripes) * per_stripe + k / stripes;
-    return t < ntiles ? t : -1;
-  }
 };
 
-Plan plan_for(const MatmulJob& j, int isa, int64_t cols, int64_t batch, int threads, bool tiled) {
+Plan plan_for(const MatmulJob& j, int isa, int64_t cols, int64_t batch, bool tiled) {
   Plan p;
   p.r8 = j.rows8 && j.rows % 8 == 0 ? quant_gemm_rows8(j.traits, isa) : nullptr;
   p.tb = tiled && quant_tinyblas_applies(j.rows, cols, batch, quant_tinyblas_step(j.traits, isa)) ? quant_gemm_tinyblas(j.traits, isa) : nullptr;
   p.gemm = tiled ? quant_gemm(j.traits, isa) : nullptr;
   p.dot = quant_vec_dot(j.traits, isa);
   p.w_row = quant_row_size(j.traits->type, cols);
-  // Tile height: for decode enough tiles to balance the pool, and few enough that a tile's rows
-  // make long streams where the kernel walks them so (decode_streams, tile_drive.h: four tiles a
-  // thread measured faster than eight, one thread takes the whole matrix); for batches, tiles small
-  // enough that a tile's weight rows stay in L2 while every activation row passes over them.
-  if (batch == 1) {
-    p.tile = threads == 1 ? j.rows : std::max<int64_t>(8, j.rows / (threads * 4));
-  } else {
-    p.tile = std::max<int64_t>(4, std::min<int64_t>(32, (int64_t)(256 * 1024 / std::max<size_t>(p.w_row, 1))));
-  }
+  // Batches: tiles small enough that a tile's weight rows stay in L2 while every activation row
+  // passes over them. (Decode splits rows by decode_shares instead.)
+  p.tile = std::max<int64_t>(4, std::min<int64_t>(32, (int64_t)(256 * 1024 / std::max<size_t>(p.w_row, 1))));
   if (p.r8) p.tile = (p.tile + 7) & ~(int64_t)7;
   if (p.tb) p.tile = std::max<int64_t>(12, p.tile / 12 * 12);  // its register tiles are three (AVX2) or four rows high
   p.ntiles = (j.rows + p.tile - 1) / p.tile;
-  if (batch == 1 && threads > 1 && p.ntiles > threads) {
-    p.stripes = threads;
-    p.per_stripe = (p.ntiles + threads - 1) / threads;
-  }
   return p;
 }
+
+template <class Run>
+void decode_shares(ThreadPool& pool, const MatmulJob* jobs, int njobs, const Run& run);
 }  // namespace
 
 void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, int64_t cols, const float* x,
@@ -71,7 +57,6 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
       return;
     }
   }
-  constexpr int kMaxJobs = 4;
   if (njobs > kMaxJobs) {
     matmul_jobs(pool, isa, jobs, kMaxJobs, cols, x, x_stride, batch, scratch, tiled);
     matmul_jobs(pool, isa, jobs + kMaxJobs, njobs - kMaxJobs, cols, x, x_stride, batch, scratch, tiled);
@@ -81,8 +66,8 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
   int64_t first[kMaxJobs + 1] = {0};  // task index where each job's tiles start
   bool any_r8 = false, any_tb = false;
   for (int i = 0; i < njobs; i++) {
-    plans[i] = plan_for(jobs[i], isa, cols, batch, pool.size(), tiled);
-    first[i + 1] = first[i] + plans[i].ntasks();
+    plans[i] = plan_for(jobs[i], isa, cols, batch, tiled);
+    first[i + 1] = first[i] + plans[i].ntiles;
     any_r8 = any_r8 || plans[i].r8 != nullptr;
     any_tb = any_tb || plans[i].tb != nullptr;
   }
@@ -114,15 +99,10 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
     quantize(0);
   }
 
-  // Every matrix's tiles in one parallel job: one wake-up and one wait instead of one per matrix.
-  pool.parallel_for(first[njobs], [&](int64_t t, int) {
-    int i = 0;
-    while (t >= first[i + 1]) i++;
+  // Rows r0..r1 of job i, through the fastest kernel the plan has.
+  auto run_rows = [&](int i, int64_t r0, int64_t r1) {
     const MatmulJob& j = jobs[i];
     const Plan& p = plans[i];
-    const int64_t tile = p.tile_of(t - first[i]);
-    if (tile < 0) return;
-    const int64_t r0 = tile * p.tile, r1 = std::min(j.rows, r0 + p.tile);
     const uint8_t* w = j.w + r0 * p.w_row;
     if (p.r8) {
       p.r8(cols, w, p.w_row, r1 - r0, xq, act_row, xsum, batch, j.out + r0, (size_t)j.out_stride);
@@ -141,7 +121,80 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
       float* ob = j.out + b * j.out_stride;
       for (int64_t r = r0; r < r1; r++) ob[r] = p.dot(cols, j.w + r * p.w_row, xb);
     }
+  };
+
+  // Every matrix in one parallel job: one wake-up and one wait instead of one per matrix.
+  if (batch == 1) {
+    decode_shares(pool, jobs, njobs, run_rows);
+    return;
+  }
+  pool.parallel_for(first[njobs], [&](int64_t t, int) {
+    int i = 0;
+    while (t >= first[i + 1]) i++;
+    const int64_t r0 = (t - first[i]) * plans[i].tile;
+    run_rows(i, r0, std::min(jobs[i].rows, r0 + plans[i].tile));
   });
 }
+
+namespace {
+
+// Decode: thread t owns a contiguous share of all the jobs' rows (in units of eight rows, the
+// rows-of-8 kernels' tile) and takes it from the front: all but a tail of a quarter of its share in
+// one piece, then the tail in halves. A thread done with its own share takes halves from the back of
+// the others'. Each thread reads long runs of rows (its kernels' streams), and the threads finish
+// within a small piece of each other wherever one runs slower (on this host one of the two often
+// runs ~10% slower for a while). The fixed tiles this replaced (four per thread, claimed in turn)
+// left 8-12% of each two-thread matmul idle at its end; with shares ~4-5%, and two-thread decode
+// ran 1.08x (500M Q4_K_M and Q4_0, bench/native-notes.md section 15). A tail of half the share (or
+// halves from the start) left more idle time, an eighth let the slower thread's first piece run
+// past the other's whole share. run(i, r0, r1) computes rows r0..r1 of job i; every row's output is
+// the same whichever piece and thread it falls in.
+constexpr int64_t kUnitRows = 8;
+constexpr int64_t kTailParts = 4;
+
+template <class Run>
+void decode_shares(ThreadPool& pool, const MatmulJob* jobs, int njobs, const Run& run) {
+  int64_t first[kMaxJobs + 1] = {0};  // unit index where each job's rows start
+  for (int i = 0; i < njobs; i++) first[i + 1] = first[i] + (jobs[i].rows + kUnitRows - 1) / kUnitRows;
+  auto units = [&](int64_t a, int64_t b) {  // units a..b, which may span jobs
+    for (int i = 0; i < njobs && a < b; i++) {
+      if (a >= first[i + 1]) continue;
+      const int64_t e = std::min(b, first[i + 1]);
+      run(i, (a - first[i]) * kUnitRows, std::min(jobs[i].rows, (e - first[i]) * kUnitRows));
+      a = e;
+    }
+  };
+  const int T = pool.size();
+  const int64_t U = first[njobs];
+  if (T == 1) return units(0, U);
+  // Share t: units [front, back) not yet taken, packed in one word so a claim is one CAS.
+  std::unique_ptr<std::atomic<uint64_t>[]> share(new std::atomic<uint64_t>[(size_t)T]);
+  for (int t = 0; t < T; t++) share[t].store(pack(U * t / T, U * (t + 1) / T), std::memory_order_relaxed);
+  const int64_t tail = std::max<int64_t>(1, U / T / kTailParts);
+  // Takes and runs a piece from the front (the owner) or the back (the others) of share s; false
+  // once it is empty.
+  auto claim = [&](int s, bool front) {
+    uint64_t v = share[s].load(std::memory_order_acquire);
+    for (;;) {
+      const int64_t f = (int64_t)(uint32_t)v, b = (int64_t)(v >> 32);
+      if (f >= b) return false;
+      const int64_t c = front && b - f > 2 * tail ? b - f - tail : std::max<int64_t>(1, (b - f) / 2);
+      if (share[s].compare_exchange_weak(v, front ? pack(f + c, b) : pack(f, b - c), std::memory_order_acq_rel, std::memory_order_acquire)) {
+        if (front) units(f, f + c);
+        else units(b - c, b);
+        return true;
+      }
+    }
+  };
+  pool.parallel_for(T, [&](int64_t t, int) {
+    while (claim((int)t, true)) {
+    }
+    for (int k = 1; k < T; k++)
+      while (claim((int)((t + k) % T), false)) {
+      }
+  });
+}
+
+}  // namespace
 
 }  // namespace lg

@@ -126,6 +126,27 @@ describe.skipIf(!native)('native forward step vs the reference backend', () => {
     }
   });
 
+  it('prefill and decode logits do not depend on the thread count, bit for bit', async () => {
+    // Decode splits a step's matrices (Q, K and V in one job; gate and up in one) into per-thread
+    // shares taken in pieces of eight rows and more (matmul.cc decode_shares); every row's output must
+    // be the same whichever piece and thread computes it. Vocabulary 300: a partial last piece.
+    for (const scheme of ['Q4_0', 'Q4_K_M', 'Q8_0', 'F16']) {
+      const config = makeConfig('llama');
+      const weights = makeWeights(config, scheme, 11);
+      const prompt = tokens(6, config.vocabSize, 4);
+      const runs: Float32Array[][] = [];
+      for (const threads of [1, 2, 3]) {
+        const ctx = await cpuBackend.createContext(weights, { contextLength: 16, threads });
+        const out = [await ctx.eval(prompt, 0, { allLogits: true })];
+        for (let s = 0; s < 3; s++) out.push(await ctx.eval([s + 1], prompt.length + s));
+        ctx.dispose();
+        runs.push(out);
+      }
+      for (let k = 1; k < runs.length; k++)
+        runs[k]!.forEach((o, i) => expect(o.every((v, j) => Object.is(v, runs[0]![i]![j])), `${scheme}: ${k + 1} threads, step ${i}`).toBe(true));
+    }
+  });
+
   it('rejects bad input with one-line errors', async () => {
     const config = makeConfig('gpt2');
     const weights = makeWeights(config, 'F32', 1);
