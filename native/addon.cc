@@ -331,6 +331,27 @@ napi_value Kqv(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// rope(x: Float32Array, heads, headDim, ropeDims, pos, base, neox, isa?) -> Float32Array: the forward
+// pass's rotary embedding of `heads` heads at position pos (frequency scale 1), for the tests.
+napi_value Rope(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value a[8];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc < 7) throw JsError{"rope(x, heads, headDim, ropeDims, pos, base, neox, isa?)"};
+  View x = typed(env, a[0], "x");
+  const int64_t heads = int_arg(env, a[1], "heads"), hd = int_arg(env, a[2], "headDim"), dims = int_arg(env, a[3], "ropeDims");
+  if (x.type != napi_float32_array || heads < 1 || hd < 2 || (int64_t)x.length != heads * hd)
+    throw JsError{"x must be a Float32Array of heads * headDim values"};
+  if (dims < 2 || dims > hd || dims % 2 || dims > 1024) throw JsError{"ropeDims must be even, at most headDim and 1024"};
+  RopeAngles ang;
+  rope_angles(ang, (int)dims, (float)num(env, a[4], "pos"), (float)num(env, a[5], "base"), 1.0f, nullptr);
+  float* out;
+  napi_value r = make_f32(env, x.length, &out);
+  std::memcpy(out, x.data, x.length * sizeof(float));
+  rope(out, (int)heads, (int)hd, ang, bool_arg(env, a[6]), argc > 7 ? isa_opt(env, a[7]) : isa_active());
+  return r;
+}
+
 // gelu(x: Float32Array) -> Float32Array: the forward pass's GELU (ggml's f16 table), for the tests.
 napi_value Gelu(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -726,6 +747,7 @@ napi_value Init(napi_env env, napi_value exports) {
   EXPORT("swiglu", Swiglu);
   EXPORT("gelu", Gelu);
   EXPORT("kqv", Kqv);
+  EXPORT("rope", Rope);
   EXPORT("createModel", CreateModel);
   EXPORT("evalModel", EvalModel);
   EXPORT("greedyModel", GreedyModel);

@@ -264,10 +264,12 @@ void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_lo
     KvView kv{p_.kv_f16, kv_k_.data() + kv_layer * (size_t)il, kv_v_.data() + kv_layer * (size_t)il, KD};
     each_token(n, [&](int64_t t) {
       if (use_rope) {
-        rope(q + t * qs, (int)p_.n_head, (int)HD, (int)p_.rope_dims, (float)(pos + t), p_.rope_base, freq_scale, neox, rope_freqs_.ptr());
-        rope(k + t * ks, (int)p_.n_head_kv, (int)HD, (int)p_.rope_dims, (float)(pos + t), p_.rope_base, freq_scale, neox, rope_freqs_.ptr());
+        RopeAngles a;
+        rope_angles(a, (int)p_.rope_dims, (float)(pos + t), p_.rope_base, freq_scale, rope_freqs_.ptr());
+        rope(q + t * qs, (int)p_.n_head, (int)HD, a, neox, isa);
+        rope(k + t * ks, (int)p_.n_head_kv, (int)HD, a, neox, isa);
       }
-      kv_store(kv, pos + t, k + t * ks, v + t * ks);
+      kv_store(kv, pos + t, k + t * ks, v + t * ks, isa);
       // attention wants q contiguous [n][QD] (the fused qkv output is strided)
       if (q != q_.data()) std::memcpy(q_.data() + t * QD, q + t * qs, (size_t)QD * sizeof(float));
     });

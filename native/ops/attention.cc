@@ -13,14 +13,11 @@
 
 namespace lg {
 
-void kv_store(const KvView& kv, int64_t pos, const float* k, const float* v) {
-  if (kv.f16) {
-    uint16_t* kd = (uint16_t*)kv.k + pos * kv.kv_dim;
-    uint16_t* vd = (uint16_t*)kv.v + pos * kv.kv_dim;
-    for (int64_t i = 0; i < kv.kv_dim; i++) {
-      kd[i] = fp32_to_fp16(k[i]);
-      vd[i] = fp32_to_fp16(v[i]);
-    }
+void kv_store(const KvView& kv, int64_t pos, const float* k, const float* v, int isa) {
+  if (kv.f16) {  // the F16 activations' conversion (F16C where the ISA has it)
+    const quantize_row_fn to_f16 = quant_from_float(quant_traits(T_F16), isa);
+    to_f16(k, (uint16_t*)kv.k + pos * kv.kv_dim, kv.kv_dim);
+    to_f16(v, (uint16_t*)kv.v + pos * kv.kv_dim, kv.kv_dim);
   } else {
     float* kd = (float*)kv.k + pos * kv.kv_dim;
     float* vd = (float*)kv.v + pos * kv.kv_dim;

@@ -1,4 +1,5 @@
 // Norms, rope, softmax, activations: straightforward loops the compiler vectorises at -O3.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 #include "ops.h"
@@ -45,31 +46,38 @@ void layernorm(const float* x, const float* w, const float* b, float* out, int64
   for (int64_t j = 0; j < n; j++) out[j] = (x[j] - mean) * scale * (w ? w[j] : 1.0f) + (b ? b[j] : 0.0f);
 }
 
-void rope(float* x, int n_heads, int head_dim, int rope_dims, float pos, float freq_base, float freq_scale, bool neox,
-          const float* freq_factors) {
-  // As ggml_rope_cache_init: theta_i = pos * freq_scale * base^(-2i/rope_dims), by repeated products.
+void rope_angles(RopeAngles& a, int rope_dims, float pos, float freq_base, float freq_scale, const float* freq_factors) {
   const float theta_scale = std::pow(freq_base, -2.0f / (float)rope_dims);
-  const int half = rope_dims / 2;
-  float cs[512], sn[512];
-  const int npair = half < 512 ? half : 512;
+  a.npair = std::min(rope_dims / 2, 512);
   float theta = pos;
-  for (int i = 0; i < npair; i++) {
+  for (int i = 0; i < a.npair; i++) {
     const float th = theta * freq_scale / (freq_factors ? freq_factors[i] : 1.0f);
-    cs[i] = std::cos(th);
-    sn[i] = std::sin(th);
+    a.cs[i] = std::cos(th);
+    a.sn[i] = std::sin(th);
+    a.cs_sn[2 * i] = a.cs[i];
+    a.cs_sn[2 * i + 1] = a.sn[i];
+    a.nsn_cs[2 * i] = -a.sn[i];
+    a.nsn_cs[2 * i + 1] = a.cs[i];
     theta *= theta_scale;
   }
+}
+
+void rope(float* x, int n_heads, int head_dim, const RopeAngles& a, bool neox, int isa) {
+#ifdef LG_HAVE_AVX2
+  if ((isa == ISA_AVX2 || isa == ISA_AVX512) && isa_available(ISA_AVX2)) return rope_avx2(x, n_heads, head_dim, a, neox);
+#endif
+  (void)isa;
   for (int h = 0; h < n_heads; h++) {
     float* v = x + (int64_t)h * head_dim;
-    for (int i = 0; i < npair; i++) {
-      const int a = neox ? i : 2 * i;
-      const int b = neox ? i + half : 2 * i + 1;
-      const float x0 = v[a], x1 = v[b];
+    for (int i = 0; i < a.npair; i++) {
+      const int p = neox ? i : 2 * i;
+      const int q = neox ? i + a.npair : 2 * i + 1;
+      const float x0 = v[p], x1 = v[q];
       // llama.cpp's build fuses the first product of each (x0*cos - x1*sin, x0*sin + x1*cos) into
       // an fma with the second rounded: matched by the forward conformance to 1e-6 (a plain
       // multiply-and-add, or the other product fused, leaves rope-architecture F32 models ~5e-6 off).
-      v[a] = std::fma(x0, cs[i], -(x1 * sn[i]));
-      v[b] = std::fma(x0, sn[i], x1 * cs[i]);
+      v[p] = std::fma(x0, a.cs[i], -(x1 * a.sn[i]));
+      v[q] = std::fma(x0, a.sn[i], x1 * a.cs[i]);
     }
   }
 }

@@ -40,11 +40,22 @@ inline int ggml_float_width(int isa) { return isa == ISA_AVX512 ? 16 : isa == IS
 
 void rmsnorm(const float* x, const float* w, float* out, int64_t n, float eps);
 void layernorm(const float* x, const float* w, const float* b, float* out, int64_t n, float eps, int isa);
-// In-place rotary embedding of n_heads heads of head_dim at position pos; the first rope_dims dims of
-// each head rotate. neox: pairs (i, i + rope_dims/2); otherwise adjacent pairs (2i, 2i+1).
-// freq_factors (rope_freqs.weight, rope_dims/2 values, Llama 3.1 style) divide the angles when given.
-void rope(float* x, int n_heads, int head_dim, int rope_dims, float pos, float freq_base, float freq_scale, bool neox,
-          const float* freq_factors = nullptr);
+// The rotations of one position: pair i turns by theta_i = pos * freq_scale * base^(-2i/rope_dims),
+// divided by freq_factors[i] where given (rope_freqs.weight, Llama 3.1 style), as
+// ggml_rope_cache_init computes it by repeated products. A token's q and k share them.
+struct RopeAngles {
+  int npair;
+  float cs[512], sn[512];
+  // interleaved for adjacent pairs: cs_sn = c0 s0 c1 s1 ..., nsn_cs = -s0 c0 -s1 c1 ...
+  float cs_sn[1024], nsn_cs[1024];
+};
+void rope_angles(RopeAngles& a, int rope_dims, float pos, float freq_base, float freq_scale, const float* freq_factors);
+// In-place rotary embedding of n_heads heads of head_dim by a.npair pairs each (the first rope_dims
+// dims). neox: pairs (i, i + rope_dims/2); otherwise adjacent pairs (2i, 2i+1). Each pair becomes
+// (fma(x0, c, -(x1 s)), fma(x0, s, x1 c)) as llama.cpp's build contracts it; the AVX2 path
+// (rope_avx2.cc) computes the same values eight at a time.
+void rope(float* x, int n_heads, int head_dim, const RopeAngles& a, bool neox, int isa);
+void rope_avx2(float* x, int n_heads, int head_dim, const RopeAngles& a, bool neox);
 void softmax(float* x, int64_t n);
 void silu(float* x, int64_t n);
 // gate = silu(gate) * up; on AVX2 and AVX-512 with ggml's vector expf of that width, as llama.cpp's
@@ -70,7 +81,8 @@ struct KvView {
   void* v;
   int64_t kv_dim;
 };
-void kv_store(const KvView& kv, int64_t pos, const float* k, const float* v);
+// Stores one position's keys and values (an f16 cache takes them rounded to nearest even).
+void kv_store(const KvView& kv, int64_t pos, const float* k, const float* v, int isa);
 
 // One head's KQV (attention's value sum) in llama.cpp's order for `lanes` accumulator lanes (64, 32,
 // 16, 8 or 1) folded to four and summed (0 + 1) + (2 + 3) when `adjacent`, else (0 + 2) + (1 + 3):

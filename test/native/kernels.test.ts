@@ -20,6 +20,7 @@ import { matrixOf, project } from '../../src/engine/backend/reference/project.js
 import { quantizeQ8K } from '../../src/engine/quant/q8_k.js';
 import { GGMLType } from '../../src/engine/quant/ggml-type.js';
 import { readF16 } from '../../src/engine/quant/common.js';
+import { rope } from '../../src/engine/backend/reference/math.js';
 import { gaussian, native, randomBlocks, skipReason, Q8_0, Q8_K } from './helpers.js';
 
 const info = native?.info();
@@ -400,6 +401,31 @@ describe.skipIf(!native)('native kernels', () => {
         }
       }
     }
+  });
+
+  it('rope on every ISA equals the scalar path bit for bit, and the reference closely', () => {
+    // Adjacent and neox pairs, whole and partial rotary dims, pair counts that leave vector tails
+    // (3, 5, 13), a late position (angles well past 2 pi).
+    const shapes = [
+      { heads: 3, headDim: 64, dims: 64 },
+      { heads: 2, headDim: 64, dims: 32 },
+      { heads: 5, headDim: 26, dims: 26 },
+      { heads: 1, headDim: 10, dims: 6 },
+      { heads: 4, headDim: 128, dims: 10 },
+    ];
+    for (const { heads, headDim, dims } of shapes)
+      for (const neox of [false, true])
+        for (const pos of [0, 7, 3001]) {
+          const x = gaussian(heads * headDim, 17 + pos);
+          const label = `heads ${heads} x ${headDim}, dims ${dims}, ${neox ? 'neox' : 'norm'}, pos ${pos}`;
+          const scalar = native!.rope(x, heads, headDim, dims, pos, 10000, neox, 'scalar');
+          for (const isa of ISAS) expect(Array.from(native!.rope(x, heads, headDim, dims, pos, 10000, neox, isa)), `${isa}: ${label}`).toEqual(Array.from(scalar));
+          const want = x.slice();
+          rope(want, heads, headDim, pos, { mode: neox ? 'neox' : 'norm', dims, base: 10000, scale: 1 });
+          for (let i = 0; i < want.length; i++) expect(Math.abs(scalar[i]! - want[i]!), `${label} [${i}]`).toBeLessThan(2e-3 * (1 + Math.abs(want[i]!)));
+        }
+    expect(() => native!.rope(new Float32Array(10), 2, 4, 4, 0, 10000, false)).toThrow(/heads \* headDim/);
+    expect(() => native!.rope(new Float32Array(8), 2, 4, 3, 0, 10000, false)).toThrow(/even/);
   });
 
   it('the thread pool runs every task exactly once, job after job, at every thread count', () => {

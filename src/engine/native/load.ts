@@ -66,6 +66,8 @@ export interface NativeAddon {
   swiglu(gate: Float32Array, up: Float32Array, isa?: string): Float32Array;
   /** GELU as the forward pass applies it (ggml's f16 table), for the tests. */
   gelu(x: Float32Array): Float32Array;
+  /** The forward pass's rotary embedding of `heads` heads at position pos (neox: pairs (i, i + ropeDims/2)), for the tests. */
+  rope(x: Float32Array, heads: number, headDim: number, ropeDims: number, pos: number, base: number, neox: boolean, isa?: string): Float32Array;
   /**
    * One head's attention value sum over p.length cache positions (value row j at v[j*stride..],
    * f32 or f16 bits) in llama.cpp's order for `lanes` accumulator lanes (64, 32, 16, 8 or 1), folded
