@@ -18,6 +18,7 @@
 // Bit-exactness: each block's integer sum is the same exact integer, the scales are multiplied as
 // the old tile does (f16 weight scale times f16 activation scale, in float), and each row's
 // accumulator takes one fma per block in block order.
+#include <cstring>
 #include <type_traits>
 #include <vector>
 #include "simd_avx2.h"
@@ -196,10 +197,20 @@ void q4_0_rows(int64_t nb, const uint8_t* x, size_t rs, const GroupY* gy, float*
 void gemv_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, const int32_t* ysum, float* s) {
   const int64_t nb = n / QK4_0;
   const uint8_t* x = (const uint8_t*)vx;
-  // One layout of the activations per call and thread (the pool's workers share y, each lays out
-  // its own copy: ~6 bytes per weight row column, read from L1/L2 by every tile).
+  // One layout of the activations per thread (the pool's workers share y, each lays out its own
+  // copy: ~6 bytes per weight row column, read from L1/L2 by every tile), kept while the
+  // activations stay the same: a decode step's matrix reaches each thread in several pieces
+  // (matmul.cc decode_shares), and laying them out per piece cost ~3% of a two-thread step.
+  // Comparing the blocks and sums (~1.4-3.5 KB) costs a fraction of laying them out.
   thread_local std::vector<GroupY> gy;
-  prepare_groups((const block_q8_0*)vy, ysum, nb, gy);
+  thread_local std::vector<uint8_t> laid_out;  // the blocks, then the sums, gy was made from
+  const size_t yb = (size_t)nb * sizeof(block_q8_0), sb = (size_t)nb * sizeof(int32_t);
+  if (laid_out.size() != yb + sb || std::memcmp(laid_out.data(), vy, yb) != 0 || std::memcmp(laid_out.data() + yb, ysum, sb) != 0) {
+    prepare_groups((const block_q8_0*)vy, ysum, nb, gy);
+    laid_out.resize(yb + sb);
+    std::memcpy(laid_out.data(), vy, yb);
+    std::memcpy(laid_out.data() + yb, ysum, sb);
+  }
   // Decode as four streams of rows (tile_drive.h), adjacent tiles where rows are too few or short.
   const int64_t done = decode_streams<4>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
     q4_0_rows<4>(nb, rows, rs, gy.data(), out, false);

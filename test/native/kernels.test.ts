@@ -378,6 +378,26 @@ describe.skipIf(!native)('native kernels', () => {
     }
   });
 
+  it('Q4_0 rows-of-8 decode lays out each new activation row, even one with the same block sums', () => {
+    // The AVX-512 decode kernel keeps its activation layout while the activations stay the same
+    // (simd_avx512_q4_0_gemv.cc). Reversing each 32-value block keeps every block's scale and sum
+    // and changes its values: a layout kept on the sums alone would give x's outputs for y.
+    const t = TYPES.find((q) => q.name === 'Q4_0')!;
+    const cols = 32 * 40, rows = 64;
+    const wq = randomBlocks(t, rows, cols, 7)!;
+    const x = gaussian(cols, 8);
+    const y = new Float32Array(cols);
+    for (let b = 0; b < cols; b += 32) for (let i = 0; i < 32; i++) y[b + i] = x[b + 31 - i]!;
+    const mm = native!.matmul as (...a: unknown[]) => Float32Array;
+    for (const isa of ROWS8_ISAS) {
+      const fx = mm(t.type, wq, rows, cols, x, 1, 1, isa, true, true);
+      const fy = mm(t.type, wq, rows, cols, y, 1, 1, isa, true, true);
+      expect(Array.from(fy), isa).not.toEqual(Array.from(fx));
+      expectEightRowSlices(t.type, wq, rows, cols, y, 1, isa, `${isa} y`);
+      expect(Array.from(mm(t.type, wq, rows, cols, x, 1, 1, isa, true, true)), isa).toEqual(Array.from(fx));
+    }
+  });
+
   it('decode walks tall matrices as streams of rows: each output is the same as computed alone', () => {
     // Decode tiles take rows j, j + S, ... of a task where each stream would run 16 KiB or more
     // (tile_drive.h decode_streams; AVX-512 Q4_K's eight streams 64 KiB, here at one thread): rows
