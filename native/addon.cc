@@ -305,29 +305,39 @@ napi_value Swiglu(napi_env env, napi_callback_info info) {
   return r;
 }
 
-// kqv(p: Float32Array, v: Float32Array | Uint16Array (f16 bits), stride, d, lanes, adjacent, isa?)
-//   -> Float32Array(d): one head's attention value sum over p.length positions (value row j at
-//   v[j * stride ..]) in llama.cpp's order for `lanes` lanes, exposed for the kernel tests.
+// kqv(p: Float32Array, v: Float32Array | Uint16Array (f16 bits), stride, d, lanes, adjacent, isa?, heads?)
+//   -> Float32Array(heads * d): attention's value sum over n positions (value row j at
+//   v[j * stride ..]) in llama.cpp's order for `lanes` lanes, for `heads` heads of one GQA group at
+//   once (p: heads x n probabilities; the grouped kernel where the ISA has one), exposed for the
+//   kernel tests.
 napi_value Kqv(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value a[7];
+  size_t argc = 8;
+  napi_value a[8];
   NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc < 6) throw JsError{"kqv(p, v, stride, d, lanes, adjacent, isa?)"};
+  if (argc < 6) throw JsError{"kqv(p, v, stride, d, lanes, adjacent, isa?, heads?)"};
   View p = typed(env, a[0], "p"), v = typed(env, a[1], "v");
   const int64_t stride = int_arg(env, a[2], "stride"), d = int_arg(env, a[3], "d");
   const int lanes = (int)int_arg(env, a[4], "lanes");
   const bool adjacent = bool_arg(env, a[5]);
   const int isa = argc > 6 ? isa_opt(env, a[6]) : isa_active();
+  const int64_t heads = argc > 7 ? int_arg(env, a[7], "heads") : 1;
   const bool f16 = v.type == napi_uint16_array;
-  if (p.type != napi_float32_array || p.length < 1) throw JsError{"p must be a non-empty Float32Array"};
+  if (heads < 1 || heads > 16) throw JsError{"heads must be 1 to 16"};
+  if (p.type != napi_float32_array || p.length < 1 || (int64_t)p.length % heads) throw JsError{"p must be a non-empty Float32Array of heads x n values"};
   if (!f16 && v.type != napi_float32_array) throw JsError{"v must be a Float32Array or a Uint16Array of f16 bits"};
-  const int64_t n = (int64_t)p.length;
-  if (d < 1 || stride < d || (int64_t)v.length < (n - 1) * stride + d) throw JsError{"v is too short for p.length rows of d values"};
+  const int64_t n = (int64_t)p.length / heads;
+  if (d < 1 || stride < d || (int64_t)v.length < (n - 1) * stride + d) throw JsError{"v is too short for n rows of d values"};
   float* out;
-  napi_value r = make_f32(env, (size_t)d, &out);
+  napi_value r = make_f32(env, (size_t)(heads * d), &out);
   const size_t esz = f16 ? 2 : 4;
-  if (!kqv_head(isa, lanes, adjacent, f16, (const float*)p.data, (const uint8_t*)v.data, (size_t)stride * esz, n, d, out))
-    throw JsError{"lanes must be 64, 32, 16, 8 or 1"};
+  std::vector<const float*> ps((size_t)heads);
+  std::vector<float*> outs((size_t)heads);
+  for (int64_t h = 0; h < heads; h++) ps[(size_t)h] = (const float*)p.data + h * n, outs[(size_t)h] = out + h * d;
+  if (heads > 1 && kqv_group(isa, lanes, adjacent, f16, (int)heads, ps.data(), (const uint8_t*)v.data, (size_t)stride * esz, n, d, outs.data()))
+    return r;
+  for (int64_t h = 0; h < heads; h++)
+    if (!kqv_head(isa, lanes, adjacent, f16, ps[(size_t)h], (const uint8_t*)v.data, (size_t)stride * esz, n, d, outs[(size_t)h]))
+      throw JsError{"lanes must be 64, 32, 16, 8 or 1"};
   return r;
 }
 

@@ -45,6 +45,9 @@ struct LaneOrder {
   bool adjacent_pairs;
 };
 
+// Grouped value sums (kqv_group) from this many positions per accumulator lane on.
+constexpr int64_t kGroupedFrom = 4;
+
 LaneOrder kqv_order(int isa, bool batch) {
   if (isa == ISA_AVX512) return batch ? LaneOrder{16, false} : LaneOrder{64, false};
   if (isa == ISA_AVX2) return batch ? LaneOrder{8, false} : LaneOrder{32, true};
@@ -98,38 +101,58 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
   const int width = ggml_float_width(isa);
   const size_t esz = kv.f16 ? 2 : 4;
   const size_t row = (size_t)kv.kv_dim * esz;
-  pool.parallel_for(batch * n_head, [&](int64_t task, int) {
+  // Past a few hundred positions a task takes up to four heads of one kv head's group for one
+  // token, so their value sums widen each value row once (kqv_group; 1.18x one-thread decode at
+  // ~900 positions, 500M Q4_K_M); groups split further while there are fewer than two tasks a
+  // thread. Shorter caches keep a task per head: there the lanes' folds outweigh the rows, and
+  // twenty one-head tasks balance two threads better than eight (0.95x two threads at 128-192).
+  const bool grouped = pos0 + batch >= kGroupedFrom * order.lanes;
+  int parts = grouped ? (group + 3) / 4 : group;
+  while (parts < group && batch * n_head_kv * parts < 2 * (int64_t)pool.size()) parts++;
+  const int per = (group + parts - 1) / parts;
+  parts = (group + per - 1) / per;  // none left empty
+  pool.parallel_for(batch * n_head_kv * parts, [&](int64_t task, int) {
     thread_local Scratch w;
-    const int64_t t = task / n_head;
-    const int h = (int)(task % n_head);
-    const int hk = h / group;
-    const float* qh = q + t * qdim + (int64_t)h * head_dim;
+    const int64_t t = task / (n_head_kv * parts);
+    const int hk = (int)(task / parts % n_head_kv);
+    // Parts may differ in size (five heads: three and two); rotating them by kv head makes the
+    // claims, which alternate between threads, take big and small parts in turn.
+    const int part = (int)((task % parts + task / parts) % parts);
+    const int h0 = hk * group + part * per, h1 = std::min(h0 + per, (hk + 1) * group);
+    const int heads = h1 - h0;
     const int64_t n_kv = pos0 + t + 1;
     const int64_t n_pad = (n_kv + width - 1) / width * width;
-    if ((int64_t)w.s.size() < n_pad) w.s.resize(n_pad), w.p.resize(n_pad);
+    if ((int64_t)w.s.size() < heads * n_pad) w.s.resize(heads * n_pad), w.p.resize(heads * n_pad);
     const uint8_t* kbase = (const uint8_t*)kv.k + (size_t)hk * head_dim * esz;
     const uint8_t* vbase = (const uint8_t*)kv.v + (size_t)hk * head_dim * esz;
-
-    const void* qv = qh;
-    if (kv.f16) {
-      w.q16.resize(head_dim);
-      for (int i = 0; i < head_dim; i++) w.q16[i] = fp32_to_fp16(qh[i]);
-      qv = w.q16.data();
+    const float* probs[4];
+    float* outs[4];
+    for (int h = h0; h < h1; h++) {
+      const float* qh = q + t * qdim + (int64_t)h * head_dim;
+      const void* qv = qh;
+      if (kv.f16) {
+        w.q16.resize(head_dim);
+        for (int i = 0; i < head_dim; i++) w.q16[i] = fp32_to_fp16(qh[i]);
+        qv = w.q16.data();
+      }
+      float* s = w.s.data() + (h - h0) * n_pad;
+      if (tb) {
+        w.qf.resize(head_dim);
+        for (int i = 0; i < head_dim; i++) w.qf[i] = fp16_to_fp32(w.q16[i]);
+        tb(head_dim, kbase, row, n_kv, w.qf.data(), 0, 1, s, 0);
+      } else if (rows) {
+        rows(head_dim, kbase, row, n_kv, qv, 0, 1, s, 0);
+      } else {
+        for (int64_t j = 0; j < n_kv; j++) s[j] = dot(head_dim, kbase + j * row, qv);
+      }
+      float* p = w.p.data() + (h - h0) * n_pad;
+      softmax_row(isa, s, p, n_kv, n_pad, scale, kv.f16);
+      probs[h - h0] = p;
+      outs[h - h0] = out + t * qdim + (int64_t)h * head_dim;
     }
-    float* s = w.s.data();
-    if (tb) {
-      w.qf.resize(head_dim);
-      for (int i = 0; i < head_dim; i++) w.qf[i] = fp16_to_fp32(w.q16[i]);
-      tb(head_dim, kbase, row, n_kv, w.qf.data(), 0, 1, s, 0);
-    } else if (rows) {
-      rows(head_dim, kbase, row, n_kv, qv, 0, 1, s, 0);
-    } else {
-      for (int64_t j = 0; j < n_kv; j++) s[j] = dot(head_dim, kbase + j * row, qv);
-    }
-    float* p = w.p.data();
-    softmax_row(isa, s, p, n_kv, n_pad, scale, kv.f16);
     // KQV: every cached value row into the lane its position falls in, the lanes folded.
-    kqv_head(isa, order.lanes, order.adjacent_pairs, kv.f16, p, vbase, row, n_kv, head_dim, out + t * qdim + (int64_t)h * head_dim);
+    if (kqv_group(isa, order.lanes, order.adjacent_pairs, kv.f16, heads, probs, vbase, row, n_kv, head_dim, outs)) return;
+    for (int i = 0; i < heads; i++) kqv_head(isa, order.lanes, order.adjacent_pairs, kv.f16, probs[i], vbase, row, n_kv, head_dim, outs[i]);
   });
 }
 
@@ -148,6 +171,16 @@ bool kqv_head(int isa, int lanes, bool adjacent, bool f16, const float* p, const
   using S32 = KqvScalar<float>;
   return f16 ? kqv_tree_head<S16, S16, S16>(lanes, adjacent, p, v, vs, n, d, 2, out)
              : kqv_tree_head<S32, S32, S32>(lanes, adjacent, p, v, vs, n, d, 4, out);
+}
+
+bool kqv_group(int isa, int lanes, bool adjacent, bool f16, int heads, const float* const* p, const uint8_t* v, size_t vs,
+               int64_t n, int64_t d, float* const* out) {
+#ifdef LG_HAVE_AVX512
+  if (isa == ISA_AVX512 && isa_available(ISA_AVX512))
+    return f16 ? kqv_group_f16_avx512(lanes, adjacent, heads, p, v, vs, n, d, out) : kqv_group_f32_avx512(lanes, adjacent, heads, p, v, vs, n, d, out);
+#endif
+  (void)isa, (void)lanes, (void)adjacent, (void)f16, (void)heads, (void)p, (void)v, (void)vs, (void)n, (void)d, (void)out;
+  return false;
 }
 
 }  // namespace lg

@@ -90,6 +90,11 @@ void kv_store(const KvView& kv, int64_t pos, const float* k, const float* v, int
 // lane counts.
 bool kqv_head(int isa, int lanes, bool adjacent, bool f16, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d,
               float* out);
+// The same for `heads` heads of one GQA group at once (probabilities p[h], outputs out[h]), each
+// value row widened once for all of them (AVX-512, up to four heads, d a multiple of 64); false
+// where that does not apply, then one kqv_head per head gives the same values.
+bool kqv_group(int isa, int lanes, bool adjacent, bool f16, int heads, const float* const* p, const uint8_t* v, size_t vs,
+               int64_t n, int64_t d, float* const* out);
 
 // Causal attention for `batch` query tokens at positions pos0..pos0+batch-1 (token t attends to
 // cache positions 0..pos0+t), grouped-query (query head h reads kv head h / (n_head/n_head_kv)), in

@@ -37,18 +37,23 @@ struct KqvTree {
       return a;
     } else {
       Acc lane[L];
-      int64_t used = n < L ? n : L;
+      const int64_t used = n < L ? n : L;
       int64_t l = 0;
       for (; l + V::group <= used; l += V::group) lanes<V::group>(l, lane + l);
       for (; l < used; l++) lanes<1>(l, lane + l);
-      for (int half = L / 2; half >= 4; half /= 2) {
-        for (int64_t i = 0; i < half && i + half < used; i++) lane[i] = V::add(lane[i + half], lane[i]);
-        if (used > half) used = half;
-      }
-      for (int64_t i = used; i < 4; i++) lane[i] = V::zero();
-      if (adjacent) return V::add(V::add(lane[0], lane[1]), V::add(lane[2], lane[3]));
-      return V::add(V::add(lane[0], lane[2]), V::add(lane[1], lane[3]));
+      return fold(lane, used, adjacent);
     }
+  }
+
+  // The lanes' sums (the first `used` of L) folded to one vector, as llama.cpp folds them.
+  static Acc fold(Acc* lane, int64_t used, bool adjacent) {
+    for (int half = L / 2; half >= 4; half /= 2) {
+      for (int64_t i = 0; i < half && i + half < used; i++) lane[i] = V::add(lane[i + half], lane[i]);
+      if (used > half) used = half;
+    }
+    for (int64_t i = used; i < 4; i++) lane[i] = V::zero();
+    if (adjacent) return V::add(V::add(lane[0], lane[1]), V::add(lane[2], lane[3]));
+    return V::add(V::add(lane[0], lane[2]), V::add(lane[1], lane[3]));
   }
 
  private:
@@ -75,6 +80,28 @@ struct KqvTree {
     }
   }
 };
+
+// The value sums of H heads that read one value head (GQA's group), each exactly as KqvTree
+// computes it: position j's row is widened once (V::load) and feeds lane j % L of every head
+// (V::fma_row), a lane at a time with all H heads' chains in registers; then each head's lanes
+// fold as KqvTree folds them. p[h]: head h's n probabilities; out[h]: its V::width values. The
+// lanes wait in `lanes` (H * L accumulators).
+template <int L, int H, class V>
+static inline void kqv_group_chunk(const float* const* p, const uint8_t* v, size_t vs, int64_t n, bool adjacent,
+                                   typename V::Acc* lanes, float* const* out, int64_t at) {
+  using Acc = typename V::Acc;
+  const int64_t used = n < L ? n : L;
+  for (int64_t l = 0; l < used; l++) {
+    Acc a[H];
+    for (int h = 0; h < H; h++) a[h] = V::zero();
+    for (int64_t j = l; j < n; j += L) {
+      const typename V::Row row = V::load(v + j * vs);
+      for (int h = 0; h < H; h++) a[h] = V::fma_row(p[h][j], row, a[h]);
+    }
+    for (int h = 0; h < H; h++) lanes[h * L + l] = a[h];
+  }
+  for (int h = 0; h < H; h++) V::store(out[h] + at, KqvTree<L, V>::fold(lanes + h * L, used, adjacent));
+}
 
 // out[0..d) for one head: chunks of Wide::width values, then Narrow::width, then One (width 1).
 template <int L, class Wide, class Narrow, class One>

@@ -171,6 +171,12 @@ bool kqv_head_f32_avx2(int lanes, bool adjacent, const float* p, const uint8_t* 
 bool kqv_head_f16_avx2(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d, float* out);
 bool kqv_head_f32_avx512(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d, float* out);
 bool kqv_head_f16_avx512(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d, float* out);
+// The same value sums for `heads` heads of one GQA group at once (p[h], out[h]); false where it does
+// not apply (then one kqv_head per head).
+bool kqv_group_f16_avx512(int lanes, bool adjacent, int heads, const float* const* p, const uint8_t* v, size_t vs, int64_t n,
+                          int64_t d, float* const* out);
+bool kqv_group_f32_avx512(int lanes, bool adjacent, int heads, const float* const* p, const uint8_t* v, size_t vs, int64_t n,
+                          int64_t d, float* const* out);
 void gemm_q8_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);

@@ -1,6 +1,7 @@
 // AVX-512 (F, BW, VL, DQ, VNNI) dot products: what llama.cpp's AVX-512 builds compute. Compiled
 // with those flags (plus AVX2/FMA/F16C) in this translation unit only, and called only when
 // runtime/cpu.cc finds all of those features (see simd_avx512.h for the SIMDe emulation build).
+#include <vector>
 #include "simd_avx512.h"
 #include "kqv_tree.h"
 #include "tile_drive.h"
@@ -335,6 +336,18 @@ struct KqvZmm {
     for (int q = 0; q < C; q++) a.r[q] = _mm512_fmadd_ps(pk, load16_as_f32((const E*)row + 16 * q), a.r[q]);
     return a;
   }
+  // A row widened once for several heads (kqv_group_chunk): the same fma on the same values.
+  using Row = Acc;
+  static Row load(const uint8_t* row) {
+    Row r;
+    for (int q = 0; q < C; q++) r.r[q] = load16_as_f32((const E*)row + 16 * q);
+    return r;
+  }
+  static Acc fma_row(float p, const Row& r, Acc a) {
+    const __m512 pk = _mm512_set1_ps(p);
+    for (int q = 0; q < C; q++) a.r[q] = _mm512_fmadd_ps(pk, r.r[q], a.r[q]);
+    return a;
+  }
   static Acc add(Acc a, Acc b) {
     for (int q = 0; q < C; q++) a.r[q] = _mm512_add_ps(a.r[q], b.r[q]);
     return a;
@@ -350,6 +363,43 @@ template <class E>
 static bool kqv_head_avx512(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d,
                             float* out) {
   return kqv_tree_head<KqvZmm<E, 4>, KqvZmm<E, 1>, KqvScalar<E>>(lanes, adjacent, p, v, vs, n, d, sizeof(E), out);
+}
+// Up to four heads of a GQA group at once (kqv_group_chunk): each 64-value chunk's row widened
+// once for all of them; 4 x 4 accumulators and the row fit the 32 registers. False where it does
+// not apply (d not a multiple of 64, more than four heads, another lane count): take kqv_head.
+template <class E>
+static bool kqv_group_avx512(int lanes, bool adjacent, int heads, const float* const* p, const uint8_t* v, size_t vs, int64_t n,
+                             int64_t d, float* const* out) {
+  using V = KqvZmm<E, 4>;
+  if (d % V::width != 0 || heads < 1 || heads > 4) return false;
+  thread_local std::vector<typename V::Acc> buf;
+  if (buf.size() < (size_t)(4 * 64)) buf.resize(4 * 64);
+  auto chunks = [&](auto l, auto h) {
+    constexpr int L = decltype(l)::value, H = decltype(h)::value;
+    for (int64_t i = 0; i < d; i += V::width) kqv_group_chunk<L, H, V>(p, v + i * sizeof(E), vs, n, adjacent, buf.data(), out, i);
+    return true;
+  };
+  auto by_heads = [&](auto l) {
+    switch (heads) {
+      case 1: return chunks(l, std::integral_constant<int, 1>{});
+      case 2: return chunks(l, std::integral_constant<int, 2>{});
+      case 3: return chunks(l, std::integral_constant<int, 3>{});
+      default: return chunks(l, std::integral_constant<int, 4>{});
+    }
+  };
+  switch (lanes) {
+    case 64: return by_heads(std::integral_constant<int, 64>{});
+    case 16: return by_heads(std::integral_constant<int, 16>{});
+    default: return false;
+  }
+}
+bool kqv_group_f16_avx512(int lanes, bool adjacent, int heads, const float* const* p, const uint8_t* v, size_t vs, int64_t n,
+                          int64_t d, float* const* out) {
+  return kqv_group_avx512<uint16_t>(lanes, adjacent, heads, p, v, vs, n, d, out);
+}
+bool kqv_group_f32_avx512(int lanes, bool adjacent, int heads, const float* const* p, const uint8_t* v, size_t vs, int64_t n,
+                          int64_t d, float* const* out) {
+  return kqv_group_avx512<float>(lanes, adjacent, heads, p, v, vs, n, d, out);
 }
 bool kqv_head_f32_avx512(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d,
                          float* out) {

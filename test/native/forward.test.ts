@@ -147,6 +147,30 @@ describe.skipIf(!native)('native forward step vs the reference backend', () => {
     }
   });
 
+  it('five query heads per kv head past 256 positions (grouped value sums) match the reference at 1, 2 and 3 threads', async () => {
+    // Past 4 positions per accumulator lane attention hands up to four heads of a group to one
+    // task (attention.cc kqv_group): five heads split 3 + 2, or further at more threads. Prefill
+    // (16 lanes on AVX-512) and decode (64 lanes) both cross that line here.
+    const config = makeConfig('llama', { embeddingLength: 640, headCount: 10, headCountKv: 2, headDim: 64, ropeDims: 64 });
+    const weights = makeWeights(config, 'F32', 21);
+    const V = config.vocabSize;
+    const prompt = tokens(262, V, 5);
+    const ref = await referenceBackend.createContext(weights, { contextLength: 272 });
+    const want = [await ref.eval(prompt, 0)];
+    for (let s = 0; s < 2; s++) want.push(await ref.eval([s + 3], prompt.length + s));
+    const runs: Float32Array[][] = [];
+    for (const threads of [1, 2, 3]) {
+      const ctx = await cpuBackend.createContext(weights, { contextLength: 272, threads, kvType: 'f32' } as CpuContextOptions);
+      const out = [await ctx.eval(prompt, 0)];
+      for (let s = 0; s < 2; s++) out.push(await ctx.eval([s + 3], prompt.length + s));
+      ctx.dispose();
+      out.forEach((o, i) => expectClose(o, want[i]!, V, tol('F32'), `${threads} threads, step ${i}`));
+      runs.push(out);
+    }
+    for (let k = 1; k < runs.length; k++)
+      runs[k]!.forEach((o, i) => expect(o.every((v, j) => Object.is(v, runs[0]![i]![j])), `${k + 1} threads, step ${i}`).toBe(true));
+  });
+
   it('rejects bad input with one-line errors', async () => {
     const config = makeConfig('gpt2');
     const weights = makeWeights(config, 'F32', 1);

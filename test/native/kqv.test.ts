@@ -41,10 +41,36 @@ describe.skipIf(!native)(`native KQV value sum${skipReason ? ` (${skipReason})` 
           }
       });
 
+  for (const f16 of [true, false])
+    it(`${f16 ? 'f16' : 'f32'} cache: up to four heads of a GQA group at once equal the plain fold, head by head`, () => {
+      // attention.cc hands a group's heads to the grouped kernel together (kqv_group): each value
+      // row widened once, every head's lanes in registers. Each head must still get its own sum.
+      for (const o of ORDERS)
+        for (const heads of [2, 3, 4, 5])
+          for (const n of [1, 63, 65, 257])
+            for (const d of [64, 128, 40]) {
+              const stride = d + 24;
+              const seed = n * 131 + d * 7 + heads + o.lanes + (f16 ? 3 : 0);
+              const p = new Float32Array(heads * n);
+              for (let h = 0; h < heads; h++) p.set(probabilities(n, seed + 10 * h), h * n);
+              const raw = gaussian(n * stride, seed + 1);
+              const v = f16 ? Uint16Array.from(raw, f32ToF16) : raw;
+              const value = (j: number, i: number) => (f16 ? f16ToF32(v[j * stride + i]) : v[j * stride + i]);
+              for (const isa of ISAS) {
+                const got = native!.kqv(p, v, stride, d, o.lanes, o.adjacent, isa, heads);
+                for (let h = 0; h < heads; h++) {
+                  const want = plainFold(p.subarray(h * n, (h + 1) * n), value, n, d, o.lanes, o.adjacent);
+                  expect(bitsOf(got.subarray(h * d, (h + 1) * d)), `${isa} ${o.lanes} lanes: head ${h} of ${heads}, n ${n}, d ${d}`).toEqual(bitsOf(want));
+                }
+              }
+            }
+    });
+
   it('rejects a lane count with no tree and a value buffer too short', () => {
     const p = new Float32Array(4).fill(0.25);
     expect(() => native!.kqv(p, new Float32Array(4 * 8), 8, 8, 12, false)).toThrow(/lanes must be/);
     expect(() => native!.kqv(p, new Float32Array(3 * 8), 8, 8, 64, false)).toThrow(/too short/);
+    expect(() => native!.kqv(p, new Float32Array(4 * 8), 8, 8, 64, false, undefined, 3)).toThrow(/heads x n/);
   });
 });
 

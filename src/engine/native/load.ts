@@ -72,8 +72,10 @@ export interface NativeAddon {
    * One head's attention value sum over p.length cache positions (value row j at v[j*stride..],
    * f32 or f16 bits) in llama.cpp's order for `lanes` accumulator lanes (64, 32, 16, 8 or 1), folded
    * to four and summed (0+1)+(2+3) when `adjacent`, else (0+2)+(1+3). For the tests.
+   * With `heads`, p holds that many heads' probabilities (heads x n) for one value head (a GQA
+   * group), summed at once where the ISA has a grouped kernel: heads x d values.
    */
-  kqv(p: Float32Array, v: Float32Array | Uint16Array, stride: number, d: number, lanes: number, adjacent: boolean, isa?: string): Float32Array;
+  kqv(p: Float32Array, v: Float32Array | Uint16Array, stride: number, d: number, lanes: number, adjacent: boolean, isa?: string, heads?: number): Float32Array;
   createModel(
     params: NativeModelParams,
     tensors: Record<string, NativeTensor>,
