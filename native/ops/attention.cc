@@ -151,7 +151,7 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
       outs[h - h0] = out + t * qdim + (int64_t)h * head_dim;
     }
     // KQV: every cached value row into the lane its position falls in, the lanes folded.
-    if (kqv_group(isa, order.lanes, order.adjacent_pairs, kv.f16, heads, probs, vbase, row, n_kv, head_dim, outs)) return;
+    if (heads > 1 && kqv_group(isa, order.lanes, order.adjacent_pairs, kv.f16, heads, probs, vbase, row, n_kv, head_dim, outs)) return;
     for (int i = 0; i < heads; i++) kqv_head(isa, order.lanes, order.adjacent_pairs, kv.f16, probs[i], vbase, row, n_kv, head_dim, outs[i]);
   });
 }
