@@ -125,6 +125,12 @@ napi_value make_f32(napi_env env, size_t n, float** data) {
   *data = (float*)p;
   return arr;
 }
+// A new Float32Array holding src's values (an op's input, for ops that work in place).
+napi_value copy_f32(napi_env env, const View& src, float** data) {
+  napi_value r = make_f32(env, src.length, data);
+  std::memcpy(*data, src.data, src.length * sizeof(float));
+  return r;
+}
 napi_value make_u8(napi_env env, size_t n, uint8_t** data) {
   napi_value ab, arr;
   void* p;
@@ -299,8 +305,7 @@ napi_value Swiglu(napi_env env, napi_callback_info info) {
   if (g.type != napi_float32_array || u.type != napi_float32_array || g.length != u.length)
     throw JsError{"gate and up must be Float32Arrays of one length"};
   float* out;
-  napi_value r = make_f32(env, g.length, &out);
-  std::memcpy(out, g.data, g.length * sizeof(float));
+  napi_value r = copy_f32(env, g, &out);
   silu_mul(out, (const float*)u.data, (int64_t)g.length, argc > 2 ? isa_opt(env, a[2]) : isa_active());
   return r;
 }
@@ -308,8 +313,7 @@ napi_value Swiglu(napi_env env, napi_callback_info info) {
 // kqv(p: Float32Array, v: Float32Array | Uint16Array (f16 bits), stride, d, lanes, adjacent, isa?, heads?)
 //   -> Float32Array(heads * d): attention's value sum over n positions (value row j at
 //   v[j * stride ..]) in llama.cpp's order for `lanes` lanes, for `heads` heads of one GQA group at
-//   once (p: heads x n probabilities; the grouped kernel where the ISA has one), exposed for the
-//   kernel tests.
+//   once (p: heads x n probabilities; kqv_heads), exposed for the kernel tests.
 napi_value Kqv(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value a[8];
@@ -333,11 +337,8 @@ napi_value Kqv(napi_env env, napi_callback_info info) {
   std::vector<const float*> ps((size_t)heads);
   std::vector<float*> outs((size_t)heads);
   for (int64_t h = 0; h < heads; h++) ps[(size_t)h] = (const float*)p.data + h * n, outs[(size_t)h] = out + h * d;
-  if (heads > 1 && kqv_group(isa, lanes, adjacent, f16, (int)heads, ps.data(), (const uint8_t*)v.data, (size_t)stride * esz, n, d, outs.data()))
-    return r;
-  for (int64_t h = 0; h < heads; h++)
-    if (!kqv_head(isa, lanes, adjacent, f16, ps[(size_t)h], (const uint8_t*)v.data, (size_t)stride * esz, n, d, outs[(size_t)h]))
-      throw JsError{"lanes must be 64, 32, 16, 8 or 1"};
+  if (!kqv_heads(isa, lanes, adjacent, f16, (int)heads, ps.data(), (const uint8_t*)v.data, (size_t)stride * esz, n, d, outs.data()))
+    throw JsError{"lanes must be 64, 32, 16, 8 or 1"};
   return r;
 }
 
@@ -356,8 +357,7 @@ napi_value Rope(napi_env env, napi_callback_info info) {
   RopeAngles ang;
   rope_angles(ang, (int)dims, (float)num(env, a[4], "pos"), (float)num(env, a[5], "base"), 1.0f, nullptr);
   float* out;
-  napi_value r = make_f32(env, x.length, &out);
-  std::memcpy(out, x.data, x.length * sizeof(float));
+  napi_value r = copy_f32(env, x, &out);
   rope(out, (int)heads, (int)hd, ang, bool_arg(env, a[6]), argc > 7 ? isa_opt(env, a[7]) : isa_active());
   return r;
 }
@@ -371,8 +371,7 @@ napi_value Gelu(napi_env env, napi_callback_info info) {
   View x = typed(env, a[0], "x");
   if (x.type != napi_float32_array) throw JsError{"x must be a Float32Array"};
   float* out;
-  napi_value r = make_f32(env, x.length, &out);
-  std::memcpy(out, x.data, x.length * sizeof(float));
+  napi_value r = copy_f32(env, x, &out);
   gelu(out, (int64_t)x.length);
   return r;
 }
