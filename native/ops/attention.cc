@@ -45,7 +45,7 @@ struct LaneOrder {
   bool adjacent_pairs;
 };
 
-// Grouped value sums (kqv_group) from this many positions per accumulator lane on.
+// Grouped value sums (kqv_heads) from this many positions per accumulator lane on.
 constexpr int64_t kGroupedFrom = 4;
 
 LaneOrder kqv_order(int isa, bool batch) {
@@ -101,13 +101,14 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
   const int width = ggml_float_width(isa);
   const size_t esz = kv.f16 ? 2 : 4;
   const size_t row = (size_t)kv.kv_dim * esz;
-  // Past a few hundred positions a task takes up to four heads of one kv head's group for one
-  // token, so their value sums widen each value row once (kqv_group; 1.18x one-thread decode at
+  // Past a few hundred positions a task takes as many heads of one kv head's group for one token
+  // as the ISA sums at once (kqv_group_heads: four on AVX-512), so their value sums widen each
+  // value row once (kqv_heads; 1.18x one-thread decode at
   // ~900 positions, 500M Q4_K_M); groups split further while there are fewer than two tasks a
   // thread. Shorter caches keep a task per head: there the lanes' folds outweigh the rows, and
   // twenty one-head tasks balance two threads better than eight (0.95x two threads at 128-192).
-  const bool grouped = pos0 + batch >= kGroupedFrom * order.lanes;
-  int parts = grouped ? (group + 3) / 4 : group;
+  const int most = pos0 + batch >= kGroupedFrom * order.lanes ? kqv_group_heads(isa, head_dim) : 1;
+  int parts = (group + most - 1) / most;
   while (parts < group && batch * n_head_kv * parts < 2 * (int64_t)pool.size()) parts++;
   const int per = (group + parts - 1) / parts;
   parts = (group + per - 1) / per;  // none left empty
@@ -151,8 +152,7 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
       outs[h - h0] = out + t * qdim + (int64_t)h * head_dim;
     }
     // KQV: every cached value row into the lane its position falls in, the lanes folded.
-    if (heads > 1 && kqv_group(isa, order.lanes, order.adjacent_pairs, kv.f16, heads, probs, vbase, row, n_kv, head_dim, outs)) return;
-    for (int i = 0; i < heads; i++) kqv_head(isa, order.lanes, order.adjacent_pairs, kv.f16, probs[i], vbase, row, n_kv, head_dim, outs[i]);
+    kqv_heads(isa, order.lanes, order.adjacent_pairs, kv.f16, heads, probs, vbase, row, n_kv, head_dim, outs);
   });
 }
 
@@ -173,14 +173,25 @@ bool kqv_head(int isa, int lanes, bool adjacent, bool f16, const float* p, const
              : kqv_tree_head<S32, S32, S32>(lanes, adjacent, p, v, vs, n, d, 4, out);
 }
 
-bool kqv_group(int isa, int lanes, bool adjacent, bool f16, int heads, const float* const* p, const uint8_t* v, size_t vs,
-               int64_t n, int64_t d, float* const* out) {
+int kqv_group_heads(int isa, int64_t d) {
 #ifdef LG_HAVE_AVX512
-  if (isa == ISA_AVX512 && isa_available(ISA_AVX512))
-    return f16 ? kqv_group_f16_avx512(lanes, adjacent, heads, p, v, vs, n, d, out) : kqv_group_f32_avx512(lanes, adjacent, heads, p, v, vs, n, d, out);
+  if (isa == ISA_AVX512 && isa_available(ISA_AVX512)) return kqv_group_heads_avx512(d);
 #endif
-  (void)isa, (void)lanes, (void)adjacent, (void)f16, (void)heads, (void)p, (void)v, (void)vs, (void)n, (void)d, (void)out;
-  return false;
+  (void)isa, (void)d;
+  return 1;
+}
+
+bool kqv_heads(int isa, int lanes, bool adjacent, bool f16, int heads, const float* const* p, const uint8_t* v, size_t vs,
+               int64_t n, int64_t d, float* const* out) {
+  // One head takes the single-head tree (two lanes in flight, its lanes on the stack).
+#ifdef LG_HAVE_AVX512
+  if (heads > 1 && heads <= kqv_group_heads(isa, d) &&
+      (f16 ? kqv_group_f16_avx512(lanes, adjacent, heads, p, v, vs, n, d, out) : kqv_group_f32_avx512(lanes, adjacent, heads, p, v, vs, n, d, out)))
+    return true;
+#endif
+  for (int h = 0; h < heads; h++)
+    if (!kqv_head(isa, lanes, adjacent, f16, p[h], v, vs, n, d, out[h])) return false;
+  return true;
 }
 
 }  // namespace lg

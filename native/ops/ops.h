@@ -46,8 +46,6 @@ void layernorm(const float* x, const float* w, const float* b, float* out, int64
 struct RopeAngles {
   int npair;
   float cs[512], sn[512];
-  // interleaved for adjacent pairs: cs_sn = c0 s0 c1 s1 ..., nsn_cs = -s0 c0 -s1 c1 ...
-  float cs_sn[1024], nsn_cs[1024];
 };
 void rope_angles(RopeAngles& a, int rope_dims, float pos, float freq_base, float freq_scale, const float* freq_factors);
 // In-place rotary embedding of n_heads heads of head_dim by a.npair pairs each (the first rope_dims
@@ -90,11 +88,13 @@ void kv_store(const KvView& kv, int64_t pos, const float* k, const float* v, int
 // lane counts.
 bool kqv_head(int isa, int lanes, bool adjacent, bool f16, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d,
               float* out);
-// The same for `heads` heads of one GQA group at once (probabilities p[h], outputs out[h]), each
-// value row widened once for all of them (AVX-512, up to four heads, d a multiple of 64); false
-// where that does not apply, then one kqv_head per head gives the same values.
-bool kqv_group(int isa, int lanes, bool adjacent, bool f16, int heads, const float* const* p, const uint8_t* v, size_t vs,
+// The same for `heads` heads of one GQA group (probabilities p[h], outputs out[h]): where the ISA
+// sums several heads at once (kqv_group_heads) each value row is widened once for all of them,
+// else one kqv_head per head; the same values either way. False for other lane counts.
+bool kqv_heads(int isa, int lanes, bool adjacent, bool f16, int heads, const float* const* p, const uint8_t* v, size_t vs,
                int64_t n, int64_t d, float* const* out);
+// How many heads of d values kqv_heads sums at once on this ISA (1: one at a time).
+int kqv_group_heads(int isa, int64_t d);
 
 // Causal attention for `batch` query tokens at positions pos0..pos0+batch-1 (token t attends to
 // cache positions 0..pos0+t), grouped-query (query head h reads kv head h / (n_head/n_head_kv)), in

@@ -171,8 +171,9 @@ bool kqv_head_f32_avx2(int lanes, bool adjacent, const float* p, const uint8_t* 
 bool kqv_head_f16_avx2(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d, float* out);
 bool kqv_head_f32_avx512(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d, float* out);
 bool kqv_head_f16_avx512(int lanes, bool adjacent, const float* p, const uint8_t* v, size_t vs, int64_t n, int64_t d, float* out);
-// The same value sums for `heads` heads of one GQA group at once (p[h], out[h]); false where it does
-// not apply (then one kqv_head per head).
+// The same value sums for 2..kqv_group_heads_avx512(d) heads of one GQA group at once (p[h],
+// out[h]); false for another lane count.
+int kqv_group_heads_avx512(int64_t d);
 bool kqv_group_f16_avx512(int lanes, bool adjacent, int heads, const float* const* p, const uint8_t* v, size_t vs, int64_t n,
                           int64_t d, float* const* out);
 bool kqv_group_f32_avx512(int lanes, bool adjacent, int heads, const float* const* p, const uint8_t* v, size_t vs, int64_t n,

@@ -331,12 +331,8 @@ struct KqvZmm {
     for (int q = 0; q < C; q++) a.r[q] = _mm512_setzero_ps();
     return a;
   }
-  static Acc fma(float p, const uint8_t* row, Acc a) {
-    const __m512 pk = _mm512_set1_ps(p);
-    for (int q = 0; q < C; q++) a.r[q] = _mm512_fmadd_ps(pk, load16_as_f32((const E*)row + 16 * q), a.r[q]);
-    return a;
-  }
-  // A row widened once for several heads (kqv_group_chunk): the same fma on the same values.
+  static Acc fma(float p, const uint8_t* row, Acc a) { return fma_row(p, load(row), a); }
+  // A row widened once for several heads (kqv_group_chunk), or for one (fma).
   using Row = Acc;
   static Row load(const uint8_t* row) {
     Row r;
@@ -365,13 +361,13 @@ static bool kqv_head_avx512(int lanes, bool adjacent, const float* p, const uint
   return kqv_tree_head<KqvZmm<E, 4>, KqvZmm<E, 1>, KqvScalar<E>>(lanes, adjacent, p, v, vs, n, d, sizeof(E), out);
 }
 // Up to four heads of a GQA group at once (kqv_group_chunk): each 64-value chunk's row widened
-// once for all of them; 4 x 4 accumulators and the row fit the 32 registers. False where it does
-// not apply (d not a multiple of 64, more than four heads, another lane count): take kqv_head.
+// once for all of them; 4 x 4 accumulators and the row fit the 32 registers.
+int kqv_group_heads_avx512(int64_t d) { return d % KqvZmm<float, 4>::width == 0 ? 4 : 1; }
 template <class E>
 static bool kqv_group_avx512(int lanes, bool adjacent, int heads, const float* const* p, const uint8_t* v, size_t vs, int64_t n,
                              int64_t d, float* const* out) {
   using V = KqvZmm<E, 4>;
-  if (d % V::width != 0 || heads < 1 || heads > 4) return false;
+  if (heads < 2 || heads > kqv_group_heads_avx512(d)) return false;
   thread_local std::vector<typename V::Acc> buf;
   if (buf.size() < (size_t)(4 * 64)) buf.resize(4 * 64);
   auto chunks = [&](auto l, auto h) {
@@ -381,7 +377,6 @@ static bool kqv_group_avx512(int lanes, bool adjacent, int heads, const float* c
   };
   auto by_heads = [&](auto l) {
     switch (heads) {
-      case 1: return chunks(l, std::integral_constant<int, 1>{});
       case 2: return chunks(l, std::integral_constant<int, 2>{});
       case 3: return chunks(l, std::integral_constant<int, 3>{});
       default: return chunks(l, std::integral_constant<int, 4>{});
