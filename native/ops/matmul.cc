@@ -63,11 +63,9 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
     return;
   }
   Plan plans[kMaxJobs];
-  int64_t first[kMaxJobs + 1] = {0};  // task index where each job's tiles start
   bool any_r8 = false, any_tb = false;
   for (int i = 0; i < njobs; i++) {
     plans[i] = plan_for(jobs[i], isa, cols, batch, tiled);
-    first[i + 1] = first[i] + plans[i].ntiles;
     any_r8 = any_r8 || plans[i].r8 != nullptr;
     any_tb = any_tb || plans[i].tb != nullptr;
   }
@@ -128,6 +126,8 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
     decode_shares(pool, jobs, njobs, run_rows);
     return;
   }
+  int64_t first[kMaxJobs + 1] = {0};  // task index where each job's tiles start
+  for (int i = 0; i < njobs; i++) first[i + 1] = first[i] + plans[i].ntiles;
   pool.parallel_for(first[njobs], [&](int64_t t, int) {
     int i = 0;
     while (t >= first[i + 1]) i++;
