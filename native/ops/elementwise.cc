@@ -54,10 +54,6 @@ void rope_angles(RopeAngles& a, int rope_dims, float pos, float freq_base, float
     const float th = theta * freq_scale / (freq_factors ? freq_factors[i] : 1.0f);
     a.cs[i] = std::cos(th);
     a.sn[i] = std::sin(th);
-    a.cs_sn[2 * i] = a.cs[i];
-    a.cs_sn[2 * i + 1] = a.sn[i];
-    a.nsn_cs[2 * i] = -a.sn[i];
-    a.nsn_cs[2 * i + 1] = a.cs[i];
     theta *= theta_scale;
   }
 }

@@ -425,7 +425,7 @@ describe.skipIf(!native)('native kernels', () => {
 
   it('rope on every ISA equals the scalar path bit for bit, and the reference closely', () => {
     // Adjacent and neox pairs, whole and partial rotary dims, pair counts that leave vector tails
-    // (3, 5, 13), a late position (angles well past 2 pi).
+    // (3, 5, 13), a late position (angles well past 2 pi), and signed zeros.
     const shapes = [
       { heads: 3, headDim: 64, dims: 64 },
       { heads: 2, headDim: 64, dims: 32 },
@@ -437,6 +437,7 @@ describe.skipIf(!native)('native kernels', () => {
       for (const neox of [false, true])
         for (const pos of [0, 7, 3001]) {
           const x = gaussian(heads * headDim, 17 + pos);
+          for (let h = 0; h < heads; h++) x[h * headDim] = -0; // at position 0 (sin 0): -0 + -(x1 * 0) must stay -0
           const label = `heads ${heads} x ${headDim}, dims ${dims}, ${neox ? 'neox' : 'norm'}, pos ${pos}`;
           const scalar = native!.rope(x, heads, headDim, dims, pos, 10000, neox, 'scalar');
           for (const isa of ISAS) expect(Array.from(native!.rope(x, heads, headDim, dims, pos, 10000, neox, isa)), `${isa}: ${label}`).toEqual(Array.from(scalar));
