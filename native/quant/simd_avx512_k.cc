@@ -3,7 +3,7 @@
 // weight rows per 512-bit vector. The same instructions as the AVX2 kernels at twice the width
 // (AVX512BW has maddubs and madd), so every int32 lane is the AVX2 lane's integer and the float
 // steps are their own: bit for bit.
-#include "pair_decode_avx512.h"
+#include "pair_tiles_avx512.h"
 namespace lg {
 
 namespace {
@@ -17,7 +17,10 @@ inline __m512i load_pair(const uint8_t* a, const uint8_t* b) {
 // 0 in the low 256 bits) and the int16 scales beside them, as vec_dot_q6_K_avx2 builds them.
 struct PairQ6K {
   using Block = block_q6_K;
+  using ActBlock = block_q8_K;
+  static constexpr int64_t kValues = QK_K;
   static constexpr bool kChains = false;
+  static float act_d(const block_q8_K& y) { return y.d; }
   static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q6_K_avx2(n, x, y); }
   __m512i q[2][4], sc[2][4];
   __m512i scales;  // words 0-15: row a's 16 scales, 16-31: row b's
@@ -90,7 +93,10 @@ inline void q5k_min_step(float dmin_w, uint64_t mn8, const block_q8_K& y, float&
 // over the chunk's int16 lanes, unpacked once for every activation row of a tile.
 struct PairQ5K {
   using Block = block_q5_K;
+  using ActBlock = block_q8_K;
+  static constexpr int64_t kValues = QK_K;
   static constexpr bool kChains = true;
+  static float act_d(const block_q8_K& y) { return y.d; }
   static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q5_K_avx2(n, x, y); }
   __m512i q[8], sc[8];
   __m512 dw;               // d of row a x8 | row b x8
@@ -124,57 +130,6 @@ struct PairQ5K {
   void chains(const block_q8_K& y, float& ca, float& cb) const {
     q5k_min_step(dmina, mna, y, ca);
     q5k_min_step(dminb, mnb, y, cb);
-  }
-};
-
-// Tiles of weight-row pairs x C activation rows for the Pair* superblocks above (W): each pair's
-// superblock unpacked once for all C columns, one fma per superblock into an output's 8-lane half
-// (d_w * d_a, as the AVX2 dot multiplies them), W's scalar chains where it has them, and at the end
-// hsum_ps of the half plus the chain: the AVX2 dot product's steps for every output.
-template <class W>
-struct PairTiles : GemmOperands {
-  int64_t nb;
-  bool prefetch;  // decode: fetch the next tile's rows (off when the rows are streams: decode_streams)
-  template <int H, int C>
-  void tile(int64_t r0, int64_t c0) const {
-    constexpr int P = H / 2;
-    const uint8_t* xr = x + r0 * bx;
-    const uint8_t* yc = y + c0 * by;
-    if (H % 2) {  // a last odd row: the AVX2 dot product, the same arithmetic
-      for (int c = 0; c < C; c++) s[(c0 + c) * bs + r0 + H - 1] = W::dot(nb * QK_K, xr + (H - 1) * bx, yc + c * by);
-    }
-    if constexpr (P > 0) {
-      __m512 acc[P][C];
-      float chain[P][C][2] = {};
-      for (int p = 0; p < P; p++)
-        for (int c = 0; c < C; c++) acc[p][c] = _mm512_setzero_ps();
-      PrefetchShare pf(xr + H * bx, C == 1 && prefetch ? H * bx : 0, nb);  // decode: the next tile's rows
-      for (int64_t i = 0; i < nb; i++) {
-        pf.step();
-        const block_q8_K* yb[C];
-        for (int c = 0; c < C; c++) yb[c] = (const block_q8_K*)(yc + c * by) + i;
-        for (int p = 0; p < P; p++) {
-          W w;
-          w.load(*((const typename W::Block*)(xr + 2 * p * bx) + i), *((const typename W::Block*)(xr + (2 * p + 1) * bx) + i));
-          for (int c = 0; c < C; c++) {
-            const __m512i sumi = w.sumi(*yb[c]);
-            if constexpr (W::kChains) w.chains(*yb[c], chain[p][c][0], chain[p][c][1]);
-            acc[p][c] = _mm512_fmadd_ps(_mm512_mul_ps(w.dw, _mm512_set1_ps(yb[c]->d)), _mm512_cvtepi32_ps(sumi), acc[p][c]);
-          }
-        }
-      }
-      for (int c = 0; c < C; c++) {
-        float* out = s + (c0 + c) * bs + r0;
-        for (int p = 0; p < P; p++) {
-          out[2 * p] = hsum_ps(_mm512_castps512_ps256(acc[p][c]));
-          out[2 * p + 1] = hsum_ps(_mm512_extractf32x8_ps(acc[p][c], 1));
-          if constexpr (W::kChains) {  // not for Q6_K: + 0.0f would turn a -0 output into +0
-            out[2 * p] += chain[p][c][0];
-            out[2 * p + 1] += chain[p][c][1];
-          }
-        }
-      }
-    }
   }
 };
 
@@ -214,11 +169,11 @@ struct Q5K {
 
 }  // namespace
 
-// Q5_K: decode in row pairs with four streams (pair_decode_avx512.h), batches in tiles of two rows
+// Q5_K: decode in row pairs with four streams (pair_tiles_avx512.h), batches in tiles of two rows
 // x four activation rows.
 void gemm_q5_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   if (nc == 1) return pair_decode<Q5K>(n, x, bx, nr, y, s);
-  drive_tiles<2, 8>(nr, nc, PairTiles<PairQ5K>{{(const uint8_t*)x, bx, (const uint8_t*)y, by, s, bs}, n / QK_K, true});
+  drive_tiles<2, 8>(nr, nc, PairTiles<PairQ5K>{{(const uint8_t*)x, bx, (const uint8_t*)y, by, s, bs}, n / QK_K});
 }
 
 void gemm_q6_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {

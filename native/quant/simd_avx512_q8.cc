@@ -6,7 +6,7 @@
 // unsigned by signed bytes, so a weight byte w is taken as w + 128 and 128 times the activation's
 // four-byte sum, the same for every row, comes off again: the same exact integers as AVX2's
 // sign trick, in a third of the instructions, and the float steps are the AVX2 kernel's.
-#include "pair_decode_avx512.h"
+#include "pair_tiles_avx512.h"
 namespace lg {
 
 namespace {
@@ -119,9 +119,37 @@ struct Q0Tiles : GemmOperands {
   }
 };
 
-// Q4_1 decode (PairDecode): vec_dot_q4_1_avx2's arithmetic (simd_avx2_q.cc). Its weights are
-// unsigned nibbles, so dpbusd takes them as they are: each int32 lane is the AVX2 kernel's exact
-// sum of four products; d_w * d_a and one fma a block; each row's m * s chain scalar.
+// Q4_1: vec_dot_q4_1_avx2's arithmetic (simd_avx2_q.cc). Its weights are unsigned nibbles, so
+// dpbusd takes them as they are: each int32 lane is the AVX2 kernel's exact sum of four products;
+// d_w * d_a and one fma a block; each row's m * s chain scalar. PairQ41 is a row pair's block for
+// the batch tiles (PairTiles), Q41 the decode pair (PairDecode), which reads the activation block
+// once for all its pairs.
+struct PairQ41 {
+  using Block = block_q4_1;
+  using ActBlock = block_q8_1;
+  static constexpr int64_t kValues = QK4_1;
+  static constexpr bool kChains = true;
+  static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q4_1_avx2(n, x, y); }
+  static float act_d(const block_q8_1& y) { return _cvtsh_ss(y.d); }
+  __m512i q;
+  __m512 dw;
+  float ma, mb;
+  void load(const block_q4_1& a, const block_q4_1& b) {
+    q = nibble_pair(a.qs, b.qs);
+    dw = halves(_cvtsh_ss(a.d), _cvtsh_ss(b.d));
+    ma = _cvtsh_ss(a.m);
+    mb = _cvtsh_ss(b.m);
+  }
+  __m512i sumi(const block_q8_1& y) const {
+    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)y.qs)));
+  }
+  void chains(const block_q8_1& y, float& ca, float& cb) const {
+    const float ys = _cvtsh_ss(y.s);
+    ca = fmadd_ss(ma, ys, ca);
+    cb = fmadd_ss(mb, ys, cb);
+  }
+};
+
 struct Q41 {
   using Block = block_q4_1;
   using ActBlock = block_q8_1;
@@ -170,11 +198,11 @@ void gemm_q5_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const voi
   gemm_q0<Q5Blk>(n, x, bx, nr, y, by, nc, s, bs);
 }
 
-// Q4_1: decode in row pairs (pair_decode_avx512.h); batches take the AVX2 tiles, whose arithmetic
-// this is.
+// Q4_1: decode in row pairs with four streams, batches in tiles of four rows x four activation rows
+// (pair_tiles_avx512.h).
 void gemm_q4_1_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
-  if (nc != 1) return gemm_q4_1_avx2(n, x, bx, nr, y, by, nc, s, bs);
-  pair_decode<Q41>(n, x, bx, nr, y, s);
+  if (nc == 1) return pair_decode<Q41>(n, x, bx, nr, y, s);
+  drive_tiles<4, 4>(nr, nc, PairTiles<PairQ41>{{(const uint8_t*)x, bx, (const uint8_t*)y, by, s, bs}, n / QK4_1});
 }
 
 }  // namespace lg

@@ -1,0 +1,123 @@
+// Tiles of weight-row pairs for the types whose llama.cpp arithmetic is their AVX2 dot product with
+// eight float lanes per output (Q6_K, Q5_K, Q4_1): two rows per 512-bit vector (row a in the low
+// 256 bits), one fma a block into the pair's accumulator and, where the type has one, each row's
+// scalar chain (Q4_1's m * s, Q5_K's mins) kept as the AVX2 kernel keeps it and added after the
+// row's hsum_ps, so every output is that dot product's bit for bit. PairTiles serves batches (and
+// Q6_K's decode), PairDecode the decode of the types with chains, walking four streams of rows
+// with the prefetch ahead (tile_drive.h). Include only from AVX-512 files.
+#pragma once
+#include "simd_avx2.h"
+namespace lg {
+namespace {  // compiled per ISA: see tile_drive.h
+
+// [p x8 | q x8]
+inline __m512 halves(float p, float q) { return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(p)), _mm256_set1_ps(q), 1); }
+
+// W, one per type: a row pair's block unpacked once for every activation row of a tile.
+//   Block, ActBlock, kValues      the weight and activation blocks; values per block
+//   kChains                      whether outputs end with a scalar chain per row
+//   dot(n, x, y)                 the AVX2 dot product (a last odd row)
+//   act_d(y)                     the activation block's scale as a float
+//   load(a, b); dw               unpack rows a and b; their scales d (a x8 | b x8)
+//   sumi(y)                      both rows' int32 lanes against one activation block
+//   chains(y, ca, cb)            each row's chain step (kChains)
+template <class W>
+struct PairTiles : GemmOperands {
+  int64_t nb;
+  bool prefetch = true;  // decode: fetch the next tile's rows (off when the rows are streams: decode_streams)
+  // Always inlined: a call per tile costs a decode of short rows (Q6_K 0.94x when GCC stopped
+  // inlining it).
+  template <int H, int C>
+  [[gnu::always_inline]] void tile(int64_t r0, int64_t c0) const {
+    constexpr int P = H / 2;
+    const uint8_t* xr = x + r0 * bx;
+    const uint8_t* yc = y + c0 * by;
+    if (H % 2) {  // a last odd row: the AVX2 dot product, the same arithmetic
+      for (int c = 0; c < C; c++) s[(c0 + c) * bs + r0 + H - 1] = W::dot(nb * W::kValues, xr + (H - 1) * bx, yc + c * by);
+    }
+    if constexpr (P > 0) {
+      __m512 acc[P][C];
+      float chain[P][C][2] = {};
+      for (int p = 0; p < P; p++)
+        for (int c = 0; c < C; c++) acc[p][c] = _mm512_setzero_ps();
+      PrefetchShare pf(xr + H * bx, C == 1 && prefetch ? H * bx : 0, nb);  // decode: the next tile's rows
+      for (int64_t i = 0; i < nb; i++) {
+        pf.step();
+        const typename W::ActBlock* yb[C];
+        for (int c = 0; c < C; c++) yb[c] = (const typename W::ActBlock*)(yc + c * by) + i;
+        for (int p = 0; p < P; p++) {
+          W w;
+          w.load(*((const typename W::Block*)(xr + 2 * p * bx) + i), *((const typename W::Block*)(xr + (2 * p + 1) * bx) + i));
+          for (int c = 0; c < C; c++) {
+            const __m512i sumi = w.sumi(*yb[c]);
+            if constexpr (W::kChains) w.chains(*yb[c], chain[p][c][0], chain[p][c][1]);
+            acc[p][c] = _mm512_fmadd_ps(_mm512_mul_ps(w.dw, _mm512_set1_ps(W::act_d(*yb[c]))), _mm512_cvtepi32_ps(sumi), acc[p][c]);
+          }
+        }
+      }
+      for (int c = 0; c < C; c++) {
+        float* out = s + (c0 + c) * bs + r0;
+        for (int p = 0; p < P; p++) {
+          out[2 * p] = hsum_ps(_mm512_castps512_ps256(acc[p][c]));
+          out[2 * p + 1] = hsum_ps(_mm512_extractf32x8_ps(acc[p][c], 1));
+          if constexpr (W::kChains) {  // not without: + 0.0f would turn a -0 output into +0
+            out[2 * p] += chain[p][c][0];
+            out[2 * p + 1] += chain[p][c][1];
+          }
+        }
+      }
+    }
+  }
+};
+
+// K, one per type:
+//   Block, ActBlock                the weight and activation blocks; kValues values per block
+//   Act(const ActBlock&)           what every pair of one block reads from the activations
+//   dot(n, x, y)                   the AVX2 dot product (a last odd row)
+//   pair(a, b, act, acc, ca, cb)   one block of rows a and b: acc (a low, b high) and their chains
+template <class K>
+struct PairDecode : GemmOperands {
+  int64_t nb;
+  bool prefetch;  // adjacent tiles: fetch the next tile's rows; streams prefetch ahead instead
+  template <int H, int C>
+  void tile(int64_t r0, int64_t) const {
+    static_assert(C == 1, "decode only");
+    constexpr int P = H / 2;
+    const uint8_t* xr = x + r0 * bx;
+    if (H % 2) s[r0 + H - 1] = K::dot(nb * K::kValues, xr + (H - 1) * bx, y);  // a last odd row
+    if constexpr (P > 0) {
+      __m512 acc[P];
+      float chain[2 * P] = {};
+      for (int p = 0; p < P; p++) acc[p] = _mm512_setzero_ps();
+      PrefetchShare pf(xr + H * bx, prefetch ? H * bx : 0, nb);
+      for (int64_t i = 0; i < nb; i++) {
+        pf.step();
+        const typename K::Act act(*((const typename K::ActBlock*)y + i));
+        for (int p = 0; p < P; p++) {
+          const auto* a = (const typename K::Block*)(xr + 2 * p * bx) + i;
+          const auto* b = (const typename K::Block*)(xr + (2 * p + 1) * bx) + i;
+          if (!prefetch) {  // streams (tile_drive.h)
+            prefetch_ahead<sizeof(typename K::Block)>(a);
+            prefetch_ahead<sizeof(typename K::Block)>(b);
+          }
+          K::pair(*a, *b, act, acc[p], chain[2 * p], chain[2 * p + 1]);
+        }
+      }
+      for (int p = 0; p < P; p++) {
+        s[r0 + 2 * p] = hsum_ps(_mm512_castps512_ps256(acc[p])) + chain[2 * p];
+        s[r0 + 2 * p + 1] = hsum_ps(_mm512_extractf32x8_ps(acc[p], 1)) + chain[2 * p + 1];
+      }
+    }
+  }
+};
+
+// One activation row against nr weight rows: four streams of row pairs where long enough.
+template <class K>
+inline void pair_decode(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, float* s) {
+  drive_decode<4>((const uint8_t*)x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out, bool prefetch) {
+    return PairDecode<K>{{rows, rs, (const uint8_t*)y, 0, out, 1}, n / K::kValues, prefetch};
+  });
+}
+
+}  // namespace
+}  // namespace lg
