@@ -17,10 +17,10 @@ inline __m512 halves(float p, float q) { return _mm512_insertf32x8(_mm512_castps
 //   Block, ActBlock, kValues      the weight and activation blocks; values per block
 //   kChains                      whether outputs end with a scalar chain per row
 //   dot(n, x, y)                 the AVX2 dot product (a last odd row)
-//   act_d(y)                     the activation block's scale as a float
-//   load(a, b); dw               unpack rows a and b; their scales d (a x8 | b x8)
+//   load(a, b)                   unpack rows a and b
+//   dd(y)                        d_w * d_a for one activation block (a x8 | b x8)
 //   sumi(y)                      both rows' int32 lanes against one activation block
-//   chains(y, ca, cb)            each row's chain step (kChains)
+//   chains(y, chain)             both rows' chain steps, lanes 0 and 1 (kChains)
 template <class W>
 struct PairTiles : GemmOperands {
   int64_t nb;
@@ -37,9 +37,12 @@ struct PairTiles : GemmOperands {
     }
     if constexpr (P > 0) {
       __m512 acc[P][C];
-      float chain[P][C][2] = {};
+      __m128 chain[P][C];
       for (int p = 0; p < P; p++)
-        for (int c = 0; c < C; c++) acc[p][c] = _mm512_setzero_ps();
+        for (int c = 0; c < C; c++) {
+          acc[p][c] = _mm512_setzero_ps();
+          chain[p][c] = _mm_setzero_ps();
+        }
       PrefetchShare pf(xr + H * bx, C == 1 && prefetch ? H * bx : 0, nb);  // decode: the next tile's rows
       for (int64_t i = 0; i < nb; i++) {
         pf.step();
@@ -50,8 +53,8 @@ struct PairTiles : GemmOperands {
           w.load(*((const typename W::Block*)(xr + 2 * p * bx) + i), *((const typename W::Block*)(xr + (2 * p + 1) * bx) + i));
           for (int c = 0; c < C; c++) {
             const __m512i sumi = w.sumi(*yb[c]);
-            if constexpr (W::kChains) w.chains(*yb[c], chain[p][c][0], chain[p][c][1]);
-            acc[p][c] = _mm512_fmadd_ps(_mm512_mul_ps(w.dw, _mm512_set1_ps(W::act_d(*yb[c]))), _mm512_cvtepi32_ps(sumi), acc[p][c]);
+            if constexpr (W::kChains) w.chains(*yb[c], chain[p][c]);
+            acc[p][c] = _mm512_fmadd_ps(w.dd(*yb[c]), _mm512_cvtepi32_ps(sumi), acc[p][c]);
           }
         }
       }
@@ -61,8 +64,8 @@ struct PairTiles : GemmOperands {
           out[2 * p] = hsum_ps(_mm512_castps512_ps256(acc[p][c]));
           out[2 * p + 1] = hsum_ps(_mm512_extractf32x8_ps(acc[p][c], 1));
           if constexpr (W::kChains) {  // not without: + 0.0f would turn a -0 output into +0
-            out[2 * p] += chain[p][c][0];
-            out[2 * p + 1] += chain[p][c][1];
+            out[2 * p] += _mm_cvtss_f32(chain[p][c]);
+            out[2 * p + 1] += _mm_cvtss_f32(_mm_movehdup_ps(chain[p][c]));
           }
         }
       }
@@ -74,7 +77,8 @@ struct PairTiles : GemmOperands {
 //   Block, ActBlock                the weight and activation blocks; kValues values per block
 //   Act(const ActBlock&)           what every pair of one block reads from the activations
 //   dot(n, x, y)                   the AVX2 dot product (a last odd row)
-//   pair(a, b, act, acc, ca, cb)   one block of rows a and b: acc (a low, b high) and their chains
+//   pair(a, b, act, acc, chain)    one block of rows a and b: acc (a low, b high) and their chains
+//                                  (lanes 0 and 1)
 template <class K>
 struct PairDecode : GemmOperands {
   int64_t nb;
@@ -87,8 +91,11 @@ struct PairDecode : GemmOperands {
     if (H % 2) s[r0 + H - 1] = K::dot(nb * K::kValues, xr + (H - 1) * bx, y);  // a last odd row
     if constexpr (P > 0) {
       __m512 acc[P];
-      float chain[2 * P] = {};
-      for (int p = 0; p < P; p++) acc[p] = _mm512_setzero_ps();
+      __m128 chain[P];
+      for (int p = 0; p < P; p++) {
+        acc[p] = _mm512_setzero_ps();
+        chain[p] = _mm_setzero_ps();
+      }
       PrefetchShare pf(xr + H * bx, prefetch ? H * bx : 0, nb);
       for (int64_t i = 0; i < nb; i++) {
         pf.step();
@@ -100,12 +107,12 @@ struct PairDecode : GemmOperands {
             prefetch_ahead<sizeof(typename K::Block)>(a);
             prefetch_ahead<sizeof(typename K::Block)>(b);
           }
-          K::pair(*a, *b, act, acc[p], chain[2 * p], chain[2 * p + 1]);
+          K::pair(*a, *b, act, acc[p], chain[p]);
         }
       }
       for (int p = 0; p < P; p++) {
-        s[r0 + 2 * p] = hsum_ps(_mm512_castps512_ps256(acc[p])) + chain[2 * p];
-        s[r0 + 2 * p + 1] = hsum_ps(_mm512_extractf32x8_ps(acc[p], 1)) + chain[2 * p + 1];
+        s[r0 + 2 * p] = hsum_ps(_mm512_castps512_ps256(acc[p])) + _mm_cvtss_f32(chain[p]);
+        s[r0 + 2 * p + 1] = hsum_ps(_mm512_extractf32x8_ps(acc[p], 1)) + _mm_cvtss_f32(_mm_movehdup_ps(chain[p]));
       }
     }
   }

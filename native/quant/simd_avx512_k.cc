@@ -20,7 +20,6 @@ struct PairQ6K {
   using ActBlock = block_q8_K;
   static constexpr int64_t kValues = QK_K;
   static constexpr bool kChains = false;
-  static float act_d(const block_q8_K& y) { return y.d; }
   static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q6_K_avx2(n, x, y); }
   __m512i q[2][4], sc[2][4];
   __m512i scales;  // words 0-15: row a's 16 scales, 16-31: row b's
@@ -42,6 +41,7 @@ struct PairQ6K {
       for (int k = 0; k < 4; k++) sc[h][k] = _mm512_shuffle_epi8(half, _mm512_broadcast_i64x4(q6_K_scale_spread(k)));
     }
   }
+  __m512 dd(const block_q8_K& y) const { return _mm512_mul_ps(dw, _mm512_set1_ps(y.d)); }
   // Both rows' int32 lanes against one activation superblock, the offset (32 * scale * bsum per
   // lane pair) taken off as vec_dot_q6_K_avx2 does.
   __m512i sumi(const block_q8_K& y) const {
@@ -67,11 +67,6 @@ inline __m512i q5k_high512(__m512i qh, int b) {
   return _mm512_and_si512(sh, _mm512_set1_epi8(0x10));
 }
 
-// A row's eight sub-block scales (bytes of sc8) as int16 in both 128-bit lanes of its 256-bit half,
-// so one byte shuffle spreads scale k over the half (word_spread).
-inline __m256i scales_twice(uint64_t sc8) {
-  return _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)sc8)));
-}
 inline __m512i word_spread(int k) { return _mm512_set1_epi16((short)((2 * k + 1) << 8 | 2 * k)); }
 
 // Chunks 2j and 2j + 1 of a Q5_K row pair's superblock as bytes 0-31 with their fifth bit (qh:
@@ -83,10 +78,54 @@ inline void q5k_values(const block_q5_K& a, const block_q5_K& b, const __m512i& 
   q1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(bits, 4), m4), q5k_high512(qh, 2 * j + 1));
 }
 
-// A row's mins chain, as vec_dot_q5_K_avx2 keeps it: fma(-d_a * dmin_w, sum of mins x activation
-// sums, chain); mn8: the eight mins (bytes).
-inline void q5k_min_step(float dmin_w, uint64_t mn8, const block_q8_K& y, float& chain) {
-  chain = fmadd_ss(-y.d * dmin_w, (float)kquant_min_sum(_mm_cvtsi64_si128((long long)mn8), y.bsums), chain);
+// A Q5_K row pair's superblock head: each row's twelve packed bytes unpacked as
+// scales_mins_k4_words does, both rows in one 256-bit vector, widened to int16. 128-bit lanes of sm:
+// [a's 8 scales, a's 8 mins, b's 8 scales, b's 8 mins]; hd: [d, dmin] of a, then of b.
+struct Q5KHead {
+  __m512i sm;
+  __m128 hd;
+  Q5KHead(const __m512i& s, const __m128& h) : sm(s), hd(h) {}
+  Q5KHead(const block_q5_K& a, const block_q5_K& b) {
+    // 32-bit lanes per row: A = packed bytes 0-3, B = 4-7, C = 8-11 (then four bytes of qh, unused)
+    const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i*)a.scales)),
+                                              _mm_loadu_si128((const __m128i*)b.scales), 1);
+    const __m256i m6 = _mm256_set1_epi32(0x3f3f3f3f), m4 = _mm256_set1_epi32(0x0f0f0f0f), m2 = _mm256_set1_epi32(0x03030303);
+    // lanes A, B: scales 0-3, mins 0-3 | scales 4-7, mins 4-7 (low bits from C, the top two from A, B)
+    const __m256i lo = _mm256_and_si256(v, m6);
+    const __m256i top = _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(v, 6), m2), 4);
+    const __m256i cs = _mm256_srlv_epi32(_mm256_shuffle_epi32(v, _MM_SHUFFLE(2, 2, 2, 2)), _mm256_setr_epi32(0, 4, 0, 0, 0, 4, 0, 0));
+    const __m256i hi = _mm256_or_si256(_mm256_and_si256(cs, m4), top);
+    sm = _mm512_cvtepu8_epi16(_mm256_unpacklo_epi32(lo, hi));
+    uint32_t ha, hb;
+    std::memcpy(&ha, &a.d, 4);
+    std::memcpy(&hb, &b.d, 4);
+    hd = _mm_cvtph_ps(_mm_setr_epi32((int)ha, (int)hb, 0, 0));
+  }
+  // Each row's scales as int16 in both 128-bit lanes of its half: one byte shuffle spreads scale k
+  // over the half (word_spread).
+  __m512i scales() const { return _mm512_shuffle_i64x2(sm, sm, _MM_SHUFFLE(2, 2, 0, 0)); }
+  // Both rows' mins chains (lanes 0 and 1 of chain), as vec_dot_q5_K_avx2 keeps each:
+  // fma(-d_a * dmin_w, sum of mins x activation sums, chain). bp: q5k_act_pairs.
+  void chains(const __m512i& bp, float d_a, __m128& chain) const {
+    __m512i ms = _mm512_madd_epi16(sm, bp);  // lanes 1, 3: four int32 partial sums per row, exact
+    ms = _mm512_add_epi32(ms, _mm512_shuffle_epi32(ms, _MM_PERM_BADC));
+    ms = _mm512_add_epi32(ms, _mm512_shuffle_epi32(ms, _MM_PERM_CDAB));
+    const __m128 sums = _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_set1_epi64(12LL << 32 | 4), _mm512_cvtepi32_ps(ms)));
+    const __m128 ndmin = _mm_mul_ps(_mm_set1_ps(-d_a), _mm_shuffle_ps(hd, hd, _MM_SHUFFLE(3, 1, 3, 1)));
+    chain = _mm_fmadd_ps(ndmin, sums, chain);
+  }
+  // d_w * d_a of row a x8 | row b x8
+  __m512 dd(float d_a) const {
+    return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2),
+                                 _mm512_castps128_ps512(_mm_mul_ps(_mm_set1_ps(d_a), hd)));
+  }
+};
+
+// The activation sums a Q5_K superblock's mins meet: bsums[2j] + bsums[2j + 1] for sub-block j as
+// int16 (|sum| <= 4096), in the 128-bit lanes of Q5KHead::sm that hold the mins, zero elsewhere.
+inline __m512i q5k_act_pairs(const block_q8_K& y) {
+  const __m256i s = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i*)y.bsums), _mm256_set1_epi16(1));
+  return _mm512_maskz_broadcast_i32x4(0xF0F0, _mm256_cvtepi32_epi16(s));
 }
 
 // One superblock of a Q5_K row pair: chunk k's values with their fifth bit and its scale spread
@@ -96,20 +135,15 @@ struct PairQ5K {
   using ActBlock = block_q8_K;
   static constexpr int64_t kValues = QK_K;
   static constexpr bool kChains = true;
-  static float act_d(const block_q8_K& y) { return y.d; }
   static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q5_K_avx2(n, x, y); }
   __m512i q[8], sc[8];
-  __m512 dw;               // d of row a x8 | row b x8
-  uint64_t mna, mnb;       // each row's eight mins (bytes)
-  float dmina, dminb;
+  __m512i sm;  // Q5KHead's
+  __m128 hd;
   void load(const block_q5_K& a, const block_q5_K& b) {
-    uint64_t sca, scb;
-    scales_mins_k4_words(a.scales, sca, mna);
-    scales_mins_k4_words(b.scales, scb, mnb);
-    dw = halves(_cvtsh_ss(a.d), _cvtsh_ss(b.d));
-    dmina = _cvtsh_ss(a.dmin);
-    dminb = _cvtsh_ss(b.dmin);
-    const __m512i scw = join(scales_twice(sca), scales_twice(scb));
+    const Q5KHead h(a, b);
+    sm = h.sm;
+    hd = h.hd;
+    const __m512i scw = h.scales();
     const __m512i qh = load_pair(a.qh, b.qh);
     for (int j = 0; j < QK_K / 64; j++) {
       q5k_values(a, b, qh, j, q[2 * j], q[2 * j + 1]);
@@ -117,6 +151,7 @@ struct PairQ5K {
       sc[2 * j + 1] = _mm512_shuffle_epi8(scw, word_spread(2 * j + 1));
     }
   }
+  __m512 dd(const block_q8_K& y) const { return Q5KHead(sm, hd).dd(y.d); }
   __m512i sumi(const block_q8_K& y) const {
     __m512i acc = _mm512_setzero_si512();
     for (int j = 0; j < 4; j++) {  // two chunks a step: shorter add chains
@@ -127,10 +162,7 @@ struct PairQ5K {
     }
     return acc;
   }
-  void chains(const block_q8_K& y, float& ca, float& cb) const {
-    q5k_min_step(dmina, mna, y, ca);
-    q5k_min_step(dminb, mnb, y, cb);
-  }
+  void chains(const block_q8_K& y, __m128& chain) const { Q5KHead(sm, hd).chains(q5k_act_pairs(y), y.d, chain); }
 };
 
 // Q5_K decode (PairDecode): a row pair's superblock against the one activation row.
@@ -140,19 +172,17 @@ struct Q5K {
   static constexpr int64_t kValues = QK_K;
   struct Act {
     const block_q8_K& y;
-    explicit Act(const block_q8_K& b) : y(b) {}
+    __m512i bp;  // q5k_act_pairs
+    explicit Act(const block_q8_K& b) : y(b), bp(q5k_act_pairs(b)) {}
   };
   static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q5_K_avx2(n, x, y); }
   // PairQ5K's steps chunk by chunk (unpacking the whole superblock first, as the batch tiles do,
   // ran 0.9x here).
-  static void pair(const Block& a, const Block& b, const Act& act, __m512& acc, float& ca, float& cb) {
+  static void pair(const Block& a, const Block& b, const Act& act, __m512& acc, __m128& chain) {
     const block_q8_K& y = act.y;
-    uint64_t sca, mna, scb, mnb;
-    scales_mins_k4_words(a.scales, sca, mna);
-    scales_mins_k4_words(b.scales, scb, mnb);
-    q5k_min_step(_cvtsh_ss(a.dmin), mna, y, ca);
-    q5k_min_step(_cvtsh_ss(b.dmin), mnb, y, cb);
-    const __m512i sc = join(scales_twice(sca), scales_twice(scb));
+    const Q5KHead h(a, b);
+    h.chains(act.bp, y.d, chain);
+    const __m512i sc = h.scales();
     const __m512i qh = load_pair(a.qh, b.qh);
     __m512i sumi = _mm512_setzero_si512();
     for (int j = 0; j < QK_K / 64; j++) {
@@ -163,7 +193,7 @@ struct Q5K {
       sumi = _mm512_add_epi32(sumi, _mm512_add_epi32(_mm512_madd_epi16(p0, _mm512_shuffle_epi8(sc, word_spread(2 * j))),
                                                      _mm512_madd_epi16(p1, _mm512_shuffle_epi8(sc, word_spread(2 * j + 1)))));
     }
-    acc = _mm512_fmadd_ps(halves(y.d * _cvtsh_ss(a.d), y.d * _cvtsh_ss(b.d)), _mm512_cvtepi32_ps(sumi), acc);
+    acc = _mm512_fmadd_ps(h.dd(y.d), _mm512_cvtepi32_ps(sumi), acc);
   }
 };
 

@@ -124,30 +124,40 @@ struct Q0Tiles : GemmOperands {
 // d_w * d_a and one fma a block; each row's m * s chain scalar. PairQ41 is a row pair's block for
 // the batch tiles (PairTiles), Q41 the decode pair (PairDecode), which reads the activation block
 // once for all its pairs.
+
+// [d, m] of row a, then of row b, as floats.
+inline __m128 q41_head(const block_q4_1& a, const block_q4_1& b) {
+  uint32_t ha, hb;
+  std::memcpy(&ha, &a.d, 4);
+  std::memcpy(&hb, &b.d, 4);
+  return _mm_cvtph_ps(_mm_setr_epi32((int)ha, (int)hb, 0, 0));
+}
+// d_w * d_a of row a x8 | row b x8
+inline __m512 q41_dd(const __m128& hd, float d_a) {
+  return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2), _mm512_castps128_ps512(_mm_mul_ps(_mm_set1_ps(d_a), hd)));
+}
+// Both rows' m * s chains (lanes 0 and 1), each fma(m_w, s_a, chain) as the AVX2 kernel keeps it.
+inline void q41_chains(const __m128& hd, float s_a, __m128& chain) {
+  chain = _mm_fmadd_ps(_mm_shuffle_ps(hd, hd, _MM_SHUFFLE(3, 1, 3, 1)), _mm_set1_ps(s_a), chain);
+}
+
 struct PairQ41 {
   using Block = block_q4_1;
   using ActBlock = block_q8_1;
   static constexpr int64_t kValues = QK4_1;
   static constexpr bool kChains = true;
   static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q4_1_avx2(n, x, y); }
-  static float act_d(const block_q8_1& y) { return _cvtsh_ss(y.d); }
   __m512i q;
-  __m512 dw;
-  float ma, mb;
+  __m128 hd;  // q41_head
   void load(const block_q4_1& a, const block_q4_1& b) {
     q = nibble_pair(a.qs, b.qs);
-    dw = halves(_cvtsh_ss(a.d), _cvtsh_ss(b.d));
-    ma = _cvtsh_ss(a.m);
-    mb = _cvtsh_ss(b.m);
+    hd = q41_head(a, b);
   }
+  __m512 dd(const block_q8_1& y) const { return q41_dd(hd, _cvtsh_ss(y.d)); }
   __m512i sumi(const block_q8_1& y) const {
     return _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)y.qs)));
   }
-  void chains(const block_q8_1& y, float& ca, float& cb) const {
-    const float ys = _cvtsh_ss(y.s);
-    ca = fmadd_ss(ma, ys, ca);
-    cb = fmadd_ss(mb, ys, cb);
-  }
+  void chains(const block_q8_1& y, __m128& chain) const { q41_chains(hd, _cvtsh_ss(y.s), chain); }
 };
 
 struct Q41 {
@@ -161,11 +171,11 @@ struct Q41 {
         : q(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)y.qs))), d(_cvtsh_ss(y.d)), s(_cvtsh_ss(y.s)) {}
   };
   static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q4_1_avx2(n, x, y); }
-  static void pair(const Block& a, const Block& b, const Act& y, __m512& acc, float& ca, float& cb) {
-    ca = fmadd_ss(_cvtsh_ss(a.m), y.s, ca);
-    cb = fmadd_ss(_cvtsh_ss(b.m), y.s, cb);
+  static void pair(const Block& a, const Block& b, const Act& y, __m512& acc, __m128& chain) {
+    const __m128 hd = q41_head(a, b);
+    q41_chains(hd, y.s, chain);
     const __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), nibble_pair(a.qs, b.qs), y.q);
-    acc = _mm512_fmadd_ps(halves(_cvtsh_ss(a.d) * y.d, _cvtsh_ss(b.d) * y.d), _mm512_cvtepi32_ps(sums), acc);
+    acc = _mm512_fmadd_ps(q41_dd(hd, y.d), _mm512_cvtepi32_ps(sums), acc);
   }
 };
 
