@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGGUF } from '../../src/engine/gguf/reader.js';
+import { ggmlTypeName } from '../../src/engine/quant/ggml-type.js';
 import { smallGpt2Vocab } from '../fixtures/small-vocab.js';
 import { testModelPath } from '../conformance/models.js';
 import { cli, tempHome } from './helpers.js';
@@ -101,6 +102,30 @@ describe('localgpt quantize', () => {
     // The quantised file answers.
     const gen = await cli(['--model', out, '-n', '3', '--json', 'Hello'], { env: { LOCALGPT_HOME: home } });
     expect(JSON.parse(gen.stdout).generated_tokens).toBe(3);
+  });
+
+  it('F32 -> Q5_K_M: the mix (Q6_K for attn_v, ffn_down and output, Q5_K elsewhere), file type 17, tensors as the engine writes them', async () => {
+    const home = tempHome();
+    const out = join(home, 'q5km.gguf');
+    const r = await cli(['quantize', testModelPath(spec('F32')), out, '--type', 'q5_k_m', '--json'], { env: { LOCALGPT_HOME: home } });
+    expect(r.code).toBe(0);
+    const a = openGGUF(out);
+    const b = openGGUF(testModelPath(spec('Q5_K_M')));
+    try {
+      expect(a.metadata.get('general.file_type')?.value).toBe(17); // LLAMA_FTYPE_MOSTLY_Q5_K_M
+      const type = (name: string) => ggmlTypeName(a.tensors.find((t) => t.name === name)!.type);
+      expect([type('blk.0.attn_q.weight'), type('blk.0.attn_v.weight'), type('output.weight')]).toEqual(['Q5_K', 'Q6_K', 'Q6_K']);
+      // ffn_down's rows (352 values) hold no whole super-block: llama-quantize's fallback
+      expect(type('blk.0.ffn_down.weight')).toBe('Q8_0');
+      for (const t of b.tensors) {
+        const u = a.tensors.find((x) => x.name === t.name)!;
+        expect(u.type).toBe(t.type);
+        expect(Buffer.from(a.tensorData(u)).equals(Buffer.from(b.tensorData(t)))).toBe(true);
+      }
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 
   it('refuses an already-quantised input, an unknown type and an existing output', async () => {

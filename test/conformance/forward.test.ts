@@ -14,7 +14,7 @@ import { testModelPath, type TestModel } from './models.js';
 
 /**
  * The forward pass against llama.cpp on the same GGUF: every architecture x quantisation scheme,
- * seeded random weights, a real (GPT-2) vocabulary cut to 1024 tokens so 33 models stay fast.
+ * seeded random weights, a real (GPT-2) vocabulary cut to 1024 tokens so 36 models stay fast.
  */
 const ARCHS: readonly Architecture[] = ['llama', 'qwen2', 'gpt2'];
 const PROMPT = [10, 200, 300, 400, 17, 5, 900, 33];
@@ -33,11 +33,14 @@ const TOLERANCE = 0.01;
  * Quantised activations make these models chaotic at quantisation ties: when an activation lands
  * within float32 rounding of a Q8 rounding boundary, ggml's SIMD summation order and ours can
  * round it to different integers, and that one step moves the logits by ~0.2. Our reference sums
- * as ggml does up to SIMD lane order (32-blocks, float32 accumulation), which makes 31 of 33
- * models identical; the two below diverge that way (with float64 accumulation a different pair
- * does). They are expected failures, so the day they match the suite says so.
+ * as ggml does up to SIMD lane order (32-blocks, float32 accumulation), which makes 32 of 36
+ * models identical; the four below diverge that way (with float64 accumulation a different pair
+ * does). The Q5_K_M pair was checked: one of their Q8_K activations lands at 50.5 exactly (qwen2)
+ * and one ulp from 58.5 (gpt2) with this prompt, where every other model's nearest is several ulps
+ * away; with another prompt the reference and the native backend agree to 4e-6 on both files.
+ * They are expected failures, so the day they match the suite says so.
  */
-const TIE_FLIPS = new Set(['gpt2 Q5_K', 'gpt2 Q6_K']);
+const TIE_FLIPS = new Set(['gpt2 Q5_K', 'gpt2 Q6_K', 'qwen2 Q5_K_M', 'gpt2 Q5_K_M']);
 /**
  * Where llama.cpp runs a variant with AVX512_BF16 (zen4, cooperlake, sapphirerapids), its BF16
  * products go through vdpbf16ps, which rounds after every product pair: 'llama BF16' then flips a
@@ -50,7 +53,7 @@ if (host && variantHasBf16(host)) TIE_FLIPS.add('llama BF16');
  * The same for the native kernels. Each of them computes what llama.cpp's own AVX2 kernel computes,
  * bit for bit (test/conformance/kernels.test.ts checks that output by output): its dot products,
  * the arithmetic of its repacked Q4_0/Q4_K weights and tinyBLAS for float weights in batches. None
- * of the 33 models is a tie flip for them.
+ * of the 36 models is a tie flip for them.
  */
 const NATIVE_TIE_FLIPS = new Set<string>([]);
 /**

@@ -15,7 +15,7 @@ import { formatBytes, progress } from '../ui.js';
 
 /** llama.cpp's llama_ftype values for general.file_type ("mostly X"). */
 const FILE_TYPE: Record<string, number> = {
-  F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q8_0: 7, Q5_0: 8, Q4_K: 14 /* Q4_K_S */, Q5_K: 16 /* Q5_K_S */, Q6_K: 18, Q4_K_M: 15, BF16: 32,
+  F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q8_0: 7, Q5_0: 8, Q4_K: 14 /* Q4_K_S */, Q5_K: 16 /* Q5_K_S */, Q6_K: 18, Q4_K_M: 15, Q5_K_M: 17, BF16: 32,
 };
 
 const SOURCE_TYPES = new Set<number>([GGMLType.F32, GGMLType.F16, GGMLType.BF16]);
@@ -98,7 +98,7 @@ export function registerQuantize(program: Command): void {
     .description('quantise an F32/F16/BF16 GGUF model to a smaller type')
     .argument('<in>', 'the F32, F16 or BF16 .gguf file')
     .argument('<out>', 'where to write the quantised file')
-    .requiredOption('--type <type>', `${QUANT_SCHEMES.join(', ')} (Q4_K_M: Q6_K for the sensitive matrices, Q4_K elsewhere)`, scheme)
+    .requiredOption('--type <type>', `${QUANT_SCHEMES.join(', ')} (Q4_K_M / Q5_K_M: Q6_K for the sensitive matrices, Q4_K / Q5_K elsewhere)`, scheme)
     .option('-f, --force', 'overwrite OUT if it exists')
     .option('--json', 'print {"input", "output", "type", "inputBytes", "outputBytes", "tensors"}')
     .action((input: string, output: string, opts: { type: string; force?: boolean; json?: boolean }) => {

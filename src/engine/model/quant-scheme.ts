@@ -3,11 +3,11 @@ import { quantTypeByName } from '../quant/registry.js';
 
 /**
  * How a whole model is quantised: one type for every matrix ('Q4_0', 'F16', ...) or a
- * llama-quantize-style mix ('Q4_K_M'). Norms and biases always stay F32, as in ggml.
+ * llama-quantize-style mix ('Q4_K_M', 'Q5_K_M'). Norms and biases always stay F32, as in ggml.
  */
 export type QuantScheme = string;
 
-export const QUANT_SCHEMES: readonly QuantScheme[] = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q4_K', 'Q5_K', 'Q6_K', 'Q4_K_M'];
+export const QUANT_SCHEMES: readonly QuantScheme[] = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q4_K', 'Q5_K', 'Q6_K', 'Q4_K_M', 'Q5_K_M'];
 
 /** The ggml type a tensor gets under a scheme, with ggml's fallbacks for rows that are not whole 256-blocks. */
 export function tensorTypeFor(scheme: QuantScheme, name: string, dims: readonly number[]): GGMLType {
@@ -27,12 +27,18 @@ const K_FALLBACK = new Map<GGMLType, GGMLType>([
   [GGMLType.Q6_K, GGMLType.Q8_0],
 ]);
 
+const K_MIXES = new Map<string, GGMLType>([
+  ['Q4_K_M', GGMLType.Q4_K],
+  ['Q5_K_M', GGMLType.Q5_K],
+]);
+
 function choose(scheme: QuantScheme, name: string): GGMLType {
   const upper = scheme.toUpperCase();
-  if (upper === 'Q4_K_M') {
-    // The shape of llama.cpp's Q4_K_M: Q6_K where quantisation error hurts most, Q4_K elsewhere.
+  const mix = K_MIXES.get(upper);
+  if (mix !== undefined) {
+    // The shape of llama.cpp's _M mixes: Q6_K where quantisation error hurts most, the mix's type elsewhere.
     if (name === 'output.weight' || name.endsWith('attn_v.weight') || name.endsWith('ffn_down.weight')) return GGMLType.Q6_K;
-    return GGMLType.Q4_K;
+    return mix;
   }
   const t = quantTypeByName(upper);
   if (!t) throw new Error(`unknown quantisation scheme "${scheme}" (known: ${QUANT_SCHEMES.join(', ')})`);
