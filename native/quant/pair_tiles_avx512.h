@@ -1,8 +1,9 @@
 // Tiles of weight-row pairs for the types whose llama.cpp arithmetic is their AVX2 dot product with
 // eight float lanes per output (Q6_K, Q5_K, Q4_1): two rows per 512-bit vector (row a in the low
 // 256 bits), one fma a block into the pair's accumulator and, where the type has one, each row's
-// scalar chain (Q4_1's m * s, Q5_K's mins) kept as the AVX2 kernel keeps it and added after the
-// row's hsum_ps, so every output is that dot product's bit for bit. PairTiles serves batches (and
+// float chain (Q4_1's m * s, Q5_K's mins) kept as the AVX2 kernel keeps its scalar one (both rows'
+// in lanes 0 and 1 of a vector, the same operations lane by lane) and added after the row's
+// hsum_ps, so every output is that dot product's bit for bit. PairTiles serves batches (and
 // Q6_K's decode), PairDecode the decode of the types with chains, walking four streams of rows
 // with the prefetch ahead (tile_drive.h). Include only from AVX-512 files.
 #pragma once
@@ -15,7 +16,7 @@ inline __m512 halves(float p, float q) { return _mm512_insertf32x8(_mm512_castps
 
 // W, one per type: a row pair's block unpacked once for every activation row of a tile.
 //   Block, ActBlock, kValues      the weight and activation blocks; values per block
-//   kChains                      whether outputs end with a scalar chain per row
+//   kChains                      whether each output ends with its row's chain
 //   dot(n, x, y)                 the AVX2 dot product (a last odd row)
 //   load(a, b)                   unpack rows a and b
 //   dd(y)                        d_w * d_a for one activation block (a x8 | b x8)

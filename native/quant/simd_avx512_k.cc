@@ -58,8 +58,9 @@ struct PairQ6K {
 
 // ---- Q5_K: vec_dot_q5_K_avx2's arithmetic (simd_avx2_k.cc), two rows per 512-bit vector. The
 // same maddubs / madd steps at twice the width give each row's half the AVX2 lanes' integers, and
-// the float steps (one fma per superblock, the mins as a scalar fma chain added at the end) are the
-// AVX2 kernel's: each output equals vec_dot_q5_K_avx2 bit for bit.
+// the float steps (one fma per superblock; the mins as an fma chain per row, added at the end, both
+// rows' chains in two lanes of a vector) are the AVX2 kernel's: each output equals
+// vec_dot_q5_K_avx2 bit for bit.
 
 // 0x10 in each byte whose bit b of qh is set (both rows' halves): simd_avx2_k.cc's q5k_high.
 inline __m512i q5k_high512(__m512i qh, int b) {
@@ -200,7 +201,7 @@ struct Q5K {
 }  // namespace
 
 // Q5_K: decode in row pairs with four streams (pair_tiles_avx512.h), batches in tiles of two rows
-// x four activation rows.
+// x eight activation rows.
 void gemm_q5_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   if (nc == 1) return pair_decode<Q5K>(n, x, bx, nr, y, s);
   drive_tiles<2, 8>(nr, nc, PairTiles<PairQ5K>{{(const uint8_t*)x, bx, (const uint8_t*)y, by, s, bs}, n / QK_K});

@@ -121,9 +121,9 @@ struct Q0Tiles : GemmOperands {
 
 // Q4_1: vec_dot_q4_1_avx2's arithmetic (simd_avx2_q.cc). Its weights are unsigned nibbles, so
 // dpbusd takes them as they are: each int32 lane is the AVX2 kernel's exact sum of four products;
-// d_w * d_a and one fma a block; each row's m * s chain scalar. PairQ41 is a row pair's block for
-// the batch tiles (PairTiles), Q41 the decode pair (PairDecode), which reads the activation block
-// once for all its pairs.
+// d_w * d_a and one fma a block; each row's m * s chain as the AVX2 kernel's scalar fma, both rows'
+// in two lanes of a vector. PairQ41 is a row pair's block for the batch tiles (PairTiles), Q41 the
+// decode pair (PairDecode), which reads the activation block once for all its pairs.
 
 // [d, m] of row a, then of row b, as floats.
 inline __m128 q41_head(const block_q4_1& a, const block_q4_1& b) {
