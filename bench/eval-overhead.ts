@@ -42,7 +42,9 @@ for (let round = 0; round < 3; round++) {
     trip.push(js);
     outside.push(js - ctx.native.modelInfo(ctx.handle).lastEvalMs);
   }
-  const res = await model.completeAll(prompt, { maxTokens: steps + 1, sampling: { temperature: 0 }, addSpecial: false });
+  // The default sampling chain (seeded): a greedy one would take the native loop (greedySteps) and
+  // never return to JS between tokens.
+  const res = await model.completeAll(prompt, { maxTokens: steps + 1, sampling: { seed: 1 + round }, addSpecial: false });
   const perToken = res.timings.decodeMs / Math.max(1, res.ids.length - 1);
   bestTrip = Math.min(bestTrip, mean(trip));
   bestOutside = Math.min(bestOutside, med(outside));
