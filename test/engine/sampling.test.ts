@@ -93,14 +93,22 @@ describe('top-k', () => {
     expect(topK(cands([1, 2]), 0).size).toBe(2);
     expect(kept(topK(cands([1, 2]), 10))).toEqual([1, 0]);
   });
-  it('matches a full sort on a 150k vocabulary', () => {
+  it('matches a full sort on a 150k vocabulary (the sorted list up to 64 kept, the heap above)', () => {
     const r = new Rng(3);
     const n = 150_000;
     const logits = Array.from({ length: n }, () => Math.round(r.nextFloat() * 2000) / 100); // many ties
-    const c = selectTop(cands(logits), 40);
     const f32 = Float32Array.from(logits);
-    const ref = Array.from({ length: n }, (_, i) => i).sort((a, b) => f32[b] - f32[a] || a - b).slice(0, 40);
-    expect(kept(c)).toEqual(ref);
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => f32[b] - f32[a] || a - b);
+    for (const k of [1, 40, 64, 65, 300]) expect(kept(selectTop(cands(logits), k)), `k = ${k}`).toEqual(order.slice(0, k));
+    // Ids need not ascend with the index (candidates a stage has reordered): ties still go to the lower id.
+    const perm = Int32Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(r.nextFloat() * (i + 1));
+      [perm[i], perm[j]] = [perm[j], perm[i]];
+    }
+    const shuffled: Candidates = { ids: perm, logits: f32, size: n, sorted: false };
+    const byId = Array.from({ length: n }, (_, i) => i).sort((a, b) => f32[b] - f32[a] || perm[a] - perm[b]).map((i) => perm[i]);
+    for (const k of [40, 300]) expect(kept(selectTop(shuffled, k)), `shuffled ids, k = ${k}`).toEqual(byId.slice(0, k));
   });
 });
 

