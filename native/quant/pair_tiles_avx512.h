@@ -14,10 +14,18 @@ namespace {  // compiled per ISA: see tile_drive.h
 // [p x8 | q x8]
 inline __m512 halves(float p, float q) { return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(p)), _mm256_set1_ps(q), 1); }
 
-// W, one per type: a row pair's block unpacked once for every activation row of a tile.
-//   Block, ActBlock, kValues      the weight and activation blocks; values per block
+// What both tiles need to know of a type besides its arithmetic: the weight and activation blocks,
+// values per block, and the AVX2 dot product (a last odd row). Every W and K below derives from it.
+template <class B, class A, int64_t N, float (*Dot)(int64_t, const void*, const void*)>
+struct PairType {
+  using Block = B;
+  using ActBlock = A;
+  static constexpr int64_t kValues = N;
+  static float dot(int64_t n, const void* x, const void* y) { return Dot(n, x, y); }
+};
+
+// W, one per type (a PairType): a row pair's block unpacked once for every activation row of a tile.
 //   kChains                      whether each output ends with its row's chain
-//   dot(n, x, y)                 the AVX2 dot product (a last odd row)
 //   load(a, b)                   unpack rows a and b
 //   dd(y)                        d_w * d_a for one activation block (a x8 | b x8)
 //   sumi(y)                      both rows' int32 lanes against one activation block
@@ -74,10 +82,8 @@ struct PairTiles : GemmOperands {
   }
 };
 
-// K, one per type:
-//   Block, ActBlock                the weight and activation blocks; kValues values per block
+// K, one per type (a PairType):
 //   Act(const ActBlock&)           what every pair of one block reads from the activations
-//   dot(n, x, y)                   the AVX2 dot product (a last odd row)
 //   pair(a, b, act, acc, chain)    one block of rows a and b: acc (a low, b high) and their chains
 //                                  (lanes 0 and 1)
 template <class K>

@@ -15,12 +15,8 @@ inline __m512i load_pair(const uint8_t* a, const uint8_t* b) {
 
 // One superblock of a Q6_K row pair: the 6-bit values of chunk k of half h (32 bytes per row, row
 // 0 in the low 256 bits) and the int16 scales beside them, as vec_dot_q6_K_avx2 builds them.
-struct PairQ6K {
-  using Block = block_q6_K;
-  using ActBlock = block_q8_K;
-  static constexpr int64_t kValues = QK_K;
+struct PairQ6K : PairType<block_q6_K, block_q8_K, QK_K, vec_dot_q6_K_avx2> {
   static constexpr bool kChains = false;
-  static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q6_K_avx2(n, x, y); }
   __m512i q[2][4], sc[2][4];
   __m512i scales;  // words 0-15: row a's 16 scales, 16-31: row b's
   __m512 dw;       // d of row a x8 | row b x8
@@ -85,7 +81,7 @@ inline void q5k_values(const block_q5_K& a, const block_q5_K& b, const __m512i& 
 struct Q5KHead {
   __m512i sm;
   __m128 hd;
-  Q5KHead(const __m512i& s, const __m128& h) : sm(s), hd(h) {}
+  Q5KHead() = default;
   Q5KHead(const block_q5_K& a, const block_q5_K& b) {
     // 32-bit lanes per row: A = packed bytes 0-3, B = 4-7, C = 8-11 (then four bytes of qh, unused)
     const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i*)a.scales)),
@@ -131,20 +127,15 @@ inline __m512i q5k_act_pairs(const block_q8_K& y) {
 
 // One superblock of a Q5_K row pair: chunk k's values with their fifth bit and its scale spread
 // over the chunk's int16 lanes, unpacked once for every activation row of a tile.
-struct PairQ5K {
-  using Block = block_q5_K;
-  using ActBlock = block_q8_K;
-  static constexpr int64_t kValues = QK_K;
+using Q5KType = PairType<block_q5_K, block_q8_K, QK_K, vec_dot_q5_K_avx2>;
+
+struct PairQ5K : Q5KType {
   static constexpr bool kChains = true;
-  static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q5_K_avx2(n, x, y); }
   __m512i q[8], sc[8];
-  __m512i sm;  // Q5KHead's
-  __m128 hd;
+  Q5KHead head;
   void load(const block_q5_K& a, const block_q5_K& b) {
-    const Q5KHead h(a, b);
-    sm = h.sm;
-    hd = h.hd;
-    const __m512i scw = h.scales();
+    head = Q5KHead(a, b);
+    const __m512i scw = head.scales();
     const __m512i qh = load_pair(a.qh, b.qh);
     for (int j = 0; j < QK_K / 64; j++) {
       q5k_values(a, b, qh, j, q[2 * j], q[2 * j + 1]);
@@ -152,7 +143,7 @@ struct PairQ5K {
       sc[2 * j + 1] = _mm512_shuffle_epi8(scw, word_spread(2 * j + 1));
     }
   }
-  __m512 dd(const block_q8_K& y) const { return Q5KHead(sm, hd).dd(y.d); }
+  __m512 dd(const block_q8_K& y) const { return head.dd(y.d); }
   __m512i sumi(const block_q8_K& y) const {
     __m512i acc = _mm512_setzero_si512();
     for (int j = 0; j < 4; j++) {  // two chunks a step: shorter add chains
@@ -163,20 +154,16 @@ struct PairQ5K {
     }
     return acc;
   }
-  void chains(const block_q8_K& y, __m128& chain) const { Q5KHead(sm, hd).chains(q5k_act_pairs(y), y.d, chain); }
+  void chains(const block_q8_K& y, __m128& chain) const { head.chains(q5k_act_pairs(y), y.d, chain); }
 };
 
 // Q5_K decode (PairDecode): a row pair's superblock against the one activation row.
-struct Q5K {
-  using Block = block_q5_K;
-  using ActBlock = block_q8_K;
-  static constexpr int64_t kValues = QK_K;
+struct Q5K : Q5KType {
   struct Act {
     const block_q8_K& y;
     __m512i bp;  // q5k_act_pairs
     explicit Act(const block_q8_K& b) : y(b), bp(q5k_act_pairs(b)) {}
   };
-  static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q5_K_avx2(n, x, y); }
   // PairQ5K's steps chunk by chunk (unpacking the whole superblock first, as the batch tiles do,
   // ran 0.9x here).
   static void pair(const Block& a, const Block& b, const Act& act, __m512& acc, __m128& chain) {

@@ -141,12 +141,10 @@ inline void q41_chains(const __m128& hd, float s_a, __m128& chain) {
   chain = _mm_fmadd_ps(_mm_shuffle_ps(hd, hd, _MM_SHUFFLE(3, 1, 3, 1)), _mm_set1_ps(s_a), chain);
 }
 
-struct PairQ41 {
-  using Block = block_q4_1;
-  using ActBlock = block_q8_1;
-  static constexpr int64_t kValues = QK4_1;
+using Q41Type = PairType<block_q4_1, block_q8_1, QK4_1, vec_dot_q4_1_avx2>;
+
+struct PairQ41 : Q41Type {
   static constexpr bool kChains = true;
-  static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q4_1_avx2(n, x, y); }
   __m512i q;
   __m128 hd;  // q41_head
   void load(const block_q4_1& a, const block_q4_1& b) {
@@ -160,17 +158,13 @@ struct PairQ41 {
   void chains(const block_q8_1& y, __m128& chain) const { q41_chains(hd, _cvtsh_ss(y.s), chain); }
 };
 
-struct Q41 {
-  using Block = block_q4_1;
-  using ActBlock = block_q8_1;
-  static constexpr int64_t kValues = QK4_1;
+struct Q41 : Q41Type {
   struct Act {
     __m512i q;
     float d, s;
     explicit Act(const block_q8_1& y)
         : q(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)y.qs))), d(_cvtsh_ss(y.d)), s(_cvtsh_ss(y.s)) {}
   };
-  static float dot(int64_t n, const void* x, const void* y) { return vec_dot_q4_1_avx2(n, x, y); }
   static void pair(const Block& a, const Block& b, const Act& y, __m512& acc, __m128& chain) {
     const __m128 hd = q41_head(a, b);
     q41_chains(hd, y.s, chain);
