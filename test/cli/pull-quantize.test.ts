@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openGGUF } from '../../src/engine/gguf/reader.js';
+import { type GGUFFile, openGGUF } from '../../src/engine/gguf/reader.js';
 import { ggmlTypeName } from '../../src/engine/quant/ggml-type.js';
 import { smallGpt2Vocab } from '../fixtures/small-vocab.js';
 import { testModelPath } from '../conformance/models.js';
@@ -73,6 +73,25 @@ describe('localgpt pull', () => {
 
 describe('localgpt quantize', () => {
   const spec = (quant: string) => ({ arch: 'llama' as const, quant, vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) });
+  /**
+   * Runs `check` on the quantised file `out` and the engine's own `scheme` model of the same
+   * weights, then expects every tensor of the latter in `out` with the same type and bytes.
+   */
+  const sameTensorsAsEngine = (out: string, scheme: string, check: (a: GGUFFile, b: GGUFFile) => void): void => {
+    const a = openGGUF(out);
+    const b = openGGUF(testModelPath(spec(scheme)));
+    try {
+      check(a, b);
+      for (const t of b.tensors) {
+        const u = a.tensors.find((x) => x.name === t.name)!;
+        expect(u.type).toBe(t.type);
+        expect(Buffer.from(a.tensorData(u)).equals(Buffer.from(b.tensorData(t)))).toBe(true);
+      }
+    } finally {
+      a.close();
+      b.close();
+    }
+  };
 
   it('F32 -> Q8_0: loads, info shows Q8_0, tensors byte-identical to the engine\'s own Q8_0 model', async () => {
     const home = tempHome();
@@ -85,20 +104,10 @@ describe('localgpt quantize', () => {
     const i = JSON.parse(info.stdout);
     expect(Object.keys(i.quantisation).sort()).toEqual(['F32', 'Q8_0']);
 
-    const a = openGGUF(out);
-    const b = openGGUF(testModelPath(spec('Q8_0')));
-    try {
+    sameTensorsAsEngine(out, 'Q8_0', (a, b) => {
       expect(a.metadata.get('general.file_type')?.value).toBe(7); // LLAMA_FTYPE_MOSTLY_Q8_0
       expect(a.metadata.get('general.name')?.value).toBe(b.metadata.get('general.name')?.value.toString().replace('Q8_0', 'F32'));
-      for (const t of b.tensors) {
-        const u = a.tensors.find((x) => x.name === t.name)!;
-        expect(u.type).toBe(t.type);
-        expect(Buffer.from(a.tensorData(u)).equals(Buffer.from(b.tensorData(t)))).toBe(true);
-      }
-    } finally {
-      a.close();
-      b.close();
-    }
+    });
     // The quantised file answers.
     const gen = await cli(['--model', out, '-n', '3', '--json', 'Hello'], { env: { LOCALGPT_HOME: home } });
     expect(JSON.parse(gen.stdout).generated_tokens).toBe(3);
@@ -109,23 +118,13 @@ describe('localgpt quantize', () => {
     const out = join(home, 'q5km.gguf');
     const r = await cli(['quantize', testModelPath(spec('F32')), out, '--type', 'q5_k_m', '--json'], { env: { LOCALGPT_HOME: home } });
     expect(r.code).toBe(0);
-    const a = openGGUF(out);
-    const b = openGGUF(testModelPath(spec('Q5_K_M')));
-    try {
+    sameTensorsAsEngine(out, 'Q5_K_M', (a) => {
       expect(a.metadata.get('general.file_type')?.value).toBe(17); // LLAMA_FTYPE_MOSTLY_Q5_K_M
       const type = (name: string) => ggmlTypeName(a.tensors.find((t) => t.name === name)!.type);
       expect([type('blk.0.attn_q.weight'), type('blk.0.attn_v.weight'), type('output.weight')]).toEqual(['Q5_K', 'Q6_K', 'Q6_K']);
       // ffn_down's rows (352 values) hold no whole super-block: llama-quantize's fallback
       expect(type('blk.0.ffn_down.weight')).toBe('Q8_0');
-      for (const t of b.tensors) {
-        const u = a.tensors.find((x) => x.name === t.name)!;
-        expect(u.type).toBe(t.type);
-        expect(Buffer.from(a.tensorData(u)).equals(Buffer.from(b.tensorData(t)))).toBe(true);
-      }
-    } finally {
-      a.close();
-      b.close();
-    }
+    });
   });
 
   it('refuses an already-quantised input, an unknown type and an existing output', async () => {
