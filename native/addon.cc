@@ -52,6 +52,20 @@ std::vector<napi_value> args(napi_env env, napi_callback_info info, size_t want)
   return v;
 }
 
+// A call with optional trailing arguments: the first `most` (missing ones undefined) and how many
+// came (argc); fewer than `least` throws `usage`.
+struct CallArgs {
+  std::vector<napi_value> v;
+  size_t argc;
+  napi_value operator[](size_t i) const { return v[i]; }
+};
+CallArgs args(napi_env env, napi_callback_info info, size_t least, size_t most, const char* usage) {
+  CallArgs c{std::vector<napi_value>(most), most};
+  NAPI_OK(napi_get_cb_info(env, info, &c.argc, c.v.data(), nullptr, nullptr));
+  if (c.argc < least) throw JsError{usage};
+  return c;
+}
+
 double num(napi_env env, napi_value v, const char* what) {
   double d;
   if (napi_get_value_double(env, v, &d) != napi_ok) throw JsError{std::string(what) + " must be a number"};
@@ -235,10 +249,7 @@ int isa_opt(napi_env env, napi_value v);
 
 // Converts f32 activations to an activation format (F32, F16, BF16, Q8_0, Q8_K); isa? picks the path.
 napi_value QuantizeActivation(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value a[3];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc < 2) throw JsError{"quantizeActivation(type, src, isa?)"};
+  const CallArgs a = args(env, info, 2, 3, "quantizeActivation(type, src, isa?)");
   const QuantTraits* tr = traits_arg(env, a[0]);
   if (!tr->from_float) throw JsError{std::string(tr->name) + " is not an activation format"};
   View src = typed(env, a[1], "src");
@@ -247,7 +258,7 @@ napi_value QuantizeActivation(napi_env env, napi_callback_info info) {
   if (n % tr->block_size) throw JsError{"length must be a whole number of blocks"};
   uint8_t* out;
   napi_value r = make_u8(env, quant_row_size(tr->type, n), &out);
-  quant_from_float(tr, argc > 2 ? isa_opt(env, a[2]) : ISA_SCALAR)((const float*)src.data, out, n);
+  quant_from_float(tr, a.argc > 2 ? isa_opt(env, a[2]) : ISA_SCALAR)((const float*)src.data, out, n);
   return r;
 }
 
@@ -265,20 +276,17 @@ int isa_opt(napi_env env, napi_value v) {
 //   -> Float32Array(batch*rows); tiled=false: one vec_dot per output instead of the tiled kernel;
 //   rows8=true: the type's rows-of-8 arithmetic where it has one (what the model uses, see forward.cc).
 napi_value Matmul(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value a[10];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc < 6) throw JsError{"matmul(type, w, rows, cols, x, batch, threads?, isa?)"};
+  const CallArgs a = args(env, info, 6, 10, "matmul(type, w, rows, cols, x, batch, threads?, isa?)");
   const QuantTraits* tr = traits_arg(env, a[0]);
   if (tr->type == T_Q8_K) throw JsError{"Q8_K is not a weight type"};
   View w = typed(env, a[1], "w");
   const int64_t rows = int_arg(env, a[2], "rows"), cols = int_arg(env, a[3], "cols");
   View x = typed(env, a[4], "x");
   const int64_t batch = int_arg(env, a[5], "batch");
-  const int threads = argc > 6 ? (int)int_arg(env, a[6], "threads") : 1;
-  const int isa = argc > 7 ? isa_opt(env, a[7]) : isa_active();
+  const int threads = a.argc > 6 ? (int)int_arg(env, a[6], "threads") : 1;
+  const int isa = a.argc > 7 ? isa_opt(env, a[7]) : isa_active();
   bool tiled = true, rows8 = false;
-  for (size_t i = 8; i < argc && i < 10; i++) {
+  for (size_t i = 8; i < a.argc && i < 10; i++) {
     napi_valuetype vt;
     NAPI_OK(napi_typeof(env, a[i], &vt));
     if (vt == napi_boolean) NAPI_OK(napi_get_value_bool(env, a[i], i == 8 ? &tiled : &rows8));
@@ -297,16 +305,13 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
 // swiglu(gate: Float32Array, up: Float32Array, isa?) -> Float32Array silu(gate) * up: the forward
 // pass's activation, exposed for the kernel tests.
 napi_value Swiglu(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value a[3];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc < 2) throw JsError{"swiglu(gate, up, isa?)"};
+  const CallArgs a = args(env, info, 2, 3, "swiglu(gate, up, isa?)");
   View g = typed(env, a[0], "gate"), u = typed(env, a[1], "up");
   if (g.type != napi_float32_array || u.type != napi_float32_array || g.length != u.length)
     throw JsError{"gate and up must be Float32Arrays of one length"};
   float* out;
   napi_value r = copy_f32(env, g, &out);
-  silu_mul(out, (const float*)u.data, (int64_t)g.length, argc > 2 ? isa_opt(env, a[2]) : isa_active());
+  silu_mul(out, (const float*)u.data, (int64_t)g.length, a.argc > 2 ? isa_opt(env, a[2]) : isa_active());
   return r;
 }
 
@@ -315,16 +320,13 @@ napi_value Swiglu(napi_env env, napi_callback_info info) {
 //   v[j * stride ..]) in llama.cpp's order for `lanes` lanes, for `heads` heads of one GQA group at
 //   once (p: heads x n probabilities; kqv_heads), exposed for the kernel tests.
 napi_value Kqv(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value a[8];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc < 6) throw JsError{"kqv(p, v, stride, d, lanes, adjacent, isa?, heads?)"};
+  const CallArgs a = args(env, info, 6, 8, "kqv(p, v, stride, d, lanes, adjacent, isa?, heads?)");
   View p = typed(env, a[0], "p"), v = typed(env, a[1], "v");
   const int64_t stride = int_arg(env, a[2], "stride"), d = int_arg(env, a[3], "d");
   const int lanes = (int)int_arg(env, a[4], "lanes");
   const bool adjacent = bool_arg(env, a[5]);
-  const int isa = argc > 6 ? isa_opt(env, a[6]) : isa_active();
-  const int64_t heads = argc > 7 ? int_arg(env, a[7], "heads") : 1;
+  const int isa = a.argc > 6 ? isa_opt(env, a[6]) : isa_active();
+  const int64_t heads = a.argc > 7 ? int_arg(env, a[7], "heads") : 1;
   const bool f16 = v.type == napi_uint16_array;
   if (heads < 1 || heads > 16) throw JsError{"heads must be 1 to 16"};
   if (p.type != napi_float32_array || p.length < 1 || (int64_t)p.length % heads) throw JsError{"p must be a non-empty Float32Array of heads x n values"};
@@ -345,10 +347,7 @@ napi_value Kqv(napi_env env, napi_callback_info info) {
 // rope(x: Float32Array, heads, headDim, ropeDims, pos, base, neox, isa?) -> Float32Array: the forward
 // pass's rotary embedding of `heads` heads at position pos (frequency scale 1), for the tests.
 napi_value Rope(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value a[8];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc < 7) throw JsError{"rope(x, heads, headDim, ropeDims, pos, base, neox, isa?)"};
+  const CallArgs a = args(env, info, 7, 8, "rope(x, heads, headDim, ropeDims, pos, base, neox, isa?)");
   View x = typed(env, a[0], "x");
   const int64_t heads = int_arg(env, a[1], "heads"), hd = int_arg(env, a[2], "headDim"), dims = int_arg(env, a[3], "ropeDims");
   if (x.type != napi_float32_array || heads < 1 || hd < 2 || (int64_t)x.length != heads * hd)
@@ -358,16 +357,13 @@ napi_value Rope(napi_env env, napi_callback_info info) {
   rope_angles(ang, (int)dims, (float)num(env, a[4], "pos"), (float)num(env, a[5], "base"), 1.0f, nullptr);
   float* out;
   napi_value r = copy_f32(env, x, &out);
-  rope(out, (int)heads, (int)hd, ang, bool_arg(env, a[6]), argc > 7 ? isa_opt(env, a[7]) : isa_active());
+  rope(out, (int)heads, (int)hd, ang, bool_arg(env, a[6]), a.argc > 7 ? isa_opt(env, a[7]) : isa_active());
   return r;
 }
 
 // gelu(x: Float32Array) -> Float32Array: the forward pass's GELU (ggml's f16 table), for the tests.
 napi_value Gelu(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value a[1];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc < 1) throw JsError{"gelu(x)"};
+  const CallArgs a = args(env, info, 1, 1, "gelu(x)");
   View x = typed(env, a[0], "x");
   if (x.type != napi_float32_array) throw JsError{"x must be a Float32Array"};
   float* out;
@@ -379,10 +375,7 @@ napi_value Gelu(napi_env env, napi_callback_info info) {
 // poolCheck(threads, jobs) -> number of tasks that did not run exactly once, over `jobs` back-to-back
 // parallel_for calls of 1..64 tasks on a fresh pool: the claim protocol's test (threadpool.h).
 napi_value PoolCheck(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value a[2];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  if (argc < 2) throw JsError{"poolCheck(threads, jobs)"};
+  const CallArgs a = args(env, info, 2, 2, "poolCheck(threads, jobs)");
   const int64_t threads = int_arg(env, a[0], "threads"), jobs = int_arg(env, a[1], "jobs");
   if (threads < 1 || threads > 64 || jobs < 0) throw JsError{"bad poolCheck arguments"};
   ThreadPool pool((int)threads);

@@ -461,6 +461,10 @@ describe.skipIf(!native)('native kernels', () => {
     expect(() => native!.dequantize(2, new Uint8Array(18), 31)).toThrow(/whole number of blocks/);
     expect(() => native!.matmul(2, new Uint8Array(18), 1, 32, new Float32Array(32), 1, 1, 'sse9')).toThrow(/not available/);
     expect(() => native!.swiglu(new Float32Array(8), new Float32Array(9))).toThrow(/one length/);
+    // Too few arguments: the entry's own usage line.
+    const loose = (f: unknown) => f as (...a: unknown[]) => unknown;
+    expect(() => loose(native!.matmul)(2, new Uint8Array(18), 1, 32, new Float32Array(32))).toThrow(/^matmul\(type, w, rows, cols, x, batch, threads\?, isa\?\)$/);
+    expect(() => loose(native!.rope)(new Float32Array(8), 2, 4, 4, 0, 10000)).toThrow(/^rope\(x, heads, headDim, ropeDims, pos, base, neox, isa\?\)$/);
   });
 });
 
