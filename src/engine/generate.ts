@@ -251,6 +251,9 @@ export async function* generate(
         // and rewinds the cache over any it did not use.
         const greedy = ctx.greedySteps && sampler.isPlainArgmax() ? ctx.greedySteps.bind(ctx) : undefined;
         let ahead: number[] = []; // decided by the backend, not yet consumed; all but the last evaluated
+        // One logits array for every decode step (the sampler is done with a row before the next
+        // eval): a fresh one per token would be a page fault per 4 KiB of it.
+        const row = new Float32Array(logits.length);
         // Stopping with tokens still ahead: the cache holds that many evaluated tokens nobody used.
         const rewind = () => {
           if (ahead.length === 0) return;
@@ -319,7 +322,7 @@ export async function* generate(
             ahead = await greedy(token, cache.length, steps, tokenizer.eogIds, GREEDY_BUDGET_MS);
             cache.push(token, ...ahead.slice(0, -1));
           } else {
-            logits = await ctx.eval([token], cache.length);
+            logits = await ctx.eval([token], cache.length, { into: row });
             cache.push(token);
           }
         }

@@ -261,6 +261,17 @@ describe('generate', () => {
     expect(ctx.calls[n4]).toEqual({ tokens: bytesOf('XYZ'), pos: 6 });
   });
 
+  it('decode evals fill one logits array between them; prefill gets arrays of its own', async () => {
+    const { tok, prompt, ctx } = setup('Hello');
+    const r = await generateAll(ctx, tok, prompt, { sampling: { seed: 3, temperature: 0.7 } });
+    expect(r.text).toBe('Hello'); // each step sampled from its own row before the next eval refilled it
+    expect(ctx.calls[0]!.into).toBeUndefined();
+    const rows = new Set(ctx.calls.slice(1).map((c) => c.into));
+    expect(ctx.calls.length).toBe(1 + 5);
+    expect(rows.size).toBe(1);
+    expect([...rows][0]).toBeInstanceOf(Float32Array);
+  });
+
   it('prefill respects batchSize', async () => {
     const tok = new FakeTokenizer();
     const prompt = Array.from({ length: 1300 }, (_, i) => 97 + (i % 26));

@@ -34,6 +34,20 @@ export interface ContextOptions {
   readonly threads?: number;
 }
 
+export interface EvalOptions {
+  /** Logits of every token, not only the last one's. */
+  readonly allLogits?: boolean;
+  /** An array of exactly the result's length to fill and return instead of a new one. */
+  readonly into?: Float32Array;
+}
+
+/** The array an eval fills: `into` (checked before anything runs), or a new one of n values. */
+export function logitsArray(n: number, into: Float32Array | undefined): Float32Array {
+  if (!into) return new Float32Array(n);
+  if (into.length !== n) throw new RangeError(`into must be a Float32Array of ${n} values, got ${into.length}`);
+  return into;
+}
+
 /**
  * A model plus its KV cache. Positions are absolute: eval(tokens, pos) runs tokens at positions
  * pos .. pos+tokens.length-1, attending to the cache entries 0 .. pos-1 written earlier.
@@ -42,9 +56,11 @@ export interface InferenceContext {
   readonly contextLength: number;
   /**
    * Runs a batch (prefill) or one token (decode). Returns the logits of the last token
-   * (vocabSize floats) or, with allLogits, of every token (tokens.length * vocabSize).
+   * (vocabSize floats) or, with allLogits, of every token (tokens.length * vocabSize): a new array,
+   * or `into` (exactly that length) filled and returned, so a decode loop can keep one array
+   * instead of a fresh one per token (fresh memory is a page fault per 4 KiB each time).
    */
-  eval(tokens: readonly number[], pos: number, options?: { allLogits?: boolean }): Promise<Float32Array>;
+  eval(tokens: readonly number[], pos: number, options?: EvalOptions): Promise<Float32Array>;
   /** Forget cache entries at positions >= pos (so generation can rewind or reuse a prefix). */
   truncate(pos: number): void;
   /**

@@ -81,7 +81,8 @@ export interface NativeAddon {
     tensors: Record<string, NativeTensor>,
     options: { contextLength: number; threads?: number; kvType?: 'f16' | 'f32' },
   ): NativeModelHandle;
-  evalModel(handle: NativeModelHandle, tokens: Int32Array, pos: number, allLogits: boolean): Promise<Float32Array>;
+  /** Logits of the last token (or of every token with allLogits): a new array, or `into` filled. */
+  evalModel(handle: NativeModelHandle, tokens: Int32Array, pos: number, allLogits: boolean, into?: Float32Array): Promise<Float32Array>;
   /**
    * Greedy decoding without a JS round trip per token: evaluates `token` at `pos`, takes the argmax
    * (ties to the lowest id, NaN never wins), evaluates that, and so on. Each returned id is the

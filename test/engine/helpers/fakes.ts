@@ -2,7 +2,7 @@
  * Test doubles for generation/chat tests: a byte-level fake tokenizer with a few special tokens
  * and a scripted fake InferenceContext that checks KV-position consistency.
  */
-import type { InferenceContext } from '../../../src/engine/backend/backend.js';
+import { logitsArray, type EvalOptions, type InferenceContext } from '../../../src/engine/backend/backend.js';
 import type { TokenizerLike } from '../../../src/engine/generate.js';
 
 /**
@@ -106,6 +106,8 @@ export class FakeTokenizer implements TokenizerLike {
 export interface EvalCall {
   tokens: number[];
   pos: number;
+  /** The array the caller asked the logits in (EvalOptions.into), if any. */
+  into?: Float32Array;
 }
 
 /**
@@ -127,21 +129,24 @@ export class FakeContext implements InferenceContext {
     private readonly hooks: { beforeEval?: (call: EvalCall) => void | Promise<void> } = {},
   ) {}
 
-  async eval(tokens: readonly number[], pos: number): Promise<Float32Array> {
+  async eval(tokens: readonly number[], pos: number, options?: EvalOptions): Promise<Float32Array> {
     if (pos !== this.cache.length) throw new Error(`eval at pos ${pos} but the cache holds ${this.cache.length}`);
     if (tokens.length === 0) throw new Error('eval with no tokens');
     if (pos + tokens.length > this.contextLength) throw new Error(`eval past the context: ${pos}+${tokens.length} > ${this.contextLength}`);
-    const call = { tokens: [...tokens], pos };
+    const call: EvalCall = { tokens: [...tokens], pos, ...(options?.into ? { into: options.into } : {}) };
     this.calls.push(call);
     await this.hooks.beforeEval?.(call);
     this.cache.push(...tokens);
     const r = this.next(this.cache);
-    if (typeof r === 'number') {
-      const row = new Float32Array(this.vocabSize);
-      row[r] = 10;
+    if (typeof r !== 'number') {
+      if (!options?.into) return r;
+      const row = logitsArray(r.length, options.into);
+      row.set(r);
       return row;
     }
-    return r;
+    const row = logitsArray(this.vocabSize, options?.into).fill(0);
+    row[r] = 10;
+    return row;
   }
 
   truncate(pos: number): void {

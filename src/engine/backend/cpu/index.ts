@@ -3,7 +3,7 @@
  * N-API call on a worker thread (native/addon.cc), with quantised dot-product kernels picked for the
  * CPU at run time. Weights are passed as views into the model file, never copied.
  */
-import type { Backend, ContextOptions, InferenceContext, ModelWeights } from '../backend.js';
+import type { Backend, ContextOptions, EvalOptions, InferenceContext, ModelWeights } from '../backend.js';
 import type { ModelConfig } from '../../model/config.js';
 import { loadNative, nativeUnavailableReason, type NativeAddon, type NativeModelHandle, type NativeTensor } from '../../native/load.js';
 
@@ -86,7 +86,7 @@ class CpuContext implements InferenceContext {
     });
   }
 
-  eval(tokens: readonly number[], pos: number, options?: { allLogits?: boolean }): Promise<Float32Array> {
+  eval(tokens: readonly number[], pos: number, options?: EvalOptions): Promise<Float32Array> {
     const run = async (): Promise<Float32Array> => {
       const h = this.handle;
       if (!h) throw new Error('the inference context was disposed');
@@ -98,7 +98,7 @@ class CpuContext implements InferenceContext {
         throw new RangeError(`positions ${pos}..${pos + tokens.length - 1} exceed the context of ${this.contextLength} tokens`);
       }
       const ids = Int32Array.from(tokens);
-      const out = await this.native.evalModel(h, ids, pos, options?.allLogits === true);
+      const out = await this.native.evalModel(h, ids, pos, options?.allLogits === true, options?.into);
       this.filled = pos + tokens.length;
       return out;
     };

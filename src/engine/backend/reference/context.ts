@@ -1,5 +1,5 @@
 import type { ModelConfig } from '../../model/config.js';
-import type { ContextOptions, InferenceContext } from '../backend.js';
+import { logitsArray, type ContextOptions, type EvalOptions, type InferenceContext } from '../backend.js';
 import { gelu, layernorm, rmsnorm, rope, silu, softmaxInPlace, type RopeParams } from './math.js';
 import { project } from './project.js';
 import type { DenseWeights } from './weights.js';
@@ -37,7 +37,7 @@ export class ReferenceContext implements InferenceContext {
     };
   }
 
-  async eval(tokens: readonly number[], pos: number, options?: { allLogits?: boolean }): Promise<Float32Array> {
+  async eval(tokens: readonly number[], pos: number, options?: EvalOptions): Promise<Float32Array> {
     if (this.disposed) throw new Error('the inference context was disposed');
     if (tokens.length === 0) throw new RangeError('eval needs at least one token');
     if (pos < 0 || pos > this.filled) throw new RangeError(`eval at position ${pos} leaves a gap: the cache holds ${this.filled} positions`);
@@ -46,7 +46,7 @@ export class ReferenceContext implements InferenceContext {
     }
     const V = this.c.vocabSize;
     const all = options?.allLogits === true;
-    const out = new Float32Array(all ? tokens.length * V : V);
+    const out = logitsArray(all ? tokens.length * V : V, options?.into);
     for (let i = 0; i < tokens.length; i++) {
       const logits = this.step(tokens[i], pos + i);
       if (all) out.set(logits, i * V);

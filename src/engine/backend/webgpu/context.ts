@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import type { ModelConfig } from '../../model/config.js';
 import { quantType } from '../../quant/registry.js';
-import type { ContextOptions, InferenceContext, ModelWeights, WeightTensor } from '../backend.js';
+import { logitsArray, type ContextOptions, type EvalOptions, type InferenceContext, type ModelWeights, type WeightTensor } from '../backend.js';
 import { BufferUsage, checkAlive, checked, MapModeRead, type WebGPUDevice } from './device.js';
 import { encode, Ops, q8Words, storage, storageFrom, uploadMatrix, type Dispatch, type GpuMatrix } from './ops.js';
 
@@ -237,12 +237,16 @@ export class WebGPUContext implements InferenceContext {
     this.prefill = B > 1 ? await build(true) : this.decode;
   }
 
-  eval(tokens: readonly number[], pos: number, options?: { allLogits?: boolean }): Promise<Float32Array> {
+  eval(tokens: readonly number[], pos: number, options?: EvalOptions): Promise<Float32Array> {
     return this.serialised(async () => {
       const all = options?.allLogits === true;
       const V = this.c.vocabSize;
-      const buf = await this.run(tokens, pos, all ? 'all' : 'last');
-      return new Float32Array(buf, 0, all ? tokens.length * V : V);
+      const n = all ? tokens.length * V : V;
+      const into = options?.into && logitsArray(n, options.into);
+      const logits = new Float32Array(await this.run(tokens, pos, all ? 'all' : 'last'), 0, n);
+      if (!into) return logits;
+      into.set(logits);
+      return into;
     });
   }
 
