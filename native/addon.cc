@@ -14,6 +14,7 @@
 #include "quant/quant.h"
 #include "runtime/cpu.h"
 #include "runtime/mmap.h"
+#include "runtime/stderr_capture.h"
 #include "runtime/threadpool.h"
 
 using namespace lg;
@@ -777,6 +778,27 @@ napi_value MapFile(napi_env env, napi_callback_info info) {
   return ab;
 }
 
+// captureStderr(fn) -> { value, stderr }: calls fn() with the process's standard error captured,
+// restored before returning (also when fn throws, which then propagates). For native libraries
+// that print to it synchronously (Dawn's adapter enumeration).
+napi_value CaptureStderr(napi_env env, napi_callback_info info) {
+  auto a = args(env, info, 1);
+  napi_valuetype t;
+  NAPI_OK(napi_typeof(env, a[0], &t));
+  if (t != napi_function) throw JsError{"captureStderr needs a function"};
+  napi_value global, value;
+  NAPI_OK(napi_get_global(env, &global));
+  StderrCapture capture;
+  const napi_status st = napi_call_function(env, global, a[0], 0, nullptr, &value);
+  const std::string text = capture.finish();
+  if (st != napi_ok) return nullptr;  // fn threw: its exception is pending
+  napi_value o;
+  NAPI_OK(napi_create_object(env, &o));
+  set(env, o, "value", value);
+  set(env, o, "stderr", js_str(env, text));
+  return o;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   EXPORT("info", Info);
   EXPORT("setIsa", SetIsa);
@@ -797,6 +819,7 @@ napi_value Init(napi_env env, napi_value exports) {
   EXPORT("embedModel", EmbedModel);
   EXPORT("saveState", SaveState);
   EXPORT("loadState", LoadState);
+  EXPORT("captureStderr", CaptureStderr);
   return exports;
 }
 

@@ -9,6 +9,7 @@ import { encodeGGUF, gguf, parseGGUF } from '../../src/engine/gguf/index.js';
 import { smallGpt2Vocab } from '../fixtures/small-vocab.js';
 import { testModelPath } from '../conformance/models.js';
 import { cpuAvailable } from '../../src/engine/backend/cpu/index.js';
+import { probeWebGPU } from '../../src/engine/backend/webgpu/index.js';
 
 const model = () => testModelPath({ arch: 'llama', quant: 'Q4_0', vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) });
 
@@ -117,6 +118,7 @@ describe('loadModel', () => {
 });
 
 const run = promisify(execFile);
+const hardwareGpu = await probeWebGPU().then((p) => p.adapter !== undefined && !p.adapter.software);
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
 describe('localgpt CLI', () => {
@@ -133,6 +135,30 @@ describe('localgpt CLI', () => {
     expect(Object.keys(first.timings).sort()).toEqual(['decode_tokens_per_s', 'load_ms', 'prefill_tokens_per_s']);
     const second = JSON.parse((await run(process.execPath, args)).stdout);
     expect(second.generated_ids).toEqual(first.generated_ids);
+  });
+
+  it.skipIf(!cpuAvailable())('a plain run says nothing on standard error (Dawn\'s adapter warnings filtered)', async () => {
+    const { stdout, stderr } = await run(process.execPath, [...CLI, 'generate', '--model', model(), '--prompt', 'Hi', '--max-tokens', '2', '--json']);
+    expect(JSON.parse(stdout).generated_ids.length).toBeLessThanOrEqual(2);
+    expect(stderr).toBe('');
+  });
+
+  // 'auto' would take a hardware GPU before the reference, and say nothing.
+  it.skipIf(hardwareGpu)('without the native addon, auto falls back to the reference backend with one warning line', async () => {
+    const args = [...CLI, 'generate', '--model', model(), '--prompt', 'Hello', '--max-tokens', '4', '--temperature', '0', '--json'];
+    const env = { ...process.env, LOCALGPT_NO_NATIVE: '1' };
+    const auto = await run(process.execPath, args, { env });
+    // (Without the addon Dawn's own adapter warnings, if any, are not filtered: see quietDawn.)
+    expect(auto.stderr.split('\n').filter((l) => !l.startsWith('Warning: maxDynamic'))).toEqual([
+      'localgpt: warning: native CPU backend unavailable (native addon disabled by LOCALGPT_NO_NATIVE=1); using the slow reference backend',
+      '',
+    ]);
+    const reference = await run(process.execPath, [...args, '--backend', 'reference']);
+    expect(JSON.parse(auto.stdout).generated_ids).toEqual(JSON.parse(reference.stdout).generated_ids);
+    // Asked for by name, the cpu backend is refused with the reason, not replaced.
+    await expect(run(process.execPath, [...args, '--backend', 'cpu'], { env })).rejects.toMatchObject({
+      stderr: expect.stringContaining('the cpu backend is not available: native addon disabled by LOCALGPT_NO_NATIVE=1'),
+    });
   });
 
   it('info --json describes the model; errors are one line and a hint with exit code 3', async () => {

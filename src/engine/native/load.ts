@@ -100,6 +100,12 @@ export interface NativeAddon {
   modelInfo(handle: NativeModelHandle): { threads: number; isa: string; kvType: string; lastEvalMs: number };
   /** The whole file as a read-only ArrayBuffer over mmap (unmapped when garbage-collected). */
   mapFile(path: string): ArrayBuffer;
+  /**
+   * Calls fn() with the process's standard error (descriptor 2) captured, for native libraries that
+   * print there synchronously; restored before returning, also when fn throws. `stderr` is empty
+   * where the system cannot capture it (then it went to standard error as usual).
+   */
+  captureStderr<T>(fn: () => T): { value: T; stderr: string };
 }
 
 const ADDON_NAME = 'localgpt_native.node';
@@ -150,7 +156,7 @@ export function loadNative(): NativeAddon | undefined {
     if (!existsSync(path)) continue;
     try {
       const mod = require(path) as NativeAddon;
-      if (typeof mod.info !== 'function' || typeof mod.evalModel !== 'function' || typeof mod.embedModel !== 'function' || typeof mod.saveState !== 'function') throw new Error('not the LocalGPT addon (or an older build of it)');
+      if (typeof mod.info !== 'function' || typeof mod.evalModel !== 'function' || typeof mod.embedModel !== 'function' || typeof mod.saveState !== 'function' || typeof mod.captureStderr !== 'function') throw new Error('not the LocalGPT addon (or an older build of it)');
       loaded = mod;
       reason = '';
       return loaded;

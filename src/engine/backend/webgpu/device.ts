@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" />
 import { createRequire } from 'node:module';
+import { loadNative } from '../../native/load.js';
 
 /**
  * WebGPU device acquisition through the `webgpu` package (Dawn for Node). One device per process,
@@ -174,10 +175,10 @@ export async function webgpuInfo(): Promise<string> {
 async function requestAdapter(): Promise<GPUAdapter> {
   const mod = loadDawn();
   if (!mod) throw new Error(dawnError);
-  gpu ??= mod.create([]);
+  const g = (gpu ??= mod.create([]));
   let adapter: GPUAdapter | null;
   try {
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    adapter = await quietDawn(() => g.requestAdapter({ powerPreference: 'high-performance' }));
   } catch (e) {
     throw new Error(`requesting a WebGPU adapter failed: ${(e as Error).message}`);
   }
@@ -301,3 +302,21 @@ export async function destroyDeviceForTest(): Promise<void> {
   await d.device.lost;
   await new Promise((r) => setTimeout(r, 0));
 }
+
+/**
+ * Dawn prints warnings to standard error while it enumerates adapters, synchronously inside
+ * requestAdapter(): on every host with Mesa's lavapipe installed (most Linux desktops, and this
+ * project's CI), two lines saying it clamped lavapipe's "dynamic buffers per pipeline layout"
+ * limits, on every command, GPU or not. Those are dropped; anything else Dawn says is passed on.
+ * Without the native addon (which captures the descriptor) they stay.
+ */
+function quietDawn<T>(call: () => T): T {
+  const native = loadNative();
+  if (!native) return call();
+  const { value, stderr } = native.captureStderr(call);
+  const rest = stderr.split('\n').filter((line) => line !== '' && !DAWN_LIMIT_CLAMP.test(line));
+  if (rest.length) process.stderr.write(rest.join('\n') + '\n');
+  return value;
+}
+const DAWN_LIMIT_CLAMP = /^Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/;
+
