@@ -43,6 +43,19 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('eval into the caller\'
     }
   });
 
+  it('returns arrays of the caller\'s own: the next evals change none of them', async () => {
+    // The webgpu context reads every decode step back through one buffer it keeps; what it returns
+    // must be a copy.
+    const ctx = await context();
+    const first = await ctx.eval(prompt, 0);
+    const kept = Array.from(first);
+    const second = await ctx.eval([1], prompt.length);
+    const third = await ctx.eval([2], prompt.length + 1);
+    expect(second).not.toBe(first);
+    expect(Array.from(first)).toEqual(kept);
+    expect(Array.from(second)).not.toEqual(Array.from(third));
+  });
+
   it('refuses an array of another length or type before evaluating anything', async () => {
     const ctx = await context();
     await ctx.eval(prompt, 0);

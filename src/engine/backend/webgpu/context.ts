@@ -108,6 +108,8 @@ export class WebGPUContext implements InferenceContext {
   private readonly tokenIds: GPUBuffer;
   private readonly logits: GPUBuffer;
   private readonly argmaxResult: GPUBuffer;
+  private readLast?: GPUBuffer;
+  private readArgmax?: GPUBuffer;
   /** Decode: one token, matrix x vector kernels. */
   /** After a pass, rows 0..n-1 hold each token's final normalised hidden state (what embed reads). */
   private hidden!: GPUBuffer;
@@ -243,10 +245,12 @@ export class WebGPUContext implements InferenceContext {
       const V = this.c.vocabSize;
       const n = all ? tokens.length * V : V;
       const into = options?.into && logitsArray(n, options.into);
-      const logits = new Float32Array(await this.run(tokens, pos, all ? 'all' : 'last'), 0, n);
-      if (!into) return logits;
-      into.set(logits);
-      return into;
+      return this.run(tokens, pos, all ? 'all' : 'last', (mapped) => {
+        const logits = new Float32Array(mapped, 0, n);
+        if (!into) return logits.slice();
+        into.set(logits);
+        return into;
+      });
     });
   }
 
@@ -254,7 +258,7 @@ export class WebGPUContext implements InferenceContext {
     return this.serialised(async () => {
       this.filled = 0;
       const d = this.c.embeddingLength;
-      const rows = new Float32Array(await this.run(tokens, 0, 'hidden'));
+      const rows = await this.run(tokens, 0, 'hidden', (mapped) => new Float32Array(mapped).slice());
       const mean = new Float32Array(d);
       for (let j = 0; j < d; j++) {
         let s = 0;
@@ -267,7 +271,7 @@ export class WebGPUContext implements InferenceContext {
 
   /** Like eval, but returns only the greedy next token (argmax of the last logits, computed on the GPU). */
   evalArgmax(tokens: readonly number[], pos: number): Promise<number> {
-    return this.serialised(async () => new Uint32Array(await this.run(tokens, pos, 'argmax'))[0]);
+    return this.serialised(() => this.run(tokens, pos, 'argmax', (mapped) => new Uint32Array(mapped, 0, 1)[0]));
   }
 
   private serialised<T>(fn: () => Promise<T>): Promise<T> {
@@ -276,7 +280,10 @@ export class WebGPUContext implements InferenceContext {
     return next;
   }
 
-  private async run(tokens: readonly number[], pos: number, out: 'all' | 'last' | 'argmax' | 'hidden'): Promise<ArrayBuffer> {
+  // The result is read from the mapped range by `read`, which must copy what it keeps: the range is
+  // gone once it returns. A decode step's readback (one row of logits, or the argmax) is a buffer
+  // kept for the context's life, not one made and destroyed per token.
+  private async run<T>(tokens: readonly number[], pos: number, out: 'all' | 'last' | 'argmax' | 'hidden', read: (mapped: ArrayBuffer) => T): Promise<T> {
     if (this.disposed) throw new Error('the inference context was disposed');
     checkAlive(this.gpu);
     const c = this.c;
@@ -293,9 +300,10 @@ export class WebGPUContext implements InferenceContext {
     const V = c.vocabSize;
     const d = c.embeddingLength;
     const bytes = out === 'argmax' ? 4 : out === 'all' ? tokens.length * V * 4 : out === 'hidden' ? tokens.length * d * 4 : V * 4;
+    const kept = out === 'last' || out === 'argmax';
     let readback!: GPUBuffer;
     await checked(this.gpu, 'the forward pass', () => {
-      readback = device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST, label: 'readback' });
+      readback = kept ? this.keptReadback(out, bytes) : device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST, label: 'readback' });
       // One submit per batch of up to `batch` tokens (one token in decode): all layers in one pass.
       for (let start = 0; start < tokens.length; start += this.batch) {
         const n = Math.min(this.batch, tokens.length - start);
@@ -319,14 +327,29 @@ export class WebGPUContext implements InferenceContext {
     try {
       await readback.mapAsync(MapModeRead);
     } catch (e) {
+      if (!kept) readback.destroy();
       checkAlive(this.gpu);
       throw new Error(`reading the logits back failed: ${(e as Error).message}`);
     }
-    const result = readback.getMappedRange().slice(0);
-    readback.unmap();
-    readback.destroy();
-    this.filled = pos + tokens.length;
-    return result;
+    try {
+      const result = read(readback.getMappedRange(0, bytes));
+      this.filled = pos + tokens.length;
+      return result;
+    } finally {
+      readback.unmap();
+      if (!kept) readback.destroy();
+    }
+  }
+
+  private keptReadback(out: 'last' | 'argmax', bytes: number): GPUBuffer {
+    let b = out === 'last' ? this.readLast : this.readArgmax;
+    if (!b) {
+      b = this.gpu.device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST, label: `readback (${out})` });
+      this.owned.push(b);
+      if (out === 'last') this.readLast = b;
+      else this.readArgmax = b;
+    }
+    return b;
   }
 
   truncate(pos: number): void {
