@@ -18,7 +18,7 @@ export { QUANT_SCHEMES, type QuantScheme } from './engine/model/quant-scheme.js'
 export { QUANT_TYPES, quantType, quantTypeByName, type QuantType } from './engine/quant/registry.js';
 export { GGMLType } from './engine/quant/ggml-type.js';
 export { tokenizerFromGGUF, TokenizerError, type Tokenizer, type TokenizeOptions } from './engine/tokenizer/index.js';
-export type { Backend, BackendName, InferenceContext, ModelWeights } from './engine/backend/backend.js';
+export type { Backend, BackendName, EvalOptions, InferenceContext, ModelWeights } from './engine/backend/backend.js';
 export { selectBackend, type BackendChoice } from './engine/backend/select.js';
 export * as provider from './provider/index.js';
 export { LocalGPT, type LocalGPTOptions, type AskOptions, type Answer } from './localgpt.js';

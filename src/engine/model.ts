@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Backend, BackendName, InferenceContext, ModelWeights } from './backend/backend.js';
+import type { Backend, BackendName, EvalOptions, InferenceContext, ModelWeights } from './backend/backend.js';
 import { selectBackend, type BackendChoice } from './backend/select.js';
 import { probeWebGPU } from './backend/webgpu/device.js';
 import { ChatTemplate, type ChatMessage } from './chat.js';
@@ -237,8 +237,8 @@ export class Model {
     });
   }
 
-  /** Raw logits for `ids` evaluated from position 0 (all positions when allLogits). */
-  async evaluate(ids: readonly number[], options?: { allLogits?: boolean }): Promise<Float32Array> {
+  /** Raw logits for `ids` evaluated from position 0 (all positions when allLogits; into the caller's array when `into`). */
+  async evaluate(ids: readonly number[], options?: EvalOptions): Promise<Float32Array> {
     return this.exclusive(async () => {
       this.context.truncate(0);
       this.cached = [];

@@ -67,6 +67,30 @@ describe('loadModel', () => {
     }
   });
 
+  it('evaluates raw logits from position 0: the last row of all logits, into the caller\'s array on request, and the cache reused after', async () => {
+    const m = await loadModel(model(), { backend: 'reference', contextLength: 64 });
+    try {
+      const ids = m.tokenize('Hello world');
+      const V = m.config.vocabSize;
+      const last = await m.evaluate(ids);
+      expect(last).toHaveLength(V);
+      const all = await m.evaluate(ids, { allLogits: true });
+      expect(all).toHaveLength(ids.length * V);
+      expect(Array.from(all.subarray((ids.length - 1) * V))).toEqual(Array.from(last));
+      await expect(m.evaluate(ids, { into: new Float32Array(V + 1) })).rejects.toThrow(`into must be a Float32Array of ${V} values`);
+      const row = new Float32Array(V);
+      expect(await m.evaluate(ids, { into: row })).toBe(row);
+      expect(Array.from(row)).toEqual(Array.from(last));
+      // The greedy first token is the argmax of those logits, and the evaluated prompt is reused.
+      const argmax = last.reduce((b, v, i) => (v > last[b]! ? i : b), 0);
+      const next = await m.completeAll(ids, { maxTokens: 1, sampling: { temperature: 0 } });
+      expect(next.ids).toEqual([argmax]);
+      expect(next.cachedPromptTokens).toBe(ids.length - 1);
+    } finally {
+      m.dispose();
+    }
+  });
+
   it('renders chats with the fallback template and stops on abort', async () => {
     const m = await loadModel(model(), { backend: 'reference', contextLength: 128 });
     try {
