@@ -243,52 +243,102 @@ float LG_AVX512_NAME(vec_dot_bf16)(int64_t n, const void* vx, const void* vy) {
 // stretches of the matrix where those are long enough (decode_streams), else one by one.
 // (Not in the emulated build: checked on hardware by the native kernel tests.)
 #ifndef LG_SIMDE_EMULATE
+// gemm_f16_avx512 for rows of S whole steps of 64 and less (attention's keys: many rows of one to four
+// steps), C columns at a time (the query heads of one kv head): each row is widened once for all
+// of them, and each column's products, sums and reductions are those it would get alone,
+// vec_dot_f16's.
+template <int S, int C>
+static inline void f16_short_cols(int64_t n, const uint8_t* x, size_t bx, int64_t nr, const uint16_t* const* y, float* const* out) {
+  constexpr int SS = S > 0 ? S : 1;
+  __m512 q[C][SS][4];  // the widened activations
+  for (int c = 0; c < C; c++)
+    for (int i = 0; i < S; i++)
+      for (int m = 0; m < 4; m++) q[c][i][m] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(y[c] + 64 * i + 16 * m)));
+  // Row w's products with column c, in vec_dot_f16's four accumulators. (Always inlined: a call
+  // would spill the widened row.)
+  auto products = [&](const __m512 (&w)[SS][4], int c, __m512* a) __attribute__((always_inline)) {
+    for (int m = 0; m < 4; m++) a[m] = _mm512_setzero_ps();
+    for (int i = 0; i < S; i++)
+      for (int m = 0; m < 4; m++) a[m] = _mm512_fmadd_ps(w[i][m], q[c][i][m], a[m]);
+  };
+  auto widen = [&](const uint16_t* p, __m512 (&w)[SS][4]) __attribute__((always_inline)) {
+    for (int i = 0; i < S; i++)
+      for (int m = 0; m < 4; m++) w[i][m] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(p + 64 * i + 16 * m)));
+  };
+  int64_t r = 0;
+  if (S > 0 && n == 64 * S) {
+    // Sixteen rows' reductions at once per column (one reduction per row cost as much as the row's
+    // products).
+    for (; r + 16 <= nr; r += 16) {
+      __m512 f[C][16];
+      for (int k = 0; k < 16; k++) {
+        __m512 w[SS][4];
+        widen((const uint16_t*)(x + (r + k) * bx), w);
+        for (int c = 0; c < C; c++) {
+          __m512 a[4];
+          products(w, c, a);
+          f[c][k] = _mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3]));
+        }
+      }
+      for (int c = 0; c < C; c++) _mm512_storeu_ps(out[c] + r, reduce_add_x16(f[c]));
+    }
+  }
+  for (; r < nr; r++) {
+    const uint16_t* p = (const uint16_t*)(x + r * bx);
+    __m512 w[SS][4];
+    widen(p, w);
+    for (int c = 0; c < C; c++) {
+      __m512 a[4];
+      products(w, c, a);
+      double sum = reduce4_ggml512(a[0], a[1], a[2], a[3]);
+      for (int64_t j = 64 * S; j < n; j++) sum += (double)(h2f(p[j]) * h2f(y[c][j]));
+      out[c][r] = (float)sum;
+    }
+  }
+}
+
+template <int S>
+static void f16_short_rows(int64_t n, const uint8_t* x, size_t bx, int64_t nr, const void* vy, size_t by, int64_t nc, float* s, size_t bs) {
+  for (int64_t c0 = 0; c0 < nc; c0 += 4) {
+    const uint16_t* y[4];
+    float* out[4];
+    const int C = (int)std::min<int64_t>(4, nc - c0);
+    for (int c = 0; c < C; c++) {
+      y[c] = (const uint16_t*)((const uint8_t*)vy + (c0 + c) * by);
+      out[c] = s + (c0 + c) * bs;
+    }
+    switch (C) {
+      case 1: f16_short_cols<S, 1>(n, x, bx, nr, y, out); break;
+      case 2: f16_short_cols<S, 2>(n, x, bx, nr, y, out); break;
+      case 3: f16_short_cols<S, 3>(n, x, bx, nr, y, out); break;
+      default: f16_short_cols<S, 4>(n, x, bx, nr, y, out); break;
+    }
+  }
+}
+#endif
+
+#ifndef LG_SIMDE_EMULATE
 void gemm_f16_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, int64_t nc, float* s, size_t bs) {
   const uint8_t* x = (const uint8_t*)vx;
   const int64_t steps = n / 64;
-  for (int64_t c = 0; c < nc; c++) {
-    const uint16_t* y = (const uint16_t*)((const uint8_t*)vy + c * by);
-    float* out = s + c * bs;
-    if (steps > 4) {
+  if (steps > 4) {
+    for (int64_t c = 0; c < nc; c++) {
+      const uint16_t* y = (const uint16_t*)((const uint8_t*)vy + c * by);
+      float* out = s + c * bs;
       // Four rows a pass, each from its own quarter of the rows: four long read streams, which the
       // prefetcher follows faster than one (bench/native-notes.md sections 11-12); each row's sum
       // is still vec_dot_f16's.
       const int64_t done = decode_streams<4>(x, bx, nr, out, [&](const uint8_t* rows, size_t rs, float* o) { dot_f16_rows<4>(n, rows, (int64_t)rs, y, o); });
       for (int64_t r = done; r < nr; r++) out[r] = vec_dot_f16_avx512(n, x + r * bx, y);
-      continue;
     }
-    __m512 q[4][4];
-    for (int64_t i = 0; i < steps; i++)
-      for (int k = 0; k < 4; k++) q[i][k] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(y + 64 * i + 16 * k)));
-    // Row w's whole steps against the widened activations, in vec_dot_f16's four accumulators.
-    // (Always inlined: a call would spill q.)
-    auto products = [&](const uint16_t* w, __m512* a) __attribute__((always_inline)) {
-      for (int m = 0; m < 4; m++) a[m] = _mm512_setzero_ps();
-      for (int64_t i = 0; i < steps; i++)
-        for (int m = 0; m < 4; m++) a[m] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(w + 64 * i + 16 * m))), q[i][m], a[m]);
-    };
-    int64_t r = 0;
-    if (n % 64 == 0) {
-      // Sixteen rows' reductions at once (attention's keys: many rows of one or two steps, where
-      // one reduction per row cost as much as the row's products).
-      for (; r + 16 <= nr; r += 16) {
-        __m512 f[16];
-        for (int k = 0; k < 16; k++) {
-          __m512 a[4];
-          products((const uint16_t*)(x + (r + k) * bx), a);
-          f[k] = _mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3]));
-        }
-        _mm512_storeu_ps(out + r, reduce_add_x16(f));
-      }
-    }
-    for (; r < nr; r++) {
-      const uint16_t* w = (const uint16_t*)(x + r * bx);
-      __m512 a[4];
-      products(w, a);
-      double sum = reduce4_ggml512(a[0], a[1], a[2], a[3]);
-      for (int64_t j = 64 * steps; j < n; j++) sum += (double)(h2f(w[j]) * h2f(y[j]));
-      out[r] = (float)sum;
-    }
+    return;
+  }
+  switch (steps) {
+    case 0: return f16_short_rows<0>(n, x, bx, nr, vy, by, nc, s, bs);
+    case 1: return f16_short_rows<1>(n, x, bx, nr, vy, by, nc, s, bs);
+    case 2: return f16_short_rows<2>(n, x, bx, nr, vy, by, nc, s, bs);
+    case 3: return f16_short_rows<3>(n, x, bx, nr, vy, by, nc, s, bs);
+    default: return f16_short_rows<4>(n, x, bx, nr, vy, by, nc, s, bs);
   }
 }
 #endif

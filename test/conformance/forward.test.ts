@@ -174,18 +174,39 @@ describe.skipIf(!oracleInstalled() || !cpuAvailable() || !sameArithmetic)('nativ
   }
 });
 
-async function run(path: string, backend: Backend, extra: object = {}): Promise<Ours> {
+/**
+ * Past 256 positions (four per accumulator lane of AVX-512's 64) attention hands the query heads of
+ * one kv head to one task: their value sums and, with an f16 cache, their key products are taken
+ * together. At one thread the test models' two heads per kv head share a task; the decode steps
+ * after a 262-token prompt run there, and their greedy tokens follow llama.cpp's.
+ */
+describe.skipIf(!oracleInstalled() || !cpuAvailable() || !sameArithmetic)('native backend equals llama.cpp past 256 positions (heads of a group together)', () => {
+  const LONG = Array.from({ length: 262 }, (_, i) => ((i * 7919 + 13) % 990) + 10);
+  for (const quant of ['F32', 'Q8_0']) {
+    for (const kv of ['F32', 'F16'] as const) {
+      it(`llama ${quant}, ${kv.toLowerCase()} cache`, async () => {
+        const path = testModelPath({ arch: 'llama', quant, vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) });
+        const [theirs] = await askLlamaCpp([{ model: path, eval: { tokens: LONG, greedy: 12, contextSize: 288, kvCache: kv } }]);
+        const us = await run(path, cpuBackend, { kvType: kv === 'F16' ? 'f16' : 'f32', threads: 1 }, LONG, 12, 288);
+        expect(worstDiff(theirs.eval!, us)).toBeLessThan(EXACT_TOLERANCE);
+        expect(us.greedy).toEqual(theirs.eval!.generated);
+      }, 120_000);
+    }
+  }
+});
+
+async function run(path: string, backend: Backend, extra: object = {}, prompt = PROMPT, steps = GREEDY, contextLength = 128): Promise<Ours> {
   const file = openGGUF(path);
   try {
-    const ctx = await backend.createContext(loadWeights(file), { contextLength: 128, ...extra });
-    let logits = await ctx.eval(PROMPT, 0);
+    const ctx = await backend.createContext(loadWeights(file), { contextLength, ...extra });
+    let logits = await ctx.eval(prompt, 0);
     const firstLogits = logits;
     const greedy: number[] = [];
-    for (let pos = PROMPT.length; greedy.length < GREEDY; pos++) {
+    for (let pos = prompt.length; greedy.length < steps; pos++) {
       let best = 0;
       for (let j = 1; j < logits.length; j++) if (logits[j] > logits[best]) best = j;
       greedy.push(best);
-      if (greedy.length < GREEDY) logits = await ctx.eval([best], pos);
+      if (greedy.length < steps) logits = await ctx.eval([best], pos);
     }
     ctx.dispose();
     return { greedy, firstLogits };
