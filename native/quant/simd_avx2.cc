@@ -66,6 +66,49 @@ static inline void dot_f16_rows(int64_t n, const uint8_t* x, int64_t xs, const u
   }
 }
 
+// reduce4_ggml of eight rows' accumulators at once: lane r of the result is row r's. The same adds of
+// the same operands (the 128-bit halves, then hadd's pairs twice), done for eight rows together:
+// one reduction per row cost about as much as a short row's products.
+static inline __m256 reduce4_ggml_x8(const __m256 v[8]) {
+  __m256 b[4];
+  for (int i = 0; i < 4; i++)  // [row 2i: lo128 + hi128 | row 2i+1: the same]
+    b[i] = _mm256_add_ps(_mm256_permute2f128_ps(v[2 * i], v[2 * i + 1], 0x20), _mm256_permute2f128_ps(v[2 * i], v[2 * i + 1], 0x31));
+  // hadd within 128-bit lanes: [r0 01, r0 23, r2 01, r2 23 | r1 01, r1 23, r3 01, r3 23]
+  const __m256 c0 = _mm256_hadd_ps(b[0], b[1]), c1 = _mm256_hadd_ps(b[2], b[3]);
+  // [r0, r2, r4, r6 | r1, r3, r5, r7]
+  const __m256 d = _mm256_hadd_ps(c0, c1);
+  return _mm256_permutevar8x32_ps(d, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+// vec_dot_f16_avx2 of each row of S whole steps of 32 (attention's keys at head_dim 32-128): the
+// activations widened once, eight rows' reductions at once.
+template <int S>
+static void f16_short_rows(const uint8_t* x, size_t bx, int64_t nr, const uint16_t* y, float* out) {
+  __m256 q[S][4];
+  for (int i = 0; i < S; i++)
+    for (int m = 0; m < 4; m++) q[i][m] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(y + 32 * i + 8 * m)));
+  auto sum = [&](int64_t r) __attribute__((always_inline)) {
+    const uint16_t* w = (const uint16_t*)(x + r * bx);
+    __m256 a[4];
+    for (int m = 0; m < 4; m++) a[m] = _mm256_setzero_ps();
+    for (int i = 0; i < S; i++)
+      for (int m = 0; m < 4; m++) a[m] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(w + 32 * i + 8 * m))), q[i][m], a[m]);
+    return _mm256_add_ps(_mm256_add_ps(a[0], a[2]), _mm256_add_ps(a[1], a[3]));
+  };
+  int64_t r = 0;
+  for (; r + 8 <= nr; r += 8) {
+    __m256 v[8];
+    for (int k = 0; k < 8; k++) v[k] = sum(r + k);
+    _mm256_storeu_ps(out + r, reduce4_ggml_x8(v));
+  }
+  for (; r < nr; r++) {
+    const __m256 v = sum(r);
+    const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 t1 = _mm_hadd_ps(t0, t0);
+    out[r] = _mm_cvtss_f32(_mm_hadd_ps(t1, t1));
+  }
+}
+
 float vec_dot_f16_avx2(int64_t n, const void* vx, const void* vy) {
   float s;
   dot_f16_rows<1>(n, (const uint8_t*)vx, 0, (const uint16_t*)vy, &s);
@@ -75,12 +118,20 @@ float vec_dot_f16_avx2(int64_t n, const void* vx, const void* vy) {
 // F16 rows against activation rows (gemm_fn): each output is vec_dot_f16_avx2's. Where each half
 // of the rows runs 16 KiB or more, rows j and j + nr/2 go side by side: two long read streams,
 // which the prefetcher follows faster than one (bench/native-notes.md section 12; AVX2 has
-// registers for two rows' four accumulators, not four rows').
+// registers for two rows' four accumulators, not four rows'). Rows of one to four whole steps
+// (attention's keys) take f16_short_rows.
 void gemm_f16_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, int64_t nc, float* s, size_t bs) {
   const uint8_t* x = (const uint8_t*)vx;
   for (int64_t c = 0; c < nc; c++) {
     const uint16_t* y = (const uint16_t*)((const uint8_t*)vy + c * by);
     float* out = s + c * bs;
+    switch (n % 32 == 0 ? n / 32 : 0) {
+      case 1: f16_short_rows<1>(x, bx, nr, y, out); continue;
+      case 2: f16_short_rows<2>(x, bx, nr, y, out); continue;
+      case 3: f16_short_rows<3>(x, bx, nr, y, out); continue;
+      case 4: f16_short_rows<4>(x, bx, nr, y, out); continue;
+      default: break;
+    }
     const int64_t done = decode_streams<2>(x, bx, nr, out, [&](const uint8_t* rows, size_t rs, float* o) { dot_f16_rows<2>(n, rows, (int64_t)rs, y, o); });
     for (int64_t r = done; r < nr; r++) out[r] = vec_dot_f16_avx2(n, x + r * bx, y);
   }
