@@ -128,32 +128,31 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
     const uint8_t* vbase = (const uint8_t*)kv.v + (size_t)hk * head_dim * esz;
     const float* probs[4];
     float* outs[4];
-    // An f16 cache's query heads rounded to f16, side by side.
+    // The task's query heads side by side (an f16 cache takes them rounded to f16).
+    const float* q0 = q + t * qdim + (int64_t)h0 * head_dim;
     if (kv.f16) {
       w.q16.resize((size_t)heads * head_dim);
-      for (int h = h0; h < h1; h++) {
-        const float* qh = q + t * qdim + (int64_t)h * head_dim;
-        for (int i = 0; i < head_dim; i++) w.q16[(size_t)(h - h0) * head_dim + i] = fp32_to_fp16(qh[i]);
-      }
+      for (int64_t i = 0; i < (int64_t)heads * head_dim; i++) w.q16[i] = fp32_to_fp16(q0[i]);
     }
-    // AVX-512's f16 kernel gives each column vec_dot_f16's sum whatever the columns beside it, and
-    // takes up to four at once, each key row widened once for all: the task's heads in one call.
-    const bool heads_at_once = heads > 1 && kv.f16 && !tb && rows && isa == ISA_AVX512;
-    if (heads_at_once) rows(head_dim, kbase, row, n_kv, w.q16.data(), (size_t)head_dim * 2, heads, w.s.data(), n_pad);
+    const uint8_t* qs = kv.f16 ? (const uint8_t*)w.q16.data() : (const uint8_t*)q0;
+    const size_t qstride = (size_t)head_dim * esz;
+    // A gemm_fn gives every column its vec_dot sum whatever the columns beside it (quant.h), so the
+    // heads go in one call; AVX-512's f16 kernel then widens each key row once for all of them.
+    const bool heads_at_once = heads > 1 && !tb && rows;
+    if (heads_at_once) rows(head_dim, kbase, row, n_kv, qs, qstride, heads, w.s.data(), n_pad);
     for (int h = h0; h < h1; h++) {
-      const float* qh = q + t * qdim + (int64_t)h * head_dim;
-      const void* qv = kv.f16 ? (const void*)(w.q16.data() + (size_t)(h - h0) * head_dim) : (const void*)qh;
+      const void* qv = qs + (size_t)(h - h0) * qstride;
       float* s = w.s.data() + (h - h0) * n_pad;
-      if (heads_at_once) {
-        // s came with the others above
-      } else if (tb) {
-        w.qf.resize(head_dim);
-        for (int i = 0; i < head_dim; i++) w.qf[i] = fp16_to_fp32(((const uint16_t*)qv)[i]);
-        tb(head_dim, kbase, row, n_kv, w.qf.data(), 0, 1, s, 0);
-      } else if (rows) {
-        rows(head_dim, kbase, row, n_kv, qv, 0, 1, s, 0);
-      } else {
-        for (int64_t j = 0; j < n_kv; j++) s[j] = dot(head_dim, kbase + j * row, qv);
+      if (!heads_at_once) {
+        if (tb) {
+          w.qf.resize(head_dim);
+          for (int i = 0; i < head_dim; i++) w.qf[i] = fp16_to_fp32(((const uint16_t*)qv)[i]);
+          tb(head_dim, kbase, row, n_kv, w.qf.data(), 0, 1, s, 0);
+        } else if (rows) {
+          rows(head_dim, kbase, row, n_kv, qv, 0, 1, s, 0);
+        } else {
+          for (int64_t j = 0; j < n_kv; j++) s[j] = dot(head_dim, kbase + j * row, qv);
+        }
       }
       float* p = w.p.data() + (h - h0) * n_pad;
       softmax_row(isa, s, p, n_kv, n_pad, scale, kv.f16);

@@ -14,11 +14,13 @@ namespace lg {
 // accumulators over 32-value steps (GGML_F32x8_FMA), reduced by GGML_F32x8_REDUCE, then the < 32
 // leftovers one by one: F32 in float (GCC contracts ggml's `sumf += x*y` to an fma), F16 as float
 // products added in double (its ggml_float).
-static inline float reduce4_ggml(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
-  const __m256 v = _mm256_add_ps(_mm256_add_ps(a0, a2), _mm256_add_ps(a1, a3));
+static inline float reduce_ggml(__m256 v) {
   const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   const __m128 t1 = _mm_hadd_ps(t0, t0);
   return _mm_cvtss_f32(_mm_hadd_ps(t1, t1));
+}
+static inline float reduce4_ggml(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+  return reduce_ggml(_mm256_add_ps(_mm256_add_ps(a0, a2), _mm256_add_ps(a1, a3)));
 }
 
 float vec_dot_f32_avx2(int64_t n, const void* vx, const void* vy) {
@@ -66,10 +68,10 @@ static inline void dot_f16_rows(int64_t n, const uint8_t* x, int64_t xs, const u
   }
 }
 
-// reduce4_ggml of eight rows' accumulators at once: lane r of the result is row r's. The same adds of
-// the same operands (the 128-bit halves, then hadd's pairs twice), done for eight rows together:
-// one reduction per row cost about as much as a short row's products.
-static inline __m256 reduce4_ggml_x8(const __m256 v[8]) {
+// reduce_ggml of eight rows' combined accumulators at once: lane r of the result is row r's. The
+// same adds of the same operands (the 128-bit halves, then hadd's pairs twice), done for eight rows
+// together: one reduction per row cost about as much as a short row's products.
+static inline __m256 reduce_ggml_x8(const __m256 v[8]) {
   __m256 b[4];
   for (int i = 0; i < 4; i++)  // [row 2i: lo128 + hi128 | row 2i+1: the same]
     b[i] = _mm256_add_ps(_mm256_permute2f128_ps(v[2 * i], v[2 * i + 1], 0x20), _mm256_permute2f128_ps(v[2 * i], v[2 * i + 1], 0x31));
@@ -99,14 +101,9 @@ static void f16_short_rows(const uint8_t* x, size_t bx, int64_t nr, const uint16
   for (; r + 8 <= nr; r += 8) {
     __m256 v[8];
     for (int k = 0; k < 8; k++) v[k] = sum(r + k);
-    _mm256_storeu_ps(out + r, reduce4_ggml_x8(v));
+    _mm256_storeu_ps(out + r, reduce_ggml_x8(v));
   }
-  for (; r < nr; r++) {
-    const __m256 v = sum(r);
-    const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    const __m128 t1 = _mm_hadd_ps(t0, t0);
-    out[r] = _mm_cvtss_f32(_mm_hadd_ps(t1, t1));
-  }
+  for (; r < nr; r++) out[r] = reduce_ggml(sum(r));
 }
 
 float vec_dot_f16_avx2(int64_t n, const void* vx, const void* vy) {

@@ -301,43 +301,46 @@ export class WebGPUContext implements InferenceContext {
     const d = c.embeddingLength;
     const bytes = out === 'argmax' ? 4 : out === 'all' ? tokens.length * V * 4 : out === 'hidden' ? tokens.length * d * 4 : V * 4;
     const kept = out === 'last' || out === 'argmax';
-    let readback!: GPUBuffer;
-    await checked(this.gpu, 'the forward pass', () => {
-      readback = kept ? this.keptReadback(out, bytes) : device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST, label: 'readback' });
-      // One submit per batch of up to `batch` tokens (one token in decode): all layers in one pass.
-      for (let start = 0; start < tokens.length; start += this.batch) {
-        const n = Math.min(this.batch, tokens.length - start);
-        const rec = n === 1 ? this.decode : this.prefill;
-        device.queue.writeBuffer(this.step, 0, new Uint32Array([pos + start, n, 0, 0]));
-        device.queue.writeBuffer(this.tokenIds, 0, Uint32Array.from(tokens.slice(start, start + n)));
-        const enc = device.createCommandEncoder();
-        const pass = enc.beginComputePass();
-        encode(pass, rec.embed);
-        encode(pass, rec.body);
-        const last = start + n === tokens.length;
-        if (out === 'argmax' && last) encode(pass, [rec.argmax]);
-        pass.end();
-        if (out === 'all') enc.copyBufferToBuffer(this.logits, 0, readback, start * V * 4, n * V * 4);
-        else if (out === 'last' && last) enc.copyBufferToBuffer(this.logits, (n - 1) * V * 4, readback, 0, V * 4);
-        else if (out === 'argmax' && last) enc.copyBufferToBuffer(this.argmaxResult, 0, readback, 0, 4);
-        else if (out === 'hidden') enc.copyBufferToBuffer(this.hidden, 0, readback, start * d * 4, n * d * 4);
-        device.queue.submit([enc.finish()]);
+    let readback: GPUBuffer | undefined;
+    try {
+      await checked(this.gpu, 'the forward pass', () => {
+        readback = kept ? this.keptReadback(out, bytes) : device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST, label: 'readback' });
+        // One submit per batch of up to `batch` tokens (one token in decode): all layers in one pass.
+        for (let start = 0; start < tokens.length; start += this.batch) {
+          const n = Math.min(this.batch, tokens.length - start);
+          const rec = n === 1 ? this.decode : this.prefill;
+          device.queue.writeBuffer(this.step, 0, new Uint32Array([pos + start, n, 0, 0]));
+          device.queue.writeBuffer(this.tokenIds, 0, Uint32Array.from(tokens.slice(start, start + n)));
+          const enc = device.createCommandEncoder();
+          const pass = enc.beginComputePass();
+          encode(pass, rec.embed);
+          encode(pass, rec.body);
+          const last = start + n === tokens.length;
+          if (out === 'argmax' && last) encode(pass, [rec.argmax]);
+          pass.end();
+          if (out === 'all') enc.copyBufferToBuffer(this.logits, 0, readback, start * V * 4, n * V * 4);
+          else if (out === 'last' && last) enc.copyBufferToBuffer(this.logits, (n - 1) * V * 4, readback, 0, V * 4);
+          else if (out === 'argmax' && last) enc.copyBufferToBuffer(this.argmaxResult, 0, readback, 0, 4);
+          else if (out === 'hidden') enc.copyBufferToBuffer(this.hidden, 0, readback, start * d * 4, n * d * 4);
+          device.queue.submit([enc.finish()]);
+        }
+      });
+      const rb = readback!;
+      try {
+        await rb.mapAsync(MapModeRead);
+      } catch (e) {
+        checkAlive(this.gpu);
+        throw new Error(`reading the logits back failed: ${(e as Error).message}`);
       }
-    });
-    try {
-      await readback.mapAsync(MapModeRead);
-    } catch (e) {
-      if (!kept) readback.destroy();
-      checkAlive(this.gpu);
-      throw new Error(`reading the logits back failed: ${(e as Error).message}`);
-    }
-    try {
-      const result = read(readback.getMappedRange(0, bytes));
-      this.filled = pos + tokens.length;
-      return result;
+      try {
+        const result = read(rb.getMappedRange(0, bytes));
+        this.filled = pos + tokens.length;
+        return result;
+      } finally {
+        rb.unmap();
+      }
     } finally {
-      readback.unmap();
-      if (!kept) readback.destroy();
+      if (!kept) readback?.destroy(); // a per-call buffer, also when the pass failed; the kept ones live with the context
     }
   }
 
