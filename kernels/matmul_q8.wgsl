@@ -1,4 +1,4 @@
-// Tiled matrix x matrix for prefill on the integer path (Q8_0, Q4_0, Q4_1, Q5_0 weights): the
+// Tiled matrix x matrix for prefill on the integer path (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 weights): the
 // contract and 16-row x 16-token tiles of matmul.wgsl, with K stepped a 32-value block at a time.
 // Per block, the tile's weights (4 units a row, as packed signed bytes, plus d and m) and the
 // tokens' Q8 blocks (quantize_q8.wgsl) go to workgroup memory, word-major so neighbouring

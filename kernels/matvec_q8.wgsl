@@ -1,8 +1,8 @@
-// Matrix x vector for decode on the integer path (Q8_0, Q4_0, Q4_1, Q5_0 weights): the same
+// Matrix x vector for decode on the integer path (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 weights): the same
 // contract and shape as matvec.wgsl (ROWS rows per workgroup, one vec4 reduction), but the
 // activations come pre-quantised to Q8 blocks (quantize_q8.wgsl, 12 words per block) and an
 // invocation takes whole 32-value blocks: 8 dot4I8Packed into one integer sum, then
-// (d_w * d_x) * sum, plus m_w * s_x for Q4_1. That is ggml's CPU arithmetic per block, in its
+// (d_w * d_x) * sum, plus m_w * s_x for Q4_1/Q5_1. That is ggml's CPU arithmetic per block, in its
 // order; summing per unit instead rounds differently, enough to tip activations downstream that
 // sit on a Q8 rounding tie.
 

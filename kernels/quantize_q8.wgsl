@@ -3,7 +3,7 @@
 // 32-value block, d = amax / 127, q = round-to-nearest-even(x * (127 / amax)) (the multiplier is
 // 127/amax, not 1/d), and d stored as f16. Block b of token t goes to XQ[t * stride + 12b ..):
 // 8 words of packed i8 q, then f16(d) as f32, the integer sum of q, and f16(d * sum q) as f32
-// (Q8_1's s, which the Q4_1 min term multiplies), and a pad word. One invocation per block;
+// (Q8_1's s, which the Q4_1/Q5_1 min term multiplies), and a pad word. One invocation per block;
 // tokens t < step.n of X rows t * x_stride + x_off.
 //
 // (The two divisions are exact on IEEE hardware; WGSL allows 2.5 ulp, which on a GPU that uses

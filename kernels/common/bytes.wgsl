@@ -57,6 +57,17 @@ fn s8x4(w: u32) -> vec4<i32> {
   return bitcast<vec4<i32>>(vec4<u32>(w) << vec4<u32>(24u, 16u, 8u, 0u)) >> vec4<u32>(24u);
 }
 
+// The fifth bits of Q5_0/Q5_1 (a u32 qh whose bit j belongs to value j): four of them, from bit
+// s on, moved to bit 4 of each byte lane, as a vector (bits4) or packed in a word (spread4).
+fn bits4(h: u32, s: u32) -> vec4<u32> {
+  return ((vec4<u32>(h >> s) >> vec4<u32>(0u, 1u, 2u, 3u)) & vec4<u32>(1u)) << vec4<u32>(4u);
+}
+
+fn spread4(h: u32, s: u32) -> u32 {
+  let v = (h >> s) & 15u;
+  return ((v & 1u) << 4u) | ((v & 2u) << 11u) | ((v & 4u) << 18u) | ((v & 8u) << 25u);
+}
+
 // A unit of a 32-value quant type as the integer path sees it: its two words of packed signed
 // bytes (the values at unit_pos(u, 0).. and unit_pos(u, 1)..), the block's scale d, and its min
 // m (0 for the symmetric types), so that value = d * q + m.

@@ -10,11 +10,6 @@ fn unit_pos(u: u32, k: u32) -> u32 {
   return (u >> 2u) * 32u + (u & 3u) * 4u + k * 16u;
 }
 
-// Bits s..s+3 of h as one bit per byte lane, shifted to bit 4.
-fn bits4(h: u32, s: u32) -> vec4<u32> {
-  return ((vec4<u32>(h >> s) >> vec4<u32>(0u, 1u, 2u, 3u)) & vec4<u32>(1u)) << vec4<u32>(4u);
-}
-
 fn unit_w(rb: u32, u: u32) -> array<vec4<f32>, UV> {
   let b = rb + (u >> 2u) * BLOCK_BYTES;
   let g = u & 3u;
@@ -29,12 +24,6 @@ fn unit_w(rb: u32, u: u32) -> array<vec4<f32>, UV> {
 // Rows are whole blocks, hence whole units: never called.
 fn elem(rb: u32, e: u32) -> f32 {
   return 0.0;
-}
-
-// Four bits of h, from bit s on, spread to bit 4 of each byte lane.
-fn spread4(h: u32, s: u32) -> u32 {
-  let v = (h >> s) & 15u;
-  return ((v & 1u) << 4u) | ((v & 2u) << 11u) | ((v & 4u) << 18u) | ((v & 8u) << 25u);
 }
 
 // No min term: the Q8 block sums are never read (one may be infinite).

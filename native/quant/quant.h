@@ -16,12 +16,13 @@ enum GgmlType : int {
   T_Q2_K = 10, T_Q3_K = 11, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14, T_Q8_K = 15, T_BF16 = 30,
 };
 
-constexpr int QK4_0 = 32, QK4_1 = 32, QK5_0 = 32, QK8_0 = 32, QK_K = 256, K_SCALE_SIZE = 12;
+constexpr int QK4_0 = 32, QK4_1 = 32, QK5_0 = 32, QK5_1 = 32, QK8_0 = 32, QK_K = 256, K_SCALE_SIZE = 12;
 
 #pragma pack(push, 1)
 struct block_q4_0 { uint16_t d; uint8_t qs[QK4_0 / 2]; };
 struct block_q4_1 { uint16_t d; uint16_t m; uint8_t qs[QK4_1 / 2]; };
 struct block_q5_0 { uint16_t d; uint8_t qh[4]; uint8_t qs[QK5_0 / 2]; };
+struct block_q5_1 { uint16_t d; uint16_t m; uint8_t qh[4]; uint8_t qs[QK5_1 / 2]; };
 struct block_q8_0 { uint16_t d; int8_t qs[QK8_0]; };
 struct block_q8_1 { uint16_t d; uint16_t s; int8_t qs[QK8_0]; };
 struct block_q4_K { uint16_t d; uint16_t dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qs[QK_K / 2]; };
@@ -32,6 +33,7 @@ struct block_q8_K { float d; int8_t qs[QK_K]; int16_t bsums[QK_K / 16]; };
 static_assert(sizeof(block_q4_0) == 18, "q4_0");
 static_assert(sizeof(block_q4_1) == 20, "q4_1");
 static_assert(sizeof(block_q5_0) == 22, "q5_0");
+static_assert(sizeof(block_q5_1) == 24, "q5_1");
 static_assert(sizeof(block_q8_0) == 34, "q8_0");
 static_assert(sizeof(block_q4_K) == 144, "q4_K");
 static_assert(sizeof(block_q5_K) == 176, "q5_K");
@@ -123,6 +125,7 @@ LG_DECL_TYPE(q8_0)
 LG_DECL_TYPE(q4_0)
 LG_DECL_TYPE(q4_1)
 LG_DECL_TYPE(q5_0)
+LG_DECL_TYPE(q5_1)
 LG_DECL_TYPE(q4_K)
 LG_DECL_TYPE(q5_K)
 LG_DECL_TYPE(q6_K)
@@ -159,6 +162,7 @@ float vec_dot_q4_K_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q6_K_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q4_1_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_q.cc
 float vec_dot_q5_0_avx2(int64_t n, const void* x, const void* y);
+float vec_dot_q5_1_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q5_K_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_k.cc
 float vec_dot_bf16_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_bf16.cc
 void quantize_row_f16_avx2(const float* x, void* y, int64_t n);
@@ -184,6 +188,7 @@ void gemm_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void*
 void gemm_q6_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q4_1_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q5_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
+void gemm_q5_1_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_q5_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_rows8_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                           int64_t nc, float* s, size_t bs);  // simd_avx2_rows8.cc
@@ -226,6 +231,7 @@ float vec_dot_q8_0_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q4_0_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q4_1_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q5_0_neon(int64_t n, const void* x, const void* y);
+float vec_dot_q5_1_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q4_K_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q5_K_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q6_K_neon(int64_t n, const void* x, const void* y);

@@ -172,6 +172,10 @@ static inline __m256i q5_0_values(const block_q5_0* b) {
   const __m256i hi = _mm256_andnot_si256(bytes_from_bits_32(b->qh), _mm256_set1_epi8((char)0xF0));
   return _mm256_or_si256(bytes_from_nibbles_32(b->qs), hi);
 }
+// Q5_1's 32 values as unsigned bytes in [0, 31]: the nibble with its 5th bit as 16.
+static inline __m256i q5_1_values(const block_q5_1* b) {
+  return _mm256_or_si256(bytes_from_nibbles_32(b->qs), _mm256_and_si256(bytes_from_bits_32(b->qh), _mm256_set1_epi8(0x10)));
+}
 
 // The 32-value blocks with one f16 scale, as TileQ0 and the AVX-512 tiles read them: at(row, i)
 // block i of a row, d(row, i) its scale, load(row, i) its 32 weights as signed bytes.

@@ -1,29 +1,46 @@
-// AVX2 kernels of the 32-element block types that are not hot enough to live in simd_avx2.cc: Q4_1 x
-// Q8_1, Q5_0 x Q8_0, and the Q8_1 activation quantiser. Same flags and run-time gate as simd_avx2.cc.
+// AVX2 kernels of the 32-element block types that are not hot enough to live in simd_avx2.cc: Q4_1 and
+// Q5_1 x Q8_1, Q5_0 x Q8_0, and the Q8_1 activation quantiser. Same flags and run-time gate as simd_avx2.cc.
 //
 // Numerics follow ggml's x86 AVX2 dot products (ggml-cpu/arch/x86/quants.c as built by GCC, which is
 // what llama.cpp decodes with on this kind of CPU): ONE 8-lane accumulator per output updated with an
-// FMA per block, lane k holding bytes 4k..4k+3 of the block, reduced by hsum_ps; Q4_1's min term a
-// scalar FMA chain added at the end. The tiled kernels keep exactly that per output.
+// FMA per block, lane k holding bytes 4k..4k+3 of the block, reduced by hsum_ps; Q4_1's and Q5_1's
+// min term a scalar FMA chain added at the end. The tiled kernels keep exactly that per output.
 #include <cstring>
 #include "quant.h"
 #include "../runtime/fp16.h"
 #include "simd_avx2.h"
 namespace lg {
 
-float vec_dot_q4_1_avx2(int64_t n, const void* vx, const void* vy) {
-  const block_q4_1* x = (const block_q4_1*)vx;
+namespace {
+// The types with a min (x = q*d + m) against Q8_1: a block's 32 values as unsigned bytes. ggml's
+// loops for Q4_1 and Q5_1 differ only there.
+struct Q41Values {
+  using block = block_q4_1;
+  static __m256i of(const block_q4_1* b) { return bytes_from_nibbles_32(b->qs); }
+};
+struct Q51Values {
+  using block = block_q5_1;
+  static __m256i of(const block_q5_1* b) { return q5_1_values(b); }
+};
+
+template <class V>
+float vec_dot_min_avx2(int64_t n, const void* vx, const void* vy) {
+  const typename V::block* x = (const typename V::block*)vx;
   const block_q8_1* y = (const block_q8_1*)vy;
   __m256 acc = _mm256_setzero_ps();
   float summs = 0.0f;
-  for (int64_t i = 0; i < n / QK4_1; i++) {
+  for (int64_t i = 0; i < n / QK8_0; i++) {
     summs = fmadd_ss(_cvtsh_ss(x[i].m), _cvtsh_ss(y[i].s), summs);
     const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
     const __m256i qy = _mm256_loadu_si256((const __m256i*)y[i].qs);
-    acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_us8_i32(bytes_from_nibbles_32(x[i].qs), qy)), acc);
+    acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_us8_i32(V::of(x + i), qy)), acc);
   }
   return hsum_ps(acc) + summs;
 }
+}  // namespace
+
+float vec_dot_q4_1_avx2(int64_t n, const void* vx, const void* vy) { return vec_dot_min_avx2<Q41Values>(n, vx, vy); }
+float vec_dot_q5_1_avx2(int64_t n, const void* vx, const void* vy) { return vec_dot_min_avx2<Q51Values>(n, vx, vy); }
 
 float vec_dot_q5_0_avx2(int64_t n, const void* vx, const void* vy) {
   const block_q5_0* x = (const block_q5_0*)vx;
@@ -39,14 +56,14 @@ float vec_dot_q5_0_avx2(int64_t n, const void* vx, const void* vy) {
 
 // ---- tiled kernels: each decoded weight block serves C tokens, each activation block R rows ----
 
-template <int R, int C>
-struct TileQ41 {
+template <class V, int R, int C>
+struct TileMin {
   static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
     __m256 acc[R][C];
     float summs[R][C];
     for (int r = 0; r < R; r++)
       for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps(), summs[r][c] = 0.0f;
-    for (int64_t i = 0; i < n / QK4_1; i++) {
+    for (int64_t i = 0; i < n / QK8_0; i++) {
       __m256i qy[C];
       float dy[C], sy[C];
       for (int c = 0; c < C; c++) {
@@ -56,8 +73,8 @@ struct TileQ41 {
         sy[c] = _cvtsh_ss(b->s);
       }
       for (int r = 0; r < R; r++) {
-        const block_q4_1* b = (const block_q4_1*)(x + r * bx) + i;
-        const __m256i qx = bytes_from_nibbles_32(b->qs);
+        const typename V::block* b = (const typename V::block*)(x + r * bx) + i;
+        const __m256i qx = V::of(b);
         const float dx = _cvtsh_ss(b->d), mx = _cvtsh_ss(b->m);
         for (int c = 0; c < C; c++) {
           summs[r][c] = fmadd_ss(mx, sy[c], summs[r][c]);
@@ -71,10 +88,22 @@ struct TileQ41 {
   }
 };
 
+template <int R, int C>
+using TileQ41 = TileMin<Q41Values, R, C>;
+template <int R, int C>
+using TileQ51 = TileMin<Q51Values, R, C>;
 
+// Decode in tiles of 8 rows, batches in 4 rows x 3 activation rows.
+template <template <int, int> class Tile>
+static void gemm_min_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  if (nc == 1) return gemm_drive<8, 1, Tile>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+  gemm_drive<4, 3, Tile>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+}
 void gemm_q4_1_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
-  if (nc == 1) return gemm_drive<8, 1, TileQ41>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
-  gemm_drive<4, 3, TileQ41>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+  gemm_min_avx2<TileQ41>(n, x, bx, nr, y, by, nc, s, bs);
+}
+void gemm_q5_1_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  gemm_min_avx2<TileQ51>(n, x, bx, nr, y, by, nc, s, bs);
 }
 void gemm_q5_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   if (nc == 1) return decode_q0<Q5Blk, 4>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, s);

@@ -15,9 +15,9 @@
 //    lanes, into a double; the tail adds float products to that double.
 //  - BF16: the same structure as F32 (ggml has no baseline-NEON BF16 kernel; its generic path sums
 //    in double), so BF16 agrees with ggml only to float-summation-order bounds.
-//  - Q8_0, Q4_0, Q5_0, Q4_1: ggml's NEON loop: pairs of blocks, each block's int32x4 lane sums converted
+//  - Q8_0, Q4_0, Q5_0, Q4_1, Q5_1: ggml's NEON loop: pairs of blocks, each block's int32x4 lane sums converted
 //    to float and multiplied-accumulated (vmlaq_n_f32) by d_x*d_y into one of two float32x4
-//    accumulators, reduced at the end (plus the Q4_1 min terms summed as floats); an odd last block
+//    accumulators, reduced at the end (plus the Q4_1 / Q5_1 min terms summed as floats); an odd last block
 //    is added as sumi * scale exactly as ggml's tail does.
 //  - Q4_K, Q5_K, Q6_K: per super-block integer sums as ggml's NEON kernels, then
 //    Q4_K: sumf -= dmin*summins; sumf += d*sumi.  Q5_K: sumf += d*sumi - dmin*summins.
@@ -46,6 +46,7 @@ float vec_dot_q8_0_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q4_0_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q4_1_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q5_0_neon_emu(int64_t, const void*, const void*);
+float vec_dot_q5_1_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q4_K_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q5_K_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q6_K_neon_emu(int64_t, const void*, const void*);
@@ -129,6 +130,12 @@ static inline int32x4_t q5_0_block(const block_q5_0* x, const block_q8_0* y) {
   const int8x16_t hi = vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(vshrq_n_u8(v, 4), q5_high_bits(x->qh[2], x->qh[3]))), k16);
   return dot32(lo, vld1q_s8(y->qs), hi, vld1q_s8(y->qs + 16));
 }
+static inline int32x4_t q5_1_block(const block_q5_1* x, const block_q8_1* y) {
+  const uint8x16_t v = vld1q_u8(x->qs);
+  const int8x16_t lo = vreinterpretq_s8_u8(vorrq_u8(vandq_u8(v, vdupq_n_u8(0x0F)), q5_high_bits(x->qh[0], x->qh[1])));
+  const int8x16_t hi = vreinterpretq_s8_u8(vorrq_u8(vshrq_n_u8(v, 4), q5_high_bits(x->qh[2], x->qh[3])));
+  return dot32(lo, vld1q_s8(y->qs), hi, vld1q_s8(y->qs + 16));
+}
 
 // ggml's NEON loop for the 32-value block types: blocks in pairs into two float accumulators
 // (lane sums times d_x*d_y), reduced, then an odd last block in the type's own tail expression.
@@ -172,6 +179,26 @@ float LG_NEON_NAME(vec_dot_q4_1)(int64_t n, const void* vx, const void* vy) {
   float sumf = vaddvq_f32(s0) + vaddvq_f32(s1) + summs;
   for (; i < nb; i++)
     sumf += (h2f(x[i].d) * h2f(y[i].d)) * vaddvq_s32(q4_1_block(&x[i], &y[i])) + h2f(x[i].m) * h2f(y[i].s);
+  return sumf;
+}
+
+// ggml's Q5_1 loop keeps a min-term sum per accumulator (summs0, summs1), unlike its Q4_1 loop.
+float LG_NEON_NAME(vec_dot_q5_1)(int64_t n, const void* vx, const void* vy) {
+  const block_q5_1* x = (const block_q5_1*)vx;
+  const block_q8_1* y = (const block_q8_1*)vy;
+  const int64_t nb = n / QK5_1;
+  float32x4_t s0 = vdupq_n_f32(0.0f), s1 = s0;
+  float summs0 = 0.0f, summs1 = 0.0f;
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    summs0 += h2f(x[i].m) * h2f(y[i].s);
+    summs1 += h2f(x[i + 1].m) * h2f(y[i + 1].s);
+    s0 = vmlaq_n_f32(s0, vcvtq_f32_s32(q5_1_block(&x[i], &y[i])), h2f(x[i].d) * h2f(y[i].d));
+    s1 = vmlaq_n_f32(s1, vcvtq_f32_s32(q5_1_block(&x[i + 1], &y[i + 1])), h2f(x[i + 1].d) * h2f(y[i + 1].d));
+  }
+  float sumf = vaddvq_f32(s0) + vaddvq_f32(s1) + summs0 + summs1;
+  for (; i < nb; i++)
+    sumf += (h2f(x[i].d) * h2f(y[i].d)) * vaddvq_s32(q5_1_block(&x[i], &y[i])) + h2f(x[i].m) * h2f(y[i].s);
   return sumf;
 }
 

@@ -33,6 +33,7 @@ const CASES: { arch: Architecture; scheme: string; over?: Partial<ModelConfig> }
   { arch: 'qwen2', scheme: 'Q5_K', over: { ropeDims: 32 } },
   { arch: 'gpt2', scheme: 'F16' },
   { arch: 'gpt2', scheme: 'Q4_1' },
+  { arch: 'llama', scheme: 'Q5_1' },
 ];
 
 describe.skipIf(!native)('native forward step vs the reference backend', () => {

@@ -106,7 +106,8 @@ export function stepBuffer(ops: Ops, pos: number, n = 1): GPUBuffer {
 
 /**
  * W . X as ggml's CPU computes it for the integer-path types: X rounded as ggml's x86 quantiser
- * rounds it, and for Q4_1 the min term taken from Q8_1's stored block sums.
+ * rounds it, and for Q4_1/Q5_1 (f16 m at byte 2 of each block) the min term taken from Q8_1's
+ * stored block sums.
  */
 export function intReference(q: QuantType, bytes: Uint8Array, w: Float32Array, x: Float32Array, rows: number, cols: number): { y: Float64Array; scale: Float64Array } | undefined {
   if (!hasIntPath(q.type)) return undefined;

@@ -13,10 +13,10 @@ import { featureCombos, intReference, noGpu, randomFloats, readF32, reference, r
  * |w x|; we allow 1e-5 of that scale (cols up to 4096).
  *
  * Each runs with every combination of subgroup reductions and, for the types with an integer
- * path (Q8_0, Q4_0, Q4_1, Q5_0), dot4I8Packed that the adapter has. On the integer path the
+ * path (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1), dot4I8Packed that the adapter has. On the integer path the
  * activations are quantised on the GPU to Q8 blocks first, so the oracle is the reference's
  * ggml-rounded activations (roundActivations: ggml's x86 Q8_0/Q8_1 quantiser, with Q8_1's block
- * sums for Q4_1's min term): the same numbers, so the same bound holds.
+ * sums for the Q4_1/Q5_1 min term): the same numbers, so the same bound holds.
  */
 const SHAPES: readonly { rows: number; cols: (bs: number) => number; split?: boolean }[] = [
   { rows: 1, cols: (bs) => Math.max(bs, 32) },

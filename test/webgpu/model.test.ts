@@ -37,17 +37,18 @@ import { noGpu, skipReason } from './helpers.js';
  * reason the tight oracle exists), so a gross error still fails there too.
  *
  * The integer path (dot4I8Packed, on by default where the WGSL compiler has it) rounds the
- * activations of Q8_0/Q4_0/Q4_1/Q5_0 projections exactly as ggml does, so its oracle keeps those
- * tensors quantised (the reference then rounds their activations the same way) and dequantises
- * the rest. Every scheme runs both ways. On that path a token's logits can move by one
+ * activations of Q8_0/Q4_0/Q4_1/Q5_0/Q5_1 projections exactly as ggml does, so its oracle keeps
+ * those tensors quantised (the reference then rounds their activations the same way) and
+ * dequantises the rest. Every scheme runs both ways. On that path a token's logits can move by one
  * activation quantisation step where an activation lands within f32 summation noise of a Q8
  * rounding tie (the GPU and the reference sum the norms, attention and the FFN in different
  * orders; with ~2500 activations quantised per token, a few land within that noise of a tie).
  * One flip moves these small random models' logits by up to 0.31 (seen on 45-token prompts; on
- * the 8-token prompt here at most one token per model, by at most 1.1e-2), and through the KV
- * cache it reaches later tokens. So all but TIE_ROWS token rows must meet ABS_TOL and every row
- * TIE_TOL; the other rows stay at summation-order level (observed <= 1.5e-5, and exactly 0 for
- * the all-Q8_0 models, where the GPU does ggml's per-block arithmetic in ggml's order).
+ * the 8-token prompt here at most one token per model, by at most 1.1e-2, except the one in
+ * KNOWN_TIE_ROWS), and through the KV cache it reaches later tokens. So all but TIE_ROWS token
+ * rows must meet ABS_TOL and every row TIE_TOL; the other rows stay at summation-order level
+ * (observed <= 1.5e-5, and exactly 0 for the all-Q8_0 models, where the GPU does ggml's
+ * per-block arithmetic in ggml's order).
  */
 const ARCHS: readonly Architecture[] = ['llama', 'qwen2', 'gpt2'];
 const PROMPT = [10, 200, 300, 400, 17, 5, 900, 33];
@@ -56,6 +57,13 @@ const ABS_TOL = (arch: Architecture): number => (arch === 'gpt2' ? 5e-3 : 2e-4);
 const ROUNDING_TOL = 1.0;
 const TIE_ROWS = 2;
 const TIE_TOL = 0.5;
+/**
+ * Models whose tie sits early in the prompt, so its flip reaches every later token: there the
+ * rows from it on may miss ABS_TOL. gpt2 Q5_1: in token 3's layer-0 QKV input, one block's scale
+ * amax / 127 lies exactly on an f16 rounding tie (the f16 scale flips, not a q); with that amax
+ * one f32 ulp smaller in the reference, all 8 rows agree to 1.3e-5 (0.21 at most as it is).
+ */
+const KNOWN_TIE_ROWS = new Map<string, number>([['gpt2 Q5_1', 5]]);
 
 /** The f32-activation path everywhere (the integer path withheld). */
 const f32Backend = createWebGPUBackend({ disable: ['dot4'] });
@@ -119,11 +127,11 @@ function intOracle(w: ModelWeights): ModelWeights {
   return asF32(w, intPathOn ? hasIntPath : () => false);
 }
 
-/** Integer-path logits (rows of V) against their oracle, allowing TIE_ROWS rows at a Q8 rounding tie. */
-function expectIntPathClose(gpu: Float32Array, ref: Float32Array, V: number, tol: number): void {
+/** Integer-path logits (rows of V) against their oracle, allowing tieRows rows at a Q8 rounding tie. */
+function expectIntPathClose(gpu: Float32Array, ref: Float32Array, V: number, tol: number, tieRows = TIE_ROWS): void {
   const rows = Array.from({ length: gpu.length / V }, (_, t) => maxAbsDiff(gpu.subarray(t * V, (t + 1) * V), ref.subarray(t * V, (t + 1) * V)));
   expect(Math.max(...rows), `per-token max differences ${rows.map((r) => r.toExponential(1)).join(' ')}`).toBeLessThan(TIE_TOL);
-  expect(rows.filter((r) => r >= tol).length, `per-token max differences ${rows.map((r) => r.toExponential(1)).join(' ')}`).toBeLessThanOrEqual(TIE_ROWS);
+  expect(rows.filter((r) => r >= tol).length, `per-token max differences ${rows.map((r) => r.toExponential(1)).join(' ')}`).toBeLessThanOrEqual(tieRows);
 }
 
 /** Loaded once per model, so the reference's dequantised copy (cached per ModelWeights) is reused. */
@@ -149,7 +157,7 @@ describe.skipIf(noGpu)(`webgpu forward pass against the reference${skipReason}`,
         expect(maxAbsDiff(gpu, await logits(referenceBackend, w))).toBeLessThan(ROUNDING_TOL);
         const anyInt = [...w.tensors.values()].some((t) => hasIntPath(t.type));
         if (intPathOn && anyInt) {
-          expectIntPathClose(await logits(webgpuBackend, w), await logits(referenceBackend, intOracle(w)), w.config.vocabSize, ABS_TOL(arch));
+          expectIntPathClose(await logits(webgpuBackend, w), await logits(referenceBackend, intOracle(w)), w.config.vocabSize, ABS_TOL(arch), KNOWN_TIE_ROWS.get(`${arch} ${quant}`));
         }
       });
     }

@@ -7,7 +7,7 @@ import { quantTypeByName } from '../quant/registry.js';
  */
 export type QuantScheme = string;
 
-export const QUANT_SCHEMES: readonly QuantScheme[] = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q4_K', 'Q5_K', 'Q6_K', 'Q4_K_M', 'Q5_K_M'];
+export const QUANT_SCHEMES: readonly QuantScheme[] = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K', 'Q4_K_M', 'Q5_K_M'];
 
 /** The ggml type a tensor gets under a scheme, with ggml's fallbacks for rows that are not whole 256-blocks. */
 export function tensorTypeFor(scheme: QuantScheme, name: string, dims: readonly number[]): GGMLType {
@@ -17,13 +17,10 @@ export function tensorTypeFor(scheme: QuantScheme, name: string, dims: readonly 
   return type;
 }
 
-/**
- * llama-quantize's substitutes when a row cannot hold whole super-blocks. (It uses Q5_1 for Q5_K;
- * Q5_1 is not in our registry yet, so we take the safer Q8_0.)
- */
+/** llama-quantize's substitutes when a row cannot hold whole super-blocks (llama-quant.cpp). */
 const K_FALLBACK = new Map<GGMLType, GGMLType>([
   [GGMLType.Q4_K, GGMLType.Q5_0],
-  [GGMLType.Q5_K, GGMLType.Q8_0],
+  [GGMLType.Q5_K, GGMLType.Q5_1],
   [GGMLType.Q6_K, GGMLType.Q8_0],
 ]);
 
@@ -42,7 +39,7 @@ function choose(scheme: QuantScheme, name: string): GGMLType {
   }
   const t = quantTypeByName(upper);
   if (!t) throw new Error(`unknown quantisation scheme "${scheme}" (known: ${QUANT_SCHEMES.join(', ')})`);
-  // Real "Q4_0"/"Q4_1"/"Q5_0" files keep the output matrix in Q6_K; we do as they do.
-  if (name === 'output.weight' && ['Q4_0', 'Q4_1', 'Q5_0'].includes(t.name)) return GGMLType.Q6_K;
+  // Real "Q4_0"/"Q4_1"/"Q5_0"/"Q5_1" files keep the output matrix in Q6_K; we do as they do.
+  if (name === 'output.weight' && ['Q4_0', 'Q4_1', 'Q5_0', 'Q5_1'].includes(t.name)) return GGMLType.Q6_K;
   return t.type;
 }

@@ -95,3 +95,29 @@ export function signedAbsMax(src: Float32Array, off: number, n: number): number 
   }
   return max;
 }
+
+const FLT_MAX = 3.4028234663852886e38;
+
+/** [min, max] of n values from off, as ggml's Q4_1/Q5_1 quantisers scan them (from +-FLT_MAX, NaN skipped). */
+export function blockMinMax(src: Float32Array, off: number, n: number): [number, number] {
+  let min = FLT_MAX;
+  let max = -FLT_MAX;
+  for (let j = 0; j < n; j++) {
+    const v = src[off + j];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return [min, max];
+}
+
+/** A little-endian u32 (a Q5 block's fifth bits) at off. */
+export function readU32(src: Uint8Array, off: number): number {
+  return (src[off] | (src[off + 1] << 8) | (src[off + 2] << 16) | (src[off + 3] << 24)) >>> 0;
+}
+
+export function writeU32(dst: Uint8Array, off: number, value: number): void {
+  dst[off] = value & 0xff;
+  dst[off + 1] = (value >>> 8) & 0xff;
+  dst[off + 2] = (value >>> 16) & 0xff;
+  dst[off + 3] = (value >>> 24) & 0xff;
+}

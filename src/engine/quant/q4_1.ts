@@ -1,11 +1,9 @@
 import { GGMLType } from './ggml-type.js';
-import { checkDequantArgs, checkQuantArgs, cFloatToInt8, fr, readF16, writeF16 } from './common.js';
+import { blockMinMax, checkDequantArgs, checkQuantArgs, cFloatToInt8, fr, readF16, writeF16 } from './common.js';
 import type { QuantType } from './quant-type.js';
 
 const QK = 32;
 const BYTES = 20; // block_q4_1: f16 d; f16 m; u8 qs[16] (low nibble = j, high nibble = j+16)
-
-const FLT_MAX = 3.4028234663852886e38;
 
 /** Q4_1: value = q * d + m. Reference quantiser: m = min, d = (max - min)/15. */
 export const Q4_1: QuantType = {
@@ -33,13 +31,7 @@ export const Q4_1: QuantType = {
     for (let i = 0; i < nb; i++) {
       const x = i * QK;
       const o = i * BYTES;
-      let min = FLT_MAX;
-      let max = -FLT_MAX;
-      for (let j = 0; j < QK; j++) {
-        const v = src[x + j];
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
+      const [min, max] = blockMinMax(src, x, QK);
       const d = fr(fr(max - min) / 15);
       const id = d ? fr(1 / d) : 0;
       writeF16(dst, o, d);

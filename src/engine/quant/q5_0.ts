@@ -1,5 +1,5 @@
 import { GGMLType } from './ggml-type.js';
-import { checkDequantArgs, checkQuantArgs, cFloatToInt8, fr, readF16, writeF16, signedAbsMax } from './common.js';
+import { checkDequantArgs, checkQuantArgs, cFloatToInt8, fr, readF16, readU32, writeF16, writeU32, signedAbsMax } from './common.js';
 import type { QuantType } from './quant-type.js';
 
 const QK = 32;
@@ -21,7 +21,7 @@ export const Q5_0: QuantType = {
       const o = i * BYTES;
       const y = i * QK;
       const d = readF16(src, o);
-      const qh = (src[o + 2] | (src[o + 3] << 8) | (src[o + 4] << 16) | (src[o + 5] << 24)) >>> 0;
+      const qh = readU32(src, o + 2);
       for (let j = 0; j < QK / 2; j++) {
         const b = src[o + 6 + j];
         const h0 = ((qh >>> j) << 4) & 0x10;
@@ -49,10 +49,7 @@ export const Q5_0: QuantType = {
         qh |= ((q0 & 0x10) >>> 4) << j;
         qh |= ((q1 & 0x10) >>> 4) << (j + QK / 2);
       }
-      dst[o + 2] = qh & 0xff;
-      dst[o + 3] = (qh >>> 8) & 0xff;
-      dst[o + 4] = (qh >>> 16) & 0xff;
-      dst[o + 5] = (qh >>> 24) & 0xff;
+      writeU32(dst, o + 2, qh);
     }
     return dst;
   },

@@ -67,6 +67,17 @@ describe('hand-built blocks', () => {
     expect(deq('Q5_0', b, 32)).toEqual(want);
   });
 
+  it('Q5_1: d, m, qh (u32 LE, bit j = 5th bit of element j), nibbles; value q*d + m', () => {
+    // d = 0.5 (0x3800), m = -1 (0xbc00); qh bits 0, 16, 31 set -> bytes 01 00 01 80
+    const qs = fill(16, 0x00);
+    qs[0] = 0x21; // element 0: 1|16 = 17; element 16: 2|16 = 18
+    qs[15] = 0xf0; // element 15: 0 (no high bit); element 31: 15|16 = 31
+    const b = [0x00, 0x38, 0x00, 0xbc, 0x01, 0x00, 0x01, 0x80, ...qs];
+    const want = fill(32, -1);
+    want[0] = 7.5; want[16] = 8; want[31] = 14.5;
+    expect(deq('Q5_1', b, 32)).toEqual(want);
+  });
+
   // 6-bit scales sc = [1,2,3,4,17,33,49,63], mins m = [0,1,2,3,16,32,48,63], packed by hand:
   // bytes 0-3: sc[j] | (sc[j+4] >> 4) << 6; bytes 4-7: m[j] | (m[j+4] >> 4) << 6;
   // bytes 8-11: (sc[j+4] & 15) | (m[j+4] & 15) << 4
@@ -114,6 +125,6 @@ describe('hand-built blocks', () => {
     const zeros = (name: string) => Array.from(T(name).quantize(new Float32Array(T(name).blockSize)));
     expect(zeros('Q4_0')).toEqual([0x00, 0x80, ...fill(16, 0x88)]);
     expect(zeros('Q5_0')).toEqual([0x00, 0x80, 0xff, 0xff, 0xff, 0xff, ...fill(16, 0)]);
-    for (const name of ['Q8_0', 'Q4_1', 'Q4_K', 'Q5_K', 'Q6_K']) expect(zeros(name).every((v) => v === 0), name).toBe(true);
+    for (const name of ['Q8_0', 'Q4_1', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K']) expect(zeros(name).every((v) => v === 0), name).toBe(true);
   });
 });

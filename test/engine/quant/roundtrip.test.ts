@@ -31,6 +31,8 @@ const BOUNDS: Record<string, (s: Stats, x: number) => number> = {
   Q5_0: (s) => s.amax / 16 + 16 * f16Err(s.amax / 16),
   // m = min, d = (max-min)/15: half a step, plus 15 * f16 error of d, plus f16 error of m
   Q4_1: (s) => (s.max - s.min) / 30 + 15 * f16Err((s.max - s.min) / 15) + f16Err(s.min),
+  // m = min, d = (max-min)/31: the same with 31 levels
+  Q5_1: (s) => (s.max - s.min) / 62 + 31 * f16Err((s.max - s.min) / 31) + f16Err(s.min),
   // K-quants: the least-squares search may clip the extremes and the sub-block scales/mins are
   // themselves 6-bit, so allow 1.5 steps of the super-block range (worst seen ~1.05); plus the
   // absolute floor of the f16 super-scales (63 * nmax * 2^-25 for d, 63 * 2^-25 for dmin) and

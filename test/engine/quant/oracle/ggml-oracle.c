@@ -40,6 +40,7 @@ static const struct { const char * name; int blk, bytes; quant_fn q; deq_fn d; }
   { "Q4_0", 32, 18, (quant_fn)quantize_row_q4_0_ref, (deq_fn)dequantize_row_q4_0 },
   { "Q4_1", 32, 20, (quant_fn)quantize_row_q4_1_ref, (deq_fn)dequantize_row_q4_1 },
   { "Q5_0", 32, 22, (quant_fn)quantize_row_q5_0_ref, (deq_fn)dequantize_row_q5_0 },
+  { "Q5_1", 32, 24, (quant_fn)quantize_row_q5_1_ref, (deq_fn)dequantize_row_q5_1 },
   { "Q8_0", 32, 34, (quant_fn)quantize_row_q8_0_ref, (deq_fn)dequantize_row_q8_0 },
   { "Q4_K", 256, 144, (quant_fn)quantize_row_q4_K_ref, (deq_fn)dequantize_row_q4_K },
   { "Q5_K", 256, 176, (quant_fn)quantize_row_q5_K_ref, (deq_fn)dequantize_row_q5_K },
