@@ -24,6 +24,16 @@ static inline void unpack_scales_mins_k4(const uint8_t* s, uint8_t* sc, uint8_t*
     mn[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
   }
 }
+// Q3_K's sixteen 6-bit scales (ggml's aux shuffle in dequantize_row_q3_K), minus their bias of 32:
+// scale j's low four bits are nibble j % 8 of bytes 0-7 (low nibbles for j < 8), its high two bits
+// bits 2(j / 4)..+1 of byte 8 + j % 4.
+static inline void unpack_scales_q3_K(const uint8_t* s, int8_t* out) {
+  for (int j = 0; j < 16; j++) {
+    const int lo = j < 8 ? s[j] & 0xF : s[j - 8] >> 4;
+    const int hi = (s[8 + j % 4] >> (2 * (j / 4))) & 3;
+    out[j] = (int8_t)((lo | hi << 4) - 32);
+  }
+}
 // The same eight scales and eight mins as unpack_scales_mins_k4, each set as the bytes of one
 // 64-bit word (byte j = sub-block j), from three 32-bit words without byte stores: a kernel that
 // loads them into a vector right after would otherwise wait on store forwarding.

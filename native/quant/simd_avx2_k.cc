@@ -1,11 +1,43 @@
-// AVX2 kernels of the K-quant family beyond Q4_K / Q6_K (simd_avx2.cc): Q5_K x Q8_K and the Q8_K
-// activation quantiser. Same flags and run-time gate as simd_avx2.cc.
+// AVX2 kernels of the K-quant family beyond Q4_K / Q6_K (simd_avx2.cc): Q3_K and Q5_K x Q8_K and the
+// Q8_K activation quantiser. Same flags and run-time gate as simd_avx2.cc.
 #include <cstring>
 #include "quant.h"
 #include "kquant_common.h"
 #include "../runtime/fp16.h"
 #include "simd_avx2.h"
 namespace lg {
+
+// ggml's AVX2 Q3_K: per super-block an 8-lane int32 sum (lane k: bytes 4k..4k+3 of every 32-value
+// chunk, times the scale of the half of the chunk they lie in), one FMA into the float accumulator
+// with d = y.d * x.d, hsum_ps at the end. A value is its two low bits minus 4 where its hmask bit is
+// clear; both parts go through maddubs (no int16 sum saturates: |2 * 4 * 128| < 2^15).
+float vec_dot_q3_K_avx2(int64_t n, const void* vx, const void* vy) {
+  const block_q3_K* x = (const block_q3_K*)vx;
+  const block_q8_K* y = (const block_q8_K*)vy;
+  const __m256i m3 = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / QK_K; i++) {
+    int8_t sc[16];
+    unpack_scales_q3_K(x[i].scales, sc);
+    const float d = y[i].d * _cvtsh_ss(x[i].d);
+    const __m256i hbits = _mm256_loadu_si256((const __m256i*)x[i].hmask);
+    __m256i sumi = _mm256_setzero_si256();
+    for (int h = 0; h < 2; h++) {
+      const __m256i bits = _mm256_loadu_si256((const __m256i*)(x[i].qs + 32 * h));
+      for (int j = 0; j < 4; j++) {
+        const int c = 4 * h + j;  // the 32-value chunk: hmask bit c, scales 2c and 2c + 1
+        const __m256i low = _mm256_and_si256(_mm256_srl_epi16(bits, _mm_cvtsi32_si128(2 * j)), m3);
+        const __m256i clear = _mm256_cmpeq_epi8(_mm256_and_si256(hbits, _mm256_set1_epi8((char)(1 << c))), _mm256_setzero_si256());
+        const __m256i q8 = _mm256_loadu_si256((const __m256i*)(y[i].qs + 32 * c));
+        const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(low, q8), _mm256_maddubs_epi16(_mm256_and_si256(clear, four), q8));
+        const __m256i scale = _mm256_setr_m128i(_mm_set1_epi16(sc[2 * c]), _mm_set1_epi16(sc[2 * c + 1]));
+        sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(scale, p));
+      }
+    }
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+  }
+  return hsum_ps(acc);
+}
 
 // 0x10 in each byte whose bit b (0..7) of qh is set: Q5_K's 5th bit for the sub-block using bit b.
 // 16-bit shifts are safe here: the masked bit 4 of each byte comes from that same byte for b < 8.

@@ -14,7 +14,7 @@ import { testModelPath, type TestModel } from './models.js';
 
 /**
  * The forward pass against llama.cpp on the same GGUF: every architecture x quantisation scheme,
- * seeded random weights, a real (GPT-2) vocabulary cut to 1024 tokens so 39 models stay fast.
+ * seeded random weights, a real (GPT-2) vocabulary cut to 1024 tokens so 42 models stay fast.
  */
 const ARCHS: readonly Architecture[] = ['llama', 'qwen2', 'gpt2'];
 const PROMPT = [10, 200, 300, 400, 17, 5, 900, 33];
@@ -33,17 +33,18 @@ const TOLERANCE = 0.01;
  * Quantised activations make these models chaotic at quantisation ties: when an activation lands
  * within float32 rounding of a Q8 rounding boundary, ggml's SIMD summation order and ours can
  * round it to different integers, and that one step moves the logits by ~0.2. Our reference sums
- * as ggml does up to SIMD lane order (32-blocks, float32 accumulation), which makes 33 of 39
- * models identical; the six below diverge that way (with float64 accumulation a different pair
+ * as ggml does up to SIMD lane order (32-blocks, float32 accumulation), which makes 35 of 42
+ * models identical; the seven below diverge that way (with float64 accumulation a different pair
  * does). The Q5_K_M pair was checked: one of their Q8_K activations lands at 50.5 exactly (qwen2)
  * and one ulp from 58.5 (gpt2) with this prompt, where every other model's nearest is several ulps
  * away; with another prompt the reference and the native backend agree to 4e-6 on both files. The
  * Q5_1 pair likewise: step by step against the native backend (which equals llama.cpp to 1e-6 on
  * all three Q5_1 files) the logits agree to ~1e-5, except at a few steps that differ by ~0.2, until
- * a later step's top two (8e-3 apart in qwen2's) swap.
+ * a later step's top two (8e-3 apart in qwen2's) swap. qwen2 Q3_K flips one at the first token
+ * already (0.24 off the native logits); with three other prompts it agrees with them to 4e-6.
  * They are expected failures, so the day they match the suite says so.
  */
-const TIE_FLIPS = new Set(['gpt2 Q5_K', 'gpt2 Q6_K', 'qwen2 Q5_K_M', 'gpt2 Q5_K_M', 'qwen2 Q5_1', 'gpt2 Q5_1']);
+const TIE_FLIPS = new Set(['gpt2 Q5_K', 'gpt2 Q6_K', 'qwen2 Q5_K_M', 'gpt2 Q5_K_M', 'qwen2 Q5_1', 'gpt2 Q5_1', 'qwen2 Q3_K']);
 /**
  * Where llama.cpp runs a variant with AVX512_BF16 (zen4, cooperlake, sapphirerapids), its BF16
  * products go through vdpbf16ps, which rounds after every product pair: 'llama BF16' then flips a
@@ -56,7 +57,7 @@ if (host && variantHasBf16(host)) TIE_FLIPS.add('llama BF16');
  * The same for the native kernels. Each of them computes what llama.cpp's own AVX2 kernel computes,
  * bit for bit (test/conformance/kernels.test.ts checks that output by output): its dot products,
  * the arithmetic of its repacked Q4_0/Q4_K weights and tinyBLAS for float weights in batches. None
- * of the 39 models is a tie flip for them.
+ * of the 42 models is a tie flip for them.
  */
 const NATIVE_TIE_FLIPS = new Set<string>([]);
 /**

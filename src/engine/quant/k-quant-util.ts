@@ -242,7 +242,7 @@ export function quantizeScaleMinSuperBlock(src: Float32Array, x: number, dst: Ui
   for (let j = 0; j < 8; j++) {
     const [sc, m] = getScaleMinK4(j, dst, o + 4);
     const d = fr(dAll * sc);
-    if (!d) continue; // keep the levels from the search
+    if (d === 0) continue; // keep the levels from the search (C's `!d`: a NaN d, inf times 0, goes on)
     const dm = fr(mAll * m);
     for (let ii = 0; ii < 32; ii++) {
       const l = nearestInt(fr(fr(src[x + 32 * j + ii] + dm) / d));

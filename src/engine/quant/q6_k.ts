@@ -73,7 +73,7 @@ export const Q6_K: QuantType = {
       }
       for (let j = 0; j < 16; j++) {
         const d = fr(dAll * ((dst[o + 192 + j] << 24) >> 24));
-        if (!d) continue;
+        if (d === 0) continue; // C's `if (!d)`: a NaN d (an f16-overflowed scale times 0) is not skipped
         for (let ii = 0; ii < 16; ii++) {
           const l = nearestInt(fr(src[x + 16 * j + ii] / d));
           L[16 * j + ii] = Math.max(-32, Math.min(31, l)) + 32;

@@ -6,9 +6,12 @@ import { DISTRIBUTIONS, makeData, rng } from './data.js';
 /** 512 values = 2 K-quant super-blocks = 16 legacy blocks. */
 export const GOLDEN_N = 512;
 
-export const GOLDEN_CASES = DISTRIBUTIONS.flatMap((dist) =>
-  [1, 2].map((s) => ({ id: `${dist}/${s}`, data: () => makeData(dist, GOLDEN_N, s * 7919) })),
-);
+export const GOLDEN_CASES = [
+  ...DISTRIBUTIONS.flatMap((dist) => [1, 2].map((s) => ({ id: `${dist}/${s}`, data: () => makeData(dist, GOLDEN_N, s * 7919) }))),
+  // Magnitudes whose scales overflow f16: a K-quant sub-block scale of 0 times an infinite d is
+  // NaN, which ggml's `if (!d)` does not skip (Q6_K's quantiser once did).
+  ...[1, 2, 3, 4].map((s) => ({ id: `huge/${s}`, data: () => makeData('mixed-scale', GOLDEN_N, s * 104729).map((v) => v * 1e8) })),
+];
 
 /** Seeded random bytes covering GOLDEN_N values of type `t` (any bit pattern, scales included). */
 export function randomBlocks(t: QuantType, seed: number): { bytes: Uint8Array; n: number } {

@@ -100,6 +100,41 @@ describe('hand-built blocks', () => {
     expect(deq('Q5_K', b, 256)).toEqual(subBlocks([17, 3.5, 2, 6.5, 9, 50, 25, 1102.5]));
   });
 
+  it('Q3_K: hmask[32], qs[64], 6-bit scales[12] (stored +32), d LAST; value d*(sc-32)*(q-4)', () => {
+    // Stored scales S (0..63) and their signed values E = S - 32, one per 16-element sub-block:
+    //   S = 33 31 34  0 63 35 16 48 | 36 28 40 20  1 62 39 24
+    //   E =  1 -1  2 -32 31 3 -16 16 |  4 -4  8 -12 -31 30 7 -8
+    // bytes 0..7: low nibble = S[j] & 15, high nibble = S[j+8] & 15;
+    // bytes 8..11: byte 8+k holds S>>4 of sub-blocks k, k+4, k+8, k+12 in bits 0-1, 2-3, 4-5, 6-7.
+    const scales = [0x41, 0xcf, 0x82, 0x40, 0x1f, 0xe3, 0x70, 0x80, 0x2e, 0xd9, 0xa6, 0x5c];
+    const E = [1, -1, 2, -32, 31, 3, -16, 16, 4, -4, 8, -12, -31, 30, 7, -8];
+    const b = new Uint8Array(110);
+    b.set(scales, 96);
+    b[108] = 0x00; b[109] = 0x38; // d = 0.5
+    // All qs 0 and all hmask bits clear: every element is q - 4 = -4, so sub-block j reads 0.5*E[j]*-4.
+    const want = E.flatMap((e) => fill(16, -2 * e));
+    expect(deq('Q3_K', b, 256)).toEqual(want);
+    // qs: byte l of 32-byte half h holds elements 128h + l, +32, +64, +96 in bits 0-1, 2-3, 4-5, 6-7.
+    b[32 + 0] = 0xe4; // 0b11_10_01_00: element 0 -> 0, 32 -> 1, 64 -> 2, 96 -> 3 (hmask clear: minus 4)
+    want[32] = 0.5 * 2 * (1 - 4); // sub-block 2: -3
+    want[64] = 0.5 * 31 * (2 - 4); // sub-block 4: -31
+    want[96] = 0.5 * -16 * (3 - 4); // sub-block 6: 8
+    b[32 + 32 + 17] = 0x03; // second half: element 128 + 17 = 145 (sub-block 9) -> 3
+    want[145] = 0.5 * -4 * (3 - 4); // 2
+    // hmask: bit k of byte l is the third bit of element 32k + l (a SET bit means "no minus 4").
+    b[5] = 0x81; // element 5 (bit 0) and element 7*32 + 5 = 229 (bit 7)
+    want[5] = 0; // sub-block 0, low bits 0, third bit set: 0.5*1*0
+    b[32 + 32 + 5] = 0xc0; // element 128 + 96 + 5 = 229 low bits 3
+    want[229] = 0.5 * 7 * 3; // sub-block 14: 10.5, the top level
+    b[20] = 0x10; // element 4*32 + 20 = 148 (bit 4), sub-block 9
+    b[32 + 32 + 20] = 0x02; // element 148 low bits 2; element 180 (bits 2-3) stays 0
+    want[148] = 0.5 * -4 * 2; // -4
+    expect(deq('Q3_K', b, 256)).toEqual(want);
+    // quantise a constant -1: every sub-block's scale is 1/4 (all levels -4), the largest scale maps to
+    // stored 0 (= -32), d = -1/128 (f16 0xa000), and all levels sit at 0 (q - 4 = -4): only d is non-zero
+    expect(Array.from(T('Q3_K').quantize(new Float32Array(256).fill(-1)))).toEqual([...fill(108, 0), 0x00, 0xa0]);
+  });
+
   it('Q6_K: ql[128], qh[64], int8 scales[16], d LAST; value d*sc*(q-32)', () => {
     const b = new Uint8Array(210);
     b[0] = 0x3a; // ql[0]: element 0 low bits 10, element 64 low bits 3
@@ -125,6 +160,6 @@ describe('hand-built blocks', () => {
     const zeros = (name: string) => Array.from(T(name).quantize(new Float32Array(T(name).blockSize)));
     expect(zeros('Q4_0')).toEqual([0x00, 0x80, ...fill(16, 0x88)]);
     expect(zeros('Q5_0')).toEqual([0x00, 0x80, 0xff, 0xff, 0xff, 0xff, ...fill(16, 0)]);
-    for (const name of ['Q8_0', 'Q4_1', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K']) expect(zeros(name).every((v) => v === 0), name).toBe(true);
+    for (const name of ['Q8_0', 'Q4_1', 'Q5_1', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K']) expect(zeros(name).every((v) => v === 0), name).toBe(true);
   });
 });

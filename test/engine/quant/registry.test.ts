@@ -11,7 +11,7 @@ import {
 describe('quant registry', () => {
   it('lists the types the engine computes with, each once, in id order', () => {
     const names = QUANT_TYPES.map((t) => t.name);
-    expect(names).toEqual(['F32', 'F16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q4_K', 'Q5_K', 'Q6_K', 'BF16']);
+    expect(names).toEqual(['F32', 'F16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'BF16']);
     expect(new Set(QUANT_TYPES.map((t) => t.type)).size).toBe(QUANT_TYPES.length);
     expect(Object.isFrozen(QUANT_TYPES)).toBe(true);
   });

@@ -39,6 +39,12 @@ const BOUNDS: Record<string, (s: Stats, x: number) => number> = {
   // their relative error. A layout mistake moves values by about half the range, far outside this.
   Q4_K: (s) => (1.5 * kRange(s)) / 15 + (63 * 15 + 63) * 2 ** -25 + kRange(s) * 2 ** -10,
   Q5_K: (s) => (1.5 * kRange(s)) / 31 + (63 * 31 + 63) * 2 ** -25 + kRange(s) * 2 ** -10,
+  // symmetric, levels -4..3, step ~ amax/4: the clamped end loses one full step (as Q4_0), and the
+  // least-squares search may shrink a sub-block's scale and the 6-bit sub-scales round (up to
+  // max_scale/64 per level), so allow 1.5 steps (worst seen ~1.2, on 'integers'); plus |q| <= 4
+  // times |sc| <= 32 times the f16 error of d (absolute floor 2^-25, which also covers a d that
+  // flushes to zero: that needs max_scale = 32*d <= 2^-20, i.e. amax of a few 2^-18), and its relative error.
+  Q3_K: (s) => (1.5 * s.amax) / 4 + 4 * 32 * 2 ** -25 + s.amax * 2 ** -10,
   // symmetric, levels -32..31 with int8 sub-scales (worst seen ~0.3 of a step of 2*amax/32)
   Q6_K: (s) => (2 * s.amax) / 32 / 2 + 128 * 32 * 2 ** -25 + s.amax * 2 ** -10,
 };
