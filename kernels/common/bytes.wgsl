@@ -1,5 +1,5 @@
 // Reads from the packed weight array W (array<u32>, ggml's bytes little-endian). Block and row
-// offsets are in bytes, so blocks of any size (18, 20, 22, 34, 110, 144, 176, 210 bytes) need no
+// offsets are in bytes, so blocks of any size (18, 20, 22, 24, 34, 84, 110, 144, 176, 210 bytes) need no
 // realignment on upload: a block that starts two bytes into a word is read as whole words and
 // funnel-shifted, never byte by byte.
 

@@ -11,8 +11,7 @@ const UV: u32 = 4u;
 const SPAN: u32 = 128u;
 
 fn unit_pos(u: u32, k: u32) -> u32 {
-  let i = u & 15u;
-  return (u >> 4u) * 256u + (i >> 3u) * 128u + (i & 7u) * 4u + k * 32u;
+  return unit_pos_halves(u, k);
 }
 
 fn unit_w(rb: u32, u: u32) -> array<vec4<f32>, UV> {

@@ -25,6 +25,7 @@ struct block_q5_0 { uint16_t d; uint8_t qh[4]; uint8_t qs[QK5_0 / 2]; };
 struct block_q5_1 { uint16_t d; uint16_t m; uint8_t qh[4]; uint8_t qs[QK5_1 / 2]; };
 struct block_q8_0 { uint16_t d; int8_t qs[QK8_0]; };
 struct block_q8_1 { uint16_t d; uint16_t s; int8_t qs[QK8_0]; };
+struct block_q2_K { uint8_t scales[QK_K / 16]; uint8_t qs[QK_K / 4]; uint16_t d; uint16_t dmin; };
 struct block_q3_K { uint8_t hmask[QK_K / 8]; uint8_t qs[QK_K / 4]; uint8_t scales[K_SCALE_SIZE]; uint16_t d; };
 struct block_q4_K { uint16_t d; uint16_t dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qs[QK_K / 2]; };
 struct block_q5_K { uint16_t d; uint16_t dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qh[QK_K / 8]; uint8_t qs[QK_K / 2]; };
@@ -36,6 +37,7 @@ static_assert(sizeof(block_q4_1) == 20, "q4_1");
 static_assert(sizeof(block_q5_0) == 22, "q5_0");
 static_assert(sizeof(block_q5_1) == 24, "q5_1");
 static_assert(sizeof(block_q8_0) == 34, "q8_0");
+static_assert(sizeof(block_q2_K) == 84, "q2_K");
 static_assert(sizeof(block_q3_K) == 110, "q3_K");
 static_assert(sizeof(block_q4_K) == 144, "q4_K");
 static_assert(sizeof(block_q5_K) == 176, "q5_K");
@@ -128,6 +130,7 @@ LG_DECL_TYPE(q4_0)
 LG_DECL_TYPE(q4_1)
 LG_DECL_TYPE(q5_0)
 LG_DECL_TYPE(q5_1)
+LG_DECL_TYPE(q2_K)
 LG_DECL_TYPE(q3_K)
 LG_DECL_TYPE(q4_K)
 LG_DECL_TYPE(q5_K)
@@ -167,6 +170,7 @@ float vec_dot_q4_1_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_
 float vec_dot_q5_0_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q5_1_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q5_K_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_k.cc
+float vec_dot_q2_K_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q3_K_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_bf16_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_bf16.cc
 void quantize_row_f16_avx2(const float* x, void* y, int64_t n);
@@ -236,6 +240,7 @@ float vec_dot_q4_0_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q4_1_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q5_0_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q5_1_neon(int64_t n, const void* x, const void* y);
+float vec_dot_q2_K_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q3_K_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q4_K_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q5_K_neon(int64_t n, const void* x, const void* y);

@@ -1,11 +1,41 @@
-// AVX2 kernels of the K-quant family beyond Q4_K / Q6_K (simd_avx2.cc): Q3_K and Q5_K x Q8_K and the
-// Q8_K activation quantiser. Same flags and run-time gate as simd_avx2.cc.
+// AVX2 kernels of the K-quant family beyond Q4_K / Q6_K (simd_avx2.cc): Q2_K, Q3_K and Q5_K x Q8_K
+// and the Q8_K activation quantiser. Same flags and run-time gate as simd_avx2.cc.
 #include <cstring>
 #include "quant.h"
 #include "kquant_common.h"
 #include "../runtime/fp16.h"
 #include "simd_avx2.h"
 namespace lg {
+
+// ggml's AVX2 Q2_K: per super-block first the mins, eight int32 lanes (lane k: sub-blocks 2k and
+// 2k + 1, min times block sum) into the float accumulator by one FMA with dmin = -y.d * x.dmin,
+// then the values' 8-lane sum as Q3_K's (scale of the half-chunk) by one FMA with d = y.d * x.d.
+float vec_dot_q2_K_avx2(int64_t n, const void* vx, const void* vy) {
+  const block_q2_K* x = (const block_q2_K*)vx;
+  const block_q8_K* y = (const block_q8_K*)vy;
+  const __m256i m3 = _mm256_set1_epi8(3);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / QK_K; i++) {
+    const float d = y[i].d * _cvtsh_ss(x[i].d), dmin = -y[i].d * _cvtsh_ss(x[i].dmin);
+    const __m128i packed = _mm_loadu_si128((const __m128i*)x[i].scales);
+    const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0xF)));
+    const __m256i prod = _mm256_madd_epi16(mins, _mm256_loadu_si256((const __m256i*)y[i].bsums));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(prod), acc);
+    __m256i sumi = _mm256_setzero_si256();
+    for (int h = 0; h < 2; h++) {
+      const __m256i bits = _mm256_loadu_si256((const __m256i*)(x[i].qs + 32 * h));
+      for (int j = 0; j < 4; j++) {
+        const int c = 4 * h + j;  // the 32-value chunk: scales 2c and 2c + 1
+        const __m256i q = _mm256_and_si256(_mm256_srl_epi16(bits, _mm_cvtsi32_si128(2 * j)), m3);
+        const __m256i p = _mm256_maddubs_epi16(q, _mm256_loadu_si256((const __m256i*)(y[i].qs + 32 * c)));
+        const __m256i scale = _mm256_setr_m128i(_mm_set1_epi16(x[i].scales[2 * c] & 0xF), _mm_set1_epi16(x[i].scales[2 * c + 1] & 0xF));
+        sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(scale, p));
+      }
+    }
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+  }
+  return hsum_ps(acc);
+}
 
 // ggml's AVX2 Q3_K: per super-block an 8-lane int32 sum (lane k: bytes 4k..4k+3 of every 32-value
 // chunk, times the scale of the half of the chunk they lie in), one FMA into the float accumulator

@@ -19,8 +19,9 @@
 //    to float and multiplied-accumulated (vmlaq_n_f32) by d_x*d_y into one of two float32x4
 //    accumulators, reduced at the end (plus the Q4_1 / Q5_1 min terms summed as floats); an odd last block
 //    is added as sumi * scale exactly as ggml's tail does.
-//  - Q3_K, Q4_K, Q5_K, Q6_K: per super-block integer sums as ggml's NEON kernels, then
-//    Q3_K: sumf += d_x*d_y*isum (as the scalar kernel, so bit-identical to it);
+//  - Q2_K, Q3_K, Q4_K, Q5_K, Q6_K: per super-block integer sums as ggml's NEON kernels, then
+//    Q2_K: sumf += dmin*summins; sumf += d*isum. Q3_K: sumf += d_x*d_y*isum (both as the scalar
+//    kernels, so bit-identical to them);
 //    Q4_K: sumf -= dmin*summins; sumf += d*sumi.  Q5_K: sumf += d*sumi - dmin*summins.
 //    Q6_K: sumf += d_x*d_y*(isum - 32*isum_mins), which is also what the scalar kernel computes, so
 //    Q6_K is bit-identical to it.
@@ -48,6 +49,7 @@ float vec_dot_q4_0_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q4_1_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q5_0_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q5_1_neon_emu(int64_t, const void*, const void*);
+float vec_dot_q2_K_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q3_K_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q4_K_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q5_K_neon_emu(int64_t, const void*, const void*);
@@ -217,6 +219,35 @@ static inline int32_t dot_i16x16(int16x8_t a0, int16x8_t a1, int16x8_t w0, int16
   p = vmlal_s16(p, vget_low_s16(a1), vget_low_s16(w1));
   p = vmlal_s16(p, vget_high_s16(a1), vget_high_s16(w1));
   return vaddvq_s32(p);
+}
+
+// Q2_K (q2_k.cc's layout): sub-block 2c + k of chunk c = 4h + j is bytes 16k.. of qs[32h..]
+// shifted by 2j.
+float LG_NEON_NAME(vec_dot_q2_K)(int64_t n, const void* vx, const void* vy) {
+  const block_q2_K* x = (const block_q2_K*)vx;
+  const block_q8_K* y = (const block_q8_K*)vy;
+  float sumf = 0.0f;
+  for (int64_t i = 0; i < n / QK_K; i++) {
+    const float d = y[i].d * h2f(x[i].d), dmin = -y[i].d * h2f(x[i].dmin);
+    int16_t bs[16];
+    std::memcpy(bs, (const uint8_t*)&y[i] + offsetof(block_q8_K, bsums), sizeof bs);
+    const uint8x16_t packed = vld1q_u8(x[i].scales);
+    const int16x8_t m0 = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(vshrq_n_u8(packed, 4))));
+    const int16x8_t m1 = vreinterpretq_s16_u16(vmovl_u8(vget_high_u8(vshrq_n_u8(packed, 4))));
+    const int32x4_t mp = vmlal_s16(vmull_s16(vget_low_s16(m0), vget_low_s16(vld1q_s16(bs))), vget_high_s16(m0), vget_high_s16(vld1q_s16(bs)));
+    const int32x4_t mq = vmlal_s16(vmull_s16(vget_low_s16(m1), vget_low_s16(vld1q_s16(bs + 8))), vget_high_s16(m1), vget_high_s16(vld1q_s16(bs + 8)));
+    sumf += dmin * (float)vaddvq_s32(vaddq_s32(mp, mq));
+    int32_t isum = 0;
+    for (int c = 0; c < 8; c++) {
+      const int h = c / 4, j = c % 4;
+      for (int k = 0; k < 2; k++) {
+        const uint8x16_t q = vandq_u8(vshlq_u8(vld1q_u8(x[i].qs + 32 * h + 16 * k), vdupq_n_s8((int8_t)(-2 * j))), vdupq_n_u8(3));
+        isum += vaddvq_s32(dot16(vdupq_n_s32(0), vreinterpretq_s8_u8(q), vld1q_s8(y[i].qs + 32 * c + 16 * k))) * (x[i].scales[2 * c + k] & 0xF);
+      }
+    }
+    sumf += d * (float)isum;
+  }
+  return sumf;
 }
 
 // Q3_K (q3_k.cc's layout): sub-block 2c + k (k = 0, 1) of chunk c = 4h + j is bytes 16k.. of

@@ -21,7 +21,9 @@ namespace lg {
 // an AVX-512 dot product that returns exactly the AVX2 one's, AVX-512 decode tiles and the AVX2
 // tiles for batches (inside their AVX512G entries); Q5_1 (a fallback type in Q5_K_M files, too rare
 // to be hot) takes the AVX2 dot product and tiles there too (AVX512_AVX2G), Q3_K its AVX2 dot product
-// alone (no tiles yet: batches take one dot product per output); Q4_K has AVX-512
+// alone (no tiles yet: batches take one dot product per output), and so does Q2_K, whose AVX-512
+// order is not llama.cpp's there (it repacks Q2_K into 8-row blocks on AVX-512 CPUs, q2_K_8x8);
+// Q4_K has AVX-512
 // rows-of-8 only, and otherwise falls back to the AVX2 kernels outright (no AVX-512 slot).
 
 #ifdef LG_HAVE_NEON
@@ -73,6 +75,7 @@ static const QuantTraits kTraits[] = {
     {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, AVX2(vec_dot_q4_1), AVX512(vec_dot_q4_1), NEON(vec_dot_q4_1)}, {nullptr, AVX2G(q4_1), AVX512G(q4_1), nullptr}, NO4, NO4},
     {T_Q5_0, "Q5_0", 32, 22, T_Q8_0, dequantize_row_q5_0, nullptr, {vec_dot_q5_0_scalar, AVX2(vec_dot_q5_0), AVX512(vec_dot_q5_0), NEON(vec_dot_q5_0)}, {nullptr, AVX2G(q5_0), AVX512G(q5_0), nullptr}, NO4, NO4},
     {T_Q5_1, "Q5_1", 32, 24, T_Q8_1, dequantize_row_q5_1, nullptr, {vec_dot_q5_1_scalar, AVX2(vec_dot_q5_1), AVX512_AVX2DOT(q5_1), NEON(vec_dot_q5_1)}, {nullptr, AVX2G(q5_1), AVX512_AVX2G(q5_1), nullptr}, NO4, NO4},
+    {T_Q2_K, "Q2_K", 256, 84, T_Q8_K, dequantize_row_q2_K, nullptr, {vec_dot_q2_K_scalar, AVX2(vec_dot_q2_K), AVX512_AVX2DOT(q2_K), NEON(vec_dot_q2_K)}, NO4, NO4, NO4},
     {T_Q3_K, "Q3_K", 256, 110, T_Q8_K, dequantize_row_q3_K, nullptr, {vec_dot_q3_K_scalar, AVX2(vec_dot_q3_K), AVX512_AVX2DOT(q3_K), NEON(vec_dot_q3_K)}, NO4, NO4, NO4},
     {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), nullptr, NEON(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr, nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX512R8(q4_K), nullptr}, NO4},
     {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, AVX2(vec_dot_q5_K), AVX512(vec_dot_q5_K), NEON(vec_dot_q5_K)}, {nullptr, AVX2G(q5_K), AVX512G(q5_K), nullptr}, NO4, NO4},
@@ -83,7 +86,8 @@ static const QuantTraits kQ8K = {T_Q8_K, "Q8_K", 256, 292, T_Q8_K, dequantize_ro
 static const QuantTraits kQ81 = {T_Q8_1, "Q8_1", 32, 36, T_Q8_1, dequantize_row_q8_1, quantize_row_q8_1, NO4, NO4, NO4, NO4};
 
 static const QuantTraits* const kAll[] = {&kTraits[0], &kTraits[1], &kTraits[2], &kTraits[3], &kTraits[4], &kTraits[5],
-                                          &kTraits[6], &kTraits[7], &kTraits[8], &kTraits[9], &kTraits[10], &kTraits[11]};
+                                          &kTraits[6], &kTraits[7], &kTraits[8], &kTraits[9], &kTraits[10], &kTraits[11],
+                                          &kTraits[12]};
 static_assert(sizeof(kAll) / sizeof(kAll[0]) == sizeof(kTraits) / sizeof(kTraits[0]), "kAll covers kTraits");
 
 const QuantTraits* quant_traits(int type) {

@@ -141,14 +141,28 @@ describe('localgpt quantize', () => {
     });
   });
 
+  it('F32 -> Q2_K: file type 10, Q4_0 for rows that are not whole super-blocks, tensors as the engine writes them', async () => {
+    const home = tempHome();
+    const out = join(home, 'q2k.gguf');
+    const r = await cli(['quantize', testModelPath(spec('F32')), out, '--type', 'q2_k', '--json'], { env: { LOCALGPT_HOME: home } });
+    expect(r.code).toBe(0);
+    sameTensorsAsEngine(out, 'Q2_K', (a) => {
+      expect(a.metadata.get('general.file_type')?.value).toBe(10); // LLAMA_FTYPE_MOSTLY_Q2_K
+      const type = (name: string) => ggmlTypeName(a.tensors.find((t) => t.name === name)!.type);
+      expect([type('blk.0.attn_q.weight'), type('blk.0.attn_v.weight'), type('output.weight')]).toEqual(['Q2_K', 'Q2_K', 'Q2_K']);
+      // ffn_down's rows (352 values) hold no whole super-block: llama-quantize's fallback
+      expect(type('blk.0.ffn_down.weight')).toBe('Q4_0');
+    });
+  });
+
   it('refuses an already-quantised input, an unknown type and an existing output', async () => {
     const home = tempHome();
     const q = await cli(['quantize', testModelPath(spec('Q4_0')), join(home, 'x.gguf'), '--type', 'Q8_0'], { env: { LOCALGPT_HOME: home } });
     expect(q.code).toBe(2);
     expect(q.stderr).toMatch(/is already quantised \(token_embd\.weight is Q4_0\)\nhint: quantise from an F32, F16 or BF16 file/);
-    const t = await cli(['quantize', testModelPath(spec('F32')), join(home, 'x.gguf'), '--type', 'Q2_K'], { env: { LOCALGPT_HOME: home } });
+    const t = await cli(['quantize', testModelPath(spec('F32')), join(home, 'x.gguf'), '--type', 'IQ4_XS'], { env: { LOCALGPT_HOME: home } });
     expect(t.code).toBe(2);
-    expect(t.stderr).toMatch(/'--type <type>' argument 'Q2_K' is invalid\. choose one of F32, F16/);
+    expect(t.stderr).toMatch(/'--type <type>' argument 'IQ4_XS' is invalid\. choose one of F32, F16/);
     const e = await cli(['quantize', testModelPath(spec('F32')), testModelPath(spec('Q4_0')), '--type', 'Q4_0'], { env: { LOCALGPT_HOME: home } });
     expect(e.code).toBe(2);
     expect(e.stderr).toMatch(/exists\nhint: use --force/);

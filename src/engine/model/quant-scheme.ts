@@ -7,7 +7,7 @@ import { quantTypeByName } from '../quant/registry.js';
  */
 export type QuantScheme = string;
 
-export const QUANT_SCHEMES: readonly QuantScheme[] = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K', 'Q3_K', 'Q4_K_M', 'Q5_K_M'];
+export const QUANT_SCHEMES: readonly QuantScheme[] = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K', 'Q3_K', 'Q2_K', 'Q4_K_M', 'Q5_K_M'];
 
 /** The ggml type a tensor gets under a scheme, with ggml's fallbacks for rows that are not whole 256-blocks. */
 export function tensorTypeFor(scheme: QuantScheme, name: string, dims: readonly number[]): GGMLType {
@@ -19,8 +19,9 @@ export function tensorTypeFor(scheme: QuantScheme, name: string, dims: readonly 
 
 /** llama-quantize's substitutes when a row cannot hold whole super-blocks (llama-quant.cpp). */
 const K_FALLBACK = new Map<GGMLType, GGMLType>([
-  // llama-quant.cpp at the pinned commit demotes Q3_K (like Q2_K) to Q4_0; some llama.cpp versions
-  // used IQ4_NL there instead, which we do not have, so Q4_0 is our choice either way.
+  // llama-quant.cpp's tensor_type_fallback at the pinned commit demotes Q2_K and Q3_K to Q4_0; some
+  // llama.cpp versions used IQ4_NL there instead, which we do not have, so Q4_0 is our choice either way.
+  [GGMLType.Q2_K, GGMLType.Q4_0],
   [GGMLType.Q3_K, GGMLType.Q4_0],
   [GGMLType.Q4_K, GGMLType.Q5_0],
   [GGMLType.Q5_K, GGMLType.Q5_1],

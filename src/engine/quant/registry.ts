@@ -16,6 +16,7 @@ import { Q4_0 } from './q4_0.js';
 import { Q4_1 } from './q4_1.js';
 import { Q5_0 } from './q5_0.js';
 import { Q5_1 } from './q5_1.js';
+import { Q2_K } from './q2_k.js';
 import { Q3_K } from './q3_k.js';
 import { Q4_K } from './q4_k.js';
 import { Q5_K } from './q5_k.js';
@@ -26,7 +27,7 @@ export { GGMLType } from './ggml-type.js';
 
 /** Every supported type, in ggml id order. */
 export const QUANT_TYPES: readonly QuantType[] = Object.freeze(
-  [F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q3_K, Q4_K, Q5_K, Q6_K, BF16].sort((a, b) => a.type - b.type),
+  [F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, BF16].sort((a, b) => a.type - b.type),
 );
 
 const BY_ID = new Map<number, QuantType>(QUANT_TYPES.map((t) => [t.type as number, t]));

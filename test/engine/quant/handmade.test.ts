@@ -100,6 +100,42 @@ describe('hand-built blocks', () => {
     expect(deq('Q5_K', b, 256)).toEqual(subBlocks([17, 3.5, 2, 6.5, 9, 50, 25, 1102.5]));
   });
 
+  it('Q2_K: scales[16] (low nibble scale, high nibble min), qs[64], d, dmin LAST; value d*sc*q - dmin*m', () => {
+    // Sub-block j (16 elements) has scale S[j] and min M[j]: byte j = M[j] << 4 | S[j].
+    const S = [1, 2, 3, 15, 5, 0, 7, 4, 9, 10, 11, 12, 13, 14, 6, 8];
+    const M = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+    const b = new Uint8Array(84);
+    b.set([0x01, 0x12, 0x23, 0x3f, 0x45, 0x50, 0x67, 0x74, 0x89, 0x9a, 0xab, 0xbc, 0xcd, 0xde, 0xe6, 0xf8], 0);
+    expect(Array.from(b.subarray(0, 16))).toEqual(S.map((sc, j) => (M[j] << 4) | sc)); // the bytes above are S and M
+    b[80] = 0x00; b[81] = 0x38; // d = 0.5
+    b[82] = 0x00; b[83] = 0x34; // dmin = 0.25
+    // All qs 0: sub-block j reads -0.25*M[j].
+    const want = M.flatMap((m) => fill(16, -0.25 * m + 0)); // + 0: sub-block 0 reads 0, not -0
+    expect(deq('Q2_K', b, 256)).toEqual(want);
+    // qs: byte l of 32-byte half h holds elements 128h + l, +32, +64, +96 in bits 0-1, 2-3, 4-5, 6-7.
+    b[16 + 0] = 0xe4; // 0b11_10_01_00: element 0 -> 0, 32 -> 1, 64 -> 2, 96 -> 3
+    want[32] = 0.5 * 3 * 1 - 0.25 * 2; // sub-block 2: 1
+    want[64] = 0.5 * 5 * 2 - 0.25 * 4; // sub-block 4: 4
+    want[96] = 0.5 * 7 * 3 - 0.25 * 6; // sub-block 6: 9
+    b[16 + 16] = 0x32; // element 16 -> 2 (sub-block 1), element 80 -> 3 (sub-block 5, scale 0: stays -dmin*5)
+    want[16] = 0.5 * 2 * 2 - 0.25 * 1; // 1.75
+    b[16 + 32 + 17] = 0x03; // second half: element 128 + 17 = 145 (sub-block 9) -> 3
+    want[145] = 0.5 * 10 * 3 - 0.25 * 9; // 12.75
+    b[16 + 32 + 31] = 0xc0; // element 128 + 96 + 31 = 255 (sub-block 15) -> 3
+    want[255] = 0.5 * 8 * 3 - 0.25 * 15; // 8.25
+    expect(deq('Q2_K', b, 256)).toEqual(want);
+    // quantise a constant -1: each sub-block has max == min, so scale 0, min 1 (levels 0); the mins
+    // map to 15 (bytes 0xf0), d = 0 and dmin = f16(1/15) = 0x2c44; every value reads -15*dmin
+    const qNeg = T('Q2_K').quantize(new Float32Array(256).fill(-1));
+    expect(Array.from(qNeg)).toEqual([...fill(16, 0xf0), ...fill(64, 0), 0x00, 0x00, 0x44, 0x2c]);
+    expect(deq('Q2_K', qNeg, 256)).toEqual(fill(256, -15 * 0.066650390625));
+    // quantise a constant +1: min clamps to 0, scale 1/3 with every level 3 (exact, so the search
+    // keeps it); the scales map to 15 (bytes 0x0f), d = f16(1/45) = 0x25b0, dmin = 0; qs all 0xff
+    const qPos = T('Q2_K').quantize(new Float32Array(256).fill(1));
+    expect(Array.from(qPos)).toEqual([...fill(16, 0x0f), ...fill(64, 0xff), 0xb0, 0x25, 0x00, 0x00]);
+    expect(deq('Q2_K', qPos, 256)).toEqual(fill(256, 0.022216796875 * 15 * 3));
+  });
+
   it('Q3_K: hmask[32], qs[64], 6-bit scales[12] (stored +32), d LAST; value d*(sc-32)*(q-4)', () => {
     // Stored scales S (0..63) and their signed values E = S - 32, one per 16-element sub-block:
     //   S = 33 31 34  0 63 35 16 48 | 36 28 40 20  1 62 39 24
@@ -160,6 +196,6 @@ describe('hand-built blocks', () => {
     const zeros = (name: string) => Array.from(T(name).quantize(new Float32Array(T(name).blockSize)));
     expect(zeros('Q4_0')).toEqual([0x00, 0x80, ...fill(16, 0x88)]);
     expect(zeros('Q5_0')).toEqual([0x00, 0x80, 0xff, 0xff, 0xff, 0xff, ...fill(16, 0)]);
-    for (const name of ['Q8_0', 'Q4_1', 'Q5_1', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K']) expect(zeros(name).every((v) => v === 0), name).toBe(true);
+    for (const name of ['Q8_0', 'Q4_1', 'Q5_1', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K']) expect(zeros(name).every((v) => v === 0), name).toBe(true);
   });
 });

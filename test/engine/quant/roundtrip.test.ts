@@ -39,6 +39,16 @@ const BOUNDS: Record<string, (s: Stats, x: number) => number> = {
   // their relative error. A layout mistake moves values by about half the range, far outside this.
   Q4_K: (s) => (1.5 * kRange(s)) / 15 + (63 * 15 + 63) * 2 ** -25 + kRange(s) * 2 ** -10,
   Q5_K: (s) => (1.5 * kRange(s)) / 31 + (63 * 31 + 63) * 2 ** -25 + kRange(s) * 2 ** -10,
+  // scale + min, levels 0..3 in 16-value sub-blocks, step ~ kRange/3. Rounding with the stored
+  // scales is half a step; the 4-bit sub-scales and sub-mins round by up to max_scale/30 per level
+  // (3 levels: ~0.1 step) and max_min/30 (<= kRange/30: 0.1 step). The search weighs each element
+  // by |x| and minimises the absolute error, so it may leave elements near zero (weight ~0, e.g.
+  // the zeros of 'sparse') outside the fitted span, clamped to its nearest end: worst seen ~0.98
+  // step over 300 seeds ('negative', 'sparse'; ~0.71 on the seeds here), so allow 1.25 steps. Plus
+  // the absolute floor of the f16 super-scales (15 * 3 * 2^-25 for d, 15 * 2^-25 for dmin: 'tiny'
+  // and 'subnormal' blocks, whose d is an f16 subnormal or 0, go past a step only by this much)
+  // and their relative error. A layout mistake moves values by whole levels (up to 3 steps).
+  Q2_K: (s) => (1.25 * kRange(s)) / 3 + (15 * 3 + 15) * 2 ** -25 + kRange(s) * 2 ** -10,
   // symmetric, levels -4..3, step ~ amax/4: the clamped end loses one full step (as Q4_0), and the
   // least-squares search may shrink a sub-block's scale and the 6-bit sub-scales round (up to
   // max_scale/64 per level), so allow 1.5 steps (worst seen ~1.2, on 'integers'); plus |q| <= 4

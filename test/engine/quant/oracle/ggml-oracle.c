@@ -42,6 +42,7 @@ static const struct { const char * name; int blk, bytes; quant_fn q; deq_fn d; }
   { "Q5_0", 32, 22, (quant_fn)quantize_row_q5_0_ref, (deq_fn)dequantize_row_q5_0 },
   { "Q5_1", 32, 24, (quant_fn)quantize_row_q5_1_ref, (deq_fn)dequantize_row_q5_1 },
   { "Q8_0", 32, 34, (quant_fn)quantize_row_q8_0_ref, (deq_fn)dequantize_row_q8_0 },
+  { "Q2_K", 256, 84, (quant_fn)quantize_row_q2_K_ref, (deq_fn)dequantize_row_q2_K },
   { "Q3_K", 256, 110, (quant_fn)quantize_row_q3_K_ref, (deq_fn)dequantize_row_q3_K },
   { "Q4_K", 256, 144, (quant_fn)quantize_row_q4_K_ref, (deq_fn)dequantize_row_q4_K },
   { "Q5_K", 256, 176, (quant_fn)quantize_row_q5_K_ref, (deq_fn)dequantize_row_q5_K },
