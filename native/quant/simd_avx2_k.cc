@@ -1,69 +1,102 @@
 // AVX2 kernels of the K-quant family beyond Q4_K / Q6_K (simd_avx2.cc): Q2_K, Q3_K and Q5_K x Q8_K
 // and the Q8_K activation quantiser. Same flags and run-time gate as simd_avx2.cc.
 #include <cstring>
+#include <utility>
 #include "quant.h"
 #include "kquant_common.h"
 #include "../runtime/fp16.h"
 #include "simd_avx2.h"
 namespace lg {
 
+namespace {
+// Sub-blocks 2c and 2c + 1 of a two-halves K-quant (Q2_K, Q3_K: chunk c = 4h + s of 32 values)
+// as int16 scales for a madd: `half` holds the eight int16 scales of half h in both 128-bit lanes,
+// and chunk s takes element 2s for its first 16 bytes and 2s + 1 for the rest.
+template <int S>
+inline __m256i chunk_scales(const __m256i& half) {
+  const __m256i pick = _mm256_setr_epi8(4 * S, 4 * S + 1, 4 * S, 4 * S + 1, 4 * S, 4 * S + 1, 4 * S, 4 * S + 1, 4 * S, 4 * S + 1, 4 * S, 4 * S + 1,
+                                        4 * S, 4 * S + 1, 4 * S, 4 * S + 1, 4 * S + 2, 4 * S + 3, 4 * S + 2, 4 * S + 3, 4 * S + 2, 4 * S + 3,
+                                        4 * S + 2, 4 * S + 3, 4 * S + 2, 4 * S + 3, 4 * S + 2, 4 * S + 3, 4 * S + 2, 4 * S + 3, 4 * S + 2, 4 * S + 3);
+  return _mm256_shuffle_epi8(half, pick);
+}
+// Sixteen int8 scales as int16, half 0 (scales 0-7) and half 1 (8-15) each in both 128-bit lanes.
+inline void scale_halves(__m128i s8, __m256i* half) {
+  const __m256i s16 = _mm256_cvtepi8_epi16(s8);
+  half[0] = _mm256_permute2x128_si256(s16, s16, 0x00);
+  half[1] = _mm256_permute2x128_si256(s16, s16, 0x11);
+}
+// Q3_K's sixteen 6-bit scales minus 32 as int8 (unpack_scales_q3_K's bits, four at a time).
+inline __m128i q3_K_scales(const uint8_t* s) {
+  uint32_t a[3];
+  std::memcpy(a, s, 12);
+  const uint32_t m4 = 0x0f0f0f0f, m2 = 0x03030303;
+  const __m128i v = _mm_setr_epi32((int)((a[0] & m4) | ((a[2] & m2) << 4)), (int)((a[1] & m4) | (((a[2] >> 2) & m2) << 4)),
+                                   (int)(((a[0] >> 4) & m4) | (((a[2] >> 4) & m2) << 4)), (int)(((a[1] >> 4) & m4) | (((a[2] >> 6) & m2) << 4)));
+  return _mm_sub_epi8(v, _mm_set1_epi8(32));
+}
+// Runs f(integral_constant<C>) for the eight chunks C = 0..7, so shifts and masks are immediates.
+template <class F, int... C>
+inline void each_chunk(F&& f, std::integer_sequence<int, C...>) {
+  (f(std::integral_constant<int, C>{}), ...);
+}
+}  // namespace
+
 // ggml's AVX2 Q2_K: per super-block first the mins, eight int32 lanes (lane k: sub-blocks 2k and
 // 2k + 1, min times block sum) into the float accumulator by one FMA with dmin = -y.d * x.dmin,
-// then the values' 8-lane sum as Q3_K's (scale of the half-chunk) by one FMA with d = y.d * x.d.
+// then the values' 8-lane sum (lane k: bytes 4k..4k+3 of every 32-value chunk times the scale of
+// the half-chunk they lie in) by one FMA with d = y.d * x.d; hsum_ps at the end.
 float vec_dot_q2_K_avx2(int64_t n, const void* vx, const void* vy) {
   const block_q2_K* x = (const block_q2_K*)vx;
   const block_q8_K* y = (const block_q8_K*)vy;
   const __m256i m3 = _mm256_set1_epi8(3);
+  const __m128i m4 = _mm_set1_epi8(0xF);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / QK_K; i++) {
     const float d = y[i].d * _cvtsh_ss(x[i].d), dmin = -y[i].d * _cvtsh_ss(x[i].dmin);
     const __m128i packed = _mm_loadu_si128((const __m128i*)x[i].scales);
-    const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0xF)));
+    const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), m4));
     const __m256i prod = _mm256_madd_epi16(mins, _mm256_loadu_si256((const __m256i*)y[i].bsums));
     acc = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(prod), acc);
+    __m256i half[2];
+    scale_halves(_mm_and_si128(packed, m4), half);
+    const __m256i bits[2] = {_mm256_loadu_si256((const __m256i*)x[i].qs), _mm256_loadu_si256((const __m256i*)(x[i].qs + 32))};
     __m256i sumi = _mm256_setzero_si256();
-    for (int h = 0; h < 2; h++) {
-      const __m256i bits = _mm256_loadu_si256((const __m256i*)(x[i].qs + 32 * h));
-      for (int j = 0; j < 4; j++) {
-        const int c = 4 * h + j;  // the 32-value chunk: scales 2c and 2c + 1
-        const __m256i q = _mm256_and_si256(_mm256_srl_epi16(bits, _mm_cvtsi32_si128(2 * j)), m3);
-        const __m256i p = _mm256_maddubs_epi16(q, _mm256_loadu_si256((const __m256i*)(y[i].qs + 32 * c)));
-        const __m256i scale = _mm256_setr_m128i(_mm_set1_epi16(x[i].scales[2 * c] & 0xF), _mm_set1_epi16(x[i].scales[2 * c + 1] & 0xF));
-        sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(scale, p));
-      }
-    }
+    each_chunk([&](auto c) {
+      constexpr int C = decltype(c)::value, H = C / 4, S = C % 4;
+      const __m256i q = _mm256_and_si256(_mm256_srli_epi16(bits[H], 2 * S), m3);
+      const __m256i p = _mm256_maddubs_epi16(q, _mm256_loadu_si256((const __m256i*)(y[i].qs + 32 * C)));
+      sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(chunk_scales<S>(half[H]), p));
+    }, std::make_integer_sequence<int, 8>{});
     acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
   }
   return hsum_ps(acc);
 }
 
-// ggml's AVX2 Q3_K: per super-block an 8-lane int32 sum (lane k: bytes 4k..4k+3 of every 32-value
-// chunk, times the scale of the half of the chunk they lie in), one FMA into the float accumulator
-// with d = y.d * x.d, hsum_ps at the end. A value is its two low bits minus 4 where its hmask bit is
-// clear; both parts go through maddubs (no int16 sum saturates: |2 * 4 * 128| < 2^15).
+// ggml's AVX2 Q3_K: per super-block an 8-lane int32 sum as Q2_K's values' (each chunk's half-chunk
+// scale), one FMA into the float accumulator with d = y.d * x.d, hsum_ps at the end. A value is its
+// two low bits minus 4 where its hmask bit is clear; both parts go through maddubs (no int16 sum
+// saturates: |2 * 4 * 128| < 2^15).
 float vec_dot_q3_K_avx2(int64_t n, const void* vx, const void* vy) {
   const block_q3_K* x = (const block_q3_K*)vx;
   const block_q8_K* y = (const block_q8_K*)vy;
-  const __m256i m3 = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
+  const __m256i m3 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / QK_K; i++) {
-    int8_t sc[16];
-    unpack_scales_q3_K(x[i].scales, sc);
     const float d = y[i].d * _cvtsh_ss(x[i].d);
-    const __m256i hbits = _mm256_loadu_si256((const __m256i*)x[i].hmask);
+    __m256i half[2];
+    scale_halves(q3_K_scales(x[i].scales), half);
+    // 4 in each byte whose hmask bit for chunk c is clear, for every chunk from one vector
+    const __m256i clear = _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)x[i].hmask), _mm256_set1_epi8(-1));
+    const __m256i bits[2] = {_mm256_loadu_si256((const __m256i*)x[i].qs), _mm256_loadu_si256((const __m256i*)(x[i].qs + 32))};
     __m256i sumi = _mm256_setzero_si256();
-    for (int h = 0; h < 2; h++) {
-      const __m256i bits = _mm256_loadu_si256((const __m256i*)(x[i].qs + 32 * h));
-      for (int j = 0; j < 4; j++) {
-        const int c = 4 * h + j;  // the 32-value chunk: hmask bit c, scales 2c and 2c + 1
-        const __m256i low = _mm256_and_si256(_mm256_srl_epi16(bits, _mm_cvtsi32_si128(2 * j)), m3);
-        const __m256i clear = _mm256_cmpeq_epi8(_mm256_and_si256(hbits, _mm256_set1_epi8((char)(1 << c))), _mm256_setzero_si256());
-        const __m256i q8 = _mm256_loadu_si256((const __m256i*)(y[i].qs + 32 * c));
-        const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(low, q8), _mm256_maddubs_epi16(_mm256_and_si256(clear, four), q8));
-        const __m256i scale = _mm256_setr_m128i(_mm_set1_epi16(sc[2 * c]), _mm_set1_epi16(sc[2 * c + 1]));
-        sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(scale, p));
-      }
-    }
+    each_chunk([&](auto c) {
+      constexpr int C = decltype(c)::value, H = C / 4, S = C % 4;
+      const __m256i low = _mm256_and_si256(_mm256_srli_epi16(bits[H], 2 * S), m3);
+      const __m256i four = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(clear, C), one), 2);
+      const __m256i q8 = _mm256_loadu_si256((const __m256i*)(y[i].qs + 32 * C));
+      const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(low, q8), _mm256_maddubs_epi16(four, q8));
+      sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(chunk_scales<S>(half[H]), p));
+    }, std::make_integer_sequence<int, 8>{});
     acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
   }
   return hsum_ps(acc);
