@@ -1,45 +1,12 @@
 // AVX2 kernels of the K-quant family beyond Q4_K / Q6_K (simd_avx2.cc): Q2_K, Q3_K and Q5_K x Q8_K
 // and the Q8_K activation quantiser. Same flags and run-time gate as simd_avx2.cc.
 #include <cstring>
-#include <utility>
 #include "quant.h"
 #include "kquant_common.h"
 #include "../runtime/fp16.h"
 #include "simd_avx2.h"
 namespace lg {
 
-namespace {
-// Sub-blocks 2c and 2c + 1 of a two-halves K-quant (Q2_K, Q3_K: chunk c = 4h + s of 32 values)
-// as int16 scales for a madd: `half` holds the eight int16 scales of half h in both 128-bit lanes,
-// and chunk s takes element 2s for its first 16 bytes and 2s + 1 for the rest.
-template <int S>
-inline __m256i chunk_scales(const __m256i& half) {
-  const __m256i pick = _mm256_setr_epi8(4 * S, 4 * S + 1, 4 * S, 4 * S + 1, 4 * S, 4 * S + 1, 4 * S, 4 * S + 1, 4 * S, 4 * S + 1, 4 * S, 4 * S + 1,
-                                        4 * S, 4 * S + 1, 4 * S, 4 * S + 1, 4 * S + 2, 4 * S + 3, 4 * S + 2, 4 * S + 3, 4 * S + 2, 4 * S + 3,
-                                        4 * S + 2, 4 * S + 3, 4 * S + 2, 4 * S + 3, 4 * S + 2, 4 * S + 3, 4 * S + 2, 4 * S + 3, 4 * S + 2, 4 * S + 3);
-  return _mm256_shuffle_epi8(half, pick);
-}
-// Sixteen int8 scales as int16, half 0 (scales 0-7) and half 1 (8-15) each in both 128-bit lanes.
-inline void scale_halves(__m128i s8, __m256i* half) {
-  const __m256i s16 = _mm256_cvtepi8_epi16(s8);
-  half[0] = _mm256_permute2x128_si256(s16, s16, 0x00);
-  half[1] = _mm256_permute2x128_si256(s16, s16, 0x11);
-}
-// Q3_K's sixteen 6-bit scales minus 32 as int8 (unpack_scales_q3_K's bits, four at a time).
-inline __m128i q3_K_scales(const uint8_t* s) {
-  uint32_t a[3];
-  std::memcpy(a, s, 12);
-  const uint32_t m4 = 0x0f0f0f0f, m2 = 0x03030303;
-  const __m128i v = _mm_setr_epi32((int)((a[0] & m4) | ((a[2] & m2) << 4)), (int)((a[1] & m4) | (((a[2] >> 2) & m2) << 4)),
-                                   (int)(((a[0] >> 4) & m4) | (((a[2] >> 4) & m2) << 4)), (int)(((a[1] >> 4) & m4) | (((a[2] >> 6) & m2) << 4)));
-  return _mm_sub_epi8(v, _mm_set1_epi8(32));
-}
-// Runs f(integral_constant<C>) for the eight chunks C = 0..7, so shifts and masks are immediates.
-template <class F, int... C>
-inline void each_chunk(F&& f, std::integer_sequence<int, C...>) {
-  (f(std::integral_constant<int, C>{}), ...);
-}
-}  // namespace
 
 // ggml's AVX2 Q2_K: per super-block first the mins, eight int32 lanes (lane k: sub-blocks 2k and
 // 2k + 1, min times block sum) into the float accumulator by one FMA with dmin = -y.d * x.dmin,

@@ -1,5 +1,5 @@
-// AVX-512 Q6_K and Q5_K x Q8_K products (decode and batches): vec_dot_q6_K_avx2's and
-// vec_dot_q5_K_avx2's arithmetic (llama.cpp's AVX2 loops, which its AVX-512 builds run too), two
+// AVX-512 Q6_K and Q5_K x Q8_K products (decode and batches), and Q3_K / Q2_K dot products:
+// vec_dot_q6_K_avx2's, vec_dot_q5_K_avx2's, vec_dot_q3_K_avx2's and vec_dot_q2_K_avx2's arithmetic (llama.cpp's AVX2 loops, which its AVX-512 builds run too), two
 // weight rows per 512-bit vector. The same instructions as the AVX2 kernels at twice the width
 // (AVX512BW has maddubs and madd), so every int32 lane is the AVX2 lane's integer and the float
 // steps are their own: bit for bit.
@@ -204,6 +204,76 @@ void gemm_q6_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const voi
     return;
   }
   drive_tiles<2, 4>(nr, nc, PairTiles<PairQ6K>{{xb, bx, (const uint8_t*)y, by, s, bs}, nb, true});
+}
+
+// Q2_K and Q3_K one row at a time with two 32-value chunks per 512-bit step: chunk s of half 0 in
+// the low 256 bits, chunk s of half 1 in the high, so a step is two of the AVX2 kernel's. The two
+// halves' int32 lanes add at the end of the super-block: the same integers as the AVX2 kernel's
+// eight lanes, so the float steps (and outputs) are its own.
+namespace {
+inline __m512i both_halves(const __m256i* half) { return join(half[0], half[1]); }
+template <int S>
+inline __m512i chunk_scales512(const __m512i& halves) {
+  return _mm512_shuffle_epi8(halves, _mm512_broadcast_i64x4(chunk_pick<S>()));
+}
+inline __m256i fold_halves(const __m512i& v) { return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1)); }
+}  // namespace
+
+float vec_dot_q2_K_avx512(int64_t n, const void* vx, const void* vy) {
+  const block_q2_K* x = (const block_q2_K*)vx;
+  const block_q8_K* y = (const block_q8_K*)vy;
+  const __m512i m3 = _mm512_set1_epi8(3);
+  const __m128i m4 = _mm_set1_epi8(0xF);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / QK_K; i++) {
+    const float d = y[i].d * _cvtsh_ss(x[i].d), dmin = -y[i].d * _cvtsh_ss(x[i].dmin);
+    const __m128i packed = _mm_loadu_si128((const __m128i*)x[i].scales);
+    const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), m4));
+    const __m256i prod = _mm256_madd_epi16(mins, _mm256_loadu_si256((const __m256i*)y[i].bsums));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(prod), acc);
+    __m256i half[2];
+    scale_halves(_mm_and_si128(packed, m4), half);
+    const __m512i sc = both_halves(half);
+    const __m512i bits = _mm512_loadu_si512(x[i].qs);  // half 0's 32 bytes, then half 1's
+    __m512i sumi = _mm512_setzero_si512();
+    each_chunk([&](auto c) {
+      constexpr int S = decltype(c)::value;
+      const __m512i q = _mm512_and_si512(_mm512_srli_epi16(bits, 2 * S), m3);
+      const __m512i p = _mm512_maddubs_epi16(q, load_pair((const uint8_t*)y[i].qs + 32 * S, (const uint8_t*)y[i].qs + 128 + 32 * S));
+      sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(chunk_scales512<S>(sc), p));
+    }, std::make_integer_sequence<int, 4>{});
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(fold_halves(sumi)), acc);
+  }
+  return hsum_ps(acc);
+}
+
+float vec_dot_q3_K_avx512(int64_t n, const void* vx, const void* vy) {
+  const block_q3_K* x = (const block_q3_K*)vx;
+  const block_q8_K* y = (const block_q8_K*)vy;
+  const __m512i m3 = _mm512_set1_epi8(3), one = _mm512_set1_epi8(1);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / QK_K; i++) {
+    const float d = y[i].d * _cvtsh_ss(x[i].d);
+    __m256i half[2];
+    scale_halves(q3_K_scales(x[i].scales), half);
+    const __m512i sc = both_halves(half);
+    const __m256i clear256 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)x[i].hmask), _mm256_set1_epi8(-1));
+    const __m512i clear = join(clear256, clear256);
+    const __m512i bits = _mm512_loadu_si512(x[i].qs);
+    __m512i sumi = _mm512_setzero_si512();
+    each_chunk([&](auto c) {
+      constexpr int S = decltype(c)::value;
+      // chunk S of half 0 takes hmask bit S, of half 1 bit 4 + S
+      const __m512i shift = _mm512_inserti64x4(_mm512_set1_epi16(S), _mm256_set1_epi16(4 + S), 1);
+      const __m512i low = _mm512_and_si512(_mm512_srli_epi16(bits, 2 * S), m3);
+      const __m512i four = _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(clear, shift), one), 2);
+      const __m512i q8 = load_pair((const uint8_t*)y[i].qs + 32 * S, (const uint8_t*)y[i].qs + 128 + 32 * S);
+      const __m512i p = _mm512_sub_epi16(_mm512_maddubs_epi16(low, q8), _mm512_maddubs_epi16(four, q8));
+      sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(chunk_scales512<S>(sc), p));
+    }, std::make_integer_sequence<int, 4>{});
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(fold_halves(sumi)), acc);
+  }
+  return hsum_ps(acc);
 }
 
 }  // namespace lg
