@@ -210,6 +210,8 @@ float vec_dot_q5_0_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_q5_K_avx512(int64_t n, const void* x, const void* y);
 float vec_dot_q2_K_avx512(int64_t n, const void* x, const void* y);  // simd_avx512_k.cc
 float vec_dot_q3_K_avx512(int64_t n, const void* x, const void* y);
+void gemm_q2_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
+void gemm_q3_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 float vec_dot_bf16_avx512(int64_t n, const void* x, const void* y);
 void gemm_f16_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_bf16_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);

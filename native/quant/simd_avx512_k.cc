@@ -206,74 +206,129 @@ void gemm_q6_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const voi
   drive_tiles<2, 4>(nr, nc, PairTiles<PairQ6K>{{xb, bx, (const uint8_t*)y, by, s, bs}, nb, true});
 }
 
-// Q2_K and Q3_K one row at a time with two 32-value chunks per 512-bit step: chunk s of half 0 in
-// the low 256 bits, chunk s of half 1 in the high, so a step is two of the AVX2 kernel's. The two
-// halves' int32 lanes add at the end of the super-block: the same integers as the AVX2 kernel's
-// eight lanes, so the float steps (and outputs) are its own.
+// Q2_K and Q3_K with two 32-value chunks per 512-bit step: chunk s of half 0 in the low 256 bits,
+// chunk s of half 1 in the high, so a step is two of the AVX2 kernel's. The two halves' int32 lanes
+// add at the end of the super-block: the same integers as the AVX2 kernel's eight lanes, so the
+// float steps (and outputs) are its own. A row's super-block is decoded once (Row::load) for every
+// activation row it meets: the dot products take one, the batch tiles several.
 namespace {
-inline __m512i both_halves(const __m256i* half) { return join(half[0], half[1]); }
-template <int S>
-inline __m512i chunk_scales512(const __m512i& halves) {
-  return _mm512_shuffle_epi8(halves, _mm512_broadcast_i64x4(chunk_pick<S>()));
-}
 inline __m256i fold_halves(const __m512i& v) { return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1)); }
-}  // namespace
+inline __m512i chunk_q8(const block_q8_K& y, int s) { return load_pair((const uint8_t*)y.qs + 32 * s, (const uint8_t*)y.qs + 128 + 32 * s); }
 
-float vec_dot_q2_K_avx512(int64_t n, const void* vx, const void* vy) {
-  const block_q2_K* x = (const block_q2_K*)vx;
-  const block_q8_K* y = (const block_q8_K*)vy;
-  const __m512i m3 = _mm512_set1_epi8(3);
-  const __m128i m4 = _mm_set1_epi8(0xF);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / QK_K; i++) {
-    const float d = y[i].d * _cvtsh_ss(x[i].d), dmin = -y[i].d * _cvtsh_ss(x[i].dmin);
-    const __m128i packed = _mm_loadu_si128((const __m128i*)x[i].scales);
-    const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), m4));
-    const __m256i prod = _mm256_madd_epi16(mins, _mm256_loadu_si256((const __m256i*)y[i].bsums));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(prod), acc);
+// The scales of chunk s of both halves, for the madd (chunk_pick's bytes in each 256-bit half).
+inline void chunk_scale_set(const __m256i* half, __m512i* sc) {
+  const __m512i both = join(half[0], half[1]);
+  each_chunk([&](auto c) {
+    constexpr int S = decltype(c)::value;
+    sc[S] = _mm512_shuffle_epi8(both, _mm512_broadcast_i64x4(chunk_pick<S>()));
+  }, std::make_integer_sequence<int, 4>{});
+}
+
+struct RowQ2K {
+  using block = block_q2_K;
+  __m512i q[4], sc[4];
+  __m256i mins;
+  float d, dmin;
+  void load(const block_q2_K& b) {
+    const __m128i packed = _mm_loadu_si128((const __m128i*)b.scales), m4 = _mm_set1_epi8(0xF);
+    mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), m4));
     __m256i half[2];
     scale_halves(_mm_and_si128(packed, m4), half);
-    const __m512i sc = both_halves(half);
-    const __m512i bits = _mm512_loadu_si512(x[i].qs);  // half 0's 32 bytes, then half 1's
-    __m512i sumi = _mm512_setzero_si512();
-    each_chunk([&](auto c) {
-      constexpr int S = decltype(c)::value;
-      const __m512i q = _mm512_and_si512(_mm512_srli_epi16(bits, 2 * S), m3);
-      const __m512i p = _mm512_maddubs_epi16(q, load_pair((const uint8_t*)y[i].qs + 32 * S, (const uint8_t*)y[i].qs + 128 + 32 * S));
-      sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(chunk_scales512<S>(sc), p));
-    }, std::make_integer_sequence<int, 4>{});
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(fold_halves(sumi)), acc);
+    chunk_scale_set(half, sc);
+    const __m512i bits = _mm512_loadu_si512(b.qs), m3 = _mm512_set1_epi8(3);
+    each_chunk([&](auto c) { q[decltype(c)::value] = _mm512_and_si512(_mm512_srli_epi16(bits, 2 * decltype(c)::value), m3); },
+               std::make_integer_sequence<int, 4>{});
+    d = _cvtsh_ss(b.d);
+    dmin = _cvtsh_ss(b.dmin);
   }
-  return hsum_ps(acc);
-}
+  __m512i chunk(int s, const __m512i& q8) const { return _mm512_madd_epi16(sc[s], _mm512_maddubs_epi16(q[s], q8)); }
+  // vec_dot_q2_K_avx2's float steps for one super-block: the mins' FMA, then the values'.
+  void accumulate(const block_q8_K& y, const __m512i& sumi, __m256& acc) const {
+    const __m256i prod = _mm256_madd_epi16(mins, _mm256_loadu_si256((const __m256i*)y.bsums));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(-y.d * dmin), _mm256_cvtepi32_ps(prod), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(y.d * d), _mm256_cvtepi32_ps(fold_halves(sumi)), acc);
+  }
+};
 
-float vec_dot_q3_K_avx512(int64_t n, const void* vx, const void* vy) {
-  const block_q3_K* x = (const block_q3_K*)vx;
-  const block_q8_K* y = (const block_q8_K*)vy;
-  const __m512i m3 = _mm512_set1_epi8(3), one = _mm512_set1_epi8(1);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / QK_K; i++) {
-    const float d = y[i].d * _cvtsh_ss(x[i].d);
+struct RowQ3K {
+  using block = block_q3_K;
+  __m512i low[4], four[4], sc[4];
+  float d;
+  void load(const block_q3_K& b) {
     __m256i half[2];
-    scale_halves(q3_K_scales(x[i].scales), half);
-    const __m512i sc = both_halves(half);
-    const __m256i clear256 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)x[i].hmask), _mm256_set1_epi8(-1));
-    const __m512i clear = join(clear256, clear256);
-    const __m512i bits = _mm512_loadu_si512(x[i].qs);
-    __m512i sumi = _mm512_setzero_si512();
+    scale_halves(q3_K_scales(b.scales), half);
+    chunk_scale_set(half, sc);
+    const __m256i clear256 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)b.hmask), _mm256_set1_epi8(-1));
+    const __m512i clear = join(clear256, clear256), bits = _mm512_loadu_si512(b.qs);
+    const __m512i m3 = _mm512_set1_epi8(3), one = _mm512_set1_epi8(1);
     each_chunk([&](auto c) {
       constexpr int S = decltype(c)::value;
       // chunk S of half 0 takes hmask bit S, of half 1 bit 4 + S
       const __m512i shift = _mm512_inserti64x4(_mm512_set1_epi16(S), _mm256_set1_epi16(4 + S), 1);
-      const __m512i low = _mm512_and_si512(_mm512_srli_epi16(bits, 2 * S), m3);
-      const __m512i four = _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(clear, shift), one), 2);
-      const __m512i q8 = load_pair((const uint8_t*)y[i].qs + 32 * S, (const uint8_t*)y[i].qs + 128 + 32 * S);
-      const __m512i p = _mm512_sub_epi16(_mm512_maddubs_epi16(low, q8), _mm512_maddubs_epi16(four, q8));
-      sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(chunk_scales512<S>(sc), p));
+      low[S] = _mm512_and_si512(_mm512_srli_epi16(bits, 2 * S), m3);
+      four[S] = _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(clear, shift), one), 2);
     }, std::make_integer_sequence<int, 4>{});
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(fold_halves(sumi)), acc);
+    d = _cvtsh_ss(b.d);
   }
-  return hsum_ps(acc);
+  __m512i chunk(int s, const __m512i& q8) const {
+    return _mm512_madd_epi16(sc[s], _mm512_sub_epi16(_mm512_maddubs_epi16(low[s], q8), _mm512_maddubs_epi16(four[s], q8)));
+  }
+  void accumulate(const block_q8_K& y, const __m512i& sumi, __m256& acc) const {
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(y.d * d), _mm256_cvtepi32_ps(fold_halves(sumi)), acc);
+  }
+};
+
+// R weight rows x C activation rows (C = 1: the dot product), each output its dot product's.
+template <class Row>
+struct TwoHalvesTiles {
+  template <int R, int C>
+  struct Tile {
+    static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+      __m256 acc[R][C];
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
+      for (int64_t i = 0; i < n / QK_K; i++) {
+        Row row[R];
+        for (int r = 0; r < R; r++) row[r].load(((const typename Row::block*)(x + r * bx))[i]);
+        for (int c = 0; c < C; c++) {
+          const block_q8_K& yb = ((const block_q8_K*)(y + c * by))[i];
+          const __m512i q8[4] = {chunk_q8(yb, 0), chunk_q8(yb, 1), chunk_q8(yb, 2), chunk_q8(yb, 3)};
+          for (int r = 0; r < R; r++) {
+            __m512i sumi = row[r].chunk(0, q8[0]);
+            for (int k = 1; k < 4; k++) sumi = _mm512_add_epi32(sumi, row[r].chunk(k, q8[k]));
+            row[r].accumulate(yb, sumi, acc[r][c]);
+          }
+        }
+      }
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(acc[r][c]);
+    }
+  };
+};
+template <int R, int C>
+using TileQ2K = TwoHalvesTiles<RowQ2K>::Tile<R, C>;
+template <int R, int C>
+using TileQ3K = TwoHalvesTiles<RowQ3K>::Tile<R, C>;
+}  // namespace
+
+float vec_dot_q2_K_avx512(int64_t n, const void* vx, const void* vy) {
+  float s;
+  TileQ2K<1, 1>::run(n, (const uint8_t*)vx, 0, (const uint8_t*)vy, 0, &s, 0);
+  return s;
+}
+float vec_dot_q3_K_avx512(int64_t n, const void* vx, const void* vy) {
+  float s;
+  TileQ3K<1, 1>::run(n, (const uint8_t*)vx, 0, (const uint8_t*)vy, 0, &s, 0);
+  return s;
+}
+// Batches in tiles (a decoded row serves four activation rows); decode one dot product a row.
+void gemm_q2_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  if (nc == 1) return gemm_rows(vec_dot_q2_K_avx512, n, x, bx, nr, y, s);
+  gemm_drive<2, 4, TileQ2K>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
+}
+void gemm_q3_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+  if (nc == 1) return gemm_rows(vec_dot_q3_K_avx512, n, x, bx, nr, y, s);
+  gemm_drive<1, 4, TileQ3K>(n, (const uint8_t*)x, bx, nr, (const uint8_t*)y, by, nc, s, bs);
 }
 
 }  // namespace lg
