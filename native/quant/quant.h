@@ -172,6 +172,7 @@ float vec_dot_q5_1_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q5_K_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_k.cc
 float vec_dot_q2_K_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q3_K_avx2(int64_t n, const void* x, const void* y);
+void gemm_q3_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 float vec_dot_bf16_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_bf16.cc
 void quantize_row_f16_avx2(const float* x, void* y, int64_t n);
 void quantize_row_q8_0_avx2(const float* x, void* y, int64_t n);

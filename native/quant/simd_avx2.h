@@ -432,4 +432,64 @@ static inline void each_chunk(F&& f, std::integer_sequence<int, C...>) {
   (f(std::integral_constant<int, C>{}), ...);
 }
 
+// vec_dot_q2_K_avx2's float steps for one super-block of one row (head: its d, dmin and mins):
+// the mins' FMA with dmin = -y.d * x.dmin, then the values' 8-lane sum's with d = y.d * x.d.
+struct Q2KFloat {
+  using block = block_q2_K;
+  __m256i mins;
+  float d, dmin;
+  void head(const block_q2_K& b) {
+    const __m128i packed = _mm_loadu_si128((const __m128i*)b.scales);
+    mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0xF)));
+    d = _cvtsh_ss(b.d);
+    dmin = _cvtsh_ss(b.dmin);
+  }
+  void accumulate(const block_q8_K& y, const __m256i& sumi, __m256& acc) const {
+    const __m256i prod = _mm256_madd_epi16(mins, _mm256_loadu_si256((const __m256i*)y.bsums));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(-y.d * dmin), _mm256_cvtepi32_ps(prod), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(y.d * d), _mm256_cvtepi32_ps(sumi), acc);
+  }
+};
+// vec_dot_q3_K_avx2's: one FMA of the 8-lane sum with d = y.d * x.d.
+struct Q3KFloat {
+  using block = block_q3_K;
+  float d;
+  void head(const block_q3_K& b) { d = _cvtsh_ss(b.d); }
+  void accumulate(const block_q8_K& y, const __m256i& sumi, __m256& acc) const {
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(y.d * d), _mm256_cvtepi32_ps(sumi), acc);
+  }
+};
+
+// R weight rows x C activation rows of Q2_K / Q3_K, each output its dot product's: a row's
+// super-block decoded once (Row::load) for the tile's activation rows; Row::chunk(k, q8) gives step
+// k's int32 lanes (Row::kSteps steps of Row::Vec, Row::fold reducing them to the dot product's
+// eight lanes: the same integers), Row::accumulate its float steps. hsum_ps at the end.
+template <class Row>
+struct TwoHalvesTiles {
+  template <int R, int C>
+  struct Tile {
+    static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+      __m256 acc[R][C];
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
+      for (int64_t i = 0; i < n / QK_K; i++) {
+        Row row[R];
+        for (int r = 0; r < R; r++) row[r].load(((const typename Row::block*)(x + r * bx))[i]);
+        for (int c = 0; c < C; c++) {
+          const block_q8_K& yb = ((const block_q8_K*)(y + c * by))[i];
+          typename Row::Vec q8[Row::kSteps];
+          for (int k = 0; k < Row::kSteps; k++) q8[k] = Row::q8(yb, k);
+          for (int r = 0; r < R; r++) {
+            typename Row::Vec sumi = row[r].chunk(0, q8[0]);
+            for (int k = 1; k < Row::kSteps; k++) sumi = Row::add(sumi, row[r].chunk(k, q8[k]));
+            row[r].accumulate(yb, Row::fold(sumi), acc[r][c]);
+          }
+        }
+      }
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(acc[r][c]);
+    }
+  };
+};
+
 }  // namespace lg

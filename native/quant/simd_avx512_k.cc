@@ -224,37 +224,33 @@ inline void chunk_scale_set(const __m256i* half, __m512i* sc) {
   }, std::make_integer_sequence<int, 4>{});
 }
 
-struct RowQ2K {
-  using block = block_q2_K;
+// The 512-bit steps of the rows below (TwoHalvesTiles, simd_avx2.h).
+struct Steps512 {
+  using Vec = __m512i;
+  static constexpr int kSteps = 4;
+  static Vec q8(const block_q8_K& y, int s) { return chunk_q8(y, s); }
+  static Vec add(const Vec& a, const Vec& b) { return _mm512_add_epi32(a, b); }
+  static __m256i fold(const Vec& v) { return fold_halves(v); }
+};
+
+struct RowQ2K : Steps512, Q2KFloat {
   __m512i q[4], sc[4];
-  __m256i mins;
-  float d, dmin;
   void load(const block_q2_K& b) {
-    const __m128i packed = _mm_loadu_si128((const __m128i*)b.scales), m4 = _mm_set1_epi8(0xF);
-    mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), m4));
+    head(b);
     __m256i half[2];
-    scale_halves(_mm_and_si128(packed, m4), half);
+    scale_halves(_mm_and_si128(_mm_loadu_si128((const __m128i*)b.scales), _mm_set1_epi8(0xF)), half);
     chunk_scale_set(half, sc);
     const __m512i bits = _mm512_loadu_si512(b.qs), m3 = _mm512_set1_epi8(3);
     each_chunk([&](auto c) { q[decltype(c)::value] = _mm512_and_si512(_mm512_srli_epi16(bits, 2 * decltype(c)::value), m3); },
                std::make_integer_sequence<int, 4>{});
-    d = _cvtsh_ss(b.d);
-    dmin = _cvtsh_ss(b.dmin);
   }
   __m512i chunk(int s, const __m512i& q8) const { return _mm512_madd_epi16(sc[s], _mm512_maddubs_epi16(q[s], q8)); }
-  // vec_dot_q2_K_avx2's float steps for one super-block: the mins' FMA, then the values'.
-  void accumulate(const block_q8_K& y, const __m512i& sumi, __m256& acc) const {
-    const __m256i prod = _mm256_madd_epi16(mins, _mm256_loadu_si256((const __m256i*)y.bsums));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(-y.d * dmin), _mm256_cvtepi32_ps(prod), acc);
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(y.d * d), _mm256_cvtepi32_ps(fold_halves(sumi)), acc);
-  }
 };
 
-struct RowQ3K {
-  using block = block_q3_K;
+struct RowQ3K : Steps512, Q3KFloat {
   __m512i low[4], four[4], sc[4];
-  float d;
   void load(const block_q3_K& b) {
+    head(b);
     __m256i half[2];
     scale_halves(q3_K_scales(b.scales), half);
     chunk_scale_set(half, sc);
@@ -268,43 +264,12 @@ struct RowQ3K {
       low[S] = _mm512_and_si512(_mm512_srli_epi16(bits, 2 * S), m3);
       four[S] = _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(clear, shift), one), 2);
     }, std::make_integer_sequence<int, 4>{});
-    d = _cvtsh_ss(b.d);
   }
   __m512i chunk(int s, const __m512i& q8) const {
     return _mm512_madd_epi16(sc[s], _mm512_sub_epi16(_mm512_maddubs_epi16(low[s], q8), _mm512_maddubs_epi16(four[s], q8)));
   }
-  void accumulate(const block_q8_K& y, const __m512i& sumi, __m256& acc) const {
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(y.d * d), _mm256_cvtepi32_ps(fold_halves(sumi)), acc);
-  }
 };
 
-// R weight rows x C activation rows (C = 1: the dot product), each output its dot product's.
-template <class Row>
-struct TwoHalvesTiles {
-  template <int R, int C>
-  struct Tile {
-    static void run(int64_t n, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
-      __m256 acc[R][C];
-      for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
-      for (int64_t i = 0; i < n / QK_K; i++) {
-        Row row[R];
-        for (int r = 0; r < R; r++) row[r].load(((const typename Row::block*)(x + r * bx))[i]);
-        for (int c = 0; c < C; c++) {
-          const block_q8_K& yb = ((const block_q8_K*)(y + c * by))[i];
-          const __m512i q8[4] = {chunk_q8(yb, 0), chunk_q8(yb, 1), chunk_q8(yb, 2), chunk_q8(yb, 3)};
-          for (int r = 0; r < R; r++) {
-            __m512i sumi = row[r].chunk(0, q8[0]);
-            for (int k = 1; k < 4; k++) sumi = _mm512_add_epi32(sumi, row[r].chunk(k, q8[k]));
-            row[r].accumulate(yb, sumi, acc[r][c]);
-          }
-        }
-      }
-      for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) s[c * bs + r] = hsum_ps(acc[r][c]);
-    }
-  };
-};
 template <int R, int C>
 using TileQ2K = TwoHalvesTiles<RowQ2K>::Tile<R, C>;
 template <int R, int C>

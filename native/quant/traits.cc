@@ -21,8 +21,8 @@ namespace lg {
 // an AVX-512 dot product that returns exactly the AVX2 one's, AVX-512 decode tiles and the AVX2
 // tiles for batches (inside their AVX512G entries); Q5_1 (a fallback type in Q5_K_M files, too rare
 // to be hot) takes the AVX2 dot product and tiles there too (AVX512_AVX2G); Q3_K and Q2_K have
-// AVX-512 dot products and batch tiles that return exactly the AVX2 dot product (no AVX2 tiles:
-// batches there take one dot product per output); llama.cpp repacks Q2_K on AVX-512 CPUs
+// AVX-512 dot products and batch tiles that return exactly the AVX2 dot product (Q3_K has AVX2
+// tiles too, Q2_K's AVX2 batches take the dot product); llama.cpp repacks Q2_K on AVX-512 CPUs
 // (q2_K_8x8), which we do not mirror;
 // Q4_K has AVX-512
 // rows-of-8 only, and otherwise falls back to the AVX2 kernels outright (no AVX-512 slot).
@@ -77,7 +77,7 @@ static const QuantTraits kTraits[] = {
     {T_Q5_0, "Q5_0", 32, 22, T_Q8_0, dequantize_row_q5_0, nullptr, {vec_dot_q5_0_scalar, AVX2(vec_dot_q5_0), AVX512(vec_dot_q5_0), NEON(vec_dot_q5_0)}, {nullptr, AVX2G(q5_0), AVX512G(q5_0), nullptr}, NO4, NO4},
     {T_Q5_1, "Q5_1", 32, 24, T_Q8_1, dequantize_row_q5_1, nullptr, {vec_dot_q5_1_scalar, AVX2(vec_dot_q5_1), AVX512_AVX2DOT(q5_1), NEON(vec_dot_q5_1)}, {nullptr, AVX2G(q5_1), AVX512_AVX2G(q5_1), nullptr}, NO4, NO4},
     {T_Q2_K, "Q2_K", 256, 84, T_Q8_K, dequantize_row_q2_K, nullptr, {vec_dot_q2_K_scalar, AVX2(vec_dot_q2_K), AVX512(vec_dot_q2_K), NEON(vec_dot_q2_K)}, {nullptr, nullptr, AVX512G(q2_K), nullptr}, NO4, NO4},
-    {T_Q3_K, "Q3_K", 256, 110, T_Q8_K, dequantize_row_q3_K, nullptr, {vec_dot_q3_K_scalar, AVX2(vec_dot_q3_K), AVX512(vec_dot_q3_K), NEON(vec_dot_q3_K)}, {nullptr, nullptr, AVX512G(q3_K), nullptr}, NO4, NO4},
+    {T_Q3_K, "Q3_K", 256, 110, T_Q8_K, dequantize_row_q3_K, nullptr, {vec_dot_q3_K_scalar, AVX2(vec_dot_q3_K), AVX512(vec_dot_q3_K), NEON(vec_dot_q3_K)}, {nullptr, AVX2G(q3_K), AVX512G(q3_K), nullptr}, NO4, NO4},
     {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), nullptr, NEON(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr, nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX512R8(q4_K), nullptr}, NO4},
     {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, AVX2(vec_dot_q5_K), AVX512(vec_dot_q5_K), NEON(vec_dot_q5_K)}, {nullptr, AVX2G(q5_K), AVX512G(q5_K), nullptr}, NO4, NO4},
     {T_Q6_K, "Q6_K", 256, 210, T_Q8_K, dequantize_row_q6_K, nullptr, {vec_dot_q6_K_scalar, AVX2(vec_dot_q6_K), AVX512_AVX2DOT(q6_K), NEON(vec_dot_q6_K)}, {nullptr, AVX2G(q6_K), AVX512G(q6_K), nullptr}, NO4, NO4},
