@@ -1,5 +1,3 @@
-// Pieces the K-quant decoders share.
-//
 // The 6-bit scale/min packing of Q4_K and Q5_K (ggml's get_scale_min_k4), from the 12 scale bytes
 // as three words s (bytes 0..3, 4..7, 8..11): (scale, min) of sub-block j as floats.
 fn scale_min_k4(s: vec3<u32>, j: u32) -> vec2<f32> {
@@ -11,11 +9,4 @@ fn scale_min_k4(s: vec3<u32>, j: u32) -> vec2<f32> {
   }
   let c = (s.z >> sh) & 0xffu;
   return vec2<f32>(f32((c & 15u) | ((a >> 6u) << 4u)), f32((c >> 4u) | ((b >> 6u) << 4u)));
-}
-
-// The unit layout of Q2_K, Q3_K and Q6_K, whose super-blocks are two halves of 128 values, each
-// four quarters of 32: unit u (i = u % 16) is values l..l+3 (l = 4(i % 8)) of quarter k of half i / 8.
-fn unit_pos_halves(u: u32, k: u32) -> u32 {
-  let i = u & 15u;
-  return (u >> 4u) * 256u + (i >> 3u) * 128u + (i & 7u) * 4u + k * 32u;
 }

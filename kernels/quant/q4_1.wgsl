@@ -6,7 +6,7 @@ const UV: u32 = 2u;
 const SPAN: u32 = 32u;
 
 fn unit_pos(u: u32, k: u32) -> u32 {
-  return (u >> 2u) * 32u + (u & 3u) * 4u + k * 16u;
+  return unit_pos_nibbles32(u, k);
 }
 
 fn unit_w(rb: u32, u: u32) -> array<vec4<f32>, UV> {

@@ -7,25 +7,30 @@
 #include "simd_avx2.h"
 namespace lg {
 
+namespace {
+// Chunk C (half C / 4, shift 2(C % 4)) of a Q3_K super-block: its two low bits, and 4 where its
+// hmask bit is clear (`clear` = ~hmask), both unsigned for maddubs.
+template <int C>
+inline void q3_K_chunk(const __m256i* bits, const __m256i& clear, __m256i& low, __m256i& four) {
+  low = _mm256_and_si256(_mm256_srli_epi16(bits[C / 4], 2 * (C % 4)), _mm256_set1_epi8(3));
+  four = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(clear, C), _mm256_set1_epi8(1)), 2);
+}
+}  // namespace
 
-// ggml's AVX2 Q2_K: per super-block first the mins, eight int32 lanes (lane k: sub-blocks 2k and
-// 2k + 1, min times block sum) into the float accumulator by one FMA with dmin = -y.d * x.dmin,
-// then the values' 8-lane sum (lane k: bytes 4k..4k+3 of every 32-value chunk times the scale of
-// the half-chunk they lie in) by one FMA with d = y.d * x.d; hsum_ps at the end.
+// ggml's AVX2 Q2_K: per super-block the values' 8-lane sum (lane k: bytes 4k..4k+3 of every
+// 32-value chunk times the scale of the half-chunk they lie in), then Q2KFloat's two FMAs (the
+// mins', then the values'); hsum_ps at the end. The dot products here keep each chunk in registers:
+// as a 1 x 1 TwoHalvesTiles (every chunk decoded first) they spilled and ran 0.83-0.88x.
 float vec_dot_q2_K_avx2(int64_t n, const void* vx, const void* vy) {
   const block_q2_K* x = (const block_q2_K*)vx;
   const block_q8_K* y = (const block_q8_K*)vy;
   const __m256i m3 = _mm256_set1_epi8(3);
-  const __m128i m4 = _mm_set1_epi8(0xF);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / QK_K; i++) {
-    const float d = y[i].d * _cvtsh_ss(x[i].d), dmin = -y[i].d * _cvtsh_ss(x[i].dmin);
-    const __m128i packed = _mm_loadu_si128((const __m128i*)x[i].scales);
-    const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), m4));
-    const __m256i prod = _mm256_madd_epi16(mins, _mm256_loadu_si256((const __m256i*)y[i].bsums));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(prod), acc);
+    Q2KFloat f;
+    f.head(x[i]);
     __m256i half[2];
-    scale_halves(_mm_and_si128(packed, m4), half);
+    scale_halves(_mm_and_si128(_mm_loadu_si128((const __m128i*)x[i].scales), _mm_set1_epi8(0xF)), half);
     const __m256i bits[2] = {_mm256_loadu_si256((const __m256i*)x[i].qs), _mm256_loadu_si256((const __m256i*)(x[i].qs + 32))};
     __m256i sumi = _mm256_setzero_si256();
     each_chunk([&](auto c) {
@@ -34,43 +39,41 @@ float vec_dot_q2_K_avx2(int64_t n, const void* vx, const void* vy) {
       const __m256i p = _mm256_maddubs_epi16(q, _mm256_loadu_si256((const __m256i*)(y[i].qs + 32 * C)));
       sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(chunk_scales<S>(half[H]), p));
     }, std::make_integer_sequence<int, 8>{});
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    f.accumulate(y[i], sumi, acc);
   }
   return hsum_ps(acc);
 }
 
-// ggml's AVX2 Q3_K: per super-block an 8-lane int32 sum as Q2_K's values' (each chunk's half-chunk
-// scale), one FMA into the float accumulator with d = y.d * x.d, hsum_ps at the end. A value is its
-// two low bits minus 4 where its hmask bit is clear; both parts go through maddubs (no int16 sum
-// saturates: |2 * 4 * 128| < 2^15).
+// ggml's AVX2 Q3_K: per super-block an 8-lane int32 sum as Q2_K's values', then Q3KFloat's FMA,
+// hsum_ps at the end. A value is its two low bits minus 4 where its hmask bit is clear; both parts
+// go through maddubs (no int16 sum saturates: |2 * 4 * 128| < 2^15).
 float vec_dot_q3_K_avx2(int64_t n, const void* vx, const void* vy) {
   const block_q3_K* x = (const block_q3_K*)vx;
   const block_q8_K* y = (const block_q8_K*)vy;
-  const __m256i m3 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / QK_K; i++) {
-    const float d = y[i].d * _cvtsh_ss(x[i].d);
+    Q3KFloat f;
+    f.head(x[i]);
     __m256i half[2];
     scale_halves(q3_K_scales(x[i].scales), half);
-    // 4 in each byte whose hmask bit for chunk c is clear, for every chunk from one vector
     const __m256i clear = _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)x[i].hmask), _mm256_set1_epi8(-1));
     const __m256i bits[2] = {_mm256_loadu_si256((const __m256i*)x[i].qs), _mm256_loadu_si256((const __m256i*)(x[i].qs + 32))};
     __m256i sumi = _mm256_setzero_si256();
     each_chunk([&](auto c) {
-      constexpr int C = decltype(c)::value, H = C / 4, S = C % 4;
-      const __m256i low = _mm256_and_si256(_mm256_srli_epi16(bits[H], 2 * S), m3);
-      const __m256i four = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(clear, C), one), 2);
+      constexpr int C = decltype(c)::value;
+      __m256i low, four;
+      q3_K_chunk<C>(bits, clear, low, four);
       const __m256i q8 = _mm256_loadu_si256((const __m256i*)(y[i].qs + 32 * C));
       const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(low, q8), _mm256_maddubs_epi16(four, q8));
-      sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(chunk_scales<S>(half[H]), p));
+      sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(chunk_scales<C % 4>(half[C / 4]), p));
     }, std::make_integer_sequence<int, 8>{});
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    f.accumulate(y[i], sumi, acc);
   }
   return hsum_ps(acc);
 }
 
-// Batches of Q3_K (TwoHalvesTiles): a row's eight chunks decoded once, as the dot product above
-// decodes them, for the tile's activation rows: 1.11x prefill (500M, AVX2 forced on Zen 5). Q2_K's
+// Batches of Q3_K (TwoHalvesTiles): a row's eight chunks decoded once (q3_K_chunk, as the dot
+// product decodes them) for the tile's activation rows: 1.11x prefill (500M, AVX2 forced on Zen 5). Q2_K's
 // decode is too cheap to pay for its sixteen spilled vectors (0.97x): its batches take the dot.
 namespace {
 struct Steps256 {
@@ -88,12 +91,10 @@ struct RowQ3K8 : Steps256, Q3KFloat {
     scale_halves(q3_K_scales(b.scales), half);
     const __m256i clear = _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)b.hmask), _mm256_set1_epi8(-1));
     const __m256i bits[2] = {_mm256_loadu_si256((const __m256i*)b.qs), _mm256_loadu_si256((const __m256i*)(b.qs + 32))};
-    const __m256i m3 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
     each_chunk([&](auto c) {
-      constexpr int C = decltype(c)::value, H = C / 4, S = C % 4;
-      low[C] = _mm256_and_si256(_mm256_srli_epi16(bits[H], 2 * S), m3);
-      four[C] = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(clear, C), one), 2);
-      sc[C] = chunk_scales<S>(half[H]);
+      constexpr int C = decltype(c)::value;
+      q3_K_chunk<C>(bits, clear, low[C], four[C]);
+      sc[C] = chunk_scales<C % 4>(half[C / 4]);
     }, std::make_integer_sequence<int, 8>{});
   }
   __m256i chunk(int c, const __m256i& q8) const {

@@ -1,6 +1,6 @@
-// AVX-512 Q6_K and Q5_K x Q8_K products (decode and batches), and Q3_K / Q2_K dot products:
-// vec_dot_q6_K_avx2's, vec_dot_q5_K_avx2's, vec_dot_q3_K_avx2's and vec_dot_q2_K_avx2's arithmetic (llama.cpp's AVX2 loops, which its AVX-512 builds run too), two
-// weight rows per 512-bit vector. The same instructions as the AVX2 kernels at twice the width
+// AVX-512 Q6_K, Q5_K, Q3_K and Q2_K x Q8_K products (decode and batches): the arithmetic of their
+// AVX2 dot products (llama.cpp's AVX2 loops, which its AVX-512 builds run too). Q6_K and Q5_K take
+// two weight rows per 512-bit vector, Q3_K and Q2_K two chunks of one row (below). The same instructions as the AVX2 kernels at twice the width
 // (AVX512BW has maddubs and madd), so every int32 lane is the AVX2 lane's integer and the float
 // steps are their own: bit for bit.
 #include "pair_tiles_avx512.h"

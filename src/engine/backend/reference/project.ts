@@ -1,4 +1,5 @@
-import { roundActivations } from '../../quant/activation.js';
+import { activationTypeFor, roundActivations } from '../../quant/activation.js';
+import { quantType } from '../../quant/registry.js';
 import { readF16 } from '../../quant/common.js';
 import { GGMLType } from '../../quant/ggml-type.js';
 import { matvec, type MinTerm } from './math.js';
@@ -13,8 +14,9 @@ export interface Matrix {
 
 /** Wraps dequantised weights with what the dot product needs from the raw blocks. */
 export function matrixOf(type: number, raw: Uint8Array, dequantised: Float32Array): Matrix {
-  const bytes = MIN_BLOCK_BYTES.get(type);
-  return { data: dequantised, type, blockMins: bytes ? blockMins(raw, bytes) : undefined };
+  // The types dotted with Q8_1 activations (whose blocks store their sums) are the ones with a min.
+  const withMin = activationTypeFor(type) === GGMLType.Q8_1;
+  return { data: dequantised, type, blockMins: withMin ? blockMins(raw, quantType(type).bytesPerBlock) : undefined };
 }
 
 /**
@@ -36,13 +38,7 @@ export function project(out: Float32Array, m: Matrix, x: Float32Array, rows: num
   matvec(out, m.data, a.values, rows, cols, bias, minTerm);
 }
 
-/** Block bytes of the types with a min term: their blocks start with f16 d, then f16 m. */
-const MIN_BLOCK_BYTES = new Map<number, number>([
-  [GGMLType.Q4_1, 20],
-  [GGMLType.Q5_1, 24],
-]);
-
-/** The f16 min of every block (d at byte 0, m at byte 2). */
+/** The f16 min of every block (d at byte 0, m at byte 2, as in block_q4_1 and block_q5_1). */
 function blockMins(data: Uint8Array, blockBytes: number): Float32Array {
   const out = new Float32Array(data.byteLength / blockBytes);
   for (let b = 0; b < out.length; b++) out[b] = readF16(data, b * blockBytes + 2);
