@@ -29,7 +29,7 @@ struct Plan {
 
 Plan plan_for(const MatmulJob& j, int isa, int64_t cols, int64_t batch, bool tiled) {
   Plan p;
-  p.r8 = j.rows8 && j.rows % 8 == 0 ? quant_gemm_rows8(j.traits, isa) : nullptr;
+  p.r8 = (j.rows8 || j.traits->rows8_unrepacked) && j.rows % 8 == 0 ? quant_gemm_rows8(j.traits, isa) : nullptr;
   p.tb = tiled && quant_tinyblas_applies(j.rows, cols, batch, quant_tinyblas_step(j.traits, isa)) ? quant_gemm_tinyblas(j.traits, isa) : nullptr;
   p.gemm = tiled ? quant_gemm(j.traits, isa) : nullptr;
   p.dot = quant_vec_dot(j.traits, isa);

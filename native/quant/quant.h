@@ -13,7 +13,7 @@ namespace lg {
 
 enum GgmlType : int {
   T_F32 = 0, T_F16 = 1, T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q8_1 = 9,
-  T_Q2_K = 10, T_Q3_K = 11, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14, T_Q8_K = 15, T_BF16 = 30,
+  T_Q2_K = 10, T_Q3_K = 11, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14, T_Q8_K = 15, T_IQ4_NL = 20, T_IQ4_XS = 23, T_BF16 = 30,
 };
 
 constexpr int QK4_0 = 32, QK4_1 = 32, QK5_0 = 32, QK5_1 = 32, QK8_0 = 32, QK_K = 256, K_SCALE_SIZE = 12;
@@ -31,6 +31,8 @@ struct block_q4_K { uint16_t d; uint16_t dmin; uint8_t scales[K_SCALE_SIZE]; uin
 struct block_q5_K { uint16_t d; uint16_t dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qh[QK_K / 8]; uint8_t qs[QK_K / 2]; };
 struct block_q6_K { uint8_t ql[QK_K / 2]; uint8_t qh[QK_K / 4]; int8_t scales[QK_K / 16]; uint16_t d; };
 struct block_q8_K { float d; int8_t qs[QK_K]; int16_t bsums[QK_K / 16]; };
+struct block_iq4_nl { uint16_t d; uint8_t qs[QK4_0 / 2]; };
+struct block_iq4_xs { uint16_t d; uint16_t scales_h; uint8_t scales_l[QK_K / 64]; uint8_t qs[QK_K / 2]; };
 #pragma pack(pop)
 static_assert(sizeof(block_q4_0) == 18, "q4_0");
 static_assert(sizeof(block_q4_1) == 20, "q4_1");
@@ -43,6 +45,18 @@ static_assert(sizeof(block_q4_K) == 144, "q4_K");
 static_assert(sizeof(block_q5_K) == 176, "q5_K");
 static_assert(sizeof(block_q6_K) == 210, "q6_K");
 static_assert(sizeof(block_q8_K) == 292, "q8_K");
+static_assert(sizeof(block_iq4_nl) == 18, "iq4_nl");
+static_assert(sizeof(block_iq4_xs) == 136, "iq4_xs");
+
+// The sixteen non-linear levels of IQ4_NL and IQ4_XS (ggml's kvalues_iq4nl), ascending.
+inline constexpr int8_t kIq4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+// IQ4_XS sub-block ib's six-bit scale (stored + 32): low nibble from scales_l, two high bits from scales_h.
+inline int iq4_xs_scale(const block_iq4_xs& b, int ib) {
+  return ((b.scales_l[ib / 2] >> (4 * (ib % 2))) & 0x0F) | (((b.scales_h >> (2 * ib)) & 3) << 4);
+}
+// llama.cpp's IQ panel (iqp.cpp) takes IQ4_XS matrices with rows in eights from this many activation
+// rows on (GGML_IQP_MIN_BATCH); fewer take its dot product.
+inline constexpr int64_t kIq4PanelBatch = 8;
 
 // n = number of elements (a whole number of blocks). x = weight row, y = activation row already
 // in the type's vec_dot_type.
@@ -53,7 +67,9 @@ using vec_dot_fn = float (*)(int64_t n, const void* x, const void* y);
 // bit-identical to the same ISA's vec_dot (same integer sums per block, same scale products, same
 // float accumulation order per output), but computed in register tiles of several weight rows x
 // several activation rows so each decoded weight block serves several tokens and each activation
-// block several rows. bx, by in bytes; bs in floats.
+// block several rows. bx, by in bytes; bs in floats. One exception, where llama.cpp's batches take
+// another order than its dot product: IQ4_NL's kernel gives tinyBLAS's sums (one accumulator per
+// output) from two activation rows on (gemm_iq4_nl_avx2), as llama.cpp computes them.
 using gemm_fn = void (*)(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc,
                          float* s, size_t bs);
 
@@ -98,6 +114,9 @@ struct QuantTraits {
   gemm_fn gemm[ISA_COUNT];           // null = loop over vec_dot of the same ISA
   gemm_rows8_fn gemm_rows8[ISA_COUNT];  // null = the type has no rows-of-8 arithmetic (see above)
   gemm_tinyblas_fn gemm_tinyblas[ISA_COUNT];  // null = llama.cpp does not send the type to tinyBLAS
+  // The rows-of-8 arithmetic applies whatever buffer llama.cpp keeps the weights in (IQ4_XS's IQ
+  // panel decodes from the plain layout), so also to matrices it does not repack (a tied output).
+  bool rows8_unrepacked = false;
 };
 
 // The one table (traits.cc). Returns null for types we cannot compute with.
@@ -135,6 +154,8 @@ LG_DECL_TYPE(q3_K)
 LG_DECL_TYPE(q4_K)
 LG_DECL_TYPE(q5_K)
 LG_DECL_TYPE(q6_K)
+LG_DECL_TYPE(iq4_nl)
+LG_DECL_TYPE(iq4_xs)
 #undef LG_DECL_TYPE
 
 void quantize_row_f32(const float* x, void* y, int64_t n);
@@ -147,8 +168,15 @@ void quantize_row_q8_K(const float* x, void* y, int64_t n);
 void dequantize_row_q8_K(const void* x, float* y, int64_t n);
 void gemm_rows8_q4_0_scalar(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                             int64_t nc, float* s, size_t bs);  // rows8.cc
+void gemm_rows8_iq4_nl_scalar(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                              int64_t nc, float* s, size_t bs);  // rows8.cc
+void gemm_rows8_iq4_xs_scalar(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                              int64_t nc, float* s, size_t bs);  // rows8.cc
 void gemm_rows8_q4_K_scalar(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                             int64_t nc, float* s, size_t bs);
+void gemm_rows8_iq4_xs_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                            int64_t nc, float* s, size_t bs);  // simd_avx2_iq4.cc
+void gemm_iq4_nl_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 #define LG_DECL_TINYBLAS(T, ISA) \
   void gemm_tinyblas_##T##_##ISA(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 LG_DECL_TINYBLAS(f32, scalar)  // tinyblas.cc
@@ -169,6 +197,8 @@ float vec_dot_q6_K_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q4_1_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_q.cc
 float vec_dot_q5_0_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q5_1_avx2(int64_t n, const void* x, const void* y);
+float vec_dot_iq4_nl_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_iq4.cc
+float vec_dot_iq4_xs_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q5_K_avx2(int64_t n, const void* x, const void* y);  // simd_avx2_k.cc
 float vec_dot_q2_K_avx2(int64_t n, const void* x, const void* y);
 float vec_dot_q3_K_avx2(int64_t n, const void* x, const void* y);
@@ -201,6 +231,8 @@ void gemm_q5_1_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void*
 void gemm_q5_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs);
 void gemm_rows8_q4_0_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                           int64_t nc, float* s, size_t bs);  // simd_avx2_rows8.cc
+void gemm_rows8_iq4_nl_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                            int64_t nc, float* s, size_t bs);
 void gemm_rows8_q4_K_avx2(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                           int64_t nc, float* s, size_t bs);
 
@@ -245,6 +277,8 @@ float vec_dot_q4_0_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q4_1_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q5_0_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q5_1_neon(int64_t n, const void* x, const void* y);
+float vec_dot_iq4_nl_neon(int64_t n, const void* x, const void* y);
+float vec_dot_iq4_xs_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q2_K_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q3_K_neon(int64_t n, const void* x, const void* y);
 float vec_dot_q4_K_neon(int64_t n, const void* x, const void* y);

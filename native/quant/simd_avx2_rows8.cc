@@ -16,15 +16,21 @@ static inline __m256i quads_to_rows(const __m256i& q0, const __m256i& q1) {
   return _mm256_permute4x64_epi64(_mm256_hadd_epi32(q0, q1), 0xD8);  // (r0 r1 r4 r5 | r2 r3 r6 r7) -> in order
 }
 
-// An 8-row x C-column Q4_0 tile. The rows go in quads of 8-byte chunks (vector k of quad g = chunk k
-// of rows 4g..4g+3), so a broadcast activation chunk meets four rows at once and the eight rows'
-// sums come out in lanes after one hadd: a transposing hadd tree per column costs more on AMD cores
-// (four uops per hadd) than the dot products themselves.
-template <int C>
-static inline void q4_0_tile(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, const int32_t* ysum,
-                             float* s, size_t bs) {
+// An 8-row x C-column tile of 32-value nibble blocks: Q4_0 (levels q - 8) or, with NL, IQ4_NL
+// (levels kIq4Values[q], the same block layout; llama.cpp runs one template over both). The rows go
+// in quads of 8-byte chunks (vector k of quad g = chunk k of rows 4g..4g+3), so a broadcast
+// activation chunk meets four rows at once and the eight rows' sums come out in lanes after one
+// hadd: a transposing hadd tree per column costs more on AMD cores (four uops per hadd) than the
+// dot products themselves. Q4_0 multiplies the unsigned nibbles and takes 8 * the activations' sum
+// off; IQ4_NL's levels reach +-127, so its products take the sign trick and widen per chunk (two
+// int16 pair sums could overflow).
+template <int C, bool NL>
+static inline void b32_tile(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, const int32_t* ysum,
+                            float* s, size_t bs) {
+  static_assert(sizeof(block_q4_0) == sizeof(block_iq4_nl), "one layout");
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i lut = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)kIq4Values));
   __m256 acc[C];
   for (int c = 0; c < C; c++) acc[c] = _mm256_setzero_ps();
   PrefetchShare pf(x + 8 * bx, 8 * bx, nb);  // the next eight rows (simd_avx2.h)
@@ -40,6 +46,8 @@ static inline void q4_0_tile(int64_t nb, const uint8_t* x, size_t bx, const uint
       w[g][1] = _mm256_and_si256(c1, m4);
       w[g][2] = _mm256_and_si256(_mm256_srli_epi16(c0, 4), m4);
       w[g][3] = _mm256_and_si256(_mm256_srli_epi16(c1, 4), m4);
+      if constexpr (NL)
+        for (int k = 0; k < 4; k++) w[g][k] = _mm256_shuffle_epi8(lut, w[g][k]);
     }
     const __m256 dw = rows_f16((const uint8_t*)((const block_q4_0*)x + b), bx);
     for (int c = 0; c < C; c++) {
@@ -48,11 +56,19 @@ static inline void q4_0_tile(int64_t nb, const uint8_t* x, size_t bx, const uint
       for (int k = 0; k < 4; k++) a[k] = _mm256_set1_epi64x(load64(yb->qs + 8 * k));
       __m256i quad[2];
       for (int g = 0; g < 2; g++) {
-        const __m256i s01 = _mm256_add_epi16(_mm256_maddubs_epi16(w[g][0], a[0]), _mm256_maddubs_epi16(w[g][1], a[1]));
-        const __m256i s23 = _mm256_add_epi16(_mm256_maddubs_epi16(w[g][2], a[2]), _mm256_maddubs_epi16(w[g][3], a[3]));
-        quad[g] = _mm256_madd_epi16(_mm256_add_epi16(s01, s23), ones);
+        if constexpr (NL) {
+          __m256i q = _mm256_setzero_si256();
+          for (int k = 0; k < 4; k++)
+            q = _mm256_add_epi32(q, dot_us8_i32(_mm256_sign_epi8(w[g][k], w[g][k]), _mm256_sign_epi8(a[k], w[g][k])));
+          quad[g] = q;
+        } else {
+          const __m256i s01 = _mm256_add_epi16(_mm256_maddubs_epi16(w[g][0], a[0]), _mm256_maddubs_epi16(w[g][1], a[1]));
+          const __m256i s23 = _mm256_add_epi16(_mm256_maddubs_epi16(w[g][2], a[2]), _mm256_maddubs_epi16(w[g][3], a[3]));
+          quad[g] = _mm256_madd_epi16(_mm256_add_epi16(s01, s23), ones);
+        }
       }
-      const __m256i sum = _mm256_sub_epi32(quads_to_rows(quad[0], quad[1]), _mm256_set1_epi32(8 * ysum[c * nb + b]));
+      __m256i sum = quads_to_rows(quad[0], quad[1]);
+      if constexpr (!NL) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(8 * ysum[c * nb + b]));
       const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(_cvtsh_ss(yb->d)));
       acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), d, acc[c]);
     }
@@ -60,14 +76,25 @@ static inline void q4_0_tile(int64_t nb, const uint8_t* x, size_t bx, const uint
   for (int c = 0; c < C; c++) _mm256_storeu_ps(s + c * bs, acc[c]);
 }
 
-void gemm_rows8_q4_0_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
-                          int64_t nc, float* s, size_t bs) {
+template <bool NL>
+static void gemm_rows8_b32_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
+                                int64_t nc, float* s, size_t bs) {
   const int64_t nb = n / QK4_0;
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
   drive_rows8(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
-    q4_0_tile<decltype(cols)::value>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
+    b32_tile<decltype(cols)::value, NL>(nb, x + r * bx, bx, y + c * by, by, NL ? nullptr : ysum + c * nb, s + c * bs + r, bs);
   });
+}
+
+void gemm_rows8_q4_0_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
+                          int64_t nc, float* s, size_t bs) {
+  gemm_rows8_b32_avx2<false>(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
+}
+
+void gemm_rows8_iq4_nl_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
+                            int64_t nc, float* s, size_t bs) {
+  gemm_rows8_b32_avx2<true>(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
 }
 
 // Four rows' 32-byte vectors -> four vectors of 8-byte chunks: out[k] = chunk k of rows 0, 1, 2, 3.

@@ -54,6 +54,8 @@ float vec_dot_q3_K_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q4_K_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q5_K_neon_emu(int64_t, const void*, const void*);
 float vec_dot_q6_K_neon_emu(int64_t, const void*, const void*);
+float vec_dot_iq4_nl_neon_emu(int64_t, const void*, const void*);
+float vec_dot_iq4_xs_neon_emu(int64_t, const void*, const void*);
 #endif
 
 static inline float h2f(uint16_t h) { return fp16_to_fp32(h); }
@@ -378,6 +380,47 @@ float LG_NEON_NAME(vec_dot_q6_K)(int64_t n, const void* vx, const void* vy) {
       sc += 8;
     }
     sumf += h2f(x[i].d) * y[i].d * (isum - 32 * isum_mins);
+  }
+  return sumf;
+}
+
+// ---- IQ4_NL / IQ4_XS: the levels looked up by vqtbl1q ----
+
+// 32 values of a 16-byte nibble block against 32 activations, as four int32 lanes.
+static inline int32x4_t iq4_block(const uint8_t* qs, const int8_t* a) {
+  const int8x16_t values = vld1q_s8(kIq4Values);
+  const uint8x16_t v = vld1q_u8(qs);
+  return dot32(vqtbl1q_s8(values, vandq_u8(v, vdupq_n_u8(0x0F))), vld1q_s8(a), vqtbl1q_s8(values, vshrq_n_u8(v, 4)), vld1q_s8(a + 16));
+}
+
+// ggml's NEON loop: blocks in pairs, each pair's two products added to one float sum, then the
+// scalar tail for an odd last block.
+float LG_NEON_NAME(vec_dot_iq4_nl)(int64_t n, const void* vx, const void* vy) {
+  const block_iq4_nl* x = (const block_iq4_nl*)vx;
+  const block_q8_0* y = (const block_q8_0*)vy;
+  const int64_t nb = n / QK4_0;
+  float sumf = 0.0f;
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2)
+    sumf += h2f(x[i].d) * h2f(y[i].d) * vaddvq_s32(iq4_block(x[i].qs, y[i].qs)) +
+            h2f(x[i + 1].d) * h2f(y[i + 1].d) * vaddvq_s32(iq4_block(x[i + 1].qs, y[i + 1].qs));
+  for (; i < nb; i++) sumf += h2f(y[i].d) * h2f(x[i].d) * vaddvq_s32(iq4_block(x[i].qs, y[i].qs));
+  return sumf;
+}
+
+// Integer sums of the super-block's sub-blocks times their six-bit scales, one float step each.
+float LG_NEON_NAME(vec_dot_iq4_xs)(int64_t n, const void* vx, const void* vy) {
+  const block_iq4_xs* x = (const block_iq4_xs*)vx;
+  const block_q8_K* y = (const block_q8_K*)vy;
+  const int64_t nb = n / QK_K;
+  float sumf = 0.0f;
+  for (int64_t i = 0; i < nb; i++) {
+    int32_t sumi = 0;
+    for (int ib = 0; ib < QK_K / 32; ib++) {
+      const int ls = iq4_xs_scale(x[i], ib) - 32;
+      sumi += vaddvq_s32(iq4_block(x[i].qs + 16 * ib, y[i].qs + 32 * ib)) * ls;
+    }
+    sumf += h2f(x[i].d) * y[i].d * sumi;
   }
   return sumf;
 }

@@ -81,6 +81,12 @@ static const QuantTraits kTraits[] = {
     {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), nullptr, NEON(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr, nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX512R8(q4_K), nullptr}, NO4},
     {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, AVX2(vec_dot_q5_K), AVX512(vec_dot_q5_K), NEON(vec_dot_q5_K)}, {nullptr, AVX2G(q5_K), AVX512G(q5_K), nullptr}, NO4, NO4},
     {T_Q6_K, "Q6_K", 256, 210, T_Q8_K, dequantize_row_q6_K, nullptr, {vec_dot_q6_K_scalar, AVX2(vec_dot_q6_K), AVX512_AVX2DOT(q6_K), NEON(vec_dot_q6_K)}, {nullptr, AVX2G(q6_K), AVX512G(q6_K), nullptr}, NO4, NO4},
+    // The i-quants with IQ4_NL's levels: ggml's AVX2 dot products at both x86 levels (llama.cpp's
+    // AVX-512 builds run them too) and NEON's. Batches in llama.cpp's orders (simd_avx2_iq4.cc):
+    // IQ4_NL's tinyBLAS gemm, and its rows-of-8 as llama.cpp repacks it; IQ4_XS's rows-of-8 as its
+    // IQ panel computes them. The AVX2 kernels serve both x86 levels.
+    {T_IQ4_NL, "IQ4_NL", 32, 18, T_Q8_0, dequantize_row_iq4_nl, nullptr, {vec_dot_iq4_nl_scalar, AVX2(vec_dot_iq4_nl), AVX512_AVX2DOT(iq4_nl), NEON(vec_dot_iq4_nl)}, {nullptr, AVX2G(iq4_nl), AVX512_AVX2G(iq4_nl), nullptr}, {gemm_rows8_iq4_nl_scalar, AVX2R8(iq4_nl), nullptr, nullptr}, NO4},
+    {T_IQ4_XS, "IQ4_XS", 256, 136, T_Q8_K, dequantize_row_iq4_xs, nullptr, {vec_dot_iq4_xs_scalar, AVX2(vec_dot_iq4_xs), AVX512_AVX2DOT(iq4_xs), NEON(vec_dot_iq4_xs)}, NO4, {gemm_rows8_iq4_xs_scalar, AVX2R8(iq4_xs), nullptr, nullptr}, NO4, true},
 };
 // Activation-only formats (targets of vec_dot_type), not weight types.
 static const QuantTraits kQ8K = {T_Q8_K, "Q8_K", 256, 292, T_Q8_K, dequantize_row_q8_K, quantize_row_q8_K, NO4, NO4, NO4, NO4};
@@ -88,7 +94,7 @@ static const QuantTraits kQ81 = {T_Q8_1, "Q8_1", 32, 36, T_Q8_1, dequantize_row_
 
 static const QuantTraits* const kAll[] = {&kTraits[0], &kTraits[1], &kTraits[2], &kTraits[3], &kTraits[4], &kTraits[5],
                                           &kTraits[6], &kTraits[7], &kTraits[8], &kTraits[9], &kTraits[10], &kTraits[11],
-                                          &kTraits[12]};
+                                          &kTraits[12], &kTraits[13], &kTraits[14]};
 static_assert(sizeof(kAll) / sizeof(kAll[0]) == sizeof(kTraits) / sizeof(kTraits[0]), "kAll covers kTraits");
 
 const QuantTraits* quant_traits(int type) {

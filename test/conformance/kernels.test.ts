@@ -40,7 +40,7 @@ const SHAPES: readonly { rows: number; k: number }[] = [
 // values: tinyBLAS's condition and the vec_dot leftovers).
 const FLOAT_COLS = [40, 48, 72, 200];
 const BATCHES = [1, 2, 3, 4, 5, 8, 29];
-const REPACKED = new Set(['Q4_0', 'Q4_K']);
+const REPACKED = new Set(['Q4_0', 'Q4_K', 'IQ4_NL']);
 /**
  * Types llama.cpp repacks on AVX-512 CPUs whose repacked arithmetic we do not reproduce: Q2_K
  * (q2_K_8x8, its own float order). Our AVX-512 path takes ggml's AVX2 dot product for them, which
@@ -61,6 +61,8 @@ for (const { isa, variant, skip: pairSkip } of PAIRS) {
         const ours: Float32Array[] = [];
         const shapes = SHAPES.map(({ rows, k }) => ({ rows, k, cols: (t.blockSize === 1 ? 64 : Math.max(t.blockSize, 256)) * k }));
         if (t.blockSize === 1) shapes.push(...FLOAT_COLS.map((cols, k) => ({ rows: 12, k: 4 + k, cols })));
+        // An odd count of 32-value blocks: the dot products that take blocks in pairs end on one alone.
+        if (t.blockSize === 32) shapes.push({ rows: 12, k: 9, cols: 32 * 9 });
         for (const { rows, k, cols } of shapes) {
           const w = t.quantize(gaussian(rows * cols, rows * 31 + k, 0.1));
           for (const batch of BATCHES) {

@@ -341,6 +341,9 @@ describe.skipIf(!native)('native kernels', () => {
         for (const batch of [1, 2, 5]) {
           const x = gaussian(batch * cols, 30 + batch);
           for (const isa of ISAS) {
+            // IQ4_NL's batches take llamafile's tinyBLAS order, not its dot product's, as llama.cpp
+            // does (quant.h); test/conformance/kernels.test.ts holds them to llama.cpp bit for bit.
+            if (t.name === 'IQ4_NL' && batch > 1 && isa !== 'scalar') continue;
             const tiled = mm(t.type, wq, 11, cols, x, batch, 1, isa, true);
             const plain = mm(t.type, wq, 11, cols, x, batch, 1, isa, false);
             expect(Array.from(tiled), `${t.name}/${isa} cols=${cols} batch=${batch}`).toEqual(Array.from(plain));

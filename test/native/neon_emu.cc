@@ -33,6 +33,8 @@ float NEON(vec_dot_q3_K)(int64_t, const void*, const void*);
 float NEON(vec_dot_q4_K)(int64_t, const void*, const void*);
 float NEON(vec_dot_q5_K)(int64_t, const void*, const void*);
 float NEON(vec_dot_q6_K)(int64_t, const void*, const void*);
+float NEON(vec_dot_iq4_nl)(int64_t, const void*, const void*);
+float NEON(vec_dot_iq4_xs)(int64_t, const void*, const void*);
 }  // namespace lg
 using namespace lg;
 #ifdef LG_HAVE_NEON
@@ -51,6 +53,7 @@ int main() {
                           {T_Q5_0, NEON(vec_dot_q5_0), {0}},    {T_Q5_1, NEON(vec_dot_q5_1), {0, 2}},
                           {T_Q2_K, NEON(vec_dot_q2_K), {80, 82}}, {T_Q3_K, NEON(vec_dot_q3_K), {108}},  {T_Q4_K, NEON(vec_dot_q4_K), {0, 2}},
                           {T_Q5_K, NEON(vec_dot_q5_K), {0, 2}}, {T_Q6_K, NEON(vec_dot_q6_K), {208}, true},
+                          {T_IQ4_NL, NEON(vec_dot_iq4_nl), {0}}, {T_IQ4_XS, NEON(vec_dot_iq4_xs), {0}},
                       },
                       4321, tally);
   auto check = [&](bool ok, const char* what) { tally.record(ok, what); };

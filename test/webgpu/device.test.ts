@@ -34,7 +34,7 @@ describe('webgpu availability (runs with or without an adapter)', () => {
     expect(moduleSource('matmul', { ...none, shaderF16: true }, GGMLType.F16)).toMatch(/^enable f16;[^]*alias WT = f16;/);
     expect(moduleSource('matmul', none, GGMLType.F16)).not.toContain('f16;');
     expect(moduleSource('matmul', { ...none, shaderF16: true }, GGMLType.Q8_0)).toContain('alias WT = f32;');
-    expect(() => moduleSource('matvec', none, GGMLType.IQ4_XS)).toThrow(/unsupported quantisation type IQ4_XS/);
+    expect(() => moduleSource('matvec', none, GGMLType.IQ3_S)).toThrow(/unsupported quantisation type IQ3_S/);
   });
 
   it('LOCALGPT_WEBGPU_DISABLE names the features to withhold; a typo is an error', () => {

@@ -15,9 +15,9 @@ export function activationTypeFor(weightType: number): GGMLType {
   switch (weightType) {
     case GGMLType.F16: return GGMLType.F16;
     case GGMLType.BF16: return GGMLType.BF16;
-    case GGMLType.Q4_0: case GGMLType.Q5_0: case GGMLType.Q8_0: return GGMLType.Q8_0;
+    case GGMLType.Q4_0: case GGMLType.Q5_0: case GGMLType.Q8_0: case GGMLType.IQ4_NL: return GGMLType.Q8_0;
     case GGMLType.Q4_1: case GGMLType.Q5_1: return GGMLType.Q8_1;
-    case GGMLType.Q2_K: case GGMLType.Q3_K: case GGMLType.Q4_K: case GGMLType.Q5_K: case GGMLType.Q6_K: return GGMLType.Q8_K;
+    case GGMLType.Q2_K: case GGMLType.Q3_K: case GGMLType.Q4_K: case GGMLType.Q5_K: case GGMLType.Q6_K: case GGMLType.IQ4_XS: return GGMLType.Q8_K;
     default: return GGMLType.F32;
   }
 }

@@ -21,13 +21,15 @@ import { Q3_K } from './q3_k.js';
 import { Q4_K } from './q4_k.js';
 import { Q5_K } from './q5_k.js';
 import { Q6_K } from './q6_k.js';
+import { IQ4_NL } from './iq4_nl.js';
+import { IQ4_XS } from './iq4_xs.js';
 
 export type { QuantType } from './quant-type.js';
 export { GGMLType } from './ggml-type.js';
 
 /** Every supported type, in ggml id order. */
 export const QUANT_TYPES: readonly QuantType[] = Object.freeze(
-  [F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, BF16].sort((a, b) => a.type - b.type),
+  [F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, BF16].sort((a, b) => a.type - b.type),
 );
 
 const BY_ID = new Map<number, QuantType>(QUANT_TYPES.map((t) => [t.type as number, t]));

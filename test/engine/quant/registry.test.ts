@@ -11,7 +11,7 @@ import {
 describe('quant registry', () => {
   it('lists the types the engine computes with, each once, in id order', () => {
     const names = QUANT_TYPES.map((t) => t.name);
-    expect(names).toEqual(['F32', 'F16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'BF16']);
+    expect(names).toEqual(['F32', 'F16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_NL', 'IQ4_XS', 'BF16']);
     expect(new Set(QUANT_TYPES.map((t) => t.type)).size).toBe(QUANT_TYPES.length);
     expect(Object.isFrozen(QUANT_TYPES)).toBe(true);
   });
@@ -35,11 +35,11 @@ describe('quant registry', () => {
   });
 
   it('unsupported and unknown type ids are clear errors', () => {
-    expect(() => quantType(GGMLType.IQ4_XS)).toThrow(/unsupported quantisation type IQ4_XS \(ggml type 23\)/);
-    expect(() => quantType(GGMLType.IQ4_NL)).toThrow(/IQ4_NL/);
+    expect(() => quantType(GGMLType.IQ3_S)).toThrow(/unsupported quantisation type IQ3_S \(ggml type 21\)/);
+    expect(() => quantType(GGMLType.IQ2_XXS)).toThrow(/IQ2_XXS/);
     expect(() => quantType(999)).toThrow(/unknown ggml type id 999/);
     expect(() => quantType(-1)).toThrow(/-1/);
-    expect(findQuantType(GGMLType.IQ4_XS)).toBeUndefined();
+    expect(findQuantType(GGMLType.IQ3_S)).toBeUndefined();
     expect(findQuantType(4)).toBeUndefined(); // removed Q4_2
     expect(quantTypeByName('q4_2')).toBeUndefined();
     expect(quantTypeByName('')).toBeUndefined();

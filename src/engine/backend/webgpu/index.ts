@@ -58,7 +58,7 @@ export function createWebGPUBackend(options: WebGPUBackendOptions = {}): Backend
     describe() {
       const a = probedAdapter();
       const name = a ? [a.vendor, a.architecture, a.description].filter((x) => x).join(' ') || 'unknown adapter' : 'adapter not yet probed';
-      return `webgpu (${name}${a?.software ? ', software' : ''}; WGSL kernels through Dawn, weights decoded in the shaders; Q8_0/Q4_0/Q4_1/Q5_0/Q5_1 projections on Q8-rounded activations with integer dot products where the compiler has dot4I8Packed, f32 activations elsewhere)`;
+      return `webgpu (${name}${a?.software ? ', software' : ''}; WGSL kernels through Dawn, weights decoded in the shaders; Q8_0/Q4_0/Q4_1/Q5_0/Q5_1/IQ4_NL projections on Q8-rounded activations with integer dot products where the compiler has dot4I8Packed, f32 activations elsewhere)`;
     },
     async createContext(weights: ModelWeights, ctx: ContextOptions): Promise<InferenceContext> {
       const gpu = await getDevice();

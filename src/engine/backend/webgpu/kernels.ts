@@ -87,7 +87,7 @@ export function moduleSource(op: OpName, f: KernelFeatures, type?: number): stri
     if (type === undefined) throw new Error(`${op} needs a weight type`);
     const rel = quantKernelFile(type);
     if (!rel) throw new Error(`no WGSL kernel for ${quantType(type).name} (expected kernels/quant/${quantType(type).name.toLowerCase()}.wgsl)`);
-    parts.push(source('common/bytes.wgsl'), source('quant/units.wgsl'), source('quant/k_scales.wgsl'), source(rel));
+    parts.push(source('common/bytes.wgsl'), source('quant/units.wgsl'), source('quant/k_scales.wgsl'), source('quant/iq4_levels.wgsl'), source(rel));
     // The element type of matmul's weight tile in workgroup memory.
     if (op === 'matmul') parts.push(`alias WT = ${f16Tile(op, f, type) ? 'f16' : 'f32'};`);
   }

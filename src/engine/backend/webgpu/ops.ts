@@ -143,7 +143,7 @@ export class Ops {
 
   /**
    * Whether matvec/matmul of this weight type take the integer path: the device has dot4I8Packed
-   * (and it is not withheld) and the type has a unit_i8() decoder (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1).
+   * (and it is not withheld) and the type has a unit_i8() decoder (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL).
    */
   intPath(type: number): boolean {
     return this.kernels.features.dot4 && hasIntPath(type);

@@ -35,6 +35,11 @@ static void bf16_d(const void * q, float * y, int64_t k) { for (int64_t i = 0; i
 static void f32_q(const float * x, void * q, int64_t k) { memcpy(q, x, (size_t)k * 4); }
 static void f32_d(const void * q, float * y, int64_t k) { memcpy(y, q, (size_t)k * 4); }
 
+// The i-quants as llama-quantize writes them (quantize_iq4_*, ntry 7), not quantize_row_iq4_nl_ref
+// (ntry -1, no scale search), which nothing writes files with.
+static void iq4_nl_q(const float * x, void * q, int64_t k) { quantize_iq4_nl(x, q, 1, k, NULL); }
+static void iq4_xs_q(const float * x, void * q, int64_t k) { quantize_iq4_xs(x, q, 1, k, NULL); }
+
 static const struct { const char * name; int blk, bytes; quant_fn q; deq_fn d; } T[] = {
   { "F32", 1, 4, f32_q, f32_d }, { "F16", 1, 2, f16_q, f16_d }, { "BF16", 1, 2, bf16_q, bf16_d },
   { "Q4_0", 32, 18, (quant_fn)quantize_row_q4_0_ref, (deq_fn)dequantize_row_q4_0 },
@@ -47,6 +52,8 @@ static const struct { const char * name; int blk, bytes; quant_fn q; deq_fn d; }
   { "Q4_K", 256, 144, (quant_fn)quantize_row_q4_K_ref, (deq_fn)dequantize_row_q4_K },
   { "Q5_K", 256, 176, (quant_fn)quantize_row_q5_K_ref, (deq_fn)dequantize_row_q5_K },
   { "Q6_K", 256, 210, (quant_fn)quantize_row_q6_K_ref, (deq_fn)dequantize_row_q6_K },
+  { "IQ4_NL", 32, 18, iq4_nl_q, (deq_fn)dequantize_row_iq4_nl },
+  { "IQ4_XS", 256, 136, iq4_xs_q, (deq_fn)dequantize_row_iq4_xs },
 };
 
 int main(int argc, char ** argv) {
