@@ -17,7 +17,7 @@ export const MODEL_SEED = 42;
 
 export function modelPath(shape: ModelShape, quant: string): string {
   const m = shape;
-  return cachePath('models', `${m.name}-${quant}-v${m.vocab}-e${m.embedding}-l${m.layers}-f${m.ff}-h${m.heads}x${m.headsKv}-c${m.context}-s${MODEL_SEED}-b1.gguf`);
+  return cachePath('models', `${m.name}-${quant}-v${m.vocab}-e${m.embedding}-l${m.layers}-f${m.ff}-h${m.heads}x${m.headsKv}-c${m.context}-s${MODEL_SEED}-b2.gguf`);
 }
 
 export function ensureModel(shape: ModelShape, quant: string, log: (s: string) => void): string {

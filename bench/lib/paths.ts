@@ -48,6 +48,25 @@ export function llamaCppSource(log: (s: string) => void = () => {}): string {
   return src;
 }
 
+/**
+ * Compiles a C harness against node-llama-cpp's prebuilt libllama and libggml, with the headers of
+ * the llama.cpp release they were built from. Throws when node-llama-cpp is not installed or gcc fails.
+ */
+export function compileAgainstLlama(source: string, out: string, log: (s: string) => void = () => {}): string {
+  const lib = llamaLibDir();
+  if (!lib) throw new Error('node-llama-cpp with its linux-x64 prebuild is not installed (npm run peers)');
+  const src = llamaCppSource(log);
+  return compileC(source, out, [
+    `-I${join(src, 'include')}`,
+    `-I${join(src, 'ggml/include')}`,
+    `-L${lib}`,
+    '-l:libllama.v0.4.0.so',
+    '-l:libggml.v0.4.0.so',
+    '-l:libggml-base.so',
+    `-Wl,-rpath,${lib}`,
+  ]);
+}
+
 /** Compiles a C program with gcc unless the binary is newer than its source; returns the binary or throws with gcc's message. */
 export function compileC(source: string, out: string, args: readonly string[]): string {
   if (existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) return out;

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { BENCH_DIR, cachePath, compileC, llamaCppSource, llamaLibDir, nodeLlamaCppRoot } from './paths.js';
+import { BENCH_DIR, cachePath, compileAgainstLlama, llamaLibDir, nodeLlamaCppRoot } from './paths.js';
 import type { PeerResult } from './report.js';
 import { summarize } from './stats.js';
 
@@ -33,27 +33,14 @@ let harnessReason = '';
 /** Compiles bench/peers/llama-harness.c against node-llama-cpp's libllama (headers from its bundled release); null when it cannot. */
 export function buildHarness(log: (s: string) => void): string | null {
   if (harness !== undefined) return harness;
-  harness = null;
-  const lib = llamaLibDir();
-  if (!lib) {
-    harnessReason = 'node-llama-cpp with its linux-x64 prebuild is not installed (npm run peers)';
-    return null;
-  }
+  let built: string | null = null;
   try {
-    const src = llamaCppSource(log);
-    harness = compileC(join(BENCH_DIR, 'peers/llama-harness.c'), cachePath('llama-harness'), [
-      `-I${join(src, 'include')}`,
-      `-I${join(src, 'ggml/include')}`,
-      `-L${lib}`,
-      '-l:libllama.v0.4.0.so',
-      '-l:libggml.v0.4.0.so',
-      '-l:libggml-base.so',
-      `-Wl,-rpath,${lib}`,
-    ]);
+    built = compileAgainstLlama(join(BENCH_DIR, 'peers/llama-harness.c'), cachePath('llama-harness'), log);
   } catch (err) {
     harnessReason = (err as Error).message;
   }
-  return harness;
+  harness = built;
+  return built;
 }
 
 export function harnessUnavailableReason(): string {

@@ -113,7 +113,7 @@ describe('localgpt quantize', () => {
     expect(JSON.parse(gen.stdout).generated_tokens).toBe(3);
   });
 
-  it('F32 -> Q5_K_M: the mix (Q6_K for attn_v, ffn_down and output, Q5_K elsewhere), file type 17, tensors as the engine writes them', async () => {
+  it("F32 -> Q5_K_M: llama-quantize's mix, file type 17, tensors as the engine writes them", async () => {
     const home = tempHome();
     const out = join(home, 'q5km.gguf');
     const r = await cli(['quantize', testModelPath(spec('F32')), out, '--type', 'q5_k_m', '--json'], { env: { LOCALGPT_HOME: home } });
@@ -121,9 +121,10 @@ describe('localgpt quantize', () => {
     sameTensorsAsEngine(out, 'Q5_K_M', (a) => {
       expect(a.metadata.get('general.file_type')?.value).toBe(17); // LLAMA_FTYPE_MOSTLY_Q5_K_M
       const type = (name: string) => ggmlTypeName(a.tensors.find((t) => t.name === name)!.type);
-      expect([type('blk.0.attn_q.weight'), type('blk.0.attn_v.weight'), type('output.weight')]).toEqual(['Q5_K', 'Q6_K', 'Q6_K']);
-      // ffn_down's rows (352 values) hold no whole super-block: llama-quantize's fallback
-      expect(type('blk.0.ffn_down.weight')).toBe('Q8_0');
+      // Of two layers use_more_bits picks the last for Q6_K; the output matrix is Q6_K.
+      expect([type('blk.0.attn_q.weight'), type('blk.0.attn_v.weight'), type('blk.1.attn_v.weight'), type('output.weight')]).toEqual(['Q5_K', 'Q5_K', 'Q6_K', 'Q6_K']);
+      // ffn_down's rows (352 values) hold no whole super-block: llama-quantize's fallbacks (Q5_K -> Q5_1, Q6_K -> Q8_0)
+      expect([type('blk.0.ffn_down.weight'), type('blk.1.ffn_down.weight')]).toEqual(['Q5_1', 'Q8_0']);
     });
   });
 
@@ -141,7 +142,7 @@ describe('localgpt quantize', () => {
     });
   });
 
-  it('F32 -> Q2_K: file type 10, Q4_0 for rows that are not whole super-blocks, tensors as the engine writes them', async () => {
+  it("F32 -> Q2_K: llama-quantize's mix, file type 10, tensors as the engine writes them; --pure puts every matrix in Q2_K", async () => {
     const home = tempHome();
     const out = join(home, 'q2k.gguf');
     const r = await cli(['quantize', testModelPath(spec('F32')), out, '--type', 'q2_k', '--json'], { env: { LOCALGPT_HOME: home } });
@@ -149,10 +150,23 @@ describe('localgpt quantize', () => {
     sameTensorsAsEngine(out, 'Q2_K', (a) => {
       expect(a.metadata.get('general.file_type')?.value).toBe(10); // LLAMA_FTYPE_MOSTLY_Q2_K
       const type = (name: string) => ggmlTypeName(a.tensors.find((t) => t.name === name)!.type);
-      expect([type('blk.0.attn_q.weight'), type('blk.0.attn_v.weight'), type('output.weight')]).toEqual(['Q2_K', 'Q2_K', 'Q2_K']);
+      // attn_v is Q3_K below 4 query heads per kv head; attn_output and ffn_down Q3_K, output Q6_K
+      expect([type('blk.0.attn_q.weight'), type('blk.0.attn_v.weight'), type('blk.0.attn_output.weight'), type('output.weight')]).toEqual(['Q2_K', 'Q3_K', 'Q3_K', 'Q6_K']);
       // ffn_down's rows (352 values) hold no whole super-block: llama-quantize's fallback
       expect(type('blk.0.ffn_down.weight')).toBe('Q4_0');
     });
+
+    const pure = join(home, 'q2k-pure.gguf');
+    const p = await cli(['quantize', testModelPath(spec('F32')), pure, '--type', 'Q2_K', '--pure', '--json'], { env: { LOCALGPT_HOME: home } });
+    expect(p.code).toBe(0);
+    const f = openGGUF(pure);
+    try {
+      expect(f.metadata.get('general.file_type')?.value).toBe(10);
+      const type = (name: string) => ggmlTypeName(f.tensors.find((t) => t.name === name)!.type);
+      expect([type('blk.0.attn_q.weight'), type('blk.0.attn_v.weight'), type('blk.0.attn_output.weight'), type('output.weight'), type('blk.0.ffn_down.weight')]).toEqual(['Q2_K', 'Q2_K', 'Q2_K', 'Q2_K', 'Q4_0']);
+    } finally {
+      f.close();
+    }
   });
 
   it('refuses an already-quantised input, an unknown type and an existing output', async () => {

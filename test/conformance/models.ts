@@ -28,7 +28,7 @@ export function testModelPath(m: TestModel): string {
   // ff of 352 (not a multiple of 256) exercises ggml's K-quant fallbacks for ffn_down's rows.
   const ff = m.ff ?? 352;
   const seed = m.seed ?? 7;
-  const path = join(CACHE_DIR, `${m.arch}-${m.quant}-${m.vocabName}-w${width}-l${layers}-f${ff}-s${seed}-v4.gguf`);
+  const path = join(CACHE_DIR, `${m.arch}-${m.quant}-${m.vocabName}-w${width}-l${layers}-f${ff}-s${seed}-v5.gguf`);
   if (!existsSync(path)) {
     writeGGUF(path, syntheticModel({
       arch: m.arch,

@@ -5,7 +5,8 @@ import { f32ToF16 } from '../../src/engine/quant/half.js';
 import { expect } from 'vitest';
 import type { ModelWeights, WeightTensor } from '../../src/engine/backend/backend.js';
 import type { Architecture, ModelConfig } from '../../src/engine/model/config.js';
-import { expectedTensors } from '../../src/engine/model/tensors.js';
+import { syntheticTensors } from '../../src/engine/model/synthetic.js';
+import { quantModelForConfig } from '../../src/engine/model/quant-model.js';
 import { tensorTypeFor } from '../../src/engine/model/quant-scheme.js';
 import { quantType, type QuantType } from '../../src/engine/quant/registry.js';
 
@@ -88,8 +89,9 @@ export function makeWeights(config: ModelConfig, scheme: string, seed: number): 
   const r = rng(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   const tensors = new Map<string, WeightTensor>();
-  for (const t of expectedTensors(config)) {
-    if (t.optional && !(t.name.endsWith('.bias') && config.arch === 'qwen2') && !(t.name === 'output.weight' && !config.tiedEmbeddings)) continue;
+  const present = syntheticTensors(config);
+  const model = quantModelForConfig(config, present.map((t) => t.name));
+  for (const t of present) {
     const n = t.dims.reduce((a, b) => a * b, 1);
     const v = new Float32Array(n);
     let mean = 0, std = 1 / Math.sqrt(t.dims[0]);
@@ -98,7 +100,7 @@ export function makeWeights(config: ModelConfig, scheme: string, seed: number): 
     else if (t.name === 'token_embd.weight' || t.name === 'position_embd.weight') std = 1;
     else if (t.name === 'output.weight') std = 8 / Math.sqrt(t.dims[0]);
     for (let i = 0; i < n; i++) v[i] = mean + std * gauss();
-    const type = tensorTypeFor(scheme, t.name, t.dims);
+    const type = tensorTypeFor(scheme, t, model);
     tensors.set(t.name, { name: t.name, type, dims: t.dims, data: quantType(type).quantize(v) });
   }
   return { config, tensors };

@@ -59,11 +59,14 @@ const TIE_ROWS = 2;
 const TIE_TOL = 0.5;
 /**
  * Models whose tie sits early in the prompt, so its flip reaches every later token: there the
- * rows from it on may miss ABS_TOL. gpt2 Q5_1: in token 3's layer-0 QKV input, one block's scale
- * amax / 127 lies exactly on an f16 rounding tie (the f16 scale flips, not a q); with that amax
- * one f32 ulp smaller in the reference, all 8 rows agree to 1.3e-5 (0.21 at most as it is).
+ * rows from it on may miss ABS_TOL. qwen2 Q3_K_L (llama-quantize's mix: its integer-path tensors
+ * are the two ffn_down, Q5_1 by the fallback for rows of 352): token 0 already differs by 1.6e-2
+ * and, through the KV cache, every later row by 4e-4..2.7e-2; on three other prompts all rows
+ * agree to 1.3e-5 but one (3.3e-3, a second tie), as llama and qwen2 Q5_K with the same tensors
+ * do on this one. (The gpt2 Q5_1 tie once listed here, an f16 scale tie in token 3's QKV input,
+ * went when gpt2's position_embd stopped being quantised.)
  */
-const KNOWN_TIE_ROWS = new Map<string, number>([['gpt2 Q5_1', 5]]);
+const KNOWN_TIE_ROWS = new Map<string, number>([['qwen2 Q3_K_L', 8]]);
 
 /** The f32-activation path everywhere (the integer path withheld). */
 const f32Backend = createWebGPUBackend({ disable: ['dot4'] });

@@ -1,49 +1,80 @@
 import { GGMLType } from '../quant/ggml-type.js';
-import { quantTypeByName } from '../quant/registry.js';
+import type { QuantModel } from './quant-model.js';
+import { FTYPE, fallbackType, mixType, quantisable } from './quant-rules.js';
 
 /**
- * How a whole model is quantised: one type for every matrix ('Q4_0', 'F16', ...) or a
- * llama-quantize-style mix ('Q4_K_M', 'Q5_K_M'). Norms and biases always stay F32, as in ggml.
+ * How a whole model is quantised, by llama-quantize's names: the file types ('Q4_K_M', 'Q8_0',
+ * 'F16', ...) with its per-tensor mixes, and our older bare K names ('Q3_K', 'Q4_K', 'Q5_K'),
+ * which put every matrix in that one type as `llama-quantize --pure` does (llama-quantize itself
+ * reads those three as aliases of the _M mixes; we kept their meaning for existing users).
  */
 export type QuantScheme = string;
 
-export const QUANT_SCHEMES: readonly QuantScheme[] = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K', 'Q3_K', 'Q2_K', 'Q4_K_M', 'Q5_K_M'];
-
-/** The ggml type a tensor gets under a scheme, with ggml's fallbacks for rows that are not whole 256-blocks. */
-export function tensorTypeFor(scheme: QuantScheme, name: string, dims: readonly number[]): GGMLType {
-  if (dims.length < 2 || name.endsWith('.bias') || name.endsWith('_norm.weight') || name === 'rope_freqs.weight') return GGMLType.F32;
-  let type = choose(scheme, name);
-  if (dims[0] % 256 !== 0) type = K_FALLBACK.get(type) ?? type;
-  return type;
+export interface ResolvedScheme {
+  readonly name: string;
+  /** llama.cpp's llama_ftype, written as general.file_type. */
+  readonly ftype: number;
+  /** The file type's main tensor type. */
+  readonly type: GGMLType;
+  /** Every quantisable tensor in `type` (only the fallbacks for short rows apply), as --pure. */
+  readonly pure: boolean;
 }
 
-/** llama-quantize's substitutes when a row cannot hold whole super-blocks (llama-quant.cpp). */
-const K_FALLBACK = new Map<GGMLType, GGMLType>([
-  // llama-quant.cpp's tensor_type_fallback at the pinned commit demotes Q2_K and Q3_K to Q4_0; some
-  // llama.cpp versions used IQ4_NL there instead, which we do not have, so Q4_0 is our choice either way.
-  [GGMLType.Q2_K, GGMLType.Q4_0],
-  [GGMLType.Q3_K, GGMLType.Q4_0],
-  [GGMLType.Q4_K, GGMLType.Q5_0],
-  [GGMLType.Q5_K, GGMLType.Q5_1],
-  [GGMLType.Q6_K, GGMLType.Q8_0],
-]);
+/**
+ * Every spelling `resolveScheme` takes. Left out: llama.cpp's IQ*, TQ*, MXFP4, NVFP4, Q1_0 and Q2_0
+ * file types (their main types are not in our registry) and Q2_K_S (its Q2_K tensors require an
+ * importance matrix, which we do not compute).
+ */
+export const QUANT_SCHEMES: readonly QuantScheme[] = [
+  'F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q2_K', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L',
+  'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'Q3_K', 'Q4_K', 'Q5_K',
+];
 
-const K_MIXES = new Map<string, GGMLType>([
-  ['Q4_K_M', GGMLType.Q4_K],
-  ['Q5_K_M', GGMLType.Q5_K],
-]);
-
-function choose(scheme: QuantScheme, name: string): GGMLType {
-  const upper = scheme.toUpperCase();
-  const mix = K_MIXES.get(upper);
-  if (mix !== undefined) {
-    // The shape of llama.cpp's _M mixes: Q6_K where quantisation error hurts most, the mix's type elsewhere.
-    if (name === 'output.weight' || name.endsWith('attn_v.weight') || name.endsWith('ffn_down.weight')) return GGMLType.Q6_K;
-    return mix;
-  }
-  const t = quantTypeByName(upper);
-  if (!t) throw new Error(`unknown quantisation scheme "${scheme}" (known: ${QUANT_SCHEMES.join(', ')})`);
-  // Real "Q4_0"/"Q4_1"/"Q5_0"/"Q5_1" files keep the output matrix in Q6_K; we do as they do.
-  if (name === 'output.weight' && ['Q4_0', 'Q4_1', 'Q5_0', 'Q5_1'].includes(t.name)) return GGMLType.Q6_K;
-  return t.type;
+export function resolveScheme(scheme: QuantScheme, options: { pure?: boolean } = {}): ResolvedScheme {
+  const name = scheme.toUpperCase();
+  const alias = PURE_ALIASES.get(name);
+  const file = FILE_TYPES.get(alias ?? name);
+  if (!file) throw new Error(`unknown quantisation scheme "${scheme}" (known: ${QUANT_SCHEMES.join(', ')})`);
+  return { name, ftype: file.ftype, type: file.type, pure: alias !== undefined || options.pure === true };
 }
+
+/** The ggml type a tensor gets under a scheme, given the tensor's current type (F32 for fresh weights). */
+export function tensorTypeFor(
+  scheme: QuantScheme | ResolvedScheme,
+  tensor: { readonly name: string; readonly dims: readonly number[]; readonly type?: GGMLType },
+  model: QuantModel,
+): GGMLType {
+  const s = typeof scheme === 'string' ? resolveScheme(scheme) : scheme;
+  if (!quantisable(tensor)) return tensor.type ?? GGMLType.F32;
+  // F32, F16 and BF16 files convert every quantisable tensor and apply no rule.
+  if (s.type === GGMLType.F32 || s.type === GGMLType.F16 || s.type === GGMLType.BF16) return s.type;
+  const type = s.pure ? s.type : mixType(s.ftype, s.type, tensor, model);
+  return fallbackType(type, tensor.dims[0] ?? 0);
+}
+
+const FILE_TYPES = new Map<string, { ftype: number; type: GGMLType }>([
+  ['F32', { ftype: FTYPE.ALL_F32, type: GGMLType.F32 }],
+  ['F16', { ftype: FTYPE.F16, type: GGMLType.F16 }],
+  ['BF16', { ftype: FTYPE.BF16, type: GGMLType.BF16 }],
+  ['Q8_0', { ftype: FTYPE.Q8_0, type: GGMLType.Q8_0 }],
+  ['Q4_0', { ftype: FTYPE.Q4_0, type: GGMLType.Q4_0 }],
+  ['Q4_1', { ftype: FTYPE.Q4_1, type: GGMLType.Q4_1 }],
+  ['Q5_0', { ftype: FTYPE.Q5_0, type: GGMLType.Q5_0 }],
+  ['Q5_1', { ftype: FTYPE.Q5_1, type: GGMLType.Q5_1 }],
+  ['Q2_K', { ftype: FTYPE.Q2_K, type: GGMLType.Q2_K }],
+  ['Q3_K_S', { ftype: FTYPE.Q3_K_S, type: GGMLType.Q3_K }],
+  ['Q3_K_M', { ftype: FTYPE.Q3_K_M, type: GGMLType.Q3_K }],
+  ['Q3_K_L', { ftype: FTYPE.Q3_K_L, type: GGMLType.Q3_K }],
+  ['Q4_K_S', { ftype: FTYPE.Q4_K_S, type: GGMLType.Q4_K }],
+  ['Q4_K_M', { ftype: FTYPE.Q4_K_M, type: GGMLType.Q4_K }],
+  ['Q5_K_S', { ftype: FTYPE.Q5_K_S, type: GGMLType.Q5_K }],
+  ['Q5_K_M', { ftype: FTYPE.Q5_K_M, type: GGMLType.Q5_K }],
+  ['Q6_K', { ftype: FTYPE.Q6_K, type: GGMLType.Q6_K }],
+]);
+
+/** Pure single-type files under the _S file type's number, as `llama-quantize --pure Q4_K_S` labels them. */
+const PURE_ALIASES = new Map<string, string>([
+  ['Q3_K', 'Q3_K_S'],
+  ['Q4_K', 'Q4_K_S'],
+  ['Q5_K', 'Q5_K_S'],
+]);

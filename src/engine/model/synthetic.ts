@@ -3,8 +3,9 @@ import type { GGUFMetadataValue } from '../gguf/types.js';
 import type { GGUFTensorInput, GGUFWriteInput } from '../gguf/writer.js';
 import { quantType } from '../quant/registry.js';
 import type { Architecture, ModelConfig } from './config.js';
-import { tensorTypeFor, type QuantScheme } from './quant-scheme.js';
-import { expectedTensors } from './tensors.js';
+import { quantModelForConfig } from './quant-model.js';
+import { resolveScheme, tensorTypeFor, type QuantScheme } from './quant-scheme.js';
+import { expectedTensors, type TensorSpec } from './tensors.js';
 
 /**
  * A model of any supported architecture with seeded random weights, for tests, benchmarks and
@@ -53,10 +54,11 @@ export function syntheticModel(spec: SyntheticModelSpec): GGUFWriteInput {
     tiedEmbeddings: spec.tiedEmbeddings ?? false,
   };
 
+  const scheme = resolveScheme(spec.quant);
   const metadata: [string, GGUFMetadataValue][] = [
     ['general.architecture', gguf.str(a)],
     ['general.name', gguf.str(spec.name ?? `synthetic-${a}-${spec.quant}`)],
-    ['general.file_type', gguf.u32(0)],
+    ['general.file_type', gguf.u32(scheme.ftype)],
     [`${a}.context_length`, gguf.u32(spec.contextLength)],
     [`${a}.embedding_length`, gguf.u32(spec.embeddingLength)],
     [`${a}.block_count`, gguf.u32(spec.blockCount)],
@@ -77,13 +79,19 @@ export function syntheticModel(spec: SyntheticModelSpec): GGUFWriteInput {
 
   const rng = new Gaussian(spec.seed);
   const tensors: GGUFTensorInput[] = [];
-  for (const t of expectedTensors(config)) {
-    if (t.optional && !(t.name.endsWith('.bias') && a === 'qwen2') && !(t.name === 'output.weight' && !config.tiedEmbeddings)) continue;
+  const present = syntheticTensors(config);
+  const model = quantModelForConfig(config, present.map((t) => t.name));
+  for (const t of present) {
     const values = initialValues(t.name, t.dims, rng);
-    const type = tensorTypeFor(spec.quant, t.name, t.dims);
+    const type = tensorTypeFor(scheme, t, model);
     tensors.push({ name: t.name, dims: t.dims, type, data: quantType(type).quantize(values) });
   }
   return { metadata, tensors };
+}
+
+/** The tensors a synthetic model holds: the required ones, qwen2's biases, and output.weight unless tied. */
+export function syntheticTensors(config: ModelConfig): TensorSpec[] {
+  return expectedTensors(config).filter((t) => !t.optional || (t.name.endsWith('.bias') && config.arch === 'qwen2') || (t.name === 'output.weight' && !config.tiedEmbeddings));
 }
 
 /**
