@@ -174,9 +174,9 @@ describe('localgpt quantize', () => {
     const q = await cli(['quantize', testModelPath(spec('Q4_0')), join(home, 'x.gguf'), '--type', 'Q8_0'], { env: { LOCALGPT_HOME: home } });
     expect(q.code).toBe(2);
     expect(q.stderr).toMatch(/is already quantised \(token_embd\.weight is Q4_0\)\nhint: quantise from an F32, F16 or BF16 file/);
-    const t = await cli(['quantize', testModelPath(spec('F32')), join(home, 'x.gguf'), '--type', 'IQ4_XS'], { env: { LOCALGPT_HOME: home } });
+    const t = await cli(['quantize', testModelPath(spec('F32')), join(home, 'x.gguf'), '--type', 'IQ3_S'], { env: { LOCALGPT_HOME: home } });
     expect(t.code).toBe(2);
-    expect(t.stderr).toMatch(/'--type <type>' argument 'IQ4_XS' is invalid\. choose one of F32, F16/);
+    expect(t.stderr).toMatch(/'--type <type>' argument 'IQ3_S' is invalid\. choose one of F32, F16/);
     const e = await cli(['quantize', testModelPath(spec('F32')), testModelPath(spec('Q4_0')), '--type', 'Q4_0'], { env: { LOCALGPT_HOME: home } });
     expect(e.code).toBe(2);
     expect(e.stderr).toMatch(/exists\nhint: use --force/);

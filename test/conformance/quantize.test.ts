@@ -66,7 +66,7 @@ const WHOLE_MODEL: SourceModel = { label: 'llama, 1 layer, gqa 8, ff 32, tied, F
  * Q4_0's, the float types have none: the whole model takes those), and --pure.
  */
 const RULE_SCHEMES: readonly ResolvedScheme[] = [
-  ...['Q4_0', 'Q8_0', 'Q2_K', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L', 'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'Q4_K'].map((s) => resolveScheme(s)),
+  ...['Q4_0', 'Q8_0', 'Q2_K', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L', 'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'IQ4_NL', 'IQ4_XS', 'Q4_K'].map((s) => resolveScheme(s)),
   resolveScheme('Q2_K', { pure: true }),
 ];
 /** On the whole model: every spelling, and --pure once through quantizeFile's option. */

@@ -4,14 +4,15 @@ import { isAttnVLike, layerOf, type QuantModel, tensorCategory } from './quant-m
 /**
  * llama-quantize's rules (llama-quant.cpp at the llama.cpp commit node-llama-cpp pins), restated
  * for the file types we can write: which tensors it quantises at all, the type a mix gives each
- * tensor, and the substitutes when a row does not hold whole blocks. The IQ, TQ and MXFP4 branches
- * are left out: no file type we offer reaches them.
+ * tensor, and the substitutes when a row does not hold whole blocks. The IQ1-IQ3, TQ and MXFP4
+ * branches are left out: no file type we offer reaches them. IQ4_NL and IQ4_XS files are written
+ * without an importance matrix, as all of ours are.
  */
 
 /** The llama_ftype values whose rules are stated here (llama.h). */
 export const FTYPE = {
   ALL_F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q8_0: 7, Q5_0: 8, Q5_1: 9, Q2_K: 10, Q3_K_S: 11, Q3_K_M: 12, Q3_K_L: 13,
-  Q4_K_S: 14, Q4_K_M: 15, Q5_K_S: 16, Q5_K_M: 17, Q6_K: 18, BF16: 32,
+  Q4_K_S: 14, Q4_K_M: 15, Q5_K_S: 16, Q5_K_M: 17, Q6_K: 18, IQ4_NL: 25, IQ4_XS: 30, BF16: 32,
 } as const;
 
 export interface RuleTensor {
@@ -68,6 +69,7 @@ const K_FALLBACK = new Map<GGMLType, GGMLType>([
   [GGMLType.Q4_K, GGMLType.Q5_0],
   [GGMLType.Q5_K, GGMLType.Q5_1],
   [GGMLType.Q6_K, GGMLType.Q8_0],
+  [GGMLType.IQ4_XS, GGMLType.IQ4_NL],
 ]);
 
 /** Name parts llama.cpp never quantises (tensor_allows_quantization): routers, tiny or positional tables. */
@@ -94,6 +96,7 @@ function attnV(ftype: number, type: GGMLType, name: string, m: QuantModel): GGML
   if (ftype === FTYPE.Q2_K) t = m.gqa >= 4 ? GGMLType.Q4_K : GGMLType.Q3_K;
   else if (ftype === FTYPE.Q3_K_M) t = i < 2 ? GGMLType.Q5_K : GGMLType.Q4_K;
   else if (ftype === FTYPE.Q3_K_L) t = GGMLType.Q5_K;
+  else if ((ftype === FTYPE.IQ4_NL || ftype === FTYPE.IQ4_XS) && m.gqa >= 4) t = GGMLType.Q5_K;
   else if ((ftype === FTYPE.Q4_K_M || ftype === FTYPE.Q5_K_M) && useMoreBits(i, m.attnVCount)) t = GGMLType.Q6_K;
   else if (ftype === FTYPE.Q4_K_S && i < 4) t = GGMLType.Q5_K;
   // 70B models share one attn_v among 8 heads: more bits there cost little.
@@ -116,6 +119,8 @@ function ffnDown(ftype: number, type: GGMLType, name: string, m: QuantModel): GG
       if (falcon) return i < Math.floor(n / 16) ? GGMLType.Q6_K : more ? GGMLType.Q5_K : GGMLType.Q4_K;
       return more ? GGMLType.Q6_K : type;
     case FTYPE.Q5_K_M: return more ? GGMLType.Q6_K : type;
+    // llama.cpp spares the first eighth of the layers only without an importance matrix, as here.
+    case FTYPE.IQ4_NL: case FTYPE.IQ4_XS: return i < Math.floor(n / 8) ? GGMLType.Q5_K : type;
     case FTYPE.Q4_K_S: return !falcon && i < Math.floor(n / 8) ? GGMLType.Q5_K : type;
     default: return type;
   }
@@ -130,4 +135,4 @@ function attnOutput(ftype: number, type: GGMLType, m: QuantModel): GGMLType {
   return type;
 }
 
-const MOE_ATTN_OUTPUT_Q5_K = new Set<number>([FTYPE.Q2_K, FTYPE.Q3_K_S, FTYPE.Q3_K_M, FTYPE.Q4_K_S, FTYPE.Q4_K_M]);
+const MOE_ATTN_OUTPUT_Q5_K = new Set<number>([FTYPE.Q2_K, FTYPE.Q3_K_S, FTYPE.Q3_K_M, FTYPE.Q4_K_S, FTYPE.Q4_K_M, FTYPE.IQ4_NL, FTYPE.IQ4_XS]);

@@ -21,13 +21,13 @@ export interface ResolvedScheme {
 }
 
 /**
- * Every spelling `resolveScheme` takes. Left out: llama.cpp's IQ*, TQ*, MXFP4, NVFP4, Q1_0 and Q2_0
- * file types (their main types are not in our registry) and Q2_K_S (its Q2_K tensors require an
+ * Every spelling `resolveScheme` takes. Left out: llama.cpp's IQ1-IQ3, TQ*, MXFP4, NVFP4, Q1_0 and
+ * Q2_0 file types (their main types are not in our registry; IQ2/IQ3 also want an importance matrix) and Q2_K_S (its Q2_K tensors require an
  * importance matrix, which we do not compute).
  */
 export const QUANT_SCHEMES: readonly QuantScheme[] = [
   'F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q2_K', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L',
-  'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'Q3_K', 'Q4_K', 'Q5_K',
+  'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'IQ4_NL', 'IQ4_XS', 'Q3_K', 'Q4_K', 'Q5_K',
 ];
 
 export function resolveScheme(scheme: QuantScheme, options: { pure?: boolean } = {}): ResolvedScheme {
@@ -70,6 +70,8 @@ const FILE_TYPES = new Map<string, { ftype: number; type: GGMLType }>([
   ['Q5_K_S', { ftype: FTYPE.Q5_K_S, type: GGMLType.Q5_K }],
   ['Q5_K_M', { ftype: FTYPE.Q5_K_M, type: GGMLType.Q5_K }],
   ['Q6_K', { ftype: FTYPE.Q6_K, type: GGMLType.Q6_K }],
+  ['IQ4_NL', { ftype: FTYPE.IQ4_NL, type: GGMLType.IQ4_NL }],
+  ['IQ4_XS', { ftype: FTYPE.IQ4_XS, type: GGMLType.IQ4_XS }],
 ]);
 
 /** Pure single-type files under the _S file type's number, as `llama-quantize --pure Q4_K_S` labels them. */

@@ -67,12 +67,12 @@ describe('quantisation schemes: llama-quantize rules', () => {
   it('every scheme has its llama_ftype; tensors llama.cpp never quantises keep their type', () => {
     expect(Object.fromEntries(QUANT_SCHEMES.map((s) => [s, resolveScheme(s).ftype]))).toEqual({
       F32: 0, F16: 1, BF16: 32, Q8_0: 7, Q4_0: 2, Q4_1: 3, Q5_0: 8, Q5_1: 9, Q2_K: 10, Q3_K_S: 11, Q3_K_M: 12, Q3_K_L: 13,
-      Q4_K_S: 14, Q4_K_M: 15, Q5_K_S: 16, Q5_K_M: 17, Q6_K: 18, Q3_K: 11, Q4_K: 14, Q5_K: 16,
+      Q4_K_S: 14, Q4_K_M: 15, Q5_K_S: 16, Q5_K_M: 17, Q6_K: 18, IQ4_NL: 25, IQ4_XS: 30, Q3_K: 11, Q4_K: 14, Q5_K: 16,
     });
     const m = quantModel(llama8B);
     expect(tensorTypeFor('Q4_K_M', { name: 'position_embd.weight', dims: [4096, 1024], type: GGMLType.F16 }, m)).toBe(GGMLType.F16);
     expect(tensorTypeFor('F16', { name: 'blk.0.attn_norm.weight', dims: [4096] }, m)).toBe(GGMLType.F32);
     expect(tensorTypeFor('F16', { name: 'blk.0.ffn_down.weight', dims: [80, 64] }, m)).toBe(GGMLType.F16);
-    expect(() => resolveScheme('IQ4_XS')).toThrow(/unknown quantisation scheme "IQ4_XS"/);
+    expect(() => resolveScheme('IQ3_S')).toThrow(/unknown quantisation scheme "IQ3_S"/);
   });
 });
