@@ -12,6 +12,7 @@
 #include "model/forward.h"
 #include "ops/ops.h"
 #include "quant/quant.h"
+#include "quant/quantize_ref.h"
 #include "runtime/cpu.h"
 #include "runtime/mmap.h"
 #include "runtime/stderr_capture.h"
@@ -260,6 +261,31 @@ napi_value QuantizeActivation(napi_env env, napi_callback_info info) {
   uint8_t* out;
   napi_value r = make_u8(env, quant_row_size(tr->type, n), &out);
   quant_from_float(tr, a.argc > 2 ? isa_opt(env, a[2]) : ISA_SCALAR)((const float*)src.data, out, n);
+  return r;
+}
+
+// Quantises f32 weights as llama-quantize writes them (quantize_ref.h), blocks shared out to the
+// pool's threads: quantizeWeights(type, src, threads?) -> Uint8Array.
+napi_value QuantizeWeights(napi_env env, napi_callback_info info) {
+  const CallArgs a = args(env, info, 2, 3, "quantizeWeights(type, src, threads?)");
+  const QuantTraits* tr = traits_arg(env, a[0]);
+  const quantize_ref_fn q = quantize_ref_for(tr->type);
+  if (!q) throw JsError{std::string("no weight quantiser for ") + tr->name};
+  View src = typed(env, a[1], "src");
+  if (src.type != napi_float32_array) throw JsError{"src must be a Float32Array"};
+  const int64_t n = (int64_t)src.length;
+  if (n % tr->block_size) throw JsError{"length must be a whole number of blocks"};
+  const int threads = a.argc > 2 ? (int)int_arg(env, a[2], "threads") : 0;
+  uint8_t* out;
+  napi_value r = make_u8(env, quant_row_size(tr->type, n), &out);
+  // Pieces of whole blocks (every quantiser works block by block), a few per thread.
+  const int64_t blocks = n / tr->block_size;
+  const int64_t per = std::max<int64_t>(1, std::min<int64_t>(blocks, 4096));
+  const size_t block_bytes = quant_row_size(tr->type, tr->block_size);
+  shared_pool(threads)->parallel_for((blocks + per - 1) / per, [&](int64_t t, int) {
+    const int64_t b0 = t * per, b1 = std::min(blocks, b0 + per);
+    q((const float*)src.data + b0 * tr->block_size, out + (size_t)b0 * block_bytes, (b1 - b0) * tr->block_size);
+  });
   return r;
 }
 
@@ -804,6 +830,7 @@ napi_value Init(napi_env env, napi_value exports) {
   EXPORT("setIsa", SetIsa);
   EXPORT("dequantize", Dequantize);
   EXPORT("quantizeActivation", QuantizeActivation);
+  EXPORT("quantizeWeights", QuantizeWeights);
   EXPORT("matmul", Matmul);
   EXPORT("poolCheck", PoolCheck);
   EXPORT("swiglu", Swiglu);

@@ -15,38 +15,13 @@
 
 #include "quant/kquant_common.h"
 #include "quant/quant.h"
+#include "quant/quantize_util.h"
 #include "runtime/fp16.h"
 
 namespace lg {
 namespace {
 
-// Below this largest magnitude a group counts as all zero (ggml's GROUP_MAX_EPS).
-constexpr float kGroupMaxEps = 1e-15f;
-
-// ggml's nearest_int: add 1.5 * 2^23 in float and read the low mantissa bits back. Round half to
-// even for |f| <= 4194303; beyond that (ggml's assert is compiled out) the same bit arithmetic,
-// which also maps every NaN the quantisers can make (the default NaN) to 0.
-inline int nearest_int(float f) {
-  const float v = f + 12582912.0f;
-  int32_t i;
-  std::memcpy(&i, &v, sizeof i);
-  return (i & 0x007fffff) - 0x00400000;
-}
-
 inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
-
-// The element of largest magnitude, sign kept, the first one on ties (0 for an all-zero group).
-inline float signed_abs_max(const float* x, int n) {
-  float max = 0, amax = 0;
-  for (int i = 0; i < n; i++) {
-    const float ax = std::fabs(x[i]);
-    if (ax > amax) {
-      amax = ax;
-      max = x[i];
-    }
-  }
-  return max;
-}
 
 // make_qx_quants with rmse_type 1 and no importance weights (Q6_K): symmetric levels -nmax..nmax-1
 // (stored + nmax in L), the scale the best of 19 tries around nmax / max in the weighted (w = x^2)

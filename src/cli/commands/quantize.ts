@@ -10,6 +10,7 @@ import { quantModelFromGGUF } from '../../engine/model/quant-model.js';
 import { QUANT_SCHEMES, resolveScheme, tensorTypeFor } from '../../engine/model/quant-scheme.js';
 import { GGMLType, ggmlTypeName } from '../../engine/quant/ggml-type.js';
 import { quantType } from '../../engine/quant/registry.js';
+import { quantizeWeights } from '../../engine/native/quantize.js';
 import { CliError, EXIT } from '../errors.js';
 import { printJson } from '../options.js';
 import { formatBytes, progress } from '../ui.js';
@@ -61,7 +62,7 @@ export function quantizeFile(input: string, output: string, type: string, onProg
       else {
         const values = new Float32Array(t.elements);
         quantType(t.type).dequantize(data, values);
-        out = quantType(target).quantize(values);
+        out = quantizeWeights(target, values);
       }
       tensors.push({ name: t.name, dims: t.dims, type: target, data: out });
       const n = ggmlTypeName(target);

@@ -1,7 +1,7 @@
 import { gguf } from '../gguf/metadata.js';
 import type { GGUFMetadataValue } from '../gguf/types.js';
 import type { GGUFTensorInput, GGUFWriteInput } from '../gguf/writer.js';
-import { quantType } from '../quant/registry.js';
+import { quantizeWeights } from '../native/quantize.js';
 import type { Architecture, ModelConfig } from './config.js';
 import { quantModelForConfig } from './quant-model.js';
 import { resolveScheme, tensorTypeFor, type QuantScheme } from './quant-scheme.js';
@@ -84,7 +84,7 @@ export function syntheticModel(spec: SyntheticModelSpec): GGUFWriteInput {
   for (const t of present) {
     const values = initialValues(t.name, t.dims, rng);
     const type = tensorTypeFor(scheme, t, model);
-    tensors.push({ name: t.name, dims: t.dims, type, data: quantType(type).quantize(values) });
+    tensors.push({ name: t.name, dims: t.dims, type, data: quantizeWeights(type, values) });
   }
   return { metadata, tensors };
 }

@@ -58,6 +58,11 @@ export interface NativeAddon {
   dequantize(type: number, src: Uint8Array, n: number): Float32Array;
   /** Converts activations to an activation format (F32, F16, BF16, Q8_0 = 8, Q8_K = 15), ggml's ref quantiser. */
   quantizeActivation(type: number, src: Float32Array): Uint8Array;
+  /**
+   * Quantises f32 weights as llama-quantize writes them (the registry's quantize, byte for byte),
+   * blocks shared out to `threads` (default: the machine's). Absent from addons built before it.
+   */
+  quantizeWeights?(type: number, src: Float32Array, threads?: number): Uint8Array;
   /** out[b*rows + r] = dot(W[r], x[b]) with the kernels of the given (or active) ISA. */
   matmul(type: number, w: Uint8Array, rows: number, cols: number, x: Float32Array, batch: number, threads?: number, isa?: string, tiled?: boolean, rows8?: boolean): Float32Array;
   /** Tasks that did not run exactly once over `jobs` thread-pool jobs (the pool's own test). */

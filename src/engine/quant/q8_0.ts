@@ -26,7 +26,12 @@ export const Q8_0: QuantType = {
       const x = i * QK;
       const o = i * BYTES;
       let amax = 0;
-      for (let j = 0; j < QK; j++) amax = Math.max(amax, Math.abs(src[x + j]));
+      // ggml's MAX(a, b) macro, a > b ? a : b: a NaN is taken, then dropped by the next value
+      // (Math.max would keep it).
+      for (let j = 0; j < QK; j++) {
+        const a = Math.abs(src[x + j]);
+        amax = amax > a ? amax : a;
+      }
       const d = fr(amax / 127);
       const id = d ? fr(1 / d) : 0;
       writeF16(dst, o, d);

@@ -1,0 +1,115 @@
+// The 32-value block types' weight quantisers, ggml's quantize_row_*_ref step for step (float32
+// throughout, no fused multiply-adds: this file builds with -ffp-contract=off). src/engine/quant
+// holds the same quantisers in TypeScript; test/native/quantize.test.ts holds the two to the same
+// bytes.
+#include <cmath>
+#include <cstring>
+#include <cfloat>
+#include "quant.h"
+#include "quantize_ref.h"
+#include "quantize_util.h"
+#include "../runtime/fp16.h"
+namespace lg {
+namespace {
+// C's (int8_t)f as x86-64 compiles it (cvttss2si, then the low byte): truncation toward zero,
+// wrapping; NaN and values past int32 give 0x80000000, whose low byte is 0. Written out because
+// the cast itself is undefined behaviour out of range in C++.
+inline int c_float_to_int8(float x) {
+  if (!(std::fabs(x) < 2147483648.0f)) return 0;
+  return (int8_t)(uint8_t)(uint32_t)(int32_t)x;
+}
+inline void min_max(const float* x, int n, float& min, float& max) {
+  min = FLT_MAX, max = -FLT_MAX;
+  for (int j = 0; j < n; j++) {
+    if (x[j] < min) min = x[j];
+    if (x[j] > max) max = x[j];
+  }
+}
+// C's `d ? 1/d : 0`: a NaN scale is true there.
+inline float inverse_or_zero(float d) { return d != 0.0f ? 1.0f / d : 0.0f; }
+}  // namespace
+
+void quantize_row_q4_0_ref(const float* x, void* vy, int64_t n) {
+  block_q4_0* y = (block_q4_0*)vy;
+  for (int64_t i = 0; i < n / QK4_0; i++, x += QK4_0) {
+    const float d = signed_abs_max(x, QK4_0) / -8;
+    const float id = inverse_or_zero(d);
+    y[i].d = fp32_to_fp16(d);
+    for (int j = 0; j < QK4_0 / 2; j++) {
+      const int q0 = std::min(15, c_float_to_int8(x[j] * id + 8.5f));
+      const int q1 = std::min(15, c_float_to_int8(x[QK4_0 / 2 + j] * id + 8.5f));
+      y[i].qs[j] = (uint8_t)(q0 | (q1 << 4));
+    }
+  }
+}
+
+void quantize_row_q4_1_ref(const float* x, void* vy, int64_t n) {
+  block_q4_1* y = (block_q4_1*)vy;
+  for (int64_t i = 0; i < n / QK4_1; i++, x += QK4_1) {
+    float min, max;
+    min_max(x, QK4_1, min, max);
+    const float d = (max - min) / 15;
+    const float id = inverse_or_zero(d);
+    y[i].d = fp32_to_fp16(d);
+    y[i].m = fp32_to_fp16(min);
+    for (int j = 0; j < QK4_1 / 2; j++) {
+      const int q0 = std::min(15, c_float_to_int8((x[j] - min) * id + 0.5f));
+      const int q1 = std::min(15, c_float_to_int8((x[QK4_1 / 2 + j] - min) * id + 0.5f));
+      y[i].qs[j] = (uint8_t)(q0 | (q1 << 4));
+    }
+  }
+}
+
+void quantize_row_q5_0_ref(const float* x, void* vy, int64_t n) {
+  block_q5_0* y = (block_q5_0*)vy;
+  for (int64_t i = 0; i < n / QK5_0; i++, x += QK5_0) {
+    const float d = signed_abs_max(x, QK5_0) / -16;
+    const float id = inverse_or_zero(d);
+    y[i].d = fp32_to_fp16(d);
+    uint32_t qh = 0;
+    for (int j = 0; j < QK5_0 / 2; j++) {
+      const int q0 = std::min(31, c_float_to_int8(x[j] * id + 16.5f));
+      const int q1 = std::min(31, c_float_to_int8(x[QK5_0 / 2 + j] * id + 16.5f));
+      y[i].qs[j] = (uint8_t)((q0 & 0x0F) | ((q1 & 0x0F) << 4));
+      qh |= ((uint32_t)(q0 & 0x10) >> 4) << j;
+      qh |= ((uint32_t)(q1 & 0x10) >> 4) << (j + QK5_0 / 2);
+    }
+    std::memcpy(y[i].qh, &qh, 4);
+  }
+}
+
+void quantize_row_q5_1_ref(const float* x, void* vy, int64_t n) {
+  block_q5_1* y = (block_q5_1*)vy;
+  for (int64_t i = 0; i < n / QK5_1; i++, x += QK5_1) {
+    float min, max;
+    min_max(x, QK5_1, min, max);
+    const float d = (max - min) / 31;
+    const float id = inverse_or_zero(d);
+    y[i].d = fp32_to_fp16(d);
+    y[i].m = fp32_to_fp16(min);
+    uint32_t qh = 0;
+    for (int j = 0; j < QK5_1 / 2; j++) {
+      // ggml casts to uint8_t here, not int8_t: no clamp, the low byte as it is.
+      const int q0 = c_float_to_int8((x[j] - min) * id + 0.5f) & 0xFF;
+      const int q1 = c_float_to_int8((x[QK5_1 / 2 + j] - min) * id + 0.5f) & 0xFF;
+      y[i].qs[j] = (uint8_t)((q0 & 0x0F) | ((q1 & 0x0F) << 4));
+      qh |= ((uint32_t)(q0 & 0x10) >> 4) << j;
+      qh |= ((uint32_t)(q1 & 0x10) >> 4) << (j + QK5_1 / 2);
+    }
+    std::memcpy(y[i].qh, &qh, 4);
+  }
+}
+
+void quantize_row_q8_0_ref(const float* x, void* vy, int64_t n) {
+  block_q8_0* y = (block_q8_0*)vy;
+  for (int64_t i = 0; i < n / QK8_0; i++, x += QK8_0) {
+    float amax = 0.0f;
+    // ggml's MAX(a, b) macro, a > b ? a : b: a NaN is taken, then dropped by the next value.
+    for (int j = 0; j < QK8_0; j++) amax = amax > std::fabs(x[j]) ? amax : std::fabs(x[j]);
+    const float d = amax / 127;
+    const float id = inverse_or_zero(d);
+    y[i].d = fp32_to_fp16(d);
+    for (int j = 0; j < QK8_0; j++) y[i].qs[j] = (int8_t)c_float_to_int8(std::round(x[j] * id));
+  }
+}
+}  // namespace lg
