@@ -50,6 +50,8 @@ static_assert(sizeof(block_iq4_xs) == 136, "iq4_xs");
 
 // The sixteen non-linear levels of IQ4_NL and IQ4_XS (ggml's kvalues_iq4nl), ascending.
 inline constexpr int8_t kIq4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+// The same levels plus 128 (1..241): the unsigned side of a VNNI product, 128 * the activations' sum off.
+inline constexpr uint8_t kIq4LevelsU8[16] = {1, 24, 45, 63, 79, 93, 106, 118, 129, 141, 153, 166, 181, 197, 217, 241};
 // IQ4_XS sub-block ib's six-bit scale (stored + 32): low nibble from scales_l, two high bits from scales_h.
 inline int iq4_xs_scale(const block_iq4_xs& b, int ib) {
   return ((b.scales_l[ib / 2] >> (4 * (ib % 2))) & 0x0F) | (((b.scales_h >> (2 * ib)) & 3) << 4);
@@ -258,6 +260,9 @@ void gemm_rows8_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, con
                             int64_t nc, float* s, size_t bs);  // simd_avx512_rows8.cc
 // Its decode (nc == 1, by = 0): simd_avx512_q4_0_gemv.cc
 void gemv_rows8_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, const int32_t* ysum, float* s);
+void gemm_rows8_iq4_nl_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                              int64_t nc, float* s, size_t bs);
+void gemv_rows8_iq4_nl_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, const int32_t* ysum, float* s);
 void gemm_rows8_q4_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                             int64_t nc, float* s, size_t bs);
 LG_DECL_TINYBLAS(f32, avx512)  // simd_avx512_tinyblas.cc

@@ -492,4 +492,18 @@ struct TwoHalvesTiles {
   };
 };
 
+#ifdef __AVX512F__
+// The 32-value nibble blocks on the unsigned side of dpbusd (the AVX-512 files, which include this
+// one): Q4_0's nibbles as they are (its levels q - 8 come from taking 8 * the activations' block
+// sum off), IQ4_NL's levels + 128 (kIq4LevelsU8, 1..241; 128 * the sum off). The sums are the same
+// exact integers either way.
+template <bool NL>
+static inline __m512i b32_unsigned_levels(__m512i nibbles) {
+  if constexpr (NL) return _mm512_shuffle_epi8(_mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i*)kIq4LevelsU8)), nibbles);
+  else return nibbles;
+}
+template <bool NL>
+constexpr int32_t kB32Offset = NL ? 128 : 8;
+#endif
+
 }  // namespace lg

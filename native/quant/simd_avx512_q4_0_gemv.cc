@@ -37,6 +37,7 @@ struct GroupY {
 
 // Lays out one column's nb blocks (y: block_q8_0, ysum: their sums) as GroupY, a partial last group
 // padded with zero blocks.
+template <bool NL>
 void prepare_groups(const block_q8_0* y, const int32_t* ysum, int64_t nb, std::vector<GroupY>& out) {
   out.resize((size_t)((nb + 3) / 4));
   for (size_t g = 0; g < out.size(); g++) {
@@ -51,11 +52,11 @@ void prepare_groups(const block_q8_0* y, const int32_t* ysum, int64_t nb, std::v
       std::memcpy(hi + 16 * j, y[b].qs + 16, 16);
       const float d = _cvtsh_ss(y[b].d);
       for (int k = 0; k < 8; k++) {
-        off[8 * j + k] = 8 * ysum[b];
+        off[8 * j + k] = kB32Offset<NL> * ysum[b];
         dy[8 * j + k] = d;
       }
       for (int k = 0; k < 4; k++) {
-        off4[4 * j + k] = 8 * ysum[b];
+        off4[4 * j + k] = kB32Offset<NL> * ysum[b];
         dy4[4 * j + k] = d;
       }
     }
@@ -83,11 +84,12 @@ alignas(64) constexpr int16_t kScaleWords[32] = {0,  32, 0,  32, 0,  32, 0,  32,
                                                  18, 50, 18, 50, 18, 50, 18, 50, 27, 59, 27, 59, 27, 59, 27, 59};
 
 // Row r's (a, b) four int32 partial sums per block of group G, block j in 128-bit lane j.
+template <bool NL>
 inline __m512i row_sums(__m512i a, __m512i b, const GroupY& G) {
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   const __m512i q = group_qs(a, b);
-  return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(q, m4), G.lo),
-                             _mm512_and_si512(_mm512_srli_epi16(q, 4), m4), G.hi);
+  return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), b32_unsigned_levels<NL>(_mm512_and_si512(q, m4)), G.lo),
+                             b32_unsigned_levels<NL>(_mm512_and_si512(_mm512_srli_epi16(q, 4), m4)), G.hi);
 }
 
 // Transpose-add within 128-bit lanes of four rows' row_sums: lane j = block j's sums of the rows.
@@ -100,10 +102,10 @@ inline __m512i transpose_add4(const __m512i* p) {
 // Eight rows (row r at x + r * rs) x the blocks of group G (nbg = 4, or fewer in the last group)
 // into acc (row r in lane r). a[r] are row r's group words 0-31, b[r] words 32-35 (in its
 // words 0-3).
-template <int NBG>
+template <bool NL, int NBG>
 inline void q4_0_group8(const __m512i* a, const __m512i* b, const GroupY& G, __m256& acc) {
   __m512i p[8];
-  for (int r = 0; r < 8; r++) p[r] = row_sums(a[r], b[r], G);
+  for (int r = 0; r < 8; r++) p[r] = row_sums<NL>(a[r], b[r], G);
   const __m512i t[2] = {transpose_add4(p), transpose_add4(p + 4)};  // rows 0-3, 4-7
   // -> [block j rows 0-7 | block j+1 rows 0-7] for j = 0, 2
   const __m512i i01 = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
@@ -133,10 +135,10 @@ alignas(64) constexpr int16_t kScaleWords4[32] = {0,  32, 0,  32, 9,  41, 9,  41
 
 // Four rows x the blocks of group G into acc (row r in lane r): q4_0_group8's arithmetic for half
 // the rows, the sums of a block's four rows in one 128-bit lane.
-template <int NBG>
+template <bool NL, int NBG>
 inline void q4_0_group4(const __m512i* a, const __m512i* b, const GroupY& G, __m128& acc) {
   __m512i p[4];
-  for (int r = 0; r < 4; r++) p[r] = row_sums(a[r], b[r], G);
+  for (int r = 0; r < 4; r++) p[r] = row_sums<NL>(a[r], b[r], G);
   const __m512i t = _mm512_sub_epi32(transpose_add4(p), G.off4);
   const __m512i di = _mm512_load_si512(kScaleWords4);
   const __m512i d = _mm512_mask_blend_epi16(0xCCCCCCCC, _mm512_permutex2var_epi16(a[0], di, a[1]), _mm512_permutex2var_epi16(a[2], di, a[3]));
@@ -156,14 +158,14 @@ template <> struct RowAcc<4> { using type = __m128; };
 
 // R = 4 or 8 rows (row r at x + r * rs) into out[0..R). prefetch: the next R adjacent rows' bytes,
 // a share per group (adjacent tiles only; streams run without it).
-template <int R>
+template <bool NL, int R>
 void q4_0_rows(int64_t nb, const uint8_t* x, size_t rs, const GroupY* gy, float* out, bool prefetch) {
   static_assert(R == 4 || R == 8, "four or eight rows");
   using Acc = typename RowAcc<R>::type;
   auto group = [&](auto nbg, const __m512i* a, const __m512i* b, const GroupY& G, Acc& acc) {
     constexpr int NBG = decltype(nbg)::value;
-    if constexpr (R == 8) q4_0_group8<NBG>(a, b, G, acc);
-    else q4_0_group4<NBG>(a, b, G, acc);
+    if constexpr (R == 8) q4_0_group8<NL, NBG>(a, b, G, acc);
+    else q4_0_group4<NL, NBG>(a, b, G, acc);
   };
   const int64_t full = nb / 4;
   PrefetchShare pf(x + R * rs, prefetch ? R * rs : 0, full > 0 ? full : 1);
@@ -192,12 +194,12 @@ void q4_0_rows(int64_t nb, const uint8_t* x, size_t rs, const GroupY* gy, float*
   else _mm_storeu_ps(out, acc);
 }
 
-}  // namespace
-
-void gemv_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, const int32_t* ysum, float* s) {
+template <bool NL>
+void gemv_b32(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, const int32_t* ysum, float* s) {
   const int64_t nb = n / QK4_0;
   const uint8_t* x = (const uint8_t*)vx;
-  // One layout of the activations per thread (the pool's workers share y, each lays out its own
+  // One layout of the activations per thread (and per NL: a Q4_0 and an IQ4_NL matrix may share
+  // the activations but not their offsets) (the pool's workers share y, each lays out its own
   // copy: ~6 bytes per weight row column, read from L1/L2 by every tile), kept while the
   // activations stay the same: a decode step's matrix reaches each thread in several pieces
   // (matmul.cc decode_shares), and laying them out per piece cost ~3% of a two-thread step.
@@ -206,16 +208,28 @@ void gemv_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
   thread_local std::vector<uint8_t> laid_out;  // the blocks, then the sums, gy was made from
   const size_t yb = (size_t)nb * sizeof(block_q8_0), sb = (size_t)nb * sizeof(int32_t);
   if (laid_out.size() != yb + sb || std::memcmp(laid_out.data(), vy, yb) != 0 || std::memcmp(laid_out.data() + yb, ysum, sb) != 0) {
-    prepare_groups((const block_q8_0*)vy, ysum, nb, gy);
+    prepare_groups<NL>((const block_q8_0*)vy, ysum, nb, gy);
     laid_out.resize(yb + sb);
     std::memcpy(laid_out.data(), vy, yb);
     std::memcpy(laid_out.data() + yb, ysum, sb);
   }
   // Decode as four streams of rows (tile_drive.h), adjacent tiles where rows are too few or short.
   const int64_t done = decode_streams<4>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
-    q4_0_rows<4>(nb, rows, rs, gy.data(), out, false);
+    q4_0_rows<NL, 4>(nb, rows, rs, gy.data(), out, false);
   });
-  for (int64_t r = done; r < nr; r += 8) q4_0_rows<8>(nb, x + r * bx, bx, gy.data(), s + r, true);
+  for (int64_t r = done; r < nr; r += 8) q4_0_rows<NL, 8>(nb, x + r * bx, bx, gy.data(), s + r, true);
+}
+
+}  // namespace
+
+void gemv_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, const int32_t* ysum, float* s) {
+  gemv_b32<false>(n, vx, bx, nr, vy, ysum, s);
+}
+
+// IQ4_NL has Q4_0's block layout and llama.cpp's one template for both: the same kernel, its levels
+// looked up (simd_avx2.h b32_unsigned_levels).
+void gemv_rows8_iq4_nl_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, const int32_t* ysum, float* s) {
+  gemv_b32<true>(n, vx, bx, nr, vy, ysum, s);
 }
 
 }  // namespace lg

@@ -16,7 +16,7 @@ namespace lg {
 // without narrowing shuffles. Every lane gets the one-column kernel's value: the same exact
 // integer, the same scale product and one fma per block. A lone column (C = 1: a batch's odd last
 // column) fills both halves and stores one.
-template <int C>
+template <int C, bool NL>
 static inline void q4_0_tile512(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, const int32_t* ysum,
                                 float* s, size_t bs) {
   constexpr int P = (C + 1) / 2;
@@ -39,8 +39,9 @@ static inline void q4_0_tile512(int64_t nb, const uint8_t* x, size_t bx, const u
     o = _mm512_inserti32x4(o, qs(7), 3);
     const __m512i c0 = _mm512_unpacklo_epi64(e, o), c1 = _mm512_unpackhi_epi64(e, o);
     // values 0-7, 8-15 (low nibbles of chunks 0, 1) and 16-23, 24-31 (high nibbles)
-    const __m512i w[4] = {_mm512_and_si512(c0, m4), _mm512_and_si512(c1, m4), _mm512_and_si512(_mm512_srli_epi16(c0, 4), m4),
-                          _mm512_and_si512(_mm512_srli_epi16(c1, 4), m4)};
+    const __m512i w[4] = {b32_unsigned_levels<NL>(_mm512_and_si512(c0, m4)), b32_unsigned_levels<NL>(_mm512_and_si512(c1, m4)),
+                          b32_unsigned_levels<NL>(_mm512_and_si512(_mm512_srli_epi16(c0, 4), m4)),
+                          b32_unsigned_levels<NL>(_mm512_and_si512(_mm512_srli_epi16(c1, 4), m4))};
     const __m512 dw = _mm512_permutexvar_ps(pairs, _mm512_castps256_ps512(rows_f16((const uint8_t*)((const block_q4_0*)x + b), bx)));
 #pragma GCC unroll 8
     for (int j = 0; j < P; j++) {
@@ -55,7 +56,7 @@ static inline void q4_0_tile512(int64_t nb, const uint8_t* x, size_t bx, const u
       // row r's sums: column 2j in the low half of lane r, column 2j + 1 in the high half
       const __m512i rows = _mm512_mask_blend_epi32(0xAAAA, _mm512_add_epi32(q0, _mm512_srli_epi64(q0, 32)),
                                                    _mm512_add_epi32(q1, _mm512_slli_epi64(q1, 32)));
-      const uint32_t o0 = (uint32_t)(8 * ysum[2 * j * nb + b]), o1 = (uint32_t)(8 * ysum[c1 * nb + b]);
+      const uint32_t o0 = (uint32_t)(kB32Offset<NL> * ysum[2 * j * nb + b]), o1 = (uint32_t)(kB32Offset<NL> * ysum[c1 * nb + b]);
       const __m512i off = _mm512_set1_epi64((long long)(o0 | (uint64_t)o1 << 32));
       const __m512 dy = _mm512_mask_mov_ps(_mm512_set1_ps(_cvtsh_ss(y0->d)), 0xAAAA, _mm512_set1_ps(_cvtsh_ss(y1->d)));
       acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(rows, off)), _mm512_mul_ps(dw, dy), acc[j]);
@@ -69,15 +70,30 @@ static inline void q4_0_tile512(int64_t nb, const uint8_t* x, size_t bx, const u
   }
 }
 
-void gemm_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
-                            int64_t nc, float* s, size_t bs) {
+template <bool NL>
+static void gemm_rows8_b32_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
+                                  int64_t nc, float* s, size_t bs) {
   const int64_t nb = n / QK4_0;
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
-  if (nc == 1) return gemv_rows8_q4_0_avx512(n, vx, bx, nr, vy, ysum, s);  // decode: a tile of its own
+  if (nc == 1) {  // decode: a tile of its own
+    if constexpr (NL) return gemv_rows8_iq4_nl_avx512(n, vx, bx, nr, vy, ysum, s);
+    else return gemv_rows8_q4_0_avx512(n, vx, bx, nr, vy, ysum, s);
+  }
   drive_rows8<true>(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
-    q4_0_tile512<decltype(cols)::value>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
+    q4_0_tile512<decltype(cols)::value, NL>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
   });
+}
+
+void gemm_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
+                            int64_t nc, float* s, size_t bs) {
+  gemm_rows8_b32_avx512<false>(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
+}
+
+// IQ4_NL: Q4_0's tiles with its levels looked up (llama.cpp runs one template over both).
+void gemm_rows8_iq4_nl_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
+                              int64_t nc, float* s, size_t bs) {
+  gemm_rows8_b32_avx512<true>(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
 }
 
 // Pair p's 32 bytes of eight rows (row 0 at q, stride bx) as four vectors of 8-byte chunks: 64-bit
