@@ -263,6 +263,8 @@ void gemv_rows8_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, con
 void gemm_rows8_iq4_nl_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                               int64_t nc, float* s, size_t bs);
 void gemv_rows8_iq4_nl_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, const int32_t* ysum, float* s);
+void gemm_rows8_iq4_xs_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                              int64_t nc, float* s, size_t bs);  // simd_avx512_iq4.cc
 void gemm_rows8_q4_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                             int64_t nc, float* s, size_t bs);
 LG_DECL_TINYBLAS(f32, avx512)  // simd_avx512_tinyblas.cc

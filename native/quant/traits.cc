@@ -86,7 +86,7 @@ static const QuantTraits kTraits[] = {
     // IQ4_NL's tinyBLAS gemm, and its rows-of-8 as llama.cpp repacks it; IQ4_XS's rows-of-8 as its
     // IQ panel computes them. The AVX2 kernels serve both x86 levels.
     {T_IQ4_NL, "IQ4_NL", 32, 18, T_Q8_0, dequantize_row_iq4_nl, nullptr, {vec_dot_iq4_nl_scalar, AVX2(vec_dot_iq4_nl), AVX512_AVX2DOT(iq4_nl), NEON(vec_dot_iq4_nl)}, {nullptr, AVX2G(iq4_nl), AVX512_AVX2G(iq4_nl), nullptr}, {gemm_rows8_iq4_nl_scalar, AVX2R8(iq4_nl), AVX512R8(iq4_nl), nullptr}, NO4},
-    {T_IQ4_XS, "IQ4_XS", 256, 136, T_Q8_K, dequantize_row_iq4_xs, nullptr, {vec_dot_iq4_xs_scalar, AVX2(vec_dot_iq4_xs), AVX512_AVX2DOT(iq4_xs), NEON(vec_dot_iq4_xs)}, NO4, {gemm_rows8_iq4_xs_scalar, AVX2R8(iq4_xs), nullptr, nullptr}, NO4, true},
+    {T_IQ4_XS, "IQ4_XS", 256, 136, T_Q8_K, dequantize_row_iq4_xs, nullptr, {vec_dot_iq4_xs_scalar, AVX2(vec_dot_iq4_xs), AVX512_AVX2DOT(iq4_xs), NEON(vec_dot_iq4_xs)}, NO4, {gemm_rows8_iq4_xs_scalar, AVX2R8(iq4_xs), AVX512R8(iq4_xs), nullptr}, NO4, true},
 };
 // Activation-only formats (targets of vec_dot_type), not weight types.
 static const QuantTraits kQ8K = {T_Q8_K, "Q8_K", 256, 292, T_Q8_K, dequantize_row_q8_K, quantize_row_q8_K, NO4, NO4, NO4, NO4};
