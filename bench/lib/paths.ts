@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -67,11 +67,20 @@ export function compileAgainstLlama(source: string, out: string, log: (s: string
   ]);
 }
 
-/** Compiles a C program with gcc unless the binary is newer than its source; returns the binary or throws with gcc's message. */
+/**
+ * Compiles a C program with gcc unless the binary is newer than its source and was built with the
+ * same arguments (they carry the libraries' rpath: a checkout that moved, or another worktree's
+ * build in a shared cache, would otherwise leave a binary that cannot find its libraries); returns
+ * the binary or throws with gcc's message.
+ */
 export function compileC(source: string, out: string, args: readonly string[]): string {
-  if (existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) return out;
+  const argsFile = `${out}.args`;
+  const argsLine = JSON.stringify(args);
+  const sameArgs = existsSync(argsFile) && readFileSync(argsFile, 'utf8') === argsLine;
+  if (sameArgs && existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) return out;
   const r = spawnSync('gcc', ['-O2', '-o', out, source, ...args], { encoding: 'utf8' });
   if (r.error) throw new Error(`gcc not runnable: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`gcc failed on ${source}: ${(r.stderr || '').trim().split('\n').slice(0, 5).join(' | ')}`);
+  writeFileSync(argsFile, argsLine);
   return out;
 }

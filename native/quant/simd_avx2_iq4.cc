@@ -5,9 +5,9 @@
 // rows-of-8 kernels, as llama.cpp repacks them) tinyBLAS's from two activation rows on, for IQ4_XS
 // (rows in eights) its IQ panel's from eight on.
 #include <immintrin.h>
-#include <cmath>
 #include "quant.h"
 #include "simd_avx2.h"
+#include "iq4_panel.h"
 namespace lg {
 namespace {
 // 32 values of a 16-byte nibble block as signed levels (low nibbles in bytes 0..15, high in 16..31).
@@ -18,12 +18,6 @@ inline __m256i iq4_levels(const uint8_t* qs) {
 // Signed levels times signed activations, int16 pair sums (|level| <= 127, |a| <= 127: no saturation).
 inline __m256i iq4_pairs(__m256i v, const int8_t* a) {
   return _mm256_maddubs_epi16(_mm256_sign_epi8(v, v), _mm256_sign_epi8(_mm256_loadu_si256((const __m256i*)a), v));
-}
-// Eight int32 lanes summed (exact).
-inline int32_t hsum_i32(__m256i v) {
-  __m128i h = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4E));
-  return _mm_cvtsi128_si32(_mm_add_epi32(h, _mm_shuffle_epi32(h, 0xB1)));
 }
 }  // namespace
 
@@ -94,33 +88,12 @@ void gemm_iq4_nl_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const vo
   }
 }
 
-// IQ4_XS rows in eights against eight or more activation rows: llama.cpp's IQ panel sums each
-// super-block exactly (sub-block sums times their six-bit scales) and takes one fma per super-block
-// and output; fewer activation rows take its dot product.
+// IQ4_XS rows in eights: fewer than eight activation rows take llama.cpp's dot product per
+// output, more its IQ panel (iq4_panel.h, the sign-trick products of its haswell build).
 void gemm_rows8_iq4_xs_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t*,
                             int64_t nc, float* s, size_t bs) {
-  const int64_t nb = n / QK_K;
-  for (int64_t r = 0; r < nr; r++) {
-    const block_iq4_xs* x = (const block_iq4_xs*)((const uint8_t*)vx + r * bx);
-    if (nc < kIq4PanelBatch) {
-      for (int64_t c = 0; c < nc; c++) s[c * bs + r] = vec_dot_iq4_xs_avx2(n, x, (const uint8_t*)vy + c * by);
-      continue;
-    }
-    for (int64_t c = 0; c < nc; c++) s[c * bs + r] = 0.0f;
-    for (int64_t i = 0; i < nb; i++) {
-      __m256i v[QK_K / 32];
-      __m256i ls[QK_K / 32];
-      for (int ib = 0; ib < QK_K / 32; ib++) {
-        v[ib] = iq4_levels(x[i].qs + 16 * ib);
-        ls[ib] = _mm256_set1_epi16((int16_t)(iq4_xs_scale(x[i], ib) - 32));
-      }
-      for (int64_t c = 0; c < nc; c++) {
-        const block_q8_K* y = (const block_q8_K*)((const uint8_t*)vy + c * by) + i;
-        __m256i sumi = _mm256_setzero_si256();
-        for (int ib = 0; ib < QK_K / 32; ib++) sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(iq4_pairs(v[ib], y->qs + 32 * ib), ls[ib]));
-        s[c * bs + r] = std::fma((float)hsum_i32(sumi), _cvtsh_ss(x[i].d) * y->d, s[c * bs + r]);
-      }
-    }
-  }
+  if (nc >= kIq4PanelBatch) return iq4_panel::gemm<iq4_panel::SignedDot>(n, (const uint8_t*)vx, bx, nr, (const uint8_t*)vy, by, nc, s, bs);
+  for (int64_t r = 0; r < nr; r++)
+    for (int64_t c = 0; c < nc; c++) s[c * bs + r] = vec_dot_iq4_xs_avx2(n, (const uint8_t*)vx + r * bx, (const uint8_t*)vy + c * by);
 }
 }  // namespace lg

@@ -1,97 +1,10 @@
-// AVX-512 (VNNI) IQ4_XS batches as llama.cpp's IQ panel computes them (iqp.cpp, from eight
-// activation rows on, rows in eights): per super-block and output the exact integer sum of every
-// sub-block's products times its six-bit scale, then one fma with d_w * d_a. Eight rows' super-block
-// is decoded once into a panel (four values of each row side by side, 32 bytes a step, its levels
-// + 128 so dpbusd takes them unsigned) and every activation row then takes 64 dpbusd against it,
-// each activation dword broadcast; 128 * the activations' 16-value sums (Q8_K's bsums) come off
-// before each sub-block's scale multiplies. The same exact integers as the AVX2 and scalar kernels.
-#include <immintrin.h>
-#include <cmath>
-#include "quant.h"
-#include "simd_avx2.h"
+// AVX-512 (VNNI) IQ4_XS batches: llama.cpp's IQ panel (iq4_panel.h) with dpbusd on the levels + 128.
+#include "iq4_panel.h"
 namespace lg {
-namespace {
-// 8 rows' 16-byte chunks (q[r]) -> out[g]: dword r = dword g of row r.
-inline void transpose_dwords(const __m128i* q, __m256i* out) {
-  __m256i t[4];
-  for (int r = 0; r < 4; r++) t[r] = _mm256_inserti128_si256(_mm256_castsi128_si256(q[r]), q[r + 4], 1);
-  const __m256i a = _mm256_unpacklo_epi32(t[0], t[1]), b = _mm256_unpacklo_epi32(t[2], t[3]);
-  const __m256i c = _mm256_unpackhi_epi32(t[0], t[1]), d = _mm256_unpackhi_epi32(t[2], t[3]);
-  out[0] = _mm256_unpacklo_epi64(a, b);
-  out[1] = _mm256_unpackhi_epi64(a, b);
-  out[2] = _mm256_unpacklo_epi64(c, d);
-  out[3] = _mm256_unpackhi_epi64(c, d);
-}
-
-// One super-block of eight rows: q[8 * ib + k] = values 32 ib + 4k .. + 3 of each row (dword r), as
-// levels + 128; scale[ib] = each row's scale (ls - 32) of 32-value sub-block ib; d = the rows'
-// super-block scales.
-struct Panel {
-  __m256i q[64];
-  __m256i scale[8];
-  __m256 d;
-};
-
-void decode_panel(const uint8_t* x, size_t bx, int64_t b, Panel& p) {
-  const __m256i m4 = _mm256_set1_epi8(0x0F);
-  const __m256i lut = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)kIq4LevelsU8));
-  alignas(32) int32_t sc[8][8];
-  alignas(16) uint16_t d[8];
-  for (int r = 0; r < 8; r++) {
-    const block_iq4_xs& blk = ((const block_iq4_xs*)(x + r * bx))[b];
-    d[r] = blk.d;
-    for (int ib = 0; ib < 8; ib++) sc[ib][r] = iq4_xs_scale(blk, ib) - 32;
-  }
-  p.d = _mm256_cvtph_ps(_mm_load_si128((const __m128i*)d));
-  for (int ib = 0; ib < 8; ib++) {
-    p.scale[ib] = _mm256_load_si256((const __m256i*)sc[ib]);
-    __m128i q[8];
-    for (int r = 0; r < 8; r++) q[r] = _mm_loadu_si128((const __m128i*)(((const block_iq4_xs*)(x + r * bx))[b].qs + 16 * ib));
-    __m256i t[4];
-    transpose_dwords(q, t);
-    for (int g = 0; g < 4; g++) {
-      p.q[8 * ib + g] = _mm256_shuffle_epi8(lut, _mm256_and_si256(t[g], m4));                          // low nibbles: values 0-15
-      p.q[8 * ib + 4 + g] = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(t[g], 4), m4));  // high: 16-31
-    }
-  }
-}
-
-// The panel against one activation super-block: each row's exact sum in its lane. The eight
-// 32-value sub-blocks run side by side (independent dpbusd chains), each starting from -128 times
-// its activations' sum, and take their scale once.
-inline __m256i panel_sums(const Panel& p, const block_q8_K& y) {
-  __m256i acc[8];
-  for (int ib = 0; ib < 8; ib++) acc[ib] = _mm256_set1_epi32(-128 * (y.bsums[2 * ib] + y.bsums[2 * ib + 1]));
-  for (int k = 0; k < 8; k++) {
-    for (int ib = 0; ib < 8; ib++) {
-      int32_t a;
-      std::memcpy(&a, y.qs + 32 * ib + 4 * k, 4);
-      acc[ib] = _mm256_dpbusd_epi32(acc[ib], p.q[8 * ib + k], _mm256_set1_epi32(a));
-    }
-  }
-  __m256i total = _mm256_mullo_epi32(acc[0], p.scale[0]);
-  for (int ib = 1; ib < 8; ib++) total = _mm256_add_epi32(total, _mm256_mullo_epi32(acc[ib], p.scale[ib]));
-  return total;
-}
-}  // namespace
 
 void gemm_rows8_iq4_xs_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
                               int64_t nc, float* s, size_t bs) {
   if (nc < kIq4PanelBatch) return gemm_rows8_iq4_xs_avx2(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
-  const int64_t nb = n / QK_K;
-  const uint8_t* x = (const uint8_t*)vx;
-  Panel p;
-  for (int64_t r = 0; r < nr; r += 8) {
-    for (int64_t c = 0; c < nc; c++) _mm256_storeu_ps(s + c * bs + r, _mm256_setzero_ps());
-    for (int64_t b = 0; b < nb; b++) {
-      decode_panel(x + r * bx, bx, b, p);
-      for (int64_t c = 0; c < nc; c++) {
-        const block_q8_K& y = ((const block_q8_K*)((const uint8_t*)vy + c * by))[b];
-        const __m256 dv = _mm256_mul_ps(p.d, _mm256_set1_ps(y.d));
-        float* out = s + c * bs + r;
-        _mm256_storeu_ps(out, _mm256_fmadd_ps(_mm256_cvtepi32_ps(panel_sums(p, y)), dv, _mm256_loadu_ps(out)));
-      }
-    }
-  }
+  iq4_panel::gemm<iq4_panel::UnsignedVnni>(n, (const uint8_t*)vx, bx, nr, (const uint8_t*)vy, by, nc, s, bs);
 }
 }  // namespace lg
