@@ -10,6 +10,7 @@
 #pragma once
 #include <immintrin.h>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include "quant.h"
 #include "simd_avx2.h"
@@ -33,18 +34,6 @@ struct UnsignedVnni {
 };
 #endif
 
-// 8 rows' 16-byte chunks (q[r]) -> out[g]: dword r = dword g of row r.
-inline void transpose_dwords(const __m128i* q, __m256i* out) {
-  __m256i t[4];
-  for (int r = 0; r < 4; r++) t[r] = _mm256_inserti128_si256(_mm256_castsi128_si256(q[r]), q[r + 4], 1);
-  const __m256i a = _mm256_unpacklo_epi32(t[0], t[1]), b = _mm256_unpacklo_epi32(t[2], t[3]);
-  const __m256i c = _mm256_unpackhi_epi32(t[0], t[1]), d = _mm256_unpackhi_epi32(t[2], t[3]);
-  out[0] = _mm256_unpacklo_epi64(a, b);
-  out[1] = _mm256_unpackhi_epi64(a, b);
-  out[2] = _mm256_unpacklo_epi64(c, d);
-  out[3] = _mm256_unpackhi_epi64(c, d);
-}
-
 // One super-block of eight rows: q[8 * ib + k] = values 32 ib + 4k .. + 3 of each row (dword r), as
 // the policy's levels; scale[ib] = each row's scale (ls - 32) of 32-value sub-block ib; d = the
 // rows' super-block scales.
@@ -58,20 +47,15 @@ template <class Dot>
 inline void decode(const uint8_t* x, size_t bx, int64_t b, Panel& p) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   const __m256i lut = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)Dot::levels()));
+  const uint8_t* blk = x + b * sizeof(block_iq4_xs);
   alignas(32) int32_t sc[8][8];
-  alignas(16) uint16_t d[8];
-  for (int r = 0; r < 8; r++) {
-    const block_iq4_xs& blk = ((const block_iq4_xs*)(x + r * bx))[b];
-    d[r] = blk.d;
-    for (int ib = 0; ib < 8; ib++) sc[ib][r] = iq4_xs_scale(blk, ib) - 32;
-  }
-  p.d = _mm256_cvtph_ps(_mm_load_si128((const __m128i*)d));
+  for (int r = 0; r < 8; r++)
+    for (int ib = 0; ib < 8; ib++) sc[ib][r] = iq4_xs_scale(*(const block_iq4_xs*)(blk + r * bx), ib) - 32;
+  p.d = rows_f16(blk, bx);  // d leads the block
   for (int ib = 0; ib < 8; ib++) {
     p.scale[ib] = _mm256_load_si256((const __m256i*)sc[ib]);
-    __m128i q[8];
-    for (int r = 0; r < 8; r++) q[r] = _mm_loadu_si128((const __m128i*)(((const block_iq4_xs*)(x + r * bx))[b].qs + 16 * ib));
-    __m256i t[4];
-    transpose_dwords(q, t);
+    __m256i t[4];  // lane r of t[g] = word g of row r's sixteen bytes of sub-block ib
+    rows_head16(blk + offsetof(block_iq4_xs, qs) + 16 * ib, bx, t);
     for (int g = 0; g < 4; g++) {
       p.q[8 * ib + g] = _mm256_shuffle_epi8(lut, _mm256_and_si256(t[g], m4));                          // low nibbles: values 0-15
       p.q[8 * ib + 4 + g] = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(t[g], 4), m4));  // high: 16-31

@@ -27,6 +27,16 @@ inline void min_max(const float* x, int n, float& min, float& max) {
 }
 // C's `d ? 1/d : 0`: a NaN scale is true there.
 inline float inverse_or_zero(float d) { return d != 0.0f ? 1.0f / d : 0.0f; }
+// Q5_0 / Q5_1: 32 five-bit levels (value j and j + 16 share byte j's nibbles), the fifth bits in qh.
+inline void store_q5(const int* q, uint8_t* qs, uint8_t* qh) {
+  uint32_t h = 0;
+  for (int j = 0; j < 16; j++) {
+    qs[j] = (uint8_t)((q[j] & 0x0F) | ((q[j + 16] & 0x0F) << 4));
+    h |= ((uint32_t)(q[j] & 0x10) >> 4) << j;
+    h |= ((uint32_t)(q[j + 16] & 0x10) >> 4) << (j + 16);
+  }
+  std::memcpy(qh, &h, 4);
+}
 }  // namespace
 
 void quantize_row_q4_0_ref(const float* x, void* vy, int64_t n) {
@@ -66,15 +76,9 @@ void quantize_row_q5_0_ref(const float* x, void* vy, int64_t n) {
     const float d = signed_abs_max(x, QK5_0) / -16;
     const float id = inverse_or_zero(d);
     y[i].d = fp32_to_fp16(d);
-    uint32_t qh = 0;
-    for (int j = 0; j < QK5_0 / 2; j++) {
-      const int q0 = std::min(31, c_float_to_int8(x[j] * id + 16.5f));
-      const int q1 = std::min(31, c_float_to_int8(x[QK5_0 / 2 + j] * id + 16.5f));
-      y[i].qs[j] = (uint8_t)((q0 & 0x0F) | ((q1 & 0x0F) << 4));
-      qh |= ((uint32_t)(q0 & 0x10) >> 4) << j;
-      qh |= ((uint32_t)(q1 & 0x10) >> 4) << (j + QK5_0 / 2);
-    }
-    std::memcpy(y[i].qh, &qh, 4);
+    int q[QK5_0];
+    for (int j = 0; j < QK5_0; j++) q[j] = std::min(31, c_float_to_int8(x[j] * id + 16.5f));
+    store_q5(q, y[i].qs, y[i].qh);
   }
 }
 
@@ -87,16 +91,10 @@ void quantize_row_q5_1_ref(const float* x, void* vy, int64_t n) {
     const float id = inverse_or_zero(d);
     y[i].d = fp32_to_fp16(d);
     y[i].m = fp32_to_fp16(min);
-    uint32_t qh = 0;
-    for (int j = 0; j < QK5_1 / 2; j++) {
-      // ggml casts to uint8_t here, not int8_t: no clamp, the low byte as it is.
-      const int q0 = c_float_to_int8((x[j] - min) * id + 0.5f) & 0xFF;
-      const int q1 = c_float_to_int8((x[QK5_1 / 2 + j] - min) * id + 0.5f) & 0xFF;
-      y[i].qs[j] = (uint8_t)((q0 & 0x0F) | ((q1 & 0x0F) << 4));
-      qh |= ((uint32_t)(q0 & 0x10) >> 4) << j;
-      qh |= ((uint32_t)(q1 & 0x10) >> 4) << (j + QK5_1 / 2);
-    }
-    std::memcpy(y[i].qh, &qh, 4);
+    int q[QK5_1];
+    // ggml casts to uint8_t here, not int8_t: no clamp, the low byte as it is.
+    for (int j = 0; j < QK5_1; j++) q[j] = c_float_to_int8((x[j] - min) * id + 0.5f) & 0xFF;
+    store_q5(q, y[i].qs, y[i].qh);
   }
 }
 

@@ -37,14 +37,11 @@ inline void fit(const float* x, float id, const float* w, uint8_t* L, float& sum
 void quantize_block(const float* x, int nsub, uint16_t* d_out, uint16_t* scales_h, uint8_t* scales_l, uint8_t* qs) {
   uint8_t L[256];
   float weight[32], scales[8];
-  float max_scale = 0.0f, amax_scale = 0.0f;
   for (int ib = 0; ib < nsub; ib++) {
     const float* xb = x + 32 * ib;
     for (int j = 0; j < 32; j++) weight[j] = xb[j] * xb[j];
-    float amax = 0.0f, max = 0.0f;
-    for (int j = 0; j < 32; j++)
-      if (std::fabs(xb[j]) > amax) amax = std::fabs(xb[j]), max = xb[j];
-    if (amax < kGroupMaxEps) {
+    const float max = signed_abs_max(xb, 32);
+    if (std::fabs(max) < kGroupMaxEps) {
       scales[ib] = 0.0f;
       continue;
     }
@@ -57,10 +54,9 @@ void quantize_block(const float* x, int nsub, uint16_t* d_out, uint16_t* scales_
       if (sumq2 > 0 && sumqx * sumqx > best * sumq2) d = sumqx / sumq2, best = d * sumqx;
     }
     scales[ib] = d;
-    if (std::fabs(d) > amax_scale) amax_scale = std::fabs(d), max_scale = d;
   }
   if (nsub > 1) {
-    const float d = -max_scale / 32;
+    const float d = -signed_abs_max(scales, nsub) / 32;
     *d_out = fp32_to_fp16(d);
     const float id = d != 0.0f ? 1.0f / d : 0.0f;  // C's `d ? 1/d : 0`: NaN stays NaN
     uint16_t h = 0;

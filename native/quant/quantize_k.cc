@@ -330,15 +330,8 @@ void quantize_row_q3_K_ref(const float* x, void* vy, int64_t n) {
   float scales[16];
   for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
     block_q3_K& b = y[i];
-    float max_scale = 0, amax = 0;
-    for (int j = 0; j < 16; j++) {
-      scales[j] = make_q3_quants(16, 4, x + 16 * j, L + 16 * j);
-      const float a = std::fabs(scales[j]);
-      if (a > amax) {
-        amax = a;
-        max_scale = scales[j];
-      }
-    }
+    for (int j = 0; j < 16; j++) scales[j] = make_q3_quants(16, 4, x + 16 * j, L + 16 * j);
+    const float max_scale = signed_abs_max(scales, 16);
     std::memset(b.scales, 0, sizeof b.scales);
     if (max_scale != 0) {  // C's `if (max_scale)`
       const float iscale = -32.f / max_scale;
@@ -416,16 +409,9 @@ void quantize_row_q6_K_ref(const float* x, void* vy, int64_t n) {
   float scales[16];
   for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
     block_q6_K& b = y[i];
-    float max_scale = 0, max_abs_scale = 0;
-    for (int ib = 0; ib < 16; ib++) {
-      scales[ib] = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib);
-      const float a = std::fabs(scales[ib]);
-      if (a > max_abs_scale) {
-        max_abs_scale = a;
-        max_scale = scales[ib];
-      }
-    }
-    if (max_abs_scale < kGroupMaxEps) {  // all zero: every byte 0, d = +0
+    for (int ib = 0; ib < 16; ib++) scales[ib] = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib);
+    const float max_scale = signed_abs_max(scales, 16);
+    if (std::fabs(max_scale) < kGroupMaxEps) {  // all zero: every byte 0, d = +0
       std::memset(&b, 0, sizeof b);
       continue;
     }

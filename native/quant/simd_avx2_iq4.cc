@@ -72,12 +72,12 @@ void gemm_iq4_nl_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const vo
   const __m256i ones = _mm256_set1_epi16(1);
   for (int64_t r = 0; r < nr; r++) {
     const block_iq4_nl* x = (const block_iq4_nl*)((const uint8_t*)vx + r * bx);
+    if (nc == 1) {
+      s[r] = vec_dot_iq4_nl_avx2(n, x, vy);
+      continue;
+    }
     for (int64_t c = 0; c < nc; c++) {
       const block_q8_0* y = (const block_q8_0*)((const uint8_t*)vy + c * by);
-      if (nc == 1) {
-        s[c * bs + r] = vec_dot_iq4_nl_avx2(n, x, y);
-        continue;
-      }
       __m256 acc = _mm256_setzero_ps();
       for (int64_t i = 0; i < nb; i++) {
         const __m256i p = _mm256_madd_epi16(iq4_pairs(iq4_levels(x[i].qs), y[i].qs), ones);

@@ -36,9 +36,9 @@ export interface QuantizeResult {
 /**
  * Quantise an F32/F16/BF16 GGUF as llama-quantize does (no imatrix): each tensor gets the type its
  * rules give it (tensorTypeFor: the file type's mix, or one type with --pure, and ggml's fallbacks
- * for short rows), with the engine's reference quantisers, byte-exact with ggml's. Tensors it does
- * not quantise (norms, biases, position embeddings) are copied as they are; metadata is kept and
- * general.file_type set to the llama_ftype.
+ * for short rows), with quantizeWeights (the addon's quantisers, else the registry's: the same
+ * bytes, ggml's). Tensors it does not quantise (norms, biases, position embeddings) are copied as
+ * they are; metadata is kept and general.file_type set to the llama_ftype.
  */
 export function quantizeFile(input: string, output: string, type: string, onProgress?: (done: number, total: number) => void, options: { pure?: boolean } = {}): QuantizeResult {
   const scheme = resolveScheme(type, options);

@@ -1,4 +1,4 @@
-import { fr, nearestInt, writeF16 } from './common.js';
+import { fr, nearestInt, signedAbsMax, writeF16 } from './common.js';
 import { GROUP_MAX_EPS } from './k-quant-util.js';
 
 /** The sixteen non-linear levels IQ4_NL and IQ4_XS share (ggml's kvalues_iq4nl), in ascending order. */
@@ -24,24 +24,14 @@ export interface Iq4Layout {
 export function quantizeIq4Block(src: Float32Array, x: number, dst: Uint8Array, o: number, at: Iq4Layout): void {
   const n = at.values;
   const nsub = n / 32;
-  const L = new Uint8Array(n);
-  const weight = new Float32Array(32);
-  const scales = new Float32Array(nsub);
-  let maxScale = 0;
-  let amaxScale = 0;
+  const L = SCRATCH_L;
+  const weight = SCRATCH_WEIGHT;
+  const scales = SCRATCH_SCALES.subarray(0, nsub).fill(0);
   for (let ib = 0; ib < nsub; ib++) {
     const xb = x + 32 * ib;
     for (let j = 0; j < 32; j++) weight[j] = fr(src[xb + j] * src[xb + j]);
-    let amax = 0;
-    let max = 0;
-    for (let j = 0; j < 32; j++) {
-      const ax = Math.abs(src[xb + j]);
-      if (ax > amax) {
-        amax = ax;
-        max = src[xb + j];
-      }
-    }
-    if (amax < GROUP_MAX_EPS) {
+    const max = signedAbsMax(src, xb, 32);
+    if (Math.abs(max) < GROUP_MAX_EPS) {
       scales[ib] = 0;
       continue;
     }
@@ -58,13 +48,9 @@ export function quantizeIq4Block(src: Float32Array, x: number, dst: Uint8Array, 
       }
     }
     scales[ib] = d;
-    if (Math.abs(d) > amaxScale) {
-      amaxScale = Math.abs(d);
-      maxScale = d;
-    }
   }
   if (nsub > 1) {
-    const d = fr(-maxScale / 32);
+    const d = fr(-signedAbsMax(scales, 0, nsub) / 32);
     writeF16(dst, o + at.d, d);
     // C's `d ? 1/d : 0`: only zero is false there (a NaN scale stays NaN), unlike JS truthiness.
     const id = d !== 0 ? fr(1 / d) : 0;
@@ -90,6 +76,11 @@ export function quantizeIq4Block(src: Float32Array, x: number, dst: Uint8Array, 
     for (let j = 0; j < 16; j++) dst[o + at.qs + 16 * i + j] = L[32 * i + j] | (L[32 * i + 16 + j] << 4);
   }
 }
+
+// One block at a time (quantizeIq4Block does not re-enter), so its scratch is the module's.
+const SCRATCH_L = new Uint8Array(256);
+const SCRATCH_WEIGHT = new Float32Array(32);
+const SCRATCH_SCALES = new Float32Array(8);
 
 /** ggml's best_index_int8 over IQ4_VALUES: the nearest level's index, the lower one unless the upper is strictly nearer. */
 export function bestIq4Index(x: number): number {

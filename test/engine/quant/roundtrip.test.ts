@@ -57,9 +57,9 @@ const BOUNDS: Record<string, (s: Stats, x: number) => number> = {
   Q3_K: (s) => (1.5 * s.amax) / 4 + 4 * 32 * 2 ** -25 + s.amax * 2 ** -10,
   // non-linear levels -127..113 (in units of d ~ amax/127): the widest gap is 24 units, half of it
   // 12; the scale search may stretch d so the far end clips (one level 113 against -127: 14 units),
-  // so allow 0.15 of amax. IQ4_XS's six-bit sub-scales round by up to max_scale/64 (~amax/64 on
-  // 127 units... within the same allowance). Plus 127 units times |ls - 32| <= 32 times the f16
-  // floor of d, and its relative error. A layout mistake moves values by whole levels of the range.
+  // so allow 0.15 of amax. IQ4_XS's six-bit sub-scales round by up to max_scale/64, about amax/64
+  // at the far level: inside the same allowance. Plus 127 units times |ls - 32| <= 32 times the
+  // f16 floor of d, and its relative error. A layout mistake moves values by whole levels.
   IQ4_NL: (s) => 0.15 * s.amax + 127 * 2 ** -25 + s.amax * 2 ** -10,
   IQ4_XS: (s) => 0.15 * s.amax + 127 * 32 * 2 ** -25 + s.amax * 2 ** -10,
   // symmetric, levels -32..31 with int8 sub-scales (worst seen ~0.3 of a step of 2*amax/32)
