@@ -35,7 +35,8 @@ describe.skipIf(!native)(`native weight quantisers ${skipReason}`, () => {
     });
   }
 
-  it('quantizeWeights takes the addon where loaded and refuses what no quantiser takes', () => {
+  it("quantizeWeights gives the registry's bytes; the addon's quantiser refuses malformed input", () => {
+    expect(typeof native!.quantizeWeights).toBe('function');  // an addon built before it would go unnoticed
     const x = gaussian(256 * 3, 9);
     for (const t of QUANT_TYPES) expect(Array.from(quantizeWeights(t.type, x))).toEqual(Array.from(t.quantize(x)));
     expect(() => native!.quantizeWeights!(QUANT_TYPES[0]!.type, new Float64Array(4) as unknown as Float32Array)).toThrow(/Float32Array/);
