@@ -182,26 +182,34 @@ size_t Model::state_size(int64_t n) const {
   return 2 * (size_t)p_.n_layer * (size_t)n * (size_t)kv_dim_ * (p_.kv_f16 ? 2 : 4);
 }
 
+// The saved state keeps the position-major rows llama.cpp's cache has (per layer: n positions' keys,
+// then their values, each position's kv heads side by side), whatever order the cache keeps inside.
 void Model::save_state(int64_t n, uint8_t* out) const {
-  const size_t esz = p_.kv_f16 ? 2 : 4, per_layer = (size_t)p_.context_length * (size_t)kv_dim_ * esz;
-  const size_t len = (size_t)state_size(n) / (2 * (size_t)p_.n_layer);
   for (int64_t l = 0; l < p_.n_layer; l++) {
-    std::memcpy(out, kv_k_.data() + (size_t)l * per_layer, len);
-    out += len;
-    std::memcpy(out, kv_v_.data() + (size_t)l * per_layer, len);
-    out += len;
+    const KvView kv = kv_view(l);
+    for (void* base : {kv.k, kv.v})
+      for (int64_t pos = 0; pos < n; pos++)
+        for (int64_t h = 0; h < kv.n_head_kv; h++, out += kv.row_bytes())
+          std::memcpy(out, (const uint8_t*)base + h * kv.head_bytes() + pos * kv.row_bytes(), kv.row_bytes());
   }
 }
 
 void Model::load_state(int64_t n, const uint8_t* in) {
-  const size_t esz = p_.kv_f16 ? 2 : 4, per_layer = (size_t)p_.context_length * (size_t)kv_dim_ * esz;
-  const size_t len = (size_t)state_size(n) / (2 * (size_t)p_.n_layer);
   for (int64_t l = 0; l < p_.n_layer; l++) {
-    std::memcpy(kv_k_.data() + (size_t)l * per_layer, in, len);
-    in += len;
-    std::memcpy(kv_v_.data() + (size_t)l * per_layer, in, len);
-    in += len;
+    const KvView kv = kv_view(l);
+    for (void* base : {kv.k, kv.v})
+      for (int64_t pos = 0; pos < n; pos++)
+        for (int64_t h = 0; h < kv.n_head_kv; h++, in += kv.row_bytes())
+          std::memcpy((uint8_t*)base + h * kv.head_bytes() + pos * kv.row_bytes(), in, kv.row_bytes());
   }
+}
+
+KvView Model::kv_view(int64_t layer) const {
+  const size_t per_layer = (size_t)p_.context_length * (size_t)kv_dim_ * (p_.kv_f16 ? 2 : 4);
+  // The cache's bytes are the model's own; the view hands them to the kernels to write.
+  uint8_t* k = const_cast<uint8_t*>(kv_k_.data()) + per_layer * (size_t)layer;
+  uint8_t* v = const_cast<uint8_t*>(kv_v_.data()) + per_layer * (size_t)layer;
+  return KvView{p_.kv_f16, k, v, p_.n_head_kv, p_.head_dim, p_.context_length};
 }
 
 void Model::each_token(int64_t n, const std::function<void(int64_t)>& fn) {
@@ -234,8 +242,6 @@ void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_lo
       add(x + t * E, tmp_.data(), E);
     }
   }
-  const size_t esz = p_.kv_f16 ? 2 : 4;
-  const size_t kv_layer = (size_t)p_.context_length * (size_t)KD * esz;
 
   for (int64_t il = 0; il < p_.n_layer; il++) {
     Layer& L = layers_[(size_t)il];
@@ -261,7 +267,7 @@ void Model::run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_lo
       qs = QD;
       ks = KD;
     }
-    KvView kv{p_.kv_f16, kv_k_.data() + kv_layer * (size_t)il, kv_v_.data() + kv_layer * (size_t)il, KD};
+    const KvView kv = kv_view(il);
     each_token(n, [&](int64_t t) {
       if (use_rope) {
         RopeAngles a;

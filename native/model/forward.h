@@ -97,6 +97,7 @@ class Model {
   // fn(t) for each token t of a batch, spread over the pool (one token: inline). The tokens' rows
   // are independent, so how they are split changes nothing in the results.
   void each_token(int64_t n, const std::function<void(int64_t)>& fn);
+  KvView kv_view(int64_t layer) const;
   void run_chunk(const int32_t* tokens, int64_t n, int64_t pos, bool all_logits, bool last_chunk, float* logits, double* hidden_sum = nullptr);
 
   ModelParams p_;
@@ -105,7 +106,7 @@ class Model {
   Mat tok_embd_, pos_embd_, output_;
   Vec out_norm_, out_norm_b_, rope_freqs_;
   std::vector<Layer> layers_;
-  std::vector<uint8_t> kv_k_, kv_v_;  // [layer][ctx][kv_dim]
+  std::vector<uint8_t> kv_k_, kv_v_;  // [layer][kv head][ctx][head_dim] (KvView)
   int64_t kv_dim_ = 0;
   // scratch, sized for kChunk tokens
   std::vector<float> x_, h_, q_, k_, v_, att_, ff_a_, ff_b_, qkv_, tmp_;

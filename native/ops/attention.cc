@@ -5,6 +5,7 @@
 // does.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 #include "ops.h"
 #include "../runtime/fp16.h"
@@ -14,16 +15,17 @@
 namespace lg {
 
 void kv_store(const KvView& kv, int64_t pos, const float* k, const float* v, int isa) {
-  if (kv.f16) {  // the F16 activations' conversion (F16C where the ISA has it)
-    const quantize_row_fn to_f16 = quant_from_float(quant_traits(T_F16), isa);
-    to_f16(k, (uint16_t*)kv.k + pos * kv.kv_dim, kv.kv_dim);
-    to_f16(v, (uint16_t*)kv.v + pos * kv.kv_dim, kv.kv_dim);
-  } else {
-    float* kd = (float*)kv.k + pos * kv.kv_dim;
-    float* vd = (float*)kv.v + pos * kv.kv_dim;
-    for (int64_t i = 0; i < kv.kv_dim; i++) {
-      kd[i] = k[i];
-      vd[i] = v[i];
+  const int64_t d = kv.head_dim;
+  for (int64_t h = 0; h < kv.n_head_kv; h++) {
+    uint8_t* kd = (uint8_t*)kv.k + h * kv.head_bytes() + pos * kv.row_bytes();
+    uint8_t* vd = (uint8_t*)kv.v + h * kv.head_bytes() + pos * kv.row_bytes();
+    if (kv.f16) {  // the F16 activations' conversion (F16C where the ISA has it), value by value
+      const quantize_row_fn to_f16 = quant_from_float(quant_traits(T_F16), isa);
+      to_f16(k + h * d, kd, d);
+      to_f16(v + h * d, vd, d);
+    } else {
+      std::memcpy(kd, k + h * d, (size_t)d * sizeof(float));
+      std::memcpy(vd, v + h * d, (size_t)d * sizeof(float));
     }
   }
 }
@@ -99,8 +101,8 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
   const gemm_tinyblas_fn tb = kv.f16 && batch >= 2 && head_dim % quant_tinyblas_step(kt, isa) == 0 ? quant_gemm_tinyblas(kt, isa) : nullptr;
   const LaneOrder order = kqv_order(isa, batch >= 2);
   const int width = ggml_float_width(isa);
-  const size_t esz = kv.f16 ? 2 : 4;
-  const size_t row = (size_t)kv.kv_dim * esz;
+  const size_t esz = kv.elem();
+  const size_t row = kv.row_bytes();
   // Past a few hundred positions a task takes as many heads of one kv head's group for one token
   // as the ISA sums at once (kqv_group_heads: four on AVX-512), so their value sums widen each
   // value row once (kqv_heads; 1.18x one-thread decode at
@@ -124,8 +126,8 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
     const int64_t n_kv = pos0 + t + 1;
     const int64_t n_pad = (n_kv + width - 1) / width * width;
     if ((int64_t)w.s.size() < heads * n_pad) w.s.resize(heads * n_pad), w.p.resize(heads * n_pad);
-    const uint8_t* kbase = (const uint8_t*)kv.k + (size_t)hk * head_dim * esz;
-    const uint8_t* vbase = (const uint8_t*)kv.v + (size_t)hk * head_dim * esz;
+    const uint8_t* kbase = (const uint8_t*)kv.k + (size_t)hk * kv.head_bytes();
+    const uint8_t* vbase = (const uint8_t*)kv.v + (size_t)hk * kv.head_bytes();
     const float* probs[4];
     float* outs[4];
     // The task's query heads side by side (an f16 cache takes them rounded to f16).

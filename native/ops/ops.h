@@ -72,12 +72,20 @@ void softmax_row_avx512(float* s, float* p, int64_t n, int64_t n_pad, float scal
 void gelu(float* x, int64_t n);                          // tanh approximation (ggml)
 void add(float* x, const float* y, int64_t n);
 
-// KV cache of one layer: rows of kv_dim = n_head_kv*head_dim, f32 or f16.
+// KV cache of one layer, f32 or f16, head-major: kv head h's row at position p (head_dim values)
+// starts at (h * context + p) * head_dim elements. A task reads one kv head's keys, then its values,
+// for every position: stored by head that is one sequential stream each, which the prefetchers
+// follow (by position, each head's 128-byte row sat 512 bytes from the next).
 struct KvView {
   bool f16;
   void* k;
   void* v;
-  int64_t kv_dim;
+  int64_t n_head_kv;
+  int64_t head_dim;
+  int64_t context;
+  size_t elem() const { return f16 ? 2 : 4; }
+  size_t row_bytes() const { return (size_t)head_dim * elem(); }
+  size_t head_bytes() const { return (size_t)context * row_bytes(); }
 };
 // Stores one position's keys and values (an f16 cache takes them rounded to nearest even).
 void kv_store(const KvView& kv, int64_t pos, const float* k, const float* v, int isa);
