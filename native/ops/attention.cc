@@ -49,6 +49,8 @@ struct LaneOrder {
 
 // Grouped value sums (kqv_heads) from this many positions per accumulator lane on.
 constexpr int64_t kGroupedFrom = 4;
+// A batch's tokens per attention task (their queries share each key row's read).
+constexpr int64_t kTokenBlock = 8;
 
 LaneOrder kqv_order(int isa, bool batch) {
   if (isa == ISA_AVX512) return batch ? LaneOrder{16, false} : LaneOrder{64, false};
@@ -110,59 +112,72 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
   // thread. Shorter caches keep a task per head: there the lanes' folds outweigh the rows, and
   // twenty one-head tasks balance two threads better than eight (0.95x two threads at 128-192).
   const int most = pos0 + batch >= kGroupedFrom * order.lanes ? kqv_group_heads(isa, head_dim) : 1;
+  // A batch's tokens go to a task in blocks, their queries side by side as the key product's
+  // columns: each key row is read and widened once for the block (a gemm_fn or tinyBLAS gives every
+  // column its own sum, whatever the columns beside it). Keys past a token's own position, computed
+  // for the block's last token, are masked by its softmax.
+  const int64_t block = batch >= 2 && (tb || rows) ? std::min<int64_t>(batch, kTokenBlock) : 1;
+  const int64_t blocks = (batch + block - 1) / block;
   int parts = (group + most - 1) / most;
-  while (parts < group && batch * n_head_kv * parts < 2 * (int64_t)pool.size()) parts++;
+  while (parts < group && blocks * n_head_kv * parts < 2 * (int64_t)pool.size()) parts++;
   const int per = (group + parts - 1) / parts;
   parts = (group + per - 1) / per;  // none left empty
-  pool.parallel_for(batch * n_head_kv * parts, [&](int64_t task, int) {
+  pool.parallel_for(blocks * n_head_kv * parts, [&](int64_t task, int) {
     thread_local Scratch w;
-    const int64_t t = task / (n_head_kv * parts);
+    const int64_t t0 = task / (n_head_kv * parts) * block, t1 = std::min(batch, t0 + block);
     const int hk = (int)(task / parts % n_head_kv);
     // Parts may differ in size (five heads: three and two); rotating them by kv head makes the
     // claims, which alternate between threads, take big and small parts in turn.
     const int part = (int)((task % parts + task / parts) % parts);
     const int h0 = hk * group + part * per, h1 = std::min(h0 + per, (hk + 1) * group);
     const int heads = h1 - h0;
-    const int64_t n_kv = pos0 + t + 1;
-    const int64_t n_pad = (n_kv + width - 1) / width * width;
-    if ((int64_t)w.s.size() < heads * n_pad) w.s.resize(heads * n_pad), w.p.resize(heads * n_pad);
+    const int64_t cols = (t1 - t0) * heads;  // column (t - t0) * heads + (h - h0)
+    const int64_t n_last = pos0 + t1;         // the block's last token's keys
+    const int64_t stride = (n_last + width - 1) / width * width;
+    if ((int64_t)w.s.size() < cols * stride) w.s.resize(cols * stride), w.p.resize(cols * stride);
     const uint8_t* kbase = (const uint8_t*)kv.k + (size_t)hk * kv.head_bytes();
     const uint8_t* vbase = (const uint8_t*)kv.v + (size_t)hk * kv.head_bytes();
-    const float* probs[4];
-    float* outs[4];
-    // The task's query heads side by side (an f16 cache takes them rounded to f16).
-    const float* q0 = q + t * qdim + (int64_t)h0 * head_dim;
-    if (kv.f16) {
-      w.q16.resize((size_t)heads * head_dim);
-      for (int64_t i = 0; i < (int64_t)heads * head_dim; i++) w.q16[i] = fp32_to_fp16(q0[i]);
-    }
-    const uint8_t* qs = kv.f16 ? (const uint8_t*)w.q16.data() : (const uint8_t*)q0;
+    // The task's queries side by side (an f16 cache takes them rounded to f16; tinyBLAS takes those
+    // widened back to f32).
     const size_t qstride = (size_t)head_dim * esz;
-    // A gemm_fn gives every column its vec_dot sum whatever the columns beside it (quant.h), so the
-    // heads go in one call; AVX-512's f16 kernel then widens each key row once for all of them.
-    const bool heads_at_once = heads > 1 && !tb && rows;
-    if (heads_at_once) rows(head_dim, kbase, row, n_kv, qs, qstride, heads, w.s.data(), n_pad);
-    for (int h = h0; h < h1; h++) {
-      const void* qv = qs + (size_t)(h - h0) * qstride;
-      float* s = w.s.data() + (h - h0) * n_pad;
-      if (!heads_at_once) {
-        if (tb) {
-          w.qf.resize(head_dim);
-          for (int i = 0; i < head_dim; i++) w.qf[i] = fp16_to_fp32(((const uint16_t*)qv)[i]);
-          tb(head_dim, kbase, row, n_kv, w.qf.data(), 0, 1, s, 0);
-        } else if (rows) {
-          rows(head_dim, kbase, row, n_kv, qv, 0, 1, s, 0);
-        } else {
-          for (int64_t j = 0; j < n_kv; j++) s[j] = dot(head_dim, kbase + j * row, qv);
-        }
-      }
-      float* p = w.p.data() + (h - h0) * n_pad;
-      softmax_row(isa, s, p, n_kv, n_pad, scale, kv.f16);
-      probs[h - h0] = p;
-      outs[h - h0] = out + t * qdim + (int64_t)h * head_dim;
+    const uint8_t* qs = (const uint8_t*)(q + t0 * qdim + (int64_t)h0 * head_dim);
+    const int64_t qn = (int64_t)heads * head_dim;  // one token's queries in this task
+    if (kv.f16) {
+      w.q16.resize((size_t)cols * head_dim);
+      for (int64_t t = t0; t < t1; t++)
+        for (int64_t i = 0; i < qn; i++) w.q16[(t - t0) * qn + i] = fp32_to_fp16(q[t * qdim + (int64_t)h0 * head_dim + i]);
+      qs = (const uint8_t*)w.q16.data();
+    } else if (t1 - t0 > 1) {
+      w.qf.resize((size_t)cols * head_dim);
+      for (int64_t t = t0; t < t1; t++) std::memcpy(w.qf.data() + (t - t0) * qn, q + t * qdim + (int64_t)h0 * head_dim, (size_t)qn * sizeof(float));
+      qs = (const uint8_t*)w.qf.data();
     }
-    // KQV: every cached value row into the lane its position falls in, the lanes folded.
-    kqv_heads(isa, order.lanes, order.adjacent_pairs, kv.f16, heads, probs, vbase, row, n_kv, head_dim, outs);
+    float* s0 = w.s.data();
+    if (tb) {
+      w.qf.resize((size_t)cols * head_dim);
+      for (int64_t i = 0; i < cols * head_dim; i++) w.qf[i] = fp16_to_fp32(w.q16[i]);
+      tb(head_dim, kbase, row, n_last, w.qf.data(), (size_t)head_dim * sizeof(float), cols, s0, stride);
+    } else if (rows) {
+      rows(head_dim, kbase, row, n_last, qs, qstride, cols, s0, stride);
+    } else {
+      for (int64_t c = 0; c < cols; c++)
+        for (int64_t j = 0; j < pos0 + t0 + c / heads + 1; j++) s0[c * stride + j] = dot(head_dim, kbase + j * row, qs + c * qstride);
+    }
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t n_kv = pos0 + t + 1;
+      const int64_t n_pad = (n_kv + width - 1) / width * width;
+      const float* probs[4];
+      float* outs[4];
+      for (int h = h0; h < h1; h++) {
+        const int64_t c = (t - t0) * heads + (h - h0);
+        float* p = w.p.data() + c * stride;
+        softmax_row(isa, s0 + c * stride, p, n_kv, n_pad, scale, kv.f16);
+        probs[h - h0] = p;
+        outs[h - h0] = out + t * qdim + (int64_t)h * head_dim;
+      }
+      // KQV: every cached value row into the lane its position falls in, the lanes folded.
+      kqv_heads(isa, order.lanes, order.adjacent_pairs, kv.f16, heads, probs, vbase, row, n_kv, head_dim, outs);
+    }
   });
 }
 

@@ -63,6 +63,24 @@ namespace lg {
 #endif
 
 static inline float h2f(uint16_t h) { return fp16_to_fp32(h); }
+
+// _mm512_reduce_add_ps of v[0..15], lane r holding v[r]'s: GCC's tree (the 256-bit halves added,
+// then the 128-bit halves, then lanes 0 + 2 and 1 + 3, then those two) with each step's adds done
+// for two, four, eight and sixteen vectors at once. The same adds of the same operands, so each
+// lane is bit for bit the scalar reduction of its vector.
+static inline __m512 reduce_add_x16(const __m512 v[16]) {
+  __m512 b[8], c[4], d[2];
+  for (int i = 0; i < 8; i++)  // rows 2i, 2i+1: lanes 0-7 and 8-15, each lo256 + hi256
+    b[i] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], 0x44), _mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], 0xEE));
+  for (int i = 0; i < 4; i++)  // rows 4i .. 4i+3: one 128-bit lane each, lo128 + hi128
+    c[i] = _mm512_add_ps(_mm512_shuffle_f32x4(b[2 * i], b[2 * i + 1], 0x88), _mm512_shuffle_f32x4(b[2 * i], b[2 * i + 1], 0xDD));
+  for (int i = 0; i < 2; i++)  // lane k: [row 8i+k: 0+2, 1+3 | row 8i+4+k: 0+2, 1+3]
+    d[i] = _mm512_add_ps(_mm512_shuffle_ps(c[2 * i], c[2 * i + 1], 0x44), _mm512_shuffle_ps(c[2 * i], c[2 * i + 1], 0xEE));
+  // lane 4k + m now holds row k + 4m
+  const __m512 e = _mm512_add_ps(_mm512_shuffle_ps(d[0], d[1], 0x88), _mm512_shuffle_ps(d[0], d[1], 0xDD));
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  return _mm512_permutexvar_ps(order, e);
+}
 // A scalar multiply-add rounded once, as GCC contracts ggml's `s += a * b` on FMA machines.
 static inline float fmadd_ss(float a, float b, float c) {
   return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
