@@ -102,6 +102,7 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
   const gemm_fn rows = quant_gemm(kt, isa);
   const gemm_tinyblas_fn tb = kv.f16 && batch >= 2 && head_dim % quant_tinyblas_step(kt, isa) == 0 ? quant_gemm_tinyblas(kt, isa) : nullptr;
   const LaneOrder order = kqv_order(isa, batch >= 2);
+  const quantize_row_fn to_f16 = quant_from_float(quant_traits(T_F16), isa);  // F16C where the ISA has it
   const int width = ggml_float_width(isa);
   const size_t esz = kv.elem();
   const size_t row = kv.row_bytes();
@@ -144,8 +145,7 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
     const int64_t qn = (int64_t)heads * head_dim;  // one token's queries in this task
     if (kv.f16) {
       w.q16.resize((size_t)cols * head_dim);
-      for (int64_t t = t0; t < t1; t++)
-        for (int64_t i = 0; i < qn; i++) w.q16[(t - t0) * qn + i] = fp32_to_fp16(q[t * qdim + (int64_t)h0 * head_dim + i]);
+      for (int64_t t = t0; t < t1; t++) to_f16(q + t * qdim + (int64_t)h0 * head_dim, w.q16.data() + (t - t0) * qn, qn);
       qs = (const uint8_t*)w.q16.data();
     } else if (t1 - t0 > 1) {
       w.qf.resize((size_t)cols * head_dim);
