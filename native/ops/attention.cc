@@ -16,11 +16,12 @@ namespace lg {
 
 void kv_store(const KvView& kv, int64_t pos, const float* k, const float* v, int isa) {
   const int64_t d = kv.head_dim;
+  // The F16 activations' conversion (F16C where the ISA has it), value by value.
+  const quantize_row_fn to_f16 = kv.f16 ? quant_from_float(quant_traits(T_F16), isa) : nullptr;
   for (int64_t h = 0; h < kv.n_head_kv; h++) {
     uint8_t* kd = (uint8_t*)kv.k + h * kv.head_bytes() + pos * kv.row_bytes();
     uint8_t* vd = (uint8_t*)kv.v + h * kv.head_bytes() + pos * kv.row_bytes();
-    if (kv.f16) {  // the F16 activations' conversion (F16C where the ISA has it), value by value
-      const quantize_row_fn to_f16 = quant_from_float(quant_traits(T_F16), isa);
+    if (to_f16) {
       to_f16(k + h * d, kd, d);
       to_f16(v + h * d, vd, d);
     } else {

@@ -219,6 +219,30 @@ describe('saving and restoring the cache', () => {
     }
   });
 
+  it('cpu: the saved state does not depend on the context length, and restores across lengths', async () => {
+    if (!cpuAvailable()) return;
+    // The native cache keeps each kv head's rows together (its offsets depend on the context
+    // length); the state it saves keeps llama.cpp's position-major rows, so states written by
+    // earlier versions and by contexts of any length stay interchangeable.
+    const short = await loadModel(model(), { backend: 'cpu', contextLength: 48 });
+    const long = await loadModel(model(), { backend: 'cpu', contextLength: 160 });
+    try {
+      const prompt = short.tokenize('The quick brown fox jumps');
+      for (const m of [short, long]) await m.completeAll(prompt, { maxTokens: 3, sampling: { temperature: 0 } });
+      const [a, b] = [(await short.saveState())!, (await long.saveState())!];
+      expect(b.tokens).toEqual(a.tokens);
+      expect(Buffer.from(b.kv).equals(Buffer.from(a.kv))).toBe(true);
+      const followUp = [...a.tokens, ...short.tokenize(' over the lazy dog')];
+      const want = await short.completeAll(followUp, { maxTokens: 6, sampling: { temperature: 0 } });
+      expect(await long.restoreState(a)).toBe(true);
+      const got = await long.completeAll(followUp, { maxTokens: 6, sampling: { temperature: 0 } });
+      expect(got.ids).toEqual(want.ids);
+    } finally {
+      short.dispose();
+      long.dispose();
+    }
+  });
+
   it('refuses a state from another model file or backend format, changing nothing', async () => {
     const a = await loadModel(model(), { backend: 'reference', contextLength: 64 });
     const other = testModelPath({ arch: 'qwen2', quant: 'Q4_0', vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) });
