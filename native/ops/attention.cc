@@ -50,8 +50,10 @@ struct LaneOrder {
 
 // Grouped value sums (kqv_heads) from this many positions per accumulator lane on.
 constexpr int64_t kGroupedFrom = 4;
-// A batch's tokens per attention task (their queries share each key row's read).
+// A batch's tokens per attention task (their queries share each key row's read), and the most
+// scores a task keeps (a thread's scratch: 1 MiB of scores and as much of probabilities).
 constexpr int64_t kTokenBlock = 8;
+constexpr int64_t kBlockScores = 256 * 1024;
 
 LaneOrder kqv_order(int isa, bool batch) {
   if (isa == ISA_AVX512) return batch ? LaneOrder{16, false} : LaneOrder{64, false};
@@ -118,12 +120,15 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
   // columns: each key row is read and widened once for the block (a gemm_fn or tinyBLAS gives every
   // column its own sum, whatever the columns beside it). Keys past a token's own position, computed
   // for the block's last token, are masked by its softmax.
-  const int64_t block = batch >= 2 && (tb || rows) ? std::min<int64_t>(batch, kTokenBlock) : 1;
-  const int64_t blocks = (batch + block - 1) / block;
   int parts = (group + most - 1) / most;
-  while (parts < group && blocks * n_head_kv * parts < 2 * (int64_t)pool.size()) parts++;
+  while (parts < group && (batch + kTokenBlock - 1) / kTokenBlock * n_head_kv * parts < 2 * (int64_t)pool.size()) parts++;
   const int per = (group + parts - 1) / parts;
   parts = (group + per - 1) / per;  // none left empty
+  // A block's scores stay within kBlockScores floats (long contexts take fewer tokens a block).
+  const int64_t longest = (pos0 + batch + width - 1) / width * width;
+  const int64_t fit = std::max<int64_t>(1, kBlockScores / ((int64_t)per * longest));
+  const int64_t block = batch >= 2 && (tb || rows) ? std::min({batch, kTokenBlock, fit}) : 1;
+  const int64_t blocks = (batch + block - 1) / block;
   pool.parallel_for(blocks * n_head_kv * parts, [&](int64_t task, int) {
     thread_local Scratch w;
     const int64_t t0 = task / (n_head_kv * parts) * block, t1 = std::min(batch, t0 + block);
