@@ -38,8 +38,8 @@ inline __m256i subblock_scales(const block_iq4_xs& b) {
 // pairs times the sub-block's scale summed into int32 lanes by dpwssd (its madd and add); the two
 // sub-blocks' halves added give its eight lanes per super-block, then its float steps. The AVX2
 // loop (~160 instructions a super-block) bound decode at ~13 GB/s a core; this one reads ~15 (1.2x
-// whole-model decode). Rows in lockstep (two, or four streams) ran 0.5-0.65x, as did mullo and
-// dpbusd in place of maddubs and dpwssd no faster.
+// whole-model decode). Two rows in lockstep or four streams ran 0.5-0.65x; dpbusd and a multiply
+// by the scale in place of maddubs and dpwssd ran no faster.
 float dot_iq4_xs(int64_t nb, const block_iq4_xs* x, const block_q8_K* y) {
   const __m512i abs_levels = _mm512_broadcast_i32x4(_mm_setr_epi8(127, 104, 83, 65, 49, 35, 22, 10, 1, 13, 25, 38, 53, 69, 89, 113));
   const __m512i eight = _mm512_set1_epi8(8), zero = _mm512_setzero_si512();
