@@ -266,6 +266,27 @@ describe.skipIf(!native)('native kernels', () => {
     expect(Array.from(mm(q4.type, wq, 12, 64, x, 2, 1, ISAS[ISAS.length - 1], true, true))).toEqual(Array.from(mm(q4.type, wq, 12, 64, x, 2, 1, ISAS[ISAS.length - 1], true, false)));
   });
 
+  it("IQ4_XS rows in eights below the panel's batch take ggml's AVX2 dot product's bits on every SIMD path", () => {
+    // AVX-512 computes that dot product's integers two sub-blocks a 512-bit step, with the
+    // activations reordered to the nibbles' byte order (simd_avx512_iq4.cc); each output must be the
+    // AVX2 dot product's, which llama.cpp's AVX2 and AVX-512 builds both run. Sub-block magnitudes
+    // vary by a factor of up to 16, so a scale taken from the wrong sub-block shows.
+    const mm = native!.matmul as (...a: unknown[]) => Float32Array;
+    const iq4 = TYPES.find((t) => t.name === 'IQ4_XS')!;
+    const simd = ISAS.filter((isa) => isa === 'avx2' || isa === 'avx512');
+    if (!simd.includes('avx2')) return; // NEON runs ggml's NEON arithmetic instead
+    for (const [rows, blocks, threads] of [[8, 1, 1], [16, 2, 2], [24, 5, 1], [8, 13, 2]]) {
+      const cols = 256 * blocks;
+      const w = gaussian(rows * cols, 70 + blocks, 0.1).map((v, i) => v * (1 + ((i >> 5) * 7) % 16));
+      const wq = iq4.quantize(w);
+      for (const batch of [1, 2, 3, 7]) {
+        const x = gaussian(batch * cols, 80 + batch);
+        const want = Array.from(mm(iq4.type, wq, rows, cols, x, batch, 1, 'avx2', true, false));
+        for (const isa of simd) expect(Array.from(mm(iq4.type, wq, rows, cols, x, batch, threads, isa, true, true)), `${isa} rows=${rows} blocks=${blocks} batch=${batch}`).toEqual(want);
+      }
+    }
+  });
+
   it("Q4_K rows-of-8 arithmetic: every ISA equals the scalar definition bit for bit, both orders, near the reference", () => {
     // Columns in whole groups of four take llama.cpp's gemm order (one fma per 64-value pair),
     // the rest its gemv order (one per superblock): batches 1, 3, 4, 5, 9, 29 exercise both and the
