@@ -116,15 +116,17 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
   // thread. Shorter caches keep a task per head: there the lanes' folds outweigh the rows, and
   // twenty one-head tasks balance two threads better than eight (0.95x two threads at 128-192).
   const int most = pos0 + batch >= kGroupedFrom * order.lanes ? kqv_group_heads(isa, head_dim) : 1;
-  // A batch's tokens go to a task in blocks, their queries side by side as the key product's
-  // columns: each key row is read and widened once for the block (a gemm_fn or tinyBLAS gives every
-  // column its own sum, whatever the columns beside it). Keys past a token's own position, computed
-  // for the block's last token, are masked by its softmax.
+  // (The task count here assumes full token blocks: the block size below depends on the heads a
+  // task takes.)
   int parts = (group + most - 1) / most;
   while (parts < group && (batch + kTokenBlock - 1) / kTokenBlock * n_head_kv * parts < 2 * (int64_t)pool.size()) parts++;
   const int per = (group + parts - 1) / parts;
   parts = (group + per - 1) / per;  // none left empty
-  // A block's scores stay within kBlockScores floats (long contexts take fewer tokens a block).
+  // A batch's tokens go to a task in blocks, their queries side by side as the key product's
+  // columns: each key row is read and widened once for the block (a gemm_fn or tinyBLAS gives every
+  // column its own sum, whatever the columns beside it). Keys past a token's own position, computed
+  // for the block's last token, are masked by its softmax. A block's scores stay within
+  // kBlockScores floats (long contexts take fewer tokens a block).
   const int64_t longest = (pos0 + batch + width - 1) / width * width;
   const int64_t fit = std::max<int64_t>(1, kBlockScores / ((int64_t)per * longest));
   const int64_t block = batch >= 2 && (tb || rows) ? std::min({batch, kTokenBlock, fit}) : 1;

@@ -40,7 +40,8 @@ inline __m256i subblock_scales(const block_iq4_xs& b) {
 }
 
 // An activation row's values reordered per pair of sub-blocks to the order two_subblocks gives
-// the weights' nibbles, once per row and matrix, so the weights need no lane shuffle.
+// the weights' nibbles, once per call (a thread's piece of a matrix: one activation row copied
+// against the piece's many weight rows), so the weights need no lane shuffle. bsums are not read.
 void nibble_order(int64_t nb, const block_q8_K* y, block_q8_K* out) {
   for (int64_t i = 0; i < nb; i++) {
     out[i].d = y[i].d;
