@@ -18,15 +18,25 @@ inline int c_float_to_int8(float x) {
   if (!(std::fabs(x) < 2147483648.0f)) return 0;
   return (int8_t)(uint8_t)(uint32_t)(int32_t)x;
 }
-inline void min_max(const float* x, int n, float& min, float& max) {
-  min = FLT_MAX, max = -FLT_MAX;
+// C's `d ? 1/d : 0`: a NaN scale is true there.
+inline float inverse_or_zero(float d) { return d != 0.0f ? 1.0f / d : 0.0f; }
+// Q4_1 / Q5_1: the block's minimum and its scale over `levels` steps, both stored as f16; returns
+// the minimum and the scale's inverse for the levels.
+struct Affine {
+  float min, id;
+};
+template <class Block>
+inline Affine affine_scale(const float* x, int n, float levels, Block& b) {
+  float min = FLT_MAX, max = -FLT_MAX;
   for (int j = 0; j < n; j++) {
     if (x[j] < min) min = x[j];
     if (x[j] > max) max = x[j];
   }
+  const float d = (max - min) / levels;
+  b.d = fp32_to_fp16(d);
+  b.m = fp32_to_fp16(min);
+  return {min, inverse_or_zero(d)};
 }
-// C's `d ? 1/d : 0`: a NaN scale is true there.
-inline float inverse_or_zero(float d) { return d != 0.0f ? 1.0f / d : 0.0f; }
 // Q5_0 / Q5_1: 32 five-bit levels (value j and j + 16 share byte j's nibbles), the fifth bits in qh.
 inline void store_q5(const int* q, uint8_t* qs, uint8_t* qh) {
   uint32_t h = 0;
@@ -56,12 +66,7 @@ void quantize_row_q4_0_ref(const float* x, void* vy, int64_t n) {
 void quantize_row_q4_1_ref(const float* x, void* vy, int64_t n) {
   block_q4_1* y = (block_q4_1*)vy;
   for (int64_t i = 0; i < n / QK4_1; i++, x += QK4_1) {
-    float min, max;
-    min_max(x, QK4_1, min, max);
-    const float d = (max - min) / 15;
-    const float id = inverse_or_zero(d);
-    y[i].d = fp32_to_fp16(d);
-    y[i].m = fp32_to_fp16(min);
+    const auto [min, id] = affine_scale(x, QK4_1, 15, y[i]);
     for (int j = 0; j < QK4_1 / 2; j++) {
       const int q0 = std::min(15, c_float_to_int8((x[j] - min) * id + 0.5f));
       const int q1 = std::min(15, c_float_to_int8((x[QK4_1 / 2 + j] - min) * id + 0.5f));
@@ -85,12 +90,7 @@ void quantize_row_q5_0_ref(const float* x, void* vy, int64_t n) {
 void quantize_row_q5_1_ref(const float* x, void* vy, int64_t n) {
   block_q5_1* y = (block_q5_1*)vy;
   for (int64_t i = 0; i < n / QK5_1; i++, x += QK5_1) {
-    float min, max;
-    min_max(x, QK5_1, min, max);
-    const float d = (max - min) / 31;
-    const float id = inverse_or_zero(d);
-    y[i].d = fp32_to_fp16(d);
-    y[i].m = fp32_to_fp16(min);
+    const auto [min, id] = affine_scale(x, QK5_1, 31, y[i]);
     int q[QK5_1];
     // ggml casts to uint8_t here, not int8_t: no clamp, the low byte as it is.
     for (int j = 0; j < QK5_1; j++) q[j] = c_float_to_int8((x[j] - min) * id + 0.5f) & 0xFF;
