@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { exp64 } from '../../src/engine/sampling/exp.js';
+import { mulberry32 } from '../fixtures/random.js';
 import {
   Rng,
   Sampler,
@@ -245,5 +247,33 @@ describe('temperature and the whole chain', () => {
   });
   it('rejects bad options clearly', () => {
     expect(() => new Sampler({ topK: Number.NaN })).toThrow(/topK/);
+  });
+});
+
+describe('exp64 (the sampler\'s exp, the same bits in JS and in the addon)', () => {
+  const ulps = (a: number, b: number): number => {
+    const v = new Float64Array([a, b]);
+    const u = new BigInt64Array(v.buffer);
+    return Math.abs(Number(u[0]! - u[1]!));
+  };
+  it('is within one ulp of Math.exp over the sampler\'s range and beyond', () => {
+    const r = mulberry32(5);
+    let worst = 0;
+    for (let i = 0; i < 200000; i++) {
+      const x = i % 2 ? -r() * 60 : (r() - 0.5) * 1400;
+      worst = Math.max(worst, ulps(exp64(x), Math.exp(x)));
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+  it('is exact where e^x is, and saturates like Math.exp', () => {
+    expect(exp64(0)).toBe(1);
+    expect(exp64(-0)).toBe(1);
+    expect(exp64(-Infinity)).toBe(0);
+    expect(exp64(Infinity)).toBe(Infinity);
+    expect(exp64(NaN)).toBeNaN();
+    expect(exp64(710)).toBe(Infinity);
+    expect(exp64(-746)).toBe(0);
+    // subnormal results, down to the smallest
+    for (const x of [-708.5, -720, -740, -745]) expect(ulps(exp64(x), Math.exp(x))).toBeLessThanOrEqual(1);
   });
 });

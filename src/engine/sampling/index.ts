@@ -14,4 +14,4 @@ export {
   drawIndex,
   argmax,
 } from './sampler.js';
-export type { SamplingOptions, ResolvedSamplingOptions, Candidates, Distribution, SoftmaxNorm } from './sampler.js';
+export type { SamplingOptions, ResolvedSamplingOptions, SamplerSnapshot, Candidates, Distribution, SoftmaxNorm } from './sampler.js';

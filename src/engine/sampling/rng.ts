@@ -33,6 +33,20 @@ export class Rng {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
   }
 
+  /** The four state words (for a sampling loop outside JS that continues this stream). */
+  state(): Uint32Array {
+    return Uint32Array.of(this.s0, this.s1, this.s2, this.s3);
+  }
+
+  /** Continues from four state words that state() (or the same generator elsewhere) produced. */
+  setState(s: ArrayLike<number>): void {
+    if (s.length !== 4 || (s[0]! | s[1]! | s[2]! | s[3]!) === 0) throw new RangeError('a PRNG state is four words, not all zero');
+    this.s0 = s[0]! | 0;
+    this.s1 = s[1]! | 0;
+    this.s2 = s[2]! | 0;
+    this.s3 = s[3]! | 0;
+  }
+
   /** Uniform integer in [0, 2^32). */
   nextUint32(): number {
     const s1 = this.s1;

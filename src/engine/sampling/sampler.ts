@@ -27,6 +27,7 @@
  * top-p without top-k first tries a 256-candidate selection and sorts everything only when those
  * do not reach p (as llama.cpp does).
  */
+import { exp64 } from './exp.js';
 import { Rng, randomSeed } from './rng.js';
 
 export interface SamplingOptions {
@@ -72,6 +73,17 @@ export function resolveSamplingOptions(options: SamplingOptions = {}): ResolvedS
     out[key] = v;
   }
   return out;
+}
+
+/**
+ * Everything a sampler's next draws depend on: its options, the penalty window (oldest first) and
+ * its PRNG state. A backend that samples inside its own decoding loop (InferenceContext.sampledSteps)
+ * starts from this and hands back each token with the PRNG state after its draw (Sampler.acceptDrawn).
+ */
+export interface SamplerSnapshot {
+  options: ResolvedSamplingOptions;
+  window: number[];
+  rng: Uint32Array;
 }
 
 /**
@@ -292,7 +304,7 @@ export function softmax(c: Candidates): Float64Array {
   }
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const e = Math.exp(c.logits[i] - max);
+    const e = exp64(c.logits[i] - max);
     out[i] = e;
     sum += e;
   }
@@ -310,7 +322,7 @@ export function softmaxNorm(c: Candidates): SoftmaxNorm {
   let max = -Infinity;
   for (let i = 0; i < c.size; i++) if (c.logits[i] > max) max = c.logits[i];
   let sum = 0;
-  for (let i = 0; i < c.size; i++) sum += Math.exp(c.logits[i] - max);
+  for (let i = 0; i < c.size; i++) sum += exp64(c.logits[i] - max);
   return { max, sum };
 }
 
@@ -325,7 +337,7 @@ export function topP(c: Candidates, p: number, norm: SoftmaxNorm = softmaxNorm(c
   const cut = (s: Candidates): number => {
     let cum = 0;
     for (let i = 0; i < s.size; i++) {
-      cum += Math.exp(s.logits[i] - max) / sum;
+      cum += exp64(s.logits[i] - max) / sum;
       if (cum >= p) return i + 1;
     }
     return -1;
@@ -432,6 +444,29 @@ export class Sampler {
   isPlainArgmax(): boolean {
     const o = this.options;
     return o.temperature <= 0 && (o.penaltyLastN === 0 || (o.repeatPenalty === 1 && o.presencePenalty === 0 && o.frequencyPenalty === 0));
+  }
+
+  /** A sampler in the state a snapshot recorded (a backend's sampling loop may run one itself). */
+  static fromSnapshot(snap: SamplerSnapshot): Sampler {
+    const s = new Sampler(snap.options);
+    s.acceptMany(snap.window);
+    s.rng.setState(snap.rng);
+    return s;
+  }
+
+  /** Options, penalty window and PRNG state, for a backend's own sampling loop. */
+  snapshot(): SamplerSnapshot {
+    return { options: this.options, window: this.window(), rng: this.rng.state() };
+  }
+
+  /**
+   * Takes a token drawn elsewhere from this sampler's snapshot (or from the state an earlier
+   * acceptDrawn left): accepts it into the window and continues the PRNG from `rngAfter`, the state
+   * after its draw, as if sample() had drawn it here.
+   */
+  acceptDrawn(token: number, rngAfter: ArrayLike<number>): void {
+    this.rng.setState(rngAfter);
+    this.accept(token);
   }
 
   /** Back to the state right after construction (empty window, PRNG re-seeded). */
