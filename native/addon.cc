@@ -17,6 +17,7 @@
 #include "runtime/mmap.h"
 #include "runtime/stderr_capture.h"
 #include "runtime/threadpool.h"
+#include "sampling/sampler.h"
 
 using namespace lg;
 
@@ -529,8 +530,11 @@ struct EvalWork {
   int64_t pos;
   bool all;
   bool embed = false;  // mean-pooled hidden state instead of logits
-  // Greedy steps (greedyModel): evaluate, take the argmax, evaluate that, ... (see GreedyModel).
+  // Greedy or sampled steps (greedyModel, sampledModel): evaluate, pick a token, evaluate that, ...
+  // (see GreedyModel). With a sampler each pick is its draw, and the PRNG state after it is kept.
   bool greedy = false;
+  std::unique_ptr<TokenSampler> sampler;
+  std::vector<uint32_t> rng_after;
   int64_t max_steps = 0;
   double budget_ms = 0;
   std::vector<int32_t> stop_ids, produced;
@@ -546,21 +550,44 @@ struct EvalWork {
   std::string error;
 };
 
-// The sampler's greedy choice (src/engine/sampling/sampler.ts argmax): the highest logit, ties to the
-// lowest id, NaN never wins (all NaN or -inf: id 0).
-int32_t argmax(const float* l, int64_t n) {
-  int32_t best = 0;
-  float best_l = -INFINITY;
-  bool found = false;
-  for (int64_t i = 0; i < n; i++) {
-    const float v = std::isnan(l[i]) ? -INFINITY : l[i];
-    if (v > best_l || (!found && v == best_l)) {
-      best = (int32_t)i;
-      best_l = v;
-      found = true;
-    }
-  }
-  return best;
+// The steps of greedyModel / sampledModel from their first six arguments (handle, token, pos,
+// maxSteps, stopIds, budgetMs).
+std::unique_ptr<EvalWork> steps_work(napi_env env, const std::vector<napi_value>& a) {
+  ModelHandle* h = handle_arg(env, a[0]);
+  if (h->disposed || !h->model) throw JsError{"the model context was disposed"};
+  if (h->busy) throw JsError{"an eval is already running on this context"};
+  const int64_t token = int_arg(env, a[1], "token"), pos = int_arg(env, a[2], "pos"), steps = int_arg(env, a[3], "maxSteps");
+  if (token < 0 || token >= h->model->params().vocab) throw JsError{"token id " + std::to_string(token) + " is out of range"};
+  if (steps < 1) throw JsError{"maxSteps must be at least 1"};
+  if (pos < 0 || pos + steps > h->model->params().context_length) throw JsError{"decoding steps would pass the context length"};
+  View sv = typed(env, a[4], "stopIds");
+  if (sv.type != napi_int32_array) throw JsError{"stopIds must be an Int32Array"};
+  const double budget = num(env, a[5], "budgetMs");
+  auto w = std::make_unique<EvalWork>();
+  w->h = h;
+  w->tokens.assign(1, (int32_t)token);
+  w->pos = pos;
+  w->all = false;
+  w->greedy = true;
+  w->max_steps = steps;
+  w->budget_ms = budget;  // NaN or negative: one step
+  w->stop_ids.assign((const int32_t*)sv.data, (const int32_t*)sv.data + sv.length);
+  return w;
+}
+
+// config: Float64Array [temperature, topK, topP, minP, ln(minP), repeatPenalty, presencePenalty,
+// frequencyPenalty, penaltyLastN] (src/engine/backend/cpu/sampling.ts), window: the penalty window's
+// ids oldest first, rng: the PRNG's four state words.
+std::unique_ptr<TokenSampler> sampler_args(napi_env env, napi_value config, napi_value window, napi_value rng) {
+  const View cv = typed(env, config, "config"), wv = typed(env, window, "window"), rv = typed(env, rng, "rng");
+  if (cv.type != napi_float64_array || cv.length != 9) throw JsError{"config must be a Float64Array of 9 values"};
+  if (wv.type != napi_int32_array) throw JsError{"window must be an Int32Array"};
+  if (rv.type != napi_uint32_array || rv.length != 4) throw JsError{"rng must be a Uint32Array of 4 words"};
+  const double* c = (const double*)cv.data;
+  const SamplingConfig cfg{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]};
+  for (double v : {cfg.top_k, cfg.last_n})
+    if (v != std::floor(v) || std::fabs(v) > 2147483647.0) throw JsError{"topK and penaltyLastN must be integers"};
+  return std::make_unique<TokenSampler>(cfg, (const uint32_t*)rv.data, (const int32_t*)wv.data, wv.length);
 }
 
 void greedy_steps(EvalWork* w, std::chrono::steady_clock::time_point t0) {
@@ -570,7 +597,12 @@ void greedy_steps(EvalWork* w, std::chrono::steady_clock::time_point t0) {
   int32_t tok = w->tokens[0];
   for (int64_t step = 0; step < w->max_steps; step++) {
     m.eval(&tok, 1, w->pos + step, false, logits.data());
-    tok = argmax(logits.data(), m.params().vocab);
+    if (w->sampler) {
+      tok = w->sampler->sample(logits.data(), m.params().vocab);
+      w->rng_after.insert(w->rng_after.end(), w->sampler->rng().s, w->sampler->rng().s + 4);
+    } else {
+      tok = argmax_logits(logits.data(), m.params().vocab);
+    }
     w->produced.push_back(tok);
     if (std::find(w->stop_ids.begin(), w->stop_ids.end(), tok) != w->stop_ids.end()) break;
     if (std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() >= w->budget_ms) break;
@@ -613,13 +645,24 @@ void EvalComplete(napi_env env, napi_status status, void* data) {
   w->h->busy = false;
   napi_value out;
   if (w->greedy) {
+    // greedyModel: the ids; sampledModel: each id followed by the PRNG state after its draw.
+    std::vector<int32_t> res;
+    if (w->sampler) {
+      for (size_t i = 0; i < w->produced.size(); i++) {
+        res.push_back(w->produced[i]);
+        for (int k = 0; k < 4; k++) res.push_back((int32_t)w->rng_after[4 * i + (size_t)k]);
+      }
+    } else {
+      res = w->produced;
+    }
     napi_value buf;
     void* data = nullptr;
-    if (napi_create_arraybuffer(env, w->produced.size() * sizeof(int32_t), &data, &buf) != napi_ok ||
-        napi_create_typedarray(env, napi_int32_array, w->produced.size(), buf, 0, &out) != napi_ok) {
+    const napi_typedarray_type type = w->sampler ? napi_uint32_array : napi_int32_array;
+    if (napi_create_arraybuffer(env, res.size() * sizeof(int32_t), &data, &buf) != napi_ok ||
+        napi_create_typedarray(env, type, res.size(), buf, 0, &out) != napi_ok) {
       if (w->error.empty()) w->error = "cannot allocate the result";
-    } else if (!w->produced.empty()) {
-      std::memcpy(data, w->produced.data(), w->produced.size() * sizeof(int32_t));
+    } else if (!res.empty()) {
+      std::memcpy(data, res.data(), res.size() * sizeof(int32_t));
     }
   } else if (w->into_ref) {
     copy_into(env, w, &out);
@@ -702,26 +745,65 @@ napi_value EvalModel(napi_env env, napi_callback_info info) { return StartEval(e
 // budgetMs have passed (after at least one step), so a stream still sees its tokens promptly.
 napi_value GreedyModel(napi_env env, napi_callback_info info) {
   auto a = args(env, info, 6);
-  ModelHandle* h = handle_arg(env, a[0]);
-  if (h->disposed || !h->model) throw JsError{"the model context was disposed"};
-  if (h->busy) throw JsError{"an eval is already running on this context"};
-  const int64_t token = int_arg(env, a[1], "token"), pos = int_arg(env, a[2], "pos"), steps = int_arg(env, a[3], "maxSteps");
-  if (token < 0 || token >= h->model->params().vocab) throw JsError{"token id " + std::to_string(token) + " is out of range"};
-  if (steps < 1) throw JsError{"maxSteps must be at least 1"};
-  if (pos < 0 || pos + steps > h->model->params().context_length) throw JsError{"greedy steps would pass the context length"};
-  View sv = typed(env, a[4], "stopIds");
-  if (sv.type != napi_int32_array) throw JsError{"stopIds must be an Int32Array"};
-  const double budget = num(env, a[5], "budgetMs");
-  auto w = std::make_unique<EvalWork>();
-  w->h = h;
-  w->tokens.assign(1, (int32_t)token);
-  w->pos = pos;
-  w->all = false;
-  w->greedy = true;
-  w->max_steps = steps;
-  w->budget_ms = budget;  // NaN or negative: one step
-  w->stop_ids.assign((const int32_t*)sv.data, (const int32_t*)sv.data + sv.length);
-  return queue_eval(env, a[0], std::move(w), "localgpt.greedy");
+  return queue_eval(env, a[0], steps_work(env, a), "localgpt.greedy");
+}
+
+// sampledModel(handle, token, pos, maxSteps, stopIds, budgetMs, config: Float64Array, window:
+// Int32Array, rng: Uint32Array) -> Promise<Uint32Array>: greedyModel's loop with each token drawn by
+// the JS sampler's chain (sampling/sampler.h; config and state as sampler_args reads them). Five
+// values a step: the id, then the PRNG's four state words after its draw.
+napi_value SampledModel(napi_env env, napi_callback_info info) {
+  auto a = args(env, info, 9);
+  std::unique_ptr<EvalWork> w = steps_work(env, a);
+  w->sampler = sampler_args(env, a[6], a[7], a[8]);
+  return queue_eval(env, a[0], std::move(w), "localgpt.sampled");
+}
+
+// exp64(x: Float64Array) -> Float64Array: the sampler's exp (sampling/exp64.h), for the test that
+// holds it to src/engine/sampling/exp.ts bit for bit.
+napi_value Exp64(napi_env env, napi_callback_info info) {
+  auto a = args(env, info, 1);
+  const View xv = typed(env, a[0], "x");
+  if (xv.type != napi_float64_array) throw JsError{"x must be a Float64Array"};
+  napi_value ab, out;
+  void* data = nullptr;
+  NAPI_OK(napi_create_arraybuffer(env, xv.length * sizeof(double), &data, &ab));
+  NAPI_OK(napi_create_typedarray(env, napi_float64_array, xv.length, ab, 0, &out));
+  for (size_t i = 0; i < xv.length; i++) ((double*)data)[i] = sampler_exp(((const double*)xv.data)[i]);
+  return out;
+}
+
+// sampleLogits(config, window, rng, logits: Float32Array, rows = 1) -> { tokens: Int32Array, rng:
+// Uint32Array, ids: Int32Array, probs: Float64Array }: the native sampler drawing once from each of
+// `rows` rows of logits in turn (as its loop does), the PRNG state after the last draw and that
+// draw's distribution. Synchronous, for the tests that hold it to the JS sampler.
+napi_value SampleLogits(napi_env env, napi_callback_info info) {
+  const CallArgs a = args(env, info, 4, 5, "sampleLogits(config, window, rng, logits, rows?)");
+  std::unique_ptr<TokenSampler> s = sampler_args(env, a[0], a[1], a[2]);
+  const View lv = typed(env, a[3], "logits");
+  const int64_t rows = a.argc > 4 ? int_arg(env, a[4], "rows") : 1;
+  if (rows < 1) throw JsError{"rows must be at least 1"};
+  if (lv.type != napi_float32_array || lv.length == 0 || lv.length % (size_t)rows)
+    throw JsError{"logits must be a non-empty Float32Array of whole rows"};
+  const int64_t n = (int64_t)lv.length / rows;
+  s->record_distribution();
+  std::vector<int32_t> tokens;
+  for (int64_t r = 0; r < rows; r++) tokens.push_back(s->sample((const float*)lv.data + r * n, n));
+  const auto array = [&](napi_typedarray_type type, const void* src, size_t len, size_t el) {
+    napi_value ab, arr;
+    void* data = nullptr;
+    NAPI_OK(napi_create_arraybuffer(env, len * el, &data, &ab));
+    NAPI_OK(napi_create_typedarray(env, type, len, ab, 0, &arr));
+    if (len) std::memcpy(data, src, len * el);
+    return arr;
+  };
+  napi_value o;
+  NAPI_OK(napi_create_object(env, &o));
+  set(env, o, "tokens", array(napi_int32_array, tokens.data(), tokens.size(), sizeof(int32_t)));
+  set(env, o, "rng", array(napi_uint32_array, s->rng().s, 4, sizeof(uint32_t)));
+  set(env, o, "ids", array(napi_int32_array, s->last_ids().data(), s->last_ids().size(), sizeof(int32_t)));
+  set(env, o, "probs", array(napi_float64_array, s->last_probs().data(), s->last_probs().size(), sizeof(double)));
+  return o;
 }
 napi_value EmbedModel(napi_env env, napi_callback_info info) { return StartEval(env, info, true); }
 
@@ -840,6 +922,9 @@ napi_value Init(napi_env env, napi_value exports) {
   EXPORT("createModel", CreateModel);
   EXPORT("evalModel", EvalModel);
   EXPORT("greedyModel", GreedyModel);
+  EXPORT("sampledModel", SampledModel);
+  EXPORT("sampleLogits", SampleLogits);
+  EXPORT("exp64", Exp64);
   EXPORT("disposeModel", DisposeModel);
   EXPORT("modelInfo", ModelInfo);
   EXPORT("mapFile", MapFile);

@@ -249,8 +249,12 @@ export async function* generate(
         // several steps per call (greedySteps): tokens come back in runs of up to ~GREEDY_BUDGET_MS
         // of decoding, evaluated ahead; the loop below consumes them one by one as if sampled here,
         // and rewinds the cache over any it did not use.
+        // Other samplers likewise, where the backend can run the chain itself (sampledSteps): each
+        // token comes with the PRNG state after its draw, which the sampler takes on as it is consumed.
         const greedy = ctx.greedySteps && sampler.isPlainArgmax() ? ctx.greedySteps.bind(ctx) : undefined;
-        let ahead: number[] = []; // decided by the backend, not yet consumed; all but the last evaluated
+        const sampled = !greedy && ctx.sampledSteps ? ctx.sampledSteps.bind(ctx) : undefined;
+        // decided by the backend, not yet consumed; all but the last evaluated
+        let ahead: { token: number; rng?: Uint32Array }[] = [];
         // One logits array for every decode step (the sampler is done with a row before the next
         // eval): a fresh one per token would be a page fault per 4 KiB of it.
         const row = new Float32Array(logits.length);
@@ -264,8 +268,10 @@ export async function* generate(
         for (;;) {
           let token: number;
           if (ahead.length) {
-            token = ahead.shift()!;
-            sampler.accept(token);
+            const step = ahead.shift()!;
+            token = step.token;
+            if (step.rng) sampler.acceptDrawn(token, step.rng);
+            else sampler.accept(token);
           } else {
             token = sampler.sample(logits);
           }
@@ -317,13 +323,18 @@ export async function* generate(
                 cache.length + 1,
               );
             }
-          } else if (greedy) {
-            const steps = Math.min(maxTokens - ids.length, nCtx - cache.length);
-            ahead = await greedy(token, cache.length, steps, tokenizer.eogIds, GREEDY_BUDGET_MS);
-            cache.push(token, ...ahead.slice(0, -1));
           } else {
-            logits = await ctx.eval([token], cache.length, { into: row });
-            cache.push(token);
+            const steps = Math.min(maxTokens - ids.length, nCtx - cache.length);
+            const run = greedy
+              ? greedy(token, cache.length, steps, tokenizer.eogIds, GREEDY_BUDGET_MS).then((t) => t.map((id) => ({ token: id })))
+              : sampled?.(token, cache.length, steps, tokenizer.eogIds, GREEDY_BUDGET_MS, sampler.snapshot());
+            if (run) {
+              ahead = await run;
+              cache.push(token, ...ahead.slice(0, -1).map((s) => s.token));
+            } else {
+              logits = await ctx.eval([token], cache.length, { into: row });
+              cache.push(token);
+            }
           }
         }
       }
@@ -352,9 +363,9 @@ export async function* generate(
 }
 
 /**
- * How long a backend's greedy run (InferenceContext.greedySteps) may decode before it hands its
- * tokens over: short enough that a stream still updates twenty times a second and an abort lands
- * quickly, long enough that tokens are not each a round trip between threads (measured here: a
+ * How long a backend's greedy or sampled run (InferenceContext.greedySteps / sampledSteps) may
+ * decode before it hands its tokens over: short enough that a stream still updates twenty times a
+ * second and an abort lands quickly, long enough that tokens are not each a round trip between threads (measured here: a
  * call costs about half a millisecond, 4% of a 500M model's token at one thread with 10 ms runs,
  * 1-2% with 50 ms ones).
  */

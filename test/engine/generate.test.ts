@@ -9,7 +9,7 @@ import {
   type GenerationResult,
 } from '../../src/engine/generate.js';
 import { Sampler } from '../../src/engine/sampling/index.js';
-import { FakeContext, FakeGreedyContext, FakeTokenizer, bytesOf, type EvalCall } from './helpers/fakes.js';
+import { FakeContext, FakeGreedyContext, FakeSampledContext, FakeTokenizer, bytesOf, type EvalCall } from './helpers/fakes.js';
 
 const GREEDY = { temperature: 0 } as const;
 
@@ -29,14 +29,17 @@ function setup(
   return { tok, prompt, ctx };
 }
 
+/** Drains a generation; `onPiece(n)` runs after the n-th piece (an abort may come from there). */
 async function collect(
   it: AsyncGenerator<GeneratedPiece, GenerationResult, undefined>,
+  onPiece?: (n: number) => void,
 ): Promise<{ pieces: GeneratedPiece[]; result: GenerationResult }> {
   const pieces: GeneratedPiece[] = [];
   for (;;) {
     const r = await it.next();
     if (r.done) return { pieces, result: r.value };
     pieces.push(r.value);
+    onPiece?.(pieces.length);
   }
 }
 
@@ -308,6 +311,29 @@ describe('generate', () => {
   });
 });
 
+/** generate() on a fake to the end, aborted after `abortAfter` pieces if given; with the fake's cache. */
+async function generateOn(ctx: FakeContext, tok: FakeTokenizer, prompt: number[], options: GenerateOptions, abortAfter?: number) {
+  const ac = new AbortController();
+  const abort = (n: number) => n === abortAfter && ac.abort();
+  return { ...(await collect(generate(ctx, tok, prompt, { ...options, signal: ac.signal }), abort)), cache: [...ctx.cache] };
+}
+
+/** What the caller saw and what the cache holds, through a backend's loop and token by token. */
+function expectSameGeneration(fast: Awaited<ReturnType<typeof generateOn>>, plain: Awaited<ReturnType<typeof generateOn>>): void {
+  expect(fast.pieces).toEqual(plain.pieces);
+  expect(fast.result.ids).toEqual(plain.result.ids);
+  expect(fast.result.text).toBe(plain.result.text);
+  expect(fast.result.stopReason).toBe(plain.result.stopReason);
+  expect(fast.result.contextTokens).toEqual(plain.result.contextTokens);
+  expect(fast.cache).toEqual(plain.cache);
+  expect(fast.cache).toEqual(fast.result.contextTokens);
+}
+
+/** Run lengths of 1 to 4 tokens from a seed, for the backend loops' fakes. */
+function runLengths(seed: number): () => number {
+  return () => (seed = (seed * 1103515245 + 12345) % 2147483648) % 4 + 1;
+}
+
 describe('generate with a backend greedy loop (greedySteps)', () => {
   // Every case runs twice on the same script: token by token (FakeContext) and through greedy runs
   // of 1 to 4 tokens (FakeGreedyContext). What the caller sees and what the cache holds must match.
@@ -332,35 +358,13 @@ describe('generate with a backend greedy loop (greedySteps)', () => {
         const k = cache.length - prompt.length;
         return k >= 0 && k < ids.length ? ids[k] : tok.eosId!;
       };
-      const run = async (ctx: FakeContext) => {
-        const ac = new AbortController();
-        const pieces: GeneratedPiece[] = [];
-        const it = generate(ctx, tok, prompt, { sampling: GREEDY, signal: ac.signal, ...c.options });
-        let result: GenerationResult;
-        for (;;) {
-          const r = await it.next();
-          if (r.done) {
-            result = r.value;
-            break;
-          }
-          pieces.push(r.value);
-          if (c.abortAfter && pieces.length === c.abortAfter) ac.abort();
-        }
-        return { pieces, result, cache: [...ctx.cache] };
-      };
-      let seed = i + 1;
-      const runLength = () => (seed = (seed * 1103515245 + 12345) % 2147483648) % 4 + 1;
+      const run = (ctx: FakeContext) => generateOn(ctx, tok, prompt, { sampling: GREEDY, ...c.options }, c.abortAfter);
+      const runLength = runLengths(i + 1);
       const plain = await run(new FakeContext(c.contextLength ?? 4096, tok.vocabSize, next));
       const fast = new FakeGreedyContext(c.contextLength ?? 4096, tok.vocabSize, next, runLength);
       const greedy = await run(fast);
       if (plain.result.ids.length > 1) expect(fast.runs.length).toBeGreaterThan(0);
-      expect(greedy.pieces).toEqual(plain.pieces);
-      expect(greedy.result.ids).toEqual(plain.result.ids);
-      expect(greedy.result.text).toBe(plain.result.text);
-      expect(greedy.result.stopReason).toBe(plain.result.stopReason);
-      expect(greedy.result.contextTokens).toEqual(plain.result.contextTokens);
-      expect(greedy.cache).toEqual(plain.cache);
-      expect(greedy.cache).toEqual(greedy.result.contextTokens);
+      expectSameGeneration(greedy, plain);
     });
   }
 
@@ -372,4 +376,45 @@ describe('generate with a backend greedy loop (greedySteps)', () => {
     await generateAll(ctx, tok, prompt, { sampling: { temperature: 0.7, seed: 1 }, maxTokens: 3 });
     expect(ctx.runs).toEqual([]);
   });
+});
+
+describe('generate with a backend sampling loop (sampledSteps)', () => {
+  // Each case runs token by token (FakeContext, the sampler in generate()) and through sampled runs
+  // of 1 to 4 tokens (FakeSampledContext): the same draws, pieces, cache and sampler state after.
+  type Case = { options: GenerateOptions; contextLength?: number; abortAfter?: number };
+  const CASES: Case[] = [
+    { options: { maxTokens: 30 } },
+    { options: { maxTokens: 1 } },
+    { options: { maxTokens: 40, stop: ['b', 'zz'] } },
+    { options: { maxTokens: 40 }, abortAfter: 5 },
+    { options: { maxTokens: 40, onContextFull: 'stop' }, contextLength: 12 },
+    { options: { maxTokens: 30, contextShift: true }, contextLength: 12 },
+  ];
+  // Three near-equal candidates ('a', 'b', 'c') and the end of generation now and then, varying with
+  // the cache: every step is a real draw.
+  const tok = new FakeTokenizer();
+  const next = (cache: readonly number[]) => {
+    const row = new Float32Array(tok.vocabSize).fill(-5);
+    row[97] = 1 + 0.1 * (cache.length % 3);
+    row[98] = 1;
+    row[99] = 0.8 + 0.05 * (cache.length % 5);
+    row[tok.eosId!] = -1.5;
+    return row;
+  };
+  for (const [i, c] of CASES.entries()) {
+    it(`case ${i}: ${JSON.stringify(c.options)}${c.abortAfter ? ` abort after ${c.abortAfter}` : ''}`, async () => {
+      const prompt = [tok.bosId!, ...bytesOf('Hi')];
+      const run = async (ctx: FakeContext) => {
+        const sampler = new Sampler({ temperature: 1.2, repeatPenalty: 1.2, penaltyLastN: 4, seed: 40 + i });
+        return { ...(await generateOn(ctx, tok, prompt, { sampling: sampler, ...c.options }, c.abortAfter)), sampler: sampler.snapshot() };
+      };
+      const runLength = runLengths(i + 1);
+      const plain = await run(new FakeContext(c.contextLength ?? 4096, tok.vocabSize, next));
+      const fast = new FakeSampledContext(c.contextLength ?? 4096, tok.vocabSize, next, runLength);
+      const sampled = await run(fast);
+      if (plain.result.ids.length > 1) expect(fast.runs.length).toBeGreaterThan(0);
+      expectSameGeneration(sampled, plain);
+      expect(sampled.sampler).toEqual(plain.sampler);
+    });
+  }
 });

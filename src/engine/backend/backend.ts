@@ -1,4 +1,5 @@
 import type { ModelConfig } from '../model/config.js';
+import type { SamplerSnapshot } from '../sampling/sampler.js';
 
 /**
  * A tensor of the model as stored in the GGUF file: raw ggml bytes (a view into the mapped or
@@ -52,6 +53,12 @@ export function logitsArray(n: number, into: Float32Array | undefined): Float32A
  * A model plus its KV cache. Positions are absolute: eval(tokens, pos) runs tokens at positions
  * pos .. pos+tokens.length-1, attending to the cache entries 0 .. pos-1 written earlier.
  */
+/** One token of InferenceContext.sampledSteps and the sampler's PRNG state after drawing it. */
+export interface SampledStep {
+  token: number;
+  rng: Uint32Array;
+}
+
 export interface InferenceContext {
   readonly contextLength: number;
   /**
@@ -72,6 +79,21 @@ export interface InferenceContext {
    * backend has no such loop: generation then evaluates token by token.
    */
   greedySteps?(token: number, pos: number, maxSteps: number, stopIds: ReadonlySet<number>, budgetMs: number): Promise<number[]>;
+  /**
+   * greedySteps with each token drawn by the sampler chain (src/engine/sampling/sampler.ts) from
+   * `sampler`'s snapshot instead of taken by argmax: the same tokens and PRNG states Sampler.sample
+   * would give on the same logits. Each step comes back with the PRNG state after its draw (for
+   * Sampler.acceptDrawn). Undefined (not a rejection) where the backend's loop cannot run these
+   * options: generation then samples in JS token by token.
+   */
+  sampledSteps?(
+    token: number,
+    pos: number,
+    maxSteps: number,
+    stopIds: ReadonlySet<number>,
+    budgetMs: number,
+    sampler: SamplerSnapshot,
+  ): Promise<SampledStep[]> | undefined;
   /**
    * The mean over `tokens` (evaluated from position 0, replacing the cache) of the final
    * normalised hidden state: embeddingLength floats, llama.cpp's mean pooling. Absent on backends

@@ -95,6 +95,37 @@ export interface NativeAddon {
    * Stops after maxSteps evals, at an id in stopIds, or once budgetMs have passed.
    */
   greedyModel(handle: NativeModelHandle, token: number, pos: number, maxSteps: number, stopIds: Int32Array, budgetMs: number): Promise<Int32Array>;
+  /**
+   * greedyModel with each token drawn by the native sampler chain (native/sampling/sampler.h):
+   * config [temperature, topK, topP, minP, ln(minP), repeatPenalty, presencePenalty,
+   * frequencyPenalty, penaltyLastN], the penalty window oldest first, the PRNG's four state words.
+   * Five values a step: the id, then the PRNG state after its draw.
+   */
+  sampledModel(
+    handle: NativeModelHandle,
+    token: number,
+    pos: number,
+    maxSteps: number,
+    stopIds: Int32Array,
+    budgetMs: number,
+    config: Float64Array,
+    window: Int32Array,
+    rng: Uint32Array,
+  ): Promise<Uint32Array>;
+  /**
+   * The native sampler chain (sampledModel's arguments) drawing once from each of `rows` rows of
+   * logits in turn, as its loop does: the tokens, the PRNG state after the last draw and that
+   * draw's distribution (Sampler.distribution's ids and probabilities). For tests.
+   */
+  sampleLogits(
+    config: Float64Array,
+    window: Int32Array,
+    rng: Uint32Array,
+    logits: Float32Array,
+    rows?: number,
+  ): { tokens: Int32Array; rng: Uint32Array; ids: Int32Array; probs: Float64Array };
+  /** The native sampler's exp, elementwise (src/engine/sampling/exp.ts's arithmetic). For tests. */
+  exp64(x: Float64Array): Float64Array;
   /** Mean over tokens (run from position 0, replacing the cache) of the final normalised hidden state. */
   embedModel(handle: NativeModelHandle, tokens: Int32Array): Promise<Float32Array>;
   /** The KV cache of positions 0..n-1 (per layer: K then V, in the cache's element type). */

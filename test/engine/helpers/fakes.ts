@@ -4,6 +4,8 @@
  */
 import { logitsArray, type EvalOptions, type InferenceContext } from '../../../src/engine/backend/backend.js';
 import type { TokenizerLike } from '../../../src/engine/generate.js';
+import type { SampledStep } from '../../../src/engine/backend/backend.js';
+import { Sampler, type SamplerSnapshot } from '../../../src/engine/sampling/sampler.js';
 
 /**
  * ids 0..255 are bytes; specials follow from 256 in the given order.
@@ -160,12 +162,12 @@ export class FakeContext implements InferenceContext {
 }
 
 /**
- * The same fake with InferenceContext.greedySteps: each step is an eval (so position checks and
- * `calls` apply) followed by the argmax, as the native backend's loop does. A run ends at a stop id,
+ * The fake with a backend's decoding loop: each step is an eval (so position checks and `calls`
+ * apply) followed by a pick from its row, as the native backend's loops do. A run ends at a stop id,
  * after maxSteps, or after `runLength()` steps (standing in for the time budget), so runs end at
  * every kind of place in the tests.
  */
-export class FakeGreedyContext extends FakeContext {
+abstract class FakeLoopContext extends FakeContext {
   readonly runs: { pos: number; maxSteps: number; got: number }[] = [];
 
   constructor(
@@ -177,20 +179,46 @@ export class FakeGreedyContext extends FakeContext {
     super(contextLength, vocabSize, next);
   }
 
-  async greedySteps(token: number, pos: number, maxSteps: number, stopIds: ReadonlySet<number>): Promise<number[]> {
-    if (maxSteps < 1 || pos + maxSteps > this.contextLength) throw new Error(`greedy run of ${maxSteps} from ${pos} does not fit`);
+  protected async steps(token: number, pos: number, maxSteps: number, stopIds: ReadonlySet<number>, pick: (row: Float32Array) => number): Promise<number[]> {
+    if (maxSteps < 1 || pos + maxSteps > this.contextLength) throw new Error(`run of ${maxSteps} from ${pos} does not fit`);
     const out: number[] = [];
     const cap = Math.max(1, this.runLength());
     let t = token;
     for (let step = 0; step < maxSteps; step++) {
-      const row = await this.eval([t], pos + step);
-      t = 0;
-      for (let i = 1; i < row.length; i++) if (row[i] > row[t]) t = i;
+      t = pick(await this.eval([t], pos + step));
       out.push(t);
       if (stopIds.has(t) || out.length >= cap) break;
     }
     this.runs.push({ pos, maxSteps, got: out.length });
     return out;
+  }
+}
+
+/** The fake with InferenceContext.greedySteps: the argmax after each eval. */
+export class FakeGreedyContext extends FakeLoopContext {
+  greedySteps(token: number, pos: number, maxSteps: number, stopIds: ReadonlySet<number>): Promise<number[]> {
+    return this.steps(token, pos, maxSteps, stopIds, (row) => {
+      let t = 0;
+      for (let i = 1; i < row.length; i++) if (row[i] > row[t]) t = i;
+      return t;
+    });
+  }
+}
+
+/**
+ * The fake with InferenceContext.sampledSteps: a draw after each eval by a JS sampler restored from
+ * the snapshot (the native backend runs the same chain in C++), with its PRNG state after it.
+ */
+export class FakeSampledContext extends FakeLoopContext {
+  async sampledSteps(token: number, pos: number, maxSteps: number, stopIds: ReadonlySet<number>, _budgetMs: number, snap: SamplerSnapshot): Promise<SampledStep[]> {
+    const sampler = Sampler.fromSnapshot(snap);
+    const states: Uint32Array[] = [];
+    const ids = await this.steps(token, pos, maxSteps, stopIds, (row) => {
+      const t = sampler.sample(row);
+      states.push(sampler.snapshot().rng);
+      return t;
+    });
+    return ids.map((t, i) => ({ token: t, rng: states[i]! }));
   }
 }
 

@@ -3,9 +3,11 @@
  * N-API call on a worker thread (native/addon.cc), with quantised dot-product kernels picked for the
  * CPU at run time. Weights are passed as views into the model file, never copied.
  */
-import type { Backend, ContextOptions, EvalOptions, InferenceContext, ModelWeights } from '../backend.js';
+import type { Backend, ContextOptions, EvalOptions, InferenceContext, ModelWeights, SampledStep } from '../backend.js';
+import type { SamplerSnapshot } from '../../sampling/sampler.js';
 import type { ModelConfig } from '../../model/config.js';
 import { loadNative, nativeUnavailableReason, type NativeAddon, type NativeModelHandle, type NativeTensor } from '../../native/load.js';
+import { nativeSamplerArgs, unpackSteps } from './sampling.js';
 
 /** Extra knobs of the cpu backend beyond the shared ContextOptions. */
 export interface CpuContextOptions extends ContextOptions {
@@ -107,18 +109,44 @@ class CpuContext implements InferenceContext {
 
   greedySteps(token: number, pos: number, maxSteps: number, stopIds: ReadonlySet<number>, budgetMs: number): Promise<number[]> {
     return this.serialised(async () => {
-      const h = this.handle;
-      if (!h) throw new Error('the inference context was disposed');
-      if (!Number.isInteger(pos) || pos < 0 || pos > this.filled) {
-        throw new RangeError(`greedy steps at position ${pos} leave a gap: the cache holds ${this.filled} positions`);
-      }
-      if (!Number.isInteger(maxSteps) || maxSteps < 1 || pos + maxSteps > this.contextLength) {
-        throw new RangeError(`${maxSteps} greedy steps from position ${pos} do not fit the context of ${this.contextLength} tokens`);
-      }
+      const h = this.stepsHandle(pos, maxSteps);
       const ids = await this.native.greedyModel(h, token, pos, maxSteps, Int32Array.from(stopIds), budgetMs);
       this.filled = pos + ids.length;
       return Array.from(ids);
     });
+  }
+
+  sampledSteps(
+    token: number,
+    pos: number,
+    maxSteps: number,
+    stopIds: ReadonlySet<number>,
+    budgetMs: number,
+    sampler: SamplerSnapshot,
+  ): Promise<SampledStep[]> | undefined {
+    const args = nativeSamplerArgs(sampler);
+    // An addon older than this file (LOCALGPT_NATIVE pointing at another build) has no such loop.
+    if (!args || typeof this.native.sampledModel !== 'function') return undefined;
+    return this.serialised(async () => {
+      const h = this.stepsHandle(pos, maxSteps);
+      const words = await this.native.sampledModel(h, token, pos, maxSteps, Int32Array.from(stopIds), budgetMs, args.config, args.window, args.rng);
+      const steps = unpackSteps(words);
+      this.filled = pos + steps.length;
+      return steps;
+    });
+  }
+
+  /** The handle for a run of decoding steps from `pos`, after the checks both loops share. */
+  private stepsHandle(pos: number, maxSteps: number): NativeModelHandle {
+    const h = this.handle;
+    if (!h) throw new Error('the inference context was disposed');
+    if (!Number.isInteger(pos) || pos < 0 || pos > this.filled) {
+      throw new RangeError(`decoding steps at position ${pos} leave a gap: the cache holds ${this.filled} positions`);
+    }
+    if (!Number.isInteger(maxSteps) || maxSteps < 1 || pos + maxSteps > this.contextLength) {
+      throw new RangeError(`${maxSteps} decoding steps from position ${pos} do not fit the context of ${this.contextLength} tokens`);
+    }
+    return h;
   }
 
   embed(tokens: readonly number[]): Promise<Float32Array> {
