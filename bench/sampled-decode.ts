@@ -1,6 +1,6 @@
 /**
  * Sampled decoding on the cpu backend: the addon's sampling loop (InferenceContext.sampledSteps,
- * native/sampling/sampler.h) against sampling in JS after every eval (the loop hidden), with the
+ * native/ops/sampler.h) against sampling in JS after every eval (the loop hidden), with the
  * native greedy loop alongside for scale. The three modes alternate within each round and every
  * figure is a median over rounds: the host's speed drifts from minute to minute.
  *

@@ -17,7 +17,7 @@
 #include "runtime/mmap.h"
 #include "runtime/stderr_capture.h"
 #include "runtime/threadpool.h"
-#include "sampling/sampler.h"
+#include "ops/sampler.h"
 
 using namespace lg;
 
@@ -750,7 +750,7 @@ napi_value GreedyModel(napi_env env, napi_callback_info info) {
 
 // sampledModel(handle, token, pos, maxSteps, stopIds, budgetMs, config: Float64Array, window:
 // Int32Array, rng: Uint32Array) -> Promise<Uint32Array>: greedyModel's loop with each token drawn by
-// the JS sampler's chain (sampling/sampler.h; config and state as sampler_args reads them). Five
+// the JS sampler's chain (ops/sampler.h; config and state as sampler_args reads them). Five
 // values a step: the id, then the PRNG's four state words after its draw.
 napi_value SampledModel(napi_env env, napi_callback_info info) {
   auto a = args(env, info, 9);
@@ -759,7 +759,7 @@ napi_value SampledModel(napi_env env, napi_callback_info info) {
   return queue_eval(env, a[0], std::move(w), "localgpt.sampled");
 }
 
-// exp64(x: Float64Array) -> Float64Array: the sampler's exp (sampling/exp64.h), for the test that
+// exp64(x: Float64Array) -> Float64Array: the sampler's exp (ops/exp64.h), for the test that
 // holds it to src/engine/sampling/exp.ts bit for bit.
 napi_value Exp64(napi_env env, napi_callback_info info) {
   auto a = args(env, info, 1);

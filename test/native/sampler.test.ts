@@ -1,5 +1,5 @@
 /**
- * The native sampler chain (native/sampling/sampler.h) against the JS one (src/engine/sampling):
+ * The native sampler chain (native/ops/sampler.h) against the JS one (src/engine/sampling):
  * the same token and the same PRNG state after every draw, over the options' branches (top-k on and
  * off, the min-p-first shortcut over many unsorted candidates, penalties, greedy with penalties),
  * ties, NaN and -Infinity; then the cpu backend's sampling loop (sampledSteps) inside generate(),

@@ -96,7 +96,7 @@ export interface NativeAddon {
    */
   greedyModel(handle: NativeModelHandle, token: number, pos: number, maxSteps: number, stopIds: Int32Array, budgetMs: number): Promise<Int32Array>;
   /**
-   * greedyModel with each token drawn by the native sampler chain (native/sampling/sampler.h):
+   * greedyModel with each token drawn by the native sampler chain (native/ops/sampler.h):
    * config [temperature, topK, topP, minP, ln(minP), repeatPenalty, presencePenalty,
    * frequencyPenalty, penaltyLastN], the penalty window oldest first, the PRNG's four state words.
    * Five values a step: the id, then the PRNG state after its draw.

@@ -1,6 +1,6 @@
 /**
  * e^x from IEEE double additions, multiplications and one floor, in an order that
- * native/sampling/exp64.h repeats operation for operation: the sampler's probabilities (its
+ * native/ops/exp64.h repeats operation for operation: the sampler's probabilities (its
  * softmax, top-p's cumulative sum) then come out bit for bit the same in JS and in the addon's
  * sampling loop. Math.exp cannot give that: V8 and the C library each have their own exp, which
  * differ in the last bit now and then, and a draw near a boundary would pick another token.

@@ -1,5 +1,5 @@
 /**
- * The cpu backend's side of the native sampling loop (native/sampling/sampler.h): a sampler's
+ * The cpu backend's side of the native sampling loop (native/ops/sampler.h): a sampler's
  * snapshot packed into the addon's arguments, and the addon's steps unpacked.
  */
 import type { SampledStep } from '../backend.js';
