@@ -9,6 +9,7 @@
 #include "quant.h"
 #include "simd_avx2.h"
 #include "kquant_common.h"
+#include "tile_drive.h"
 namespace lg {
 
 // Two quads' int32 lanes (r0 r0 r1 r1 | r2 r2 r3 r3), (r4 .. r7 likewise) -> one vector, lane r = row r.
@@ -112,15 +113,16 @@ static inline void transpose_chunks4(const __m256i* v, __m256i* out) {
 // chunk broadcast serves four rows, and four maddubs sum into int16 lanes of one row and sub-block
 // before the scale's madd: a quarter of the madds of a per-row kernel, which is what llama.cpp's
 // interleaved layout buys, without repacking.
+// prefetch: decode's software prefetch of the next eight rows (off where the rows are streams).
 template <int C, bool PerPair>
-static inline void q4_K_tile_quads(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+static inline void q4_K_tile_quads(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs, bool prefetch = true) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   // int16 lanes 4i..4i+3 <- byte 0 of dword i (rows 0, 1 of a quad from the low half, 2, 3 from the high)
   const __m256i spread = _mm256_setr_epi8(0, -1, 0, -1, 0, -1, 0, -1, 4, -1, 4, -1, 4, -1, 4, -1, 8, -1, 8, -1, 8, -1, 8, -1,
                                           12, -1, 12, -1, 12, -1, 12, -1);
   __m256 acc[C], accm[C];
   for (int c = 0; c < C; c++) acc[c] = accm[c] = _mm256_setzero_ps();
-  PrefetchShare pf(x + 8 * bx, C == 1 ? 8 * bx : 0, nb);  // decode: the next eight rows (simd_avx2.h)
+  PrefetchShare pf(x + 8 * bx, C == 1 && prefetch ? 8 * bx : 0, nb);  // decode: the next eight rows (simd_avx2.h)
   for (int64_t b = 0; b < nb; b++) {
     pf.step();
     const HeadQ4K hd((const block_q4_K*)x + b, bx);
@@ -182,6 +184,19 @@ void gemm_rows8_q4_K_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, cons
   const int64_t nb = n / QK_K;
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
+  if (nc == 1) {
+    // Decode: eight streams of rows (tile_drive.h) where each runs 16 KiB or more, adjacent tiles
+    // with their prefetch of the next eight rows for the rest. From DRAM the adjacent tiles read
+    // ~10 GB/s a core on a Zen 4 host (eight short streams restarted every tile), the streams
+    // ~16.5 (llama.cpp's haswell build reads its repacked tiles as one stream); 500M Q4_K_M decode
+    // with AVX2 forced 1.6x at one thread and at two (bench/native-notes.md section 22). Each
+    // output is the tile's whichever rows sit beside it.
+    const int64_t done = decode_streams<8>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
+      q4_K_tile_quads<1, false>(nb, rows, rs, y, by, out, 0, false);
+    });
+    for (int64_t r = done; r < nr; r += 8) q4_K_tile_quads<1, false>(nb, x + r * bx, bx, y, by, s + r, 0);
+    return;
+  }
   const int64_t grouped = nc - nc % 4;
   drive_rows8(nr, grouped, nc, [&](auto cols, int64_t r, int64_t c) {
     constexpr int C = decltype(cols)::value;
