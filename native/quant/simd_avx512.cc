@@ -50,7 +50,9 @@ float LG_AVX512_NAME(vec_dot_f32)(int64_t n, const void* vx, const void* vy) {
 
 // vec_dot_f16 of R rows (x + k xs) with one activation row, their steps interleaved and each
 // activation vector widened once for all: out[k] = row k's. R = 1 is the dot product itself; decode
-// takes R = 4 to read four long streams (gemm_f16_avx512).
+// takes R = 4 to read four long streams (gemm_f16_avx512), with the hardware prefetcher alone: on a
+// Zen 4 host prefetching 1.5 KB ahead in software cost 500M F16 decode 15-18% (1.18x without it at
+// one thread, 1.15x at two; it had gained 1.1x on Zen 5: bench/native-notes.md sections 14, 22).
 template <int R>
 static inline void dot_f16_rows(int64_t n, const uint8_t* x, int64_t xs, const uint16_t* y, float* out) {
   __m512 a[R][4];
@@ -62,7 +64,6 @@ static inline void dot_f16_rows(int64_t n, const uint8_t* x, int64_t xs, const u
     for (int q = 0; q < 4; q++) yv[q] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(y + i + 16 * q)));
     for (int k = 0; k < R; k++) {
       const uint16_t* w = (const uint16_t*)(x + k * xs) + i;
-      if constexpr (R > 1) prefetch_ahead<128>(w);  // R > 1: stream tiles (tile_drive.h)
       for (int q = 0; q < 4; q++) a[k][q] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(w + 16 * q))), yv[q], a[k][q]);
     }
   }
