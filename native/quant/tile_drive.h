@@ -112,8 +112,8 @@ static inline int64_t decode_streams(const uint8_t* x, size_t bx, int64_t nr, fl
 // Q8_0 1.06x / 1.17x; BF16 1.21-1.25x; Q5_0 1.10x), 500M layer sequence without its output
 // matrix; 1 KB helped Q8_0 little, 2-3 KB about as much. Q6_K's two streams ran slower with it
 // (0.84-0.99x at 0.75-6 KB) and keep the hardware's alone (bench/native-notes.md section 14), as
-// AVX-512 F16 does since a Zen 4 host ran it 1.18x faster without (section 22; there Q4_0 still
-// gained 1.1x from it and Q8_0 neither gained nor lost).
+// AVX-512 F16 and BF16 do since a Zen 4 host ran them 1.17-1.18x faster without (section 22; there
+// Q4_0 still gained 1.1x from it and Q8_0 neither gained nor lost).
 // Steps of at most 64 bytes need one prefetch: consecutive steps' addresses are never a line
 // apart. A stream's last prefetches reach past its end (prefetches never fault). Always inlined:
 // a call in a kernel's loop would clobber every vector register it holds (0.4-0.6x when a first
