@@ -134,11 +134,16 @@ bool has(napi_env env, napi_value obj, const char* key) {
   return t != napi_undefined && t != napi_null;
 }
 
-napi_value make_f32(napi_env env, size_t n, float** data) {
+// A new typed array of n elements of el bytes each; *data points at its bytes.
+napi_value make_array(napi_env env, napi_typedarray_type type, size_t n, size_t el, void** data) {
   napi_value ab, arr;
+  NAPI_OK(napi_create_arraybuffer(env, n * el, data, &ab));
+  NAPI_OK(napi_create_typedarray(env, type, n, ab, 0, &arr));
+  return arr;
+}
+napi_value make_f32(napi_env env, size_t n, float** data) {
   void* p;
-  NAPI_OK(napi_create_arraybuffer(env, n * sizeof(float), &p, &ab));
-  NAPI_OK(napi_create_typedarray(env, napi_float32_array, n, ab, 0, &arr));
+  napi_value arr = make_array(env, napi_float32_array, n, sizeof(float), &p);
   *data = (float*)p;
   return arr;
 }
@@ -149,11 +154,16 @@ napi_value copy_f32(napi_env env, const View& src, float** data) {
   return r;
 }
 napi_value make_u8(napi_env env, size_t n, uint8_t** data) {
-  napi_value ab, arr;
   void* p;
-  NAPI_OK(napi_create_arraybuffer(env, n, &p, &ab));
-  NAPI_OK(napi_create_typedarray(env, napi_uint8_array, n, ab, 0, &arr));
+  napi_value arr = make_array(env, napi_uint8_array, n, 1, &p);
   *data = (uint8_t*)p;
+  return arr;
+}
+// A new typed array holding a copy of n elements of el bytes from src.
+napi_value copy_array(napi_env env, napi_typedarray_type type, const void* src, size_t n, size_t el) {
+  void* data = nullptr;
+  napi_value arr = make_array(env, type, n, el, &data);
+  if (n) std::memcpy(data, src, n * el);
   return arr;
 }
 napi_value js_str(napi_env env, const std::string& s) {
@@ -429,7 +439,7 @@ struct ModelHandle {
   bool busy = false;
   bool disposed = false;
   double last_eval_ms = 0;  // native time of the latest eval/embed (written on the worker thread)
-  // Logits kept between calls, for the greedy loop and for evals into the caller's array: a fresh
+  // Logits kept between calls, for the decoding loops and for evals into the caller's array: a fresh
   // vocabulary-sized buffer per token is a page fault per 4 KiB each time (~17 a token for a
   // 16384-token vocabulary, 0.05-0.2 ms on this project's VM; 150 for 151936 tokens).
   std::vector<float> logits;
@@ -530,9 +540,9 @@ struct EvalWork {
   int64_t pos;
   bool all;
   bool embed = false;  // mean-pooled hidden state instead of logits
-  // Greedy or sampled steps (greedyModel, sampledModel): evaluate, pick a token, evaluate that, ...
-  // (see GreedyModel). With a sampler each pick is its draw, and the PRNG state after it is kept.
-  bool greedy = false;
+  // Decoding steps (greedyModel, sampledModel): evaluate, pick a token, evaluate that, ... (see
+  // GreedyModel). The pick is the argmax, or with a sampler its draw, whose PRNG state is kept.
+  bool steps = false;
   std::unique_ptr<TokenSampler> sampler;
   std::vector<uint32_t> rng_after;
   int64_t max_steps = 0;
@@ -568,7 +578,7 @@ std::unique_ptr<EvalWork> steps_work(napi_env env, const std::vector<napi_value>
   w->tokens.assign(1, (int32_t)token);
   w->pos = pos;
   w->all = false;
-  w->greedy = true;
+  w->steps = true;
   w->max_steps = steps;
   w->budget_ms = budget;  // NaN or negative: one step
   w->stop_ids.assign((const int32_t*)sv.data, (const int32_t*)sv.data + sv.length);
@@ -590,7 +600,7 @@ std::unique_ptr<TokenSampler> sampler_args(napi_env env, napi_value config, napi
   return std::make_unique<TokenSampler>(cfg, (const uint32_t*)rv.data, (const int32_t*)wv.data, wv.length);
 }
 
-void greedy_steps(EvalWork* w, std::chrono::steady_clock::time_point t0) {
+void decode_steps(EvalWork* w, std::chrono::steady_clock::time_point t0) {
   Model& m = *w->h->model;
   std::vector<float>& logits = w->h->logits;  // the context runs one eval at a time (busy)
   logits.resize((size_t)m.params().vocab);
@@ -613,7 +623,7 @@ void EvalExecute(napi_env, void* data) {
   EvalWork* w = (EvalWork*)data;
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    if (w->greedy) greedy_steps(w, t0);
+    if (w->steps) decode_steps(w, t0);
     else if (w->embed) w->h->model->embed(w->tokens.data(), (int64_t)w->tokens.size(), w->out);
     else w->h->model->eval(w->tokens.data(), (int64_t)w->tokens.size(), w->pos, w->all, w->out);
     // read by modelInfo after the promise settles (the completion callback orders it)
@@ -644,7 +654,7 @@ void EvalComplete(napi_env env, napi_status status, void* data) {
   EvalWork* w = (EvalWork*)data;
   w->h->busy = false;
   napi_value out;
-  if (w->greedy) {
+  if (w->steps) {
     // greedyModel: the ids; sampledModel: each id followed by the PRNG state after its draw.
     std::vector<int32_t> res;
     if (w->sampler) {
@@ -765,10 +775,8 @@ napi_value Exp64(napi_env env, napi_callback_info info) {
   auto a = args(env, info, 1);
   const View xv = typed(env, a[0], "x");
   if (xv.type != napi_float64_array) throw JsError{"x must be a Float64Array"};
-  napi_value ab, out;
   void* data = nullptr;
-  NAPI_OK(napi_create_arraybuffer(env, xv.length * sizeof(double), &data, &ab));
-  NAPI_OK(napi_create_typedarray(env, napi_float64_array, xv.length, ab, 0, &out));
+  napi_value out = make_array(env, napi_float64_array, xv.length, sizeof(double), &data);
   for (size_t i = 0; i < xv.length; i++) ((double*)data)[i] = sampler_exp(((const double*)xv.data)[i]);
   return out;
 }
@@ -789,20 +797,12 @@ napi_value SampleLogits(napi_env env, napi_callback_info info) {
   s->record_distribution();
   std::vector<int32_t> tokens;
   for (int64_t r = 0; r < rows; r++) tokens.push_back(s->sample((const float*)lv.data + r * n, n));
-  const auto array = [&](napi_typedarray_type type, const void* src, size_t len, size_t el) {
-    napi_value ab, arr;
-    void* data = nullptr;
-    NAPI_OK(napi_create_arraybuffer(env, len * el, &data, &ab));
-    NAPI_OK(napi_create_typedarray(env, type, len, ab, 0, &arr));
-    if (len) std::memcpy(data, src, len * el);
-    return arr;
-  };
   napi_value o;
   NAPI_OK(napi_create_object(env, &o));
-  set(env, o, "tokens", array(napi_int32_array, tokens.data(), tokens.size(), sizeof(int32_t)));
-  set(env, o, "rng", array(napi_uint32_array, s->rng().s, 4, sizeof(uint32_t)));
-  set(env, o, "ids", array(napi_int32_array, s->last_ids().data(), s->last_ids().size(), sizeof(int32_t)));
-  set(env, o, "probs", array(napi_float64_array, s->last_probs().data(), s->last_probs().size(), sizeof(double)));
+  set(env, o, "tokens", copy_array(env, napi_int32_array, tokens.data(), tokens.size(), sizeof(int32_t)));
+  set(env, o, "rng", copy_array(env, napi_uint32_array, s->rng().s, 4, sizeof(uint32_t)));
+  set(env, o, "ids", copy_array(env, napi_int32_array, s->last_ids().data(), s->last_ids().size(), sizeof(int32_t)));
+  set(env, o, "probs", copy_array(env, napi_float64_array, s->last_probs().data(), s->last_probs().size(), sizeof(double)));
   return o;
 }
 napi_value EmbedModel(napi_env env, napi_callback_info info) { return StartEval(env, info, true); }

@@ -40,8 +40,6 @@ TokenSampler::TokenSampler(const SamplingConfig& cfg, const uint32_t rng[4], con
 
 namespace {
 
-void keep_best_sorted(std::vector<int32_t>& ids, std::vector<float>& logits, size_t m);
-
 // The m best of n candidates (ids null: ids 0..n-1), best first, for 0 < m <= kInsertMax: a
 // sorted list that most of a vocabulary fails to enter by one comparison with its worst (top-k 40
 // over a 16k row: 2.5% of a 110M model's step as a partial sort of the whole row).
@@ -64,28 +62,27 @@ void best_by_insertion(const float* logits, const int32_t* ids, size_t n, size_t
   out_logits.assign(kl, kl + len);
 }
 
-// The m best candidates, best first (selectTop; the order is total, so any exact sort agrees).
-void keep_best(std::vector<int32_t>& ids, std::vector<float>& logits, size_t m) {
-  if (m == 0 || m >= ids.size() || m > kInsertMax) return keep_best_sorted(ids, logits, m);
-  std::vector<int32_t> ki;
-  std::vector<float> kl;
-  best_by_insertion(logits.data(), ids.data(), ids.size(), m, ki, kl);
-  ids.swap(ki);
-  logits.swap(kl);
-}
-
-void keep_best_sorted(std::vector<int32_t>& ids, std::vector<float>& logits, size_t m) {
+// The m best candidates, best first, into out (selectTop; the order is total, so any exact sort
+// agrees): the sorted list for small m, else a (partial) sort of an index.
+void best_of(const std::vector<int32_t>& ids, const std::vector<float>& logits, size_t m, std::vector<int32_t>& out_ids,
+             std::vector<float>& out_logits) {
+  if (m > 0 && m < ids.size() && m <= kInsertMax) return best_by_insertion(logits.data(), ids.data(), ids.size(), m, out_ids, out_logits);
   std::vector<uint32_t> order(ids.size());
   std::iota(order.begin(), order.end(), 0u);
   const auto cmp = [&](uint32_t a, uint32_t b) { return better(logits[a], ids[a], logits[b], ids[b]); };
   if (m < order.size()) std::partial_sort(order.begin(), order.begin() + (std::ptrdiff_t)m, order.end(), cmp);
   else std::sort(order.begin(), order.end(), cmp);
   order.resize(std::min(m, order.size()));
-  std::vector<int32_t> ki(order.size());
-  std::vector<float> kl(order.size());
-  for (size_t i = 0; i < order.size(); i++) ki[i] = ids[order[i]], kl[i] = logits[order[i]];
-  ids.swap(ki);
-  logits.swap(kl);
+  out_ids.resize(order.size());
+  out_logits.resize(order.size());
+  for (size_t i = 0; i < order.size(); i++) out_ids[i] = ids[order[i]], out_logits[i] = logits[order[i]];
+}
+
+double max_logit(const std::vector<float>& l) {
+  double max = -INFINITY;
+  for (float v : l)
+    if (v > max) max = v;
+  return max;
 }
 
 struct Norm {
@@ -93,9 +90,7 @@ struct Norm {
 };
 
 Norm softmax_norm(const std::vector<float>& l) {
-  double max = -INFINITY;
-  for (float v : l)
-    if (v > max) max = v;
+  const double max = max_logit(l);
   double sum = 0;
   for (float v : l) sum += exp64((double)v - max);
   return {max, sum};
@@ -115,9 +110,7 @@ std::vector<double> softmax(const std::vector<float>& l) {
   const size_t n = l.size();
   std::vector<double> out(n);
   if (n == 0) return out;
-  double max = -INFINITY;
-  for (float v : l)
-    if (v > max) max = v;
+  const double max = max_logit(l);
   if (max == -INFINITY) {
     std::fill(out.begin(), out.end(), 1.0 / (double)n);
     return out;
@@ -233,16 +226,22 @@ void TokenSampler::penalise(const float* logits, int64_t n) {
 // top-k, top-p, min-p (Sampler.filtered), with its shortcut: over many unsorted candidates with
 // both top-p and min-p on, min-p filters first and top-p sees the full set's normaliser.
 void TokenSampler::filter(Candidates& c) {
+  auto keep_best = [&](size_t m) {
+    Candidates best;
+    best_of(c.ids, c.logits, m, best.ids, best.logits);
+    best.sorted = true;
+    c = std::move(best);
+  };
   if (cfg_.top_k > 0 && c.size() > 0) {
     const size_t k = std::min((size_t)cfg_.top_k, c.size());
     if (c.sorted) c.truncate(k);
-    else keep_best(c.ids, c.logits, k), c.sorted = true;
+    else keep_best(k);
   }
+  // norm: the softmax normaliser top-p uses, over the candidates as they stand when it is taken.
   auto top_p = [&](const Norm& norm) {
-    if (cfg_.top_p >= 1 || c.size() <= 1) return;
     if (!c.sorted && c.size() > 1024) {
-      Candidates first = c;
-      keep_best(first.ids, first.logits, kTopPFirst);
+      Candidates first;
+      best_of(c.ids, c.logits, kTopPFirst, first.ids, first.logits);
       if (const size_t n = top_p_cut(first.logits, cfg_.top_p, norm)) {
         first.truncate(n);
         first.sorted = true;
@@ -250,15 +249,12 @@ void TokenSampler::filter(Candidates& c) {
         return;
       }
     }
-    if (!c.sorted) keep_best(c.ids, c.logits, c.size()), c.sorted = true;
+    if (!c.sorted) keep_best(c.size());
     if (const size_t n = top_p_cut(c.logits, cfg_.top_p, norm)) c.truncate(n);
   };
   auto min_p = [&] {
     if (cfg_.min_p <= 0 || c.size() == 0) return;
-    double max = -INFINITY;
-    for (float v : c.logits)
-      if (v > max) max = v;
-    const double threshold = max + cfg_.log_min_p;
+    const double threshold = max_logit(c.logits) + cfg_.log_min_p;
     if (c.sorted) {
       size_t i = 1;
       while (i < c.size() && c.logits[i] >= threshold) i++;
@@ -270,11 +266,13 @@ void TokenSampler::filter(Candidates& c) {
       if (c.logits[i] >= threshold) c.ids[n] = c.ids[i], c.logits[n] = c.logits[i], n++;
     c.truncate(n);
   };
-  if (!c.sorted && c.size() > 1024 && cfg_.top_p < 1 && cfg_.min_p > 0) {
+  const bool use_top_p = cfg_.top_p < 1;
+  if (use_top_p && !c.sorted && c.size() > 1024 && cfg_.min_p > 0) {
     const Norm norm = softmax_norm(c.logits);
     min_p();
-    top_p(norm);
-  } else {
+    if (c.size() > 1) top_p(norm);
+  } else if (use_top_p && c.size() > 1) {
+    // (The JS stage takes this normaliser even when it then returns at once; here only when used.)
     top_p(softmax_norm(c.logits));
   }
   min_p();
