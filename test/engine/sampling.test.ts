@@ -247,6 +247,8 @@ describe('temperature and the whole chain', () => {
   });
   it('rejects bad options clearly', () => {
     expect(() => new Sampler({ topK: Number.NaN })).toThrow(/topK/);
+    expect(() => new Sampler({ topK: 2.5 })).toThrow(/topK must be an integer, got 2.5/);
+    expect(() => new Sampler({ penaltyLastN: 1.5 })).toThrow(/penaltyLastN must be an integer/);
   });
 });
 

@@ -88,7 +88,7 @@ describe.skipIf(!native)('native sampler chain', () => {
         const js = new Sampler({ ...options, seed: 1000 * k + j });
         js.acceptMany(WINDOW);
         for (let rep = 0; rep < 3; rep++) {
-          const args = nativeSamplerArgs(js.snapshot())!;
+          const args = nativeSamplerArgs(js.snapshot());
           const got = native!.sampleLogits(args.config, args.window, args.rng, row);
           const dist = js.distribution(row);
           const token = js.sample(row);
@@ -109,7 +109,7 @@ describe.skipIf(!native)('native sampler chain', () => {
     const row = Float32Array.of(1, 1, 1, 1, -Infinity, -Infinity);
     for (const [topP, kept] of [[0.25, 1], [0.5, 2], [0.75, 3]] as const) {
       const js = new Sampler({ topK: 0, topP, minP: 0, temperature: 1, seed: 3 });
-      const args = nativeSamplerArgs(js.snapshot())!;
+      const args = nativeSamplerArgs(js.snapshot());
       const got = native!.sampleLogits(args.config, args.window, args.rng, row);
       expect(got.ids).toHaveLength(kept);
       expect(js.distribution(row).ids).toHaveLength(kept);
@@ -132,7 +132,7 @@ describe.skipIf(!native)('native sampler chain', () => {
     ]) {
       const js = new Sampler({ ...options, seed: 9 });
       js.acceptMany([7, 8, 9, 10, 11, 12]);
-      const args = nativeSamplerArgs(js.snapshot())!;
+      const args = nativeSamplerArgs(js.snapshot());
       const got = native!.sampleLogits(args.config, args.window, args.rng, rowsOf, steps);
       const want = Array.from({ length: steps }, () => js.sample(row));
       expect([...got.tokens, ...got.rng], JSON.stringify(options)).toEqual([...want, ...js.snapshot().rng]);
@@ -140,18 +140,26 @@ describe.skipIf(!native)('native sampler chain', () => {
     expect(new Sampler({ temperature: 0, presencePenalty: 100, penaltyLastN: 3, seed: 1 }).sample(row)).toBe(0);
   });
 
-  it('leaves fractional top-k and penalty windows to the JS sampler, and refuses bad arguments', () => {
-    expect(nativeSamplerArgs(new Sampler({ topK: 2.5, seed: 1 }).snapshot())).toBeUndefined();
-    expect(nativeSamplerArgs(new Sampler({ penaltyLastN: 1.5, seed: 1 }).snapshot())).toBeUndefined();
-    const args = nativeSamplerArgs(new Sampler({ seed: 1 }).snapshot())!;
-    const row = new Float32Array(10);
-    expect(() => native!.sampleLogits(args.config.slice(0, 8), args.window, args.rng, row)).toThrow(/9 values/);
-    expect(() => native!.sampleLogits(args.config, args.window, args.rng.slice(0, 3), row)).toThrow(/4 words/);
+  it('takes counts past int32 as the JS sampler does, and refuses bad arguments', () => {
+    // top-k and the window far past any vocabulary or history: clamped for the addon, same draws.
+    const row = gaussian(300, 5, 2);
+    for (const options of [{ topK: 2 ** 40, repeatPenalty: 1.3 }, { topK: -(2 ** 40), penaltyLastN: 2 ** 40, repeatPenalty: 1.3 }]) {
+      const js = new Sampler({ ...options, temperature: 1, seed: 2 });
+      js.acceptMany(WINDOW);
+      const big = nativeSamplerArgs(js.snapshot());
+      const got = native!.sampleLogits(big.config, big.window, big.rng, row);
+      expect(Array.from(got.ids)).toEqual(Array.from(js.distribution(row).ids));
+      expect([...got.tokens, ...got.rng]).toEqual([js.sample(row), ...js.snapshot().rng]);
+    }
+    const args = nativeSamplerArgs(new Sampler({ seed: 1 }).snapshot());
+    const ten = new Float32Array(10);
+    expect(() => native!.sampleLogits(args.config.slice(0, 8), args.window, args.rng, ten)).toThrow(/9 values/);
+    expect(() => native!.sampleLogits(args.config, args.window, args.rng.slice(0, 3), ten)).toThrow(/4 words/);
     expect(() => native!.sampleLogits(args.config, args.window, args.rng, new Float32Array(0))).toThrow(/non-empty/);
-    expect(() => native!.sampleLogits(args.config, args.window, args.rng, row, 3)).toThrow(/whole rows/);
+    expect(() => native!.sampleLogits(args.config, args.window, args.rng, ten, 3)).toThrow(/whole rows/);
     const bad = args.config.slice();
     bad[1] = 0.5;
-    expect(() => native!.sampleLogits(bad, args.window, args.rng, row)).toThrow(/integers/);
+    expect(() => native!.sampleLogits(bad, args.window, args.rng, ten)).toThrow(/integers/);
   });
 });
 

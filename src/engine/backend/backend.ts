@@ -83,8 +83,8 @@ export interface InferenceContext {
    * greedySteps with each token drawn by the sampler chain (src/engine/sampling/sampler.ts) from
    * `sampler`'s snapshot instead of taken by argmax: the same tokens and PRNG states Sampler.sample
    * would give on the same logits. Each step comes back with the PRNG state after its draw (for
-   * Sampler.acceptDrawn). Undefined (not a rejection) where the backend's loop cannot run these
-   * options: generation then samples in JS token by token.
+   * Sampler.acceptDrawn). Undefined (not a rejection) where the backend cannot run such a loop
+   * after all (an older native build): generation then samples in JS token by token.
    */
   sampledSteps?(
     token: number,

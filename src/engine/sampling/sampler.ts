@@ -70,6 +70,8 @@ export function resolveSamplingOptions(options: SamplingOptions = {}): ResolvedS
     const v = options[key];
     if (v === undefined) continue;
     if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`sampling option ${key} must be a number, got ${String(v)}`);
+    // Counts: a fractional top-k used to fail deep in the chain (a typed array of 2.5 entries).
+    if ((key === 'topK' || key === 'penaltyLastN') && !Number.isInteger(v)) throw new TypeError(`sampling option ${key} must be an integer, got ${v}`);
     out[key] = v;
   }
   return out;

@@ -124,9 +124,9 @@ class CpuContext implements InferenceContext {
     budgetMs: number,
     sampler: SamplerSnapshot,
   ): Promise<SampledStep[]> | undefined {
-    const args = nativeSamplerArgs(sampler);
     // An addon older than this file (LOCALGPT_NATIVE pointing at another build) has no such loop.
-    if (!args || typeof this.native.sampledModel !== 'function') return undefined;
+    if (typeof this.native.sampledModel !== 'function') return undefined;
+    const args = nativeSamplerArgs(sampler);
     return this.serialised(async () => {
       const h = this.stepsHandle(pos, maxSteps);
       const words = await this.native.sampledModel(h, token, pos, maxSteps, Int32Array.from(stopIds), budgetMs, args.config, args.window, args.rng);

@@ -12,27 +12,29 @@ export interface NativeSamplerArgs {
 }
 
 /**
- * The addon's sampler arguments, or undefined where its integer fields are not integers (the JS
- * sampler then runs; it rejects a fractional top-k itself).
+ * The addon's sampler arguments. Its counts are int32s: top-k and the penalty window are clamped to
+ * 2^31 - 1 either way, which no vocabulary or window reaches, so the stages do not change (the
+ * options are integers already: resolveSamplingOptions).
  */
-export function nativeSamplerArgs(s: SamplerSnapshot): NativeSamplerArgs | undefined {
+export function nativeSamplerArgs(s: SamplerSnapshot): NativeSamplerArgs {
   const o = s.options;
-  if (!Number.isInteger(o.topK) || !Number.isInteger(o.penaltyLastN)) return undefined;
-  if (Math.abs(o.topK) > 0x7fffffff || Math.abs(o.penaltyLastN) > 0x7fffffff) return undefined;
+  const count = (v: number) => Math.max(-INT32_MAX, Math.min(INT32_MAX, v));
   // ln(min-p) is taken here, with the Math.log the JS sampler's min-p stage uses.
   const config = Float64Array.of(
     o.temperature,
-    o.topK,
+    count(o.topK),
     o.topP,
     o.minP,
     o.minP > 0 ? Math.log(o.minP) : 0,
     o.repeatPenalty,
     o.presencePenalty,
     o.frequencyPenalty,
-    o.penaltyLastN,
+    count(o.penaltyLastN),
   );
   return { config, window: Int32Array.from(s.window), rng: s.rng };
 }
+
+const INT32_MAX = 0x7fffffff;
 
 /** sampledModel's result: five words a step, the id then the PRNG state after its draw. */
 export function unpackSteps(words: Uint32Array): SampledStep[] {
