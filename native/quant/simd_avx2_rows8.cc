@@ -77,6 +77,37 @@ static inline void b32_tile(int64_t nb, const uint8_t* x, size_t bx, const uint8
   for (int c = 0; c < C; c++) _mm256_storeu_ps(s + c * bs, acc[c]);
 }
 
+// Q4_0 decode, 8 rows x 1 column: b32_tile<1, false>'s integers and float steps from another
+// layout. A vector holds one block of rows g and g + 4 (a 128-bit lane each, as loaded), so the
+// rows take no transposing unpacks; their int16 sums, eight a row, reach row order by three
+// word hadds (|16 products| <= 30720 fits int16) and one madd. On Zen 4 with AVX2 forced the
+// transposition's shuffles had bound the kernel (bench/native-notes.md section 23).
+static inline void q4_0_gemv_lanes(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, const int32_t* ysum, float* s) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc = _mm256_setzero_ps();
+  PrefetchShare pf(x + 8 * bx, 8 * bx, nb);  // the next eight rows (simd_avx2.h)
+  for (int64_t b = 0; b < nb; b++) {
+    pf.step();
+    const block_q8_0* yb = (const block_q8_0*)y + b;
+    const __m256i alo = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)yb->qs));
+    const __m256i ahi = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)(yb->qs + 16)));
+    __m256i sg[4];  // int16 sums of four products: row g in the low lane, row g + 4 in the high one
+    for (int g = 0; g < 4; g++) {
+      auto qs = [&](int r) { return _mm_loadu_si128((const __m128i*)((const block_q4_0*)(x + r * bx) + b)->qs); };
+      const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(qs(g)), qs(g + 4), 1);
+      sg[g] = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(v, m4), alo),
+                               _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4), ahi));
+    }
+    // (0 1 | 4 5), (2 3 | 6 7) four words a row -> (0 1 2 3 | 4 5 6 7) two words a row
+    const __m256i h = _mm256_hadd_epi16(_mm256_hadd_epi16(sg[0], sg[1]), _mm256_hadd_epi16(sg[2], sg[3]));
+    const __m256i sum = _mm256_sub_epi32(_mm256_madd_epi16(h, ones), _mm256_set1_epi32(8 * ysum[b]));
+    const __m256 dw = rows_f16((const uint8_t*)((const block_q4_0*)x + b), bx);
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, _mm256_set1_ps(_cvtsh_ss(yb->d))), acc);
+  }
+  _mm256_storeu_ps(s, acc);
+}
+
 template <bool NL>
 static void gemm_rows8_b32_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
                                 int64_t nc, float* s, size_t bs) {
@@ -84,7 +115,9 @@ static void gemm_rows8_b32_avx2(int64_t n, const void* vx, size_t bx, int64_t nr
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
   drive_rows8(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
-    b32_tile<decltype(cols)::value, NL>(nb, x + r * bx, bx, y + c * by, by, NL ? nullptr : ysum + c * nb, s + c * bs + r, bs);
+    constexpr int C = decltype(cols)::value;
+    if constexpr (C == 1 && !NL) q4_0_gemv_lanes(nb, x + r * bx, bx, y + c * by, ysum + c * nb, s + c * bs + r);
+    else b32_tile<C, NL>(nb, x + r * bx, bx, y + c * by, by, NL ? nullptr : ysum + c * nb, s + c * bs + r, bs);
   });
 }
 
