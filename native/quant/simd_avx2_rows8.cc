@@ -82,11 +82,12 @@ static inline void b32_tile(int64_t nb, const uint8_t* x, size_t bx, const uint8
 // rows take no transposing unpacks; their int16 sums, eight a row, reach row order by three
 // word hadds (|16 products| <= 30720 fits int16) and one madd. On Zen 4 with AVX2 forced the
 // transposition's shuffles had bound the kernel (bench/native-notes.md section 23).
-static inline void q4_0_gemv_lanes(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, const int32_t* ysum, float* s) {
+static inline void q4_0_gemv_lanes(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, const int32_t* ysum, float* s,
+                                   bool prefetch = true) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   const __m256i ones = _mm256_set1_epi16(1);
   __m256 acc = _mm256_setzero_ps();
-  PrefetchShare pf(x + 8 * bx, 8 * bx, nb);  // the next eight rows (simd_avx2.h)
+  PrefetchShare pf(x + 8 * bx, prefetch ? 8 * bx : 0, nb);  // the next eight rows (simd_avx2.h)
   for (int64_t b = 0; b < nb; b++) {
     pf.step();
     const block_q8_0* yb = (const block_q8_0*)y + b;
@@ -114,6 +115,16 @@ static void gemm_rows8_b32_avx2(int64_t n, const void* vx, size_t bx, int64_t nr
   const int64_t nb = n / QK4_0;
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
+  if (!NL && nc == 1) {
+    // Decode: eight streams of rows where each runs 16 KiB or more (tile_drive.h), as Q4_K's. Once
+    // the tile lost its transposition they paid: 500M Q4_0 with AVX2 forced on Zen 4 1.08x at one
+    // and at two threads; a software prefetch ahead in them 0.95-0.99x (native-notes section 23).
+    const int64_t done = decode_streams<8>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
+      q4_0_gemv_lanes(nb, rows, rs, y, ysum, out, false);
+    });
+    for (int64_t r = done; r < nr; r += 8) q4_0_gemv_lanes(nb, x + r * bx, bx, y, ysum, s + r);
+    return;
+  }
   drive_rows8(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
     constexpr int C = decltype(cols)::value;
     if constexpr (C == 1 && !NL) q4_0_gemv_lanes(nb, x + r * bx, bx, y + c * by, ysum + c * nb, s + c * bs + r);
