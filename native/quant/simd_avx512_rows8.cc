@@ -259,12 +259,13 @@ void gemm_rows8_q4_K_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
   if (nc == 1) {
-    // Decode: eight streams of rows (tile_drive.h) where each runs 64 KiB or more, adjacent tiles
-    // with their prefetch for the rest. Eight streams that long read 1.2-1.3x faster on one thread
-    // (500M Q4_K layer sequence; Q4_K_M file's matrices 1.14x); the 16-37 KiB streams of a
-    // two-thread split of this model's layers measured 0.92-1.04x. Prefetching ahead cost the long
-    // streams 15% and did not make the short ones pay (bench/native-notes.md section 14).
-    const int64_t done = decode_streams<8, 64 * 1024>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
+    // Decode: eight streams of rows (tile_drive.h) where each runs 16 KiB or more, adjacent tiles
+    // with their prefetch for the rest. Long streams read 1.2-1.3x faster on one thread (500M Q4_K
+    // layer sequence; Q4_K_M file's matrices 1.14x). The 16-64 KiB streams of a two-thread split
+    // of this model's layers measured 0.92-1.04x on Zen 5 (section 14, which set a 64 KiB floor)
+    // and 1.09-1.10x on Zen 4 (section 23; a 4 KiB floor 1.02x more). Prefetching ahead cost the
+    // streams 6-15% on both (bench/native-notes.md sections 14, 23).
+    const int64_t done = decode_streams<8>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
       q4_K_tile512_gemv(nb, rows, rs, y, out, false);
     });
     for (int64_t r = done; r < nr; r += 8) q4_K_tile512_gemv(nb, x + r * bx, bx, y, s + r);
