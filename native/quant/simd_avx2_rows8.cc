@@ -77,15 +77,18 @@ static inline void b32_tile(int64_t nb, const uint8_t* x, size_t bx, const uint8
   for (int c = 0; c < C; c++) _mm256_storeu_ps(s + c * bs, acc[c]);
 }
 
-// Q4_0 decode, 8 rows x 1 column: b32_tile<1, false>'s integers and float steps from another
-// layout. A vector holds one block of rows g and g + 4 (a 128-bit lane each, as loaded), so the
-// rows take no transposing unpacks; their int16 sums, eight a row, reach row order by three
-// word hadds (|16 products| <= 30720 fits int16) and one madd. On Zen 4 with AVX2 forced the
+// Decode, 8 rows x 1 column: b32_tile<1, NL>'s integers and float steps from another layout. A
+// vector holds one block of rows g and g + 4 (a 128-bit lane each, as loaded), so the rows take no
+// transposing unpacks. Q4_0's int16 sums, eight a row, reach row order by three word hadds
+// (|16 products| <= 30720 fits int16) and one madd; IQ4_NL's levels reach +-127, so its sign-trick
+// products widen to int32 first (four a row) and take dword hadds. On Zen 4 with AVX2 forced the
 // transposition's shuffles had bound the kernel (bench/native-notes.md section 23).
-static inline void q4_0_gemv_lanes(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, const int32_t* ysum, float* s,
-                                   bool prefetch = true) {
+template <bool NL>
+static inline void b32_gemv_lanes(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, const int32_t* ysum, float* s,
+                                  bool prefetch = true) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i lut = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)kIq4Values));
   __m256 acc = _mm256_setzero_ps();
   PrefetchShare pf(x + 8 * bx, prefetch ? 8 * bx : 0, nb);  // the next eight rows (simd_avx2.h)
   for (int64_t b = 0; b < nb; b++) {
@@ -93,16 +96,29 @@ static inline void q4_0_gemv_lanes(int64_t nb, const uint8_t* x, size_t bx, cons
     const block_q8_0* yb = (const block_q8_0*)y + b;
     const __m256i alo = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)yb->qs));
     const __m256i ahi = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)(yb->qs + 16)));
-    __m256i sg[4];  // int16 sums of four products: row g in the low lane, row g + 4 in the high one
+    // IQ4_NL's sign trick moves the activations' signs onto the levels, so |a| is taken once a block
+    // rather than |w| once a row: |a| <= 128 and |w| <= 127 keep maddubs's pair sums exact.
+    const __m256i ulo = _mm256_sign_epi8(alo, alo), uhi = _mm256_sign_epi8(ahi, ahi);
+    __m256i sg[4];  // row g's sums in the low lane, row g + 4's in the high one
     for (int g = 0; g < 4; g++) {
       auto qs = [&](int r) { return _mm_loadu_si128((const __m128i*)((const block_q4_0*)(x + r * bx) + b)->qs); };
       const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(qs(g)), qs(g + 4), 1);
-      sg[g] = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(v, m4), alo),
-                               _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4), ahi));
+      const __m256i lo = _mm256_and_si256(v, m4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+      if constexpr (NL) {
+        const __m256i wl = _mm256_shuffle_epi8(lut, lo), wh = _mm256_shuffle_epi8(lut, hi);
+        sg[g] = _mm256_add_epi32(dot_us8_i32(ulo, _mm256_sign_epi8(wl, alo)), dot_us8_i32(uhi, _mm256_sign_epi8(wh, ahi)));
+      } else {
+        sg[g] = _mm256_add_epi16(_mm256_maddubs_epi16(lo, alo), _mm256_maddubs_epi16(hi, ahi));
+      }
     }
-    // (0 1 | 4 5), (2 3 | 6 7) four words a row -> (0 1 2 3 | 4 5 6 7) two words a row
-    const __m256i h = _mm256_hadd_epi16(_mm256_hadd_epi16(sg[0], sg[1]), _mm256_hadd_epi16(sg[2], sg[3]));
-    const __m256i sum = _mm256_sub_epi32(_mm256_madd_epi16(h, ones), _mm256_set1_epi32(8 * ysum[b]));
+    // (0 1 | 4 5), (2 3 | 6 7) -> (0 1 2 3 | 4 5 6 7)
+    __m256i sum;
+    if constexpr (NL) {
+      sum = _mm256_hadd_epi32(_mm256_hadd_epi32(sg[0], sg[1]), _mm256_hadd_epi32(sg[2], sg[3]));
+    } else {
+      const __m256i h = _mm256_hadd_epi16(_mm256_hadd_epi16(sg[0], sg[1]), _mm256_hadd_epi16(sg[2], sg[3]));
+      sum = _mm256_sub_epi32(_mm256_madd_epi16(h, ones), _mm256_set1_epi32(8 * ysum[b]));
+    }
     const __m256 dw = rows_f16((const uint8_t*)((const block_q4_0*)x + b), bx);
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, _mm256_set1_ps(_cvtsh_ss(yb->d))), acc);
   }
@@ -115,19 +131,19 @@ static void gemm_rows8_b32_avx2(int64_t n, const void* vx, size_t bx, int64_t nr
   const int64_t nb = n / QK4_0;
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
-  if (!NL && nc == 1) {
+  if (nc == 1) {
     // Decode: eight streams of rows where each runs 16 KiB or more (tile_drive.h), as Q4_K's. Once
     // the tile lost its transposition they paid: 500M Q4_0 with AVX2 forced on Zen 4 1.08x at one
     // and at two threads; a software prefetch ahead in them 0.95-0.99x (native-notes section 23).
     const int64_t done = decode_streams<8>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
-      q4_0_gemv_lanes(nb, rows, rs, y, ysum, out, false);
+      b32_gemv_lanes<NL>(nb, rows, rs, y, ysum, out, false);
     });
-    for (int64_t r = done; r < nr; r += 8) q4_0_gemv_lanes(nb, x + r * bx, bx, y, ysum, s + r);
+    for (int64_t r = done; r < nr; r += 8) b32_gemv_lanes<NL>(nb, x + r * bx, bx, y, ysum, s + r);
     return;
   }
   drive_rows8(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
     constexpr int C = decltype(cols)::value;
-    if constexpr (C == 1 && !NL) q4_0_gemv_lanes(nb, x + r * bx, bx, y + c * by, ysum + c * nb, s + c * bs + r);
+    if constexpr (C == 1) b32_gemv_lanes<NL>(nb, x + r * bx, bx, y + c * by, NL ? nullptr : ysum + c * nb, s + c * bs + r);
     else b32_tile<C, NL>(nb, x + r * bx, bx, y + c * by, by, NL ? nullptr : ysum + c * nb, s + c * bs + r, bs);
   });
 }
