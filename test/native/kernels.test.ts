@@ -20,6 +20,7 @@ import { matrixOf, project } from '../../src/engine/backend/reference/project.js
 import { quantizeQ8K } from '../../src/engine/quant/q8_k.js';
 import { GGMLType } from '../../src/engine/quant/ggml-type.js';
 import { readF16 } from '../../src/engine/quant/common.js';
+import { IQ4_VALUES } from '../../src/engine/quant/iq4-util.js';
 import { rope } from '../../src/engine/backend/reference/math.js';
 import { gaussian, native, randomBlocks, skipReason, Q8_0, Q8_K } from './helpers.js';
 
@@ -225,13 +226,15 @@ describe.skipIf(!native)('native kernels', () => {
     }
   });
 
-  it("Q4_0 rows-of-8 arithmetic (llama.cpp's repacked order): every ISA equals its definition bit for bit", () => {
+  it.each(['Q4_0', 'IQ4_NL'])("%s rows-of-8 arithmetic (llama.cpp's repacked order): every ISA equals its definition bit for bit", (name) => {
     // Definition: per output one float accumulator, acc = fma(f32(exact block sum), d_w * d_x, acc)
     // block by block. Emulated here in float64: the product of two f32 is exact in f64 and the
     // block sums are small integers, so only the final rounding of each fma can differ (double
     // rounding, rare); the native ISAs must agree with each other exactly.
     const mm = native!.matmul as (...a: unknown[]) => Float32Array;
-    const q4 = TYPES.find((t) => t.type === GGMLType.Q4_0)!;
+    const q4 = TYPES.find((t) => t.name === name)!;
+    // Q4_0's levels are the nibble - 8, IQ4_NL's a table (the same block layout)
+    const level = name === 'Q4_0' ? (q: number) => q - 8 : (q: number) => IQ4_VALUES[q]!;
     // Blocks 1-3, 5-7 and 12: the AVX-512 decode kernel takes four blocks a step, every remainder.
     // Batches 2, 3, 7 and 29: its prefill tile holds columns in twos, a batch's odd last one alone.
     for (const [rows, blocks, threads] of [[8, 1, 1], [8, 2, 1], [16, 3, 2], [24, 12, 2], [64, 5, 1], [16, 6, 2], [8, 7, 1]]) {
@@ -250,7 +253,7 @@ describe.skipIf(!native)('native kernels', () => {
               let sum = 0;
               for (let j = 0; j < 16; j++) {
                 const xs = (v: number) => (v << 24) >> 24;
-                sum += ((wq[wo + 2 + j] & 15) - 8) * xs(xq[xo + 2 + j]) + ((wq[wo + 2 + j] >> 4) - 8) * xs(xq[xo + 18 + j]);
+                sum += level(wq[wo + 2 + j] & 15) * xs(xq[xo + 2 + j]) + level(wq[wo + 2 + j] >> 4) * xs(xq[xo + 18 + j]);
               }
               acc = Math.fround(sum * Math.fround(readF16(wq, wo) * readF16(xq, xo)) + acc);
             }
