@@ -3,7 +3,8 @@
 // row-major layout. The rows are transposed into 8-byte chunks, four rows per vector, against a
 // broadcast activation chunk, so eight rows' sums reach their lanes with one hadd per column (a
 // transposing hadd tree per row vector cost more than the dot products: on AMD cores a hadd is
-// four uops).
+// four uops). Q4_0 / IQ4_NL decode is the exception (b32_gemv_lanes): with one column there is no
+// transposed block to reuse, and two rows per vector as loaded with a short hadd tree cost less.
 #include <immintrin.h>
 #include <cstring>
 #include "quant.h"

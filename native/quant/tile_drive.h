@@ -81,11 +81,11 @@ static inline void gemm_drive(int64_t n, const uint8_t* x, size_t bx, int64_t nr
 // (software prefetching of the next tile won back part of it); H long streams it follows at the
 // memory's speed: Q8_0 decode from DRAM +15-45% here, AVX-512 Q4_0 +10-20%, Q6_K's row pairs +8-12%
 // (bench/native-notes.md section 11; Q8_0 and the AVX-512 Q4_0 decode kernel now take four rows a
-// tile, four streams: section 13). The AVX-512 Q4_K rows-of-8 decode takes eight streams where
-// each runs 64 KiB or more (MinStream; section 14), the AVX2 one where each runs 16 KiB (whole-model
-// decode 1.6x on a Zen 4 host, section 22; section 11 had measured 0.84-0.92x on Zen 5 with AVX2
-// forced). AVX2 Q4_0 and IQ4_NL keep adjacent rows (no gain in sections 11 and 22: at one thread
-// their kernel, not the memory, is the limit).
+// tile, four streams: section 13). The rows-of-8 decode kernels take eight streams: AVX-512 Q4_K
+// (section 14; its 64 KiB floor of Zen 5 is 16 KiB since section 23, 1.09x at two threads on Zen 4),
+// AVX2 Q4_K (whole-model decode 1.6x on a Zen 4 host, section 22; section 11 had measured
+// 0.84-0.92x on Zen 5 with AVX2 forced), and AVX2 Q4_0 / IQ4_NL since their decode tile lost its
+// transposition (1.08x; before it their kernel, not the memory, was the limit: section 23).
 // Streams shorter than kMinStreamBytes gain nothing (a probe read eight 10 KB streams no faster
 // than eight adjacent rows with prefetching: bench/c/streams.c); those keep adjacent tiles with their
 // software prefetch of the next tile. A stream tile prefetches ahead in its own streams instead

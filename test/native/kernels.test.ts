@@ -232,17 +232,17 @@ describe.skipIf(!native)('native kernels', () => {
     // block sums are small integers, so only the final rounding of each fma can differ (double
     // rounding, rare); the native ISAs must agree with each other exactly.
     const mm = native!.matmul as (...a: unknown[]) => Float32Array;
-    const q4 = TYPES.find((t) => t.name === name)!;
+    const t = TYPES.find((q) => q.name === name)!;
     // Q4_0's levels are the nibble - 8, IQ4_NL's a table (the same block layout)
     const level = name === 'Q4_0' ? (q: number) => q - 8 : (q: number) => IQ4_VALUES[q]!;
     // Blocks 1-3, 5-7 and 12: the AVX-512 decode kernel takes four blocks a step, every remainder.
     // Batches 2, 3, 7 and 29: its prefill tile holds columns in twos, a batch's odd last one alone.
     for (const [rows, blocks, threads] of [[8, 1, 1], [8, 2, 1], [16, 3, 2], [24, 12, 2], [64, 5, 1], [16, 6, 2], [8, 7, 1]]) {
       const cols = 32 * blocks;
-      const wq = q4.quantize(gaussian(rows * cols, rows + blocks, 0.1));
+      const wq = t.quantize(gaussian(rows * cols, rows + blocks, 0.1));
       for (const batch of [1, 2, 3, 4, 5, 7, 9, 29]) {
         const x = gaussian(batch * cols, 40 + batch);
-        const results = ROWS8_ISAS.map((isa) => mm(q4.type, wq, rows, cols, x, batch, threads, isa, true, true));
+        const results = ROWS8_ISAS.map((isa) => mm(t.type, wq, rows, cols, x, batch, threads, isa, true, true));
         for (const r of results) expect(Array.from(r)).toEqual(Array.from(results[0]));
         for (let b = 0; b < batch; b++) {
           const xq = native!.quantizeActivation(Q8_0, x.subarray(b * cols, (b + 1) * cols));
@@ -264,9 +264,9 @@ describe.skipIf(!native)('native kernels', () => {
       }
     }
     // A row count that is not a multiple of 8 keeps the ordinary kernels.
-    const wq = q4.quantize(gaussian(12 * 64, 5, 0.1));
+    const wq = t.quantize(gaussian(12 * 64, 5, 0.1));
     const x = gaussian(2 * 64, 6);
-    expect(Array.from(mm(q4.type, wq, 12, 64, x, 2, 1, ISAS[ISAS.length - 1], true, true))).toEqual(Array.from(mm(q4.type, wq, 12, 64, x, 2, 1, ISAS[ISAS.length - 1], true, false)));
+    expect(Array.from(mm(t.type, wq, 12, 64, x, 2, 1, ISAS[ISAS.length - 1], true, true))).toEqual(Array.from(mm(t.type, wq, 12, 64, x, 2, 1, ISAS[ISAS.length - 1], true, false)));
   });
 
   it("IQ4_XS rows in eights below the panel's batch take ggml's AVX2 dot product's bits on every SIMD path", () => {

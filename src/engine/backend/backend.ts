@@ -49,16 +49,16 @@ export function logitsArray(n: number, into: Float32Array | undefined): Float32A
   return into;
 }
 
-/**
- * A model plus its KV cache. Positions are absolute: eval(tokens, pos) runs tokens at positions
- * pos .. pos+tokens.length-1, attending to the cache entries 0 .. pos-1 written earlier.
- */
 /** One token of InferenceContext.sampledSteps and the sampler's PRNG state after drawing it. */
 export interface SampledStep {
   token: number;
   rng: Uint32Array;
 }
 
+/**
+ * A model plus its KV cache. Positions are absolute: eval(tokens, pos) runs tokens at positions
+ * pos .. pos+tokens.length-1, attending to the cache entries 0 .. pos-1 written earlier.
+ */
 export interface InferenceContext {
   readonly contextLength: number;
   /**
