@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { AlignedChunks } from './aligned-chunks.js';
 import { ggmlByteSize, ggmlTypeName } from '../quant/ggml-type.js';
 import { GGUFError } from './errors.js';
 import { GGUFValueType, type GGUFMetadataValue, type GGUFValue } from './types.js';
@@ -42,10 +43,13 @@ export function writeGGUF(path: string, input: GGUFWriteInput): void {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   const fd = openSync(tmp, 'w', 0o644);
   try {
-    writeParts(input, (b) => {
+    // In whole aligned chunks, so the page cache can hold the new file in huge pages (aligned-chunks.ts).
+    const out = new AlignedChunks((b) => {
       let done = 0;
       while (done < b.byteLength) done += writeSync(fd, b, done, b.byteLength - done);
     });
+    writeParts(input, (b) => out.push(b));
+    out.flush();
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, path);

@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { AlignedChunks } from '../../../engine/gguf/aligned-chunks.js';
 import { dataDir } from '../../vault/paths.js';
 import { resolveModelName } from '../aliases.js';
 import type { JobKind } from './registry.js';
@@ -200,17 +201,24 @@ async function attempt(url: string, out: string, expectedIn: string | undefined,
         expected ??= shaFromHeaders(res.headers);
         if (!res.body) throw new Error('empty response body');
         const reader = res.body.getReader();
+        // Network reads regrouped into aligned chunks, so the new model can be read through huge
+        // pages (aligned-chunks.ts); flushed whenever the loop stops, so the file always holds
+        // `offset` bytes outside it.
+        const out = new AlignedChunks((b, at) => {
+          for (let done = 0; done < b.byteLength; ) done += writeSync(fd, b, done, b.byteLength - done, at + done);
+        }, undefined, offset);
         try {
           for (;;) {
             const { done, value } = await reader.read();
             if (done) break;
-            writeSync(fd, value, 0, value.byteLength, offset);
+            out.push(value);
             hash.update(value);
             offset += value.byteLength;
             opts.onProgress?.({ received: offset, total, fraction: total ? offset / total : undefined });
           }
         } finally {
           reader.releaseLock();
+          out.flush();
         }
         if (total !== undefined && offset !== total) throw new Error(`connection ended at ${offset} of ${total} bytes`);
         break;
