@@ -1,6 +1,4 @@
 // BF16: the top 16 bits of an f32. A unit is 8 consecutive values, 16 bytes.
-const BLOCK_SIZE: u32 = 1u;
-const BLOCK_BYTES: u32 = 2u;
 const UNIT: u32 = 8u;
 const UV: u32 = 2u;
 const SPAN: u32 = 8u;

@@ -1,7 +1,5 @@
 // F16: IEEE half, 2 bytes per value. A unit is 8 consecutive values, 16 bytes (rows of an odd
 // number of values start mid-word: funnel reads).
-const BLOCK_SIZE: u32 = 1u;
-const BLOCK_BYTES: u32 = 2u;
 const UNIT: u32 = 8u;
 const UV: u32 = 2u;
 const SPAN: u32 = 8u;

@@ -1,6 +1,4 @@
 // F32: 4 bytes per value. A unit is 8 consecutive values, 8 aligned words.
-const BLOCK_SIZE: u32 = 1u;
-const BLOCK_BYTES: u32 = 4u;
 const UNIT: u32 = 8u;
 const UV: u32 = 2u;
 const SPAN: u32 = 8u;

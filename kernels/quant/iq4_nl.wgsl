@@ -1,8 +1,6 @@
 // IQ4_NL: { f16 d; u8 qs[16] } = 18 bytes, Q4_0's layout with non-linear levels: value j < 16 is
 // level[low nibble of qs[j]], j >= 16 level[high nibble of qs[j - 16]]; x = d * level. A unit
 // (g = u % 4) is one word of qs, qs[4g..4g+4): its low nibbles are values 4g.., its high 16 + 4g...
-const BLOCK_SIZE: u32 = 32u;
-const BLOCK_BYTES: u32 = 18u;
 const UNIT: u32 = 8u;
 const UV: u32 = 2u;
 const SPAN: u32 = 32u;

@@ -2,8 +2,6 @@
 // sub-blocks of 32 in IQ4_NL's nibble layout, sub-block s scaled by d * (ls - 32), ls six bits:
 // nibble s % 2 of scales_l[s / 2] and bits 2s..2s+1 of scales_h above it. A unit (s = u / 4 % 8,
 // g = u % 4) is one word of sub-block s's qs, as IQ4_NL's.
-const BLOCK_SIZE: u32 = 256u;
-const BLOCK_BYTES: u32 = 136u;
 const UNIT: u32 = 8u;
 const UV: u32 = 2u;
 const SPAN: u32 = 32u;

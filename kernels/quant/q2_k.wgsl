@@ -3,8 +3,6 @@
 // l / 16 has the 4-bit scale sc (low nibble of its byte in scales) and min m (high nibble); x =
 // (d * sc) * q - dmin * m. A unit (i = u % 16, n = i / 8, l = 4(i % 8)) is the four values l..l+4
 // of each quarter of half n: one word of qs[32n + l].
-const BLOCK_SIZE: u32 = 256u;
-const BLOCK_BYTES: u32 = 84u;
 const UNIT: u32 = 16u;
 const UV: u32 = 4u;
 const SPAN: u32 = 128u;

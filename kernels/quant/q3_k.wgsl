@@ -4,8 +4,6 @@
 // 8n + 2j + l / 16 has a 6-bit scale stored +32 (ggml's packing, below); x = d * scale * q. A
 // unit (i = u % 16, n = i / 8, l = 4(i % 8)) is the four values l..l+4 of each quarter of half n:
 // one word each of qs[32n + l] and hmask[l] (funnelled: blocks start at even, not word, offsets).
-const BLOCK_SIZE: u32 = 256u;
-const BLOCK_BYTES: u32 = 110u;
 const UNIT: u32 = 16u;
 const UV: u32 = 4u;
 const SPAN: u32 = 128u;

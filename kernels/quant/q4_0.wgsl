@@ -1,8 +1,6 @@
 // Q4_0: { f16 d; u8 qs[16] } = 18 bytes; value j < 16 is the low nibble of qs[j], j >= 16 the high
 // nibble of qs[j - 16]; x = (q - 8) * d. A unit (g = u % 4) is one word of qs, qs[4g..4g+4): its
 // low nibbles are values 4g.., its high nibbles values 16 + 4g...
-const BLOCK_SIZE: u32 = 32u;
-const BLOCK_BYTES: u32 = 18u;
 const UNIT: u32 = 8u;
 const UV: u32 = 2u;
 const SPAN: u32 = 32u;

@@ -1,6 +1,4 @@
 // Q4_1: { f16 d; f16 m; u8 qs[16] } = 20 bytes; x = q * d + m (nibbles and units as Q4_0).
-const BLOCK_SIZE: u32 = 32u;
-const BLOCK_BYTES: u32 = 20u;
 const UNIT: u32 = 8u;
 const UV: u32 = 2u;
 const SPAN: u32 = 32u;

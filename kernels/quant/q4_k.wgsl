@@ -3,8 +3,6 @@
 // its own 6-bit scale and min: x = d * sc * q - dmin * m. A unit (i = u % 16, chunk c = i / 4) is
 // 8 bytes of qs at 32c + 8(i % 4): 8 values of sub-block 2c (low nibbles) and the same 8 of 2c + 1
 // (high). Blocks are word-aligned.
-const BLOCK_SIZE: u32 = 256u;
-const BLOCK_BYTES: u32 = 144u;
 const UNIT: u32 = 16u;
 const UV: u32 = 4u;
 const SPAN: u32 = 64u;

@@ -1,7 +1,5 @@
 // Q5_0: { f16 d; u32 qh; u8 qs[16] } = 22 bytes; bit j of qh is the fifth bit of value j;
 // x = (q - 16) * d. Units as Q4_0, with qh's bits 4g.. and 16 + 4g.. on top.
-const BLOCK_SIZE: u32 = 32u;
-const BLOCK_BYTES: u32 = 22u;
 const UNIT: u32 = 8u;
 const UV: u32 = 2u;
 const SPAN: u32 = 32u;

@@ -1,8 +1,6 @@
 // Q5_K: { f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128] } = 176 bytes per 256 values:
 // as Q4_K, plus bit s of qh[j % 32] as the fifth bit of value j (s = j / 32). Units as Q4_K; the
 // unit's 8 qh bytes are qh[8(i % 4)..+8).
-const BLOCK_SIZE: u32 = 256u;
-const BLOCK_BYTES: u32 = 176u;
 const UNIT: u32 = 16u;
 const UV: u32 = 4u;
 const SPAN: u32 = 64u;

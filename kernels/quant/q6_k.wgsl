@@ -4,8 +4,6 @@
 // l / 16 + 2k]; x = d * scale * (q - 32). A unit (i = u % 16, h = i / 8, l = 4(i % 8)) is the
 // four values l..l+4 of each quarter of half h: one word each of ql[64h + l], ql[64h + 32 + l]
 // and qh[32h + l] (funnelled: blocks start at even, not word, offsets).
-const BLOCK_SIZE: u32 = 256u;
-const BLOCK_BYTES: u32 = 210u;
 const UNIT: u32 = 16u;
 const UV: u32 = 4u;
 const SPAN: u32 = 128u;

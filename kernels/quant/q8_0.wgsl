@@ -1,7 +1,5 @@
 // Q8_0: { f16 d; i8 qs[32] } = 34 bytes; x = d * q. A unit is 8 consecutive values of a block
 // (g = u % 4): 8 bytes at 2 + 8g, funnelled when the block starts mid-word.
-const BLOCK_SIZE: u32 = 32u;
-const BLOCK_BYTES: u32 = 34u;
 const UNIT: u32 = 8u;
 const UV: u32 = 2u;
 const SPAN: u32 = 32u;

@@ -12,7 +12,8 @@ import { checked, type KernelFeatures, type WebGPUDevice } from './device.js';
  * file), the per-submit Step uniform's struct, and the workgroup reductions (subgroup or
  * shared-memory variant).
  *
- * A type's file defines BLOCK_SIZE and BLOCK_BYTES (ggml's layout); UNIT, the values it decodes
+ * BLOCK_SIZE and BLOCK_BYTES (ggml's layout) come from the registry's row for the type, written
+ * ahead of its file; the file defines UNIT, the values it decodes
  * at once (8 or 16, from whole-word loads), UV = UNIT / 4, and SPAN, the aligned run of a row
  * that a consecutive group of units covers (matmul's K slice); unit_pos(u, k), the row position
  * of vec4 k of unit u; unit_w(rb, u), unit u of the row at byte rb as UV vec4s; elem(rb, e), a
@@ -87,7 +88,11 @@ export function moduleSource(op: OpName, f: KernelFeatures, type?: number): stri
     if (type === undefined) throw new Error(`${op} needs a weight type`);
     const rel = quantKernelFile(type);
     if (!rel) throw new Error(`no WGSL kernel for ${quantType(type).name} (expected kernels/quant/${quantType(type).name.toLowerCase()}.wgsl)`);
-    parts.push(source('common/bytes.wgsl'), source('quant/units.wgsl'), source('quant/k_scales.wgsl'), source('quant/iq4_levels.wgsl'), source(rel));
+    const q = quantType(type);
+    parts.push(
+      `const BLOCK_SIZE: u32 = ${q.blockSize}u;\nconst BLOCK_BYTES: u32 = ${q.bytesPerBlock}u;`,
+      source('common/bytes.wgsl'), source('quant/units.wgsl'), source('quant/k_scales.wgsl'), source('quant/iq4_levels.wgsl'), source(rel),
+    );
     // The element type of matmul's weight tile in workgroup memory.
     if (op === 'matmul') parts.push(`alias WT = ${f16Tile(op, f, type) ? 'f16' : 'f32'};`);
   }
