@@ -196,8 +196,8 @@ describe('localgpt CLI', () => {
 });
 
 describe('saving and restoring the cache', () => {
-  it.each(['reference', 'cpu'] as const)('%s: a restored state continues exactly as the original, re-reading nothing', async (backend) => {
-    if (backend === 'cpu' && !cpuAvailable()) return;
+  it.for(['reference', 'cpu'] as const)('%s: a restored state continues exactly as the original, re-reading nothing', async (backend, { skip }) => {
+    skip(backend === 'cpu' && !cpuAvailable(), 'no native addon on this machine');
     const first = await loadModel(model(), { backend, contextLength: 64 });
     const second = await loadModel(model(), { backend, contextLength: 64 });
     try {
@@ -219,8 +219,7 @@ describe('saving and restoring the cache', () => {
     }
   });
 
-  it('cpu: the saved state does not depend on the context length, and restores across lengths', async () => {
-    if (!cpuAvailable()) return;
+  it.skipIf(!cpuAvailable())('cpu: the saved state does not depend on the context length, and restores across lengths', async () => {
     // The native cache keeps each kv head's rows together (its offsets depend on the context
     // length); the state it saves keeps llama.cpp's position-major rows, so states written by
     // earlier versions and by contexts of any length stay interchangeable.
