@@ -10,6 +10,7 @@ import { openBenchModel, summarizeRuns, timeEngineRuns, type EngineRuns } from '
 import { runKernels } from './kernels.js';
 import { betterLimits, describeMachine, limitAt, measureLimits } from './machine.js';
 import { ensureModel, modelCost, prefillFlops } from './models.js';
+import { hugePageShare } from './pages.js';
 import { buildHarness, harnessResult, harnessUnavailableReason, peersAvailable, runHarnessRuns, runNodeLlama, type RunTimes } from './peers.js';
 import { planCases, REFERENCE_MAX_PROMPT, type BackendName, type BenchCase, type Mode } from './plan.js';
 import type { BenchReport, BenchRow, KernelRow, MachineLimits, PeerResult } from './report.js';
@@ -164,6 +165,8 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
           harnessPass();
         }
       }
+      const pages = hugePageShare(path);
+      if (pages?.mapped) notes.push(`${first.model.name} ${first.quant}: ${(100 * pages.huge / pages.mapped).toFixed(0)}% of the mapped file in 2 MiB pages after its rows`);
     } finally {
       for (const m of models) m.dispose();
     }

@@ -1,0 +1,24 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { platform, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hugePageShare } from '../../bench/lib/pages.js';
+import { loadNative } from '../../src/engine/native/load.js';
+
+describe('hugePageShare', () => {
+  it('is nothing for a file this process does not map', () => {
+    expect(hugePageShare('/nonexistent/model.gguf') ?? { mapped: 0, huge: 0 }).toEqual({ mapped: 0, huge: 0 });
+  });
+
+  it.skipIf(platform() !== 'linux' || !loadNative())('counts every byte of a file the addon maps, and no more in 2 MiB pages than mapped', () => {
+    const native = loadNative()!;
+    const path = join(mkdtempSync(join(tmpdir(), 'pages-')), 'w.bin');
+    writeFileSync(path, new Uint8Array(3 * 4096 + 5).fill(7));
+    const bytes = new Uint8Array(native.mapFile(path));  // unmapped when collected, after the checks
+    expect(bytes[3 * 4096 + 4]).toBe(7);
+    const share = hugePageShare(path)!;
+    expect(share.mapped).toBe(4 * 4096);
+    expect(share.huge).toBeGreaterThanOrEqual(0);
+    expect(share.huge).toBeLessThanOrEqual(share.mapped);
+  });
+});
