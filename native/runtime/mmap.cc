@@ -42,12 +42,12 @@ void unmap_file(void* addr, size_t size) {
 
 namespace {
 // Weights read through 2 MiB pages decode faster: a 500M Q4_K_M file 1.07x on one thread and 1.04x
-// on two, against the same file in 4 KiB pages (bench/native-notes.md section 24): fewer TLB
-// misses in the eight row streams. Where the system keeps THP to madvised ranges (a common
-// default), a file's page cache only comes in as 2 MiB folios when faults in a range so advised
-// read it (or when it was written in large aligned pieces: writeGGUF). Advice only: where the
-// kernel or filesystem has no huge pages for files it is refused or ignored, and the mapping
-// works the same.
+// on two, against the same file in 4 KiB pages (bench/native-notes.md section 24; one plain
+// stream reads 1.25x faster so, likely because the prefetcher no longer stops every 4 KiB). Where
+// the system keeps THP to madvised ranges (a common default), a file's page cache comes in as
+// 2 MiB folios only when faults in a range so advised read it, or when it was written in large
+// aligned pieces (aligned-chunks.ts). Advice only: where the kernel or filesystem has no huge
+// pages for files it is refused or ignored, and the mapping works the same.
 void advise_huge_pages(void* addr, size_t size) {
 #ifdef MADV_HUGEPAGE
   (void)::madvise(addr, size, MADV_HUGEPAGE);
