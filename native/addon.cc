@@ -665,14 +665,11 @@ void EvalComplete(napi_env env, napi_status status, void* data) {
     } else {
       res = w->produced;
     }
-    napi_value buf;
-    void* data = nullptr;
-    const napi_typedarray_type type = w->sampler ? napi_uint32_array : napi_int32_array;
-    if (napi_create_arraybuffer(env, res.size() * sizeof(int32_t), &data, &buf) != napi_ok ||
-        napi_create_typedarray(env, type, res.size(), buf, 0, &out) != napi_ok) {
+    // A completion callback throws nothing: a failed allocation rejects the promise instead.
+    try {
+      out = copy_array(env, w->sampler ? napi_uint32_array : napi_int32_array, res.data(), res.size(), sizeof(int32_t));
+    } catch (const JsError&) {
       if (w->error.empty()) w->error = "cannot allocate the result";
-    } else if (!res.empty()) {
-      std::memcpy(data, res.data(), res.size() * sizeof(int32_t));
     }
   } else if (w->into_ref) {
     copy_into(env, w, &out);

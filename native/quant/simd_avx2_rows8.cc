@@ -136,11 +136,9 @@ static void gemm_rows8_b32_avx2(int64_t n, const void* vx, size_t bx, int64_t nr
     // Decode: eight streams of rows where each runs 16 KiB or more (tile_drive.h), as Q4_K's. Once
     // the tile lost its transposition they paid: 500M Q4_0 with AVX2 forced on Zen 4 1.08x at one
     // and at two threads; a software prefetch ahead in them 0.95-0.99x (native-notes section 23).
-    const int64_t done = decode_streams<8>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
-      b32_gemv_lanes<NL>(nb, rows, rs, y, ysum, out, false);
+    return decode_rows8(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out, bool prefetch) __attribute__((always_inline)) {
+      b32_gemv_lanes<NL>(nb, rows, rs, y, ysum, out, prefetch);
     });
-    for (int64_t r = done; r < nr; r += 8) b32_gemv_lanes<NL>(nb, x + r * bx, bx, y, ysum, s + r);
-    return;
   }
   drive_rows8(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
     constexpr int C = decltype(cols)::value;
@@ -252,11 +250,9 @@ void gemm_rows8_q4_K_avx2(int64_t n, const void* vx, size_t bx, int64_t nr, cons
     // ~16.5 (llama.cpp's haswell build reads its repacked tiles as one stream); 500M Q4_K_M decode
     // with AVX2 forced 1.6x at one thread and at two (bench/native-notes.md section 22). Each
     // output is the tile's whichever rows sit beside it.
-    const int64_t done = decode_streams<8>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
-      q4_K_tile_quads<1, false>(nb, rows, rs, y, by, out, 0, false);
+    return decode_rows8(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out, bool prefetch) __attribute__((always_inline)) {
+      q4_K_tile_quads<1, false>(nb, rows, rs, y, by, out, 0, prefetch);
     });
-    for (int64_t r = done; r < nr; r += 8) q4_K_tile_quads<1, false>(nb, x + r * bx, bx, y, by, s + r, 0);
-    return;
   }
   const int64_t grouped = nc - nc % 4;
   drive_rows8(nr, grouped, nc, [&](auto cols, int64_t r, int64_t c) {

@@ -265,11 +265,9 @@ void gemm_rows8_q4_K_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
     // of this model's layers measured 0.92-1.04x on Zen 5 (section 14, which set a 64 KiB floor)
     // and 1.09-1.10x on Zen 4 (section 23; a 4 KiB floor 1.02x more). Prefetching ahead cost the
     // streams 6-15% on both (bench/native-notes.md sections 14, 23).
-    const int64_t done = decode_streams<8>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
-      q4_K_tile512_gemv(nb, rows, rs, y, out, false);
+    return decode_rows8(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out, bool prefetch) __attribute__((always_inline)) {
+      q4_K_tile512_gemv(nb, rows, rs, y, out, prefetch);
     });
-    for (int64_t r = done; r < nr; r += 8) q4_K_tile512_gemv(nb, x + r * bx, bx, y, s + r);
-    return;
   }
   const int64_t grouped = nc - nc % 4;
   drive_rows8(nr, grouped, nc, [&](auto cols, int64_t r, int64_t c) {

@@ -139,5 +139,16 @@ static inline void drive_decode(const uint8_t* x, size_t bx, int64_t nr, float* 
   drive_tiles<H, 1>(nr - done, 1, make(x + done * bx, bx, s + done, true));
 }
 
+// drive_decode for the rows-of-8 kernels (their rows come in eights), which take a tile function
+// instead of a tile object: tile(rows, row_stride, out, prefetch) computes eight rows from `rows`
+// into out[0 .. 8), prefetching the next eight adjacent rows where `prefetch` (not in streams).
+template <class Tile>
+static inline void decode_rows8(const uint8_t* x, size_t bx, int64_t nr, float* s, const Tile& tile) {
+  const int64_t done = decode_streams<8>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) __attribute__((always_inline)) {
+    tile(rows, rs, out, false);
+  });
+  for (int64_t r = done; r < nr; r += 8) tile(x + r * bx, bx, s + r, true);
+}
+
 }  // namespace
 }  // namespace lg
