@@ -25,8 +25,11 @@ try {
   let before = triad(threads);
   const ratios: number[] = [];
   for (let i = 0; i < Number(pairsArg); i++) {
+    const had = runs.decode.length;
     await timeEngineRuns(model, Number(p), Number(d), 1, 0, runs, i);
     const after = triad(threads);
+    // A generation that stops at its first token has no decode rate: not the previous pair's.
+    if (runs.decode.length === had) throw new Error(`pair ${i + 1}: the generation stopped before a decode step`);
     const tokS = runs.decode.at(-1)!;
     const gbS = (tokS * bytesPerToken) / 1e9;
     const bw = Math.max(before, after);

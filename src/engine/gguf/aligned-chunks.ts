@@ -1,3 +1,5 @@
+import { writeSync } from 'node:fs';
+
 /**
  * Regroups a stream of byte pieces into writes that each end at a multiple of `chunk` in the file
  * (the first from wherever the file is, the last where the stream ends). Written so, a model
@@ -10,6 +12,13 @@
 export class AlignedChunks {
   private readonly buf: Uint8Array;
   private len = 0;
+
+  /** Into the open file `fd` from byte `position`, every piece written whole. */
+  static toFile(fd: number, position = 0): AlignedChunks {
+    return new AlignedChunks((b, at) => {
+      for (let done = 0; done < b.byteLength; ) done += writeSync(fd, b, done, b.byteLength - done, at + done);
+    }, undefined, position);
+  }
 
   /** write(bytes, position): the next piece and where it goes; the stream starts at `position`. */
   constructor(

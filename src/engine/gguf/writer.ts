@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { AlignedChunks } from './aligned-chunks.js';
 import { ggmlByteSize, ggmlTypeName } from '../quant/ggml-type.js';
 import { GGUFError } from './errors.js';
@@ -44,10 +44,7 @@ export function writeGGUF(path: string, input: GGUFWriteInput): void {
   const fd = openSync(tmp, 'w', 0o644);
   try {
     // In whole aligned chunks, so the page cache can hold the new file in huge pages (aligned-chunks.ts).
-    const out = new AlignedChunks((b) => {
-      let done = 0;
-      while (done < b.byteLength) done += writeSync(fd, b, done, b.byteLength - done);
-    });
+    const out = AlignedChunks.toFile(fd);
     writeParts(input, (b) => out.push(b));
     out.flush();
     fsyncSync(fd);

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AlignedChunks } from '../../../engine/gguf/aligned-chunks.js';
 import { dataDir } from '../../vault/paths.js';
@@ -204,9 +204,7 @@ async function attempt(url: string, out: string, expectedIn: string | undefined,
         // Network reads regrouped into aligned chunks, so the new model can be read through huge
         // pages (aligned-chunks.ts); flushed whenever the loop stops, so the file always holds
         // `offset` bytes outside it.
-        const out = new AlignedChunks((b, at) => {
-          for (let done = 0; done < b.byteLength; ) done += writeSync(fd, b, done, b.byteLength - done, at + done);
-        }, undefined, offset);
+        const out = AlignedChunks.toFile(fd, offset);
         try {
           for (;;) {
             const { done, value } = await reader.read();

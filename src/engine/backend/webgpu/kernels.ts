@@ -86,9 +86,9 @@ export function moduleSource(op: OpName, f: KernelFeatures, type?: number): stri
   if (USES_REDUCE.has(op) && subgroups) parts.push('enable subgroups;');
   if (USES_QUANT.has(op)) {
     if (type === undefined) throw new Error(`${op} needs a weight type`);
-    const rel = quantKernelFile(type);
-    if (!rel) throw new Error(`no WGSL kernel for ${quantType(type).name} (expected kernels/quant/${quantType(type).name.toLowerCase()}.wgsl)`);
     const q = quantType(type);
+    const rel = quantKernelFile(type);
+    if (!rel) throw new Error(`no WGSL kernel for ${q.name} (expected kernels/quant/${q.name.toLowerCase()}.wgsl)`);
     parts.push(
       `const BLOCK_SIZE: u32 = ${q.blockSize}u;\nconst BLOCK_BYTES: u32 = ${q.bytesPerBlock}u;`,
       source('common/bytes.wgsl'), source('quant/units.wgsl'), source('quant/k_scales.wgsl'), source('quant/iq4_levels.wgsl'), source(rel),
