@@ -48,8 +48,6 @@ struct LaneOrder {
   bool adjacent_pairs;
 };
 
-// Grouped value sums (kqv_heads) from this many positions per accumulator lane on.
-constexpr int64_t kGroupedFrom = 4;
 // A batch's tokens per attention task (their queries share each key row's read), and the most
 // scores a task keeps (a thread's scratch: 1 MiB of scores and as much of probabilities).
 constexpr int64_t kTokenBlock = 8;
@@ -109,13 +107,14 @@ void attention(ThreadPool& pool, int isa, const KvView& kv, const float* q, floa
   const int width = ggml_float_width(isa);
   const size_t esz = kv.elem();
   const size_t row = kv.row_bytes();
-  // Past a few hundred positions a task takes as many heads of one kv head's group for one token
-  // as the ISA sums at once (kqv_group_heads: four on AVX-512), so their value sums widen each
-  // value row once (kqv_heads; 1.18x one-thread decode at
-  // ~900 positions, 500M Q4_K_M); groups split further while there are fewer than two tasks a
-  // thread. Shorter caches keep a task per head: there the lanes' folds outweigh the rows, and
-  // twenty one-head tasks balance two threads better than eight (0.95x two threads at 128-192).
-  const int most = pos0 + batch >= kGroupedFrom * order.lanes ? kqv_group_heads(isa, head_dim) : 1;
+  // A task takes as many heads of one kv head's group for one token as the ISA sums at once
+  // (kqv_group_heads: four on AVX-512), so each key row is widened once for all of them and their
+  // value sums widen each value row once (kqv_heads); groups split further while there are fewer
+  // than two tasks a thread. From the first position on: a probe of one layer's attention (20
+  // heads on 4 kv heads, head_dim 64, f16 cache) ran 1.07-1.28x one task per head at 1-200
+  // positions and 1.2-1.5x for 32 heads on 8 of 128 (bench/native-notes.md section 25); batches
+  // 0.94-1.1x. (Grouping had waited for 256 positions when only the value sums were grouped.)
+  const int most = kqv_group_heads(isa, head_dim);
   // (The task count here assumes full token blocks: the block size below depends on the heads a
   // task takes.)
   int parts = (group + most - 1) / most;
