@@ -11,6 +11,7 @@
 #include "quant.h"
 #include "kquant_common.h"
 #include "tile_drive.h"
+#include "fmadd_ss.h"
 namespace lg {
 // Internal to each translation unit that includes this: the AVX2 and AVX-512 files compile these
 // classes and templates with different instruction sets, and shared (COMDAT) copies would let the
@@ -39,11 +40,6 @@ static inline __m256i dot_us8_i32(__m256i ux, __m256i sy) {
 // Signed int8 pairs (|x| <= 64 or so): |x| times y with x's sign moved onto y.
 static inline __m256 mul_sum_i8_pairs_float(__m256i x, __m256i y) {
   return _mm256_cvtepi32_ps(dot_us8_i32(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x)));
-}
-// A scalar multiply-add rounded once, as GCC contracts ggml's `s += a * b` on FMA machines; written
-// out so it does not depend on this compiler's -ffp-contract.
-static inline float fmadd_ss(float a, float b, float c) {
-  return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
 }
 
 // Decode streams every weight once from DRAM when the model is larger than the cache, and a tile's

@@ -54,6 +54,7 @@ static inline __m512i lg_emu_cvtepu16_epi32(__m256i h) {
 #else
 #include <immintrin.h>
 #endif
+#include "fmadd_ss.h"
 namespace lg {
 
 #ifdef LG_SIMDE_EMULATE
@@ -80,10 +81,6 @@ static inline __m512 reduce_add_x16(const __m512 v[16]) {
   const __m512 e = _mm512_add_ps(_mm512_shuffle_ps(d[0], d[1], 0x88), _mm512_shuffle_ps(d[0], d[1], 0xDD));
   const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   return _mm512_permutexvar_ps(order, e);
-}
-// A scalar multiply-add rounded once, as GCC contracts ggml's `s += a * b` on FMA machines.
-static inline float fmadd_ss(float a, float b, float c) {
-  return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
 }
 
 }  // namespace lg
