@@ -11,7 +11,7 @@
  */
 import { loadModel } from '../src/index.js';
 import { timeEngineRuns, type EngineRuns } from './lib/engine.js';
-import { limitAt, measureLimits } from './lib/machine.js';
+import { measureTriad } from './lib/machine.js';
 import { modelCost } from './lib/models.js';
 
 const [path, th = '2', pairsArg = '8', p = '128', d = '64'] = process.argv.slice(2);
@@ -45,7 +45,7 @@ try {
 }
 
 function triad(n: number): number {
-  const gb = limitAt(measureLimits(n, true, () => {})?.triad_gb_per_s, n);
+  const gb = measureTriad(n, n)?.[String(n)];
   if (!gb) throw new Error('no triad probe on this machine (bench/c/roofline.c needs gcc)');
   return gb;
 }

@@ -2,9 +2,10 @@
 // (a[i] = b[i] + s*c[i] over three arrays far larger than any last-level cache) and tight loops of
 // independent multiply-adds for peak arithmetic per data type (f32 FMA; int8 multiply-add pairs,
 // the instruction ggml-style quantised dot products are built from). Each with 1..THREADS threads,
-// best of REPS. Prints one JSON object.
+// best of REPS. Prints one JSON object. With `triad` the arithmetic loops are skipped and only
+// FROM..THREADS threads are measured: the probes a decode is paired with need the bandwidth alone.
 //
-//   roofline THREADS [MiB_per_array=128] [REPS=5]
+//   roofline THREADS [MiB_per_array=128] [REPS=5] [triad [FROM=1]]
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,19 +145,23 @@ int main(int argc, char** argv) {
   int threads = argc > 1 ? atoi(argv[1]) : 1;
   size_t mib = argc > 2 ? (size_t)atol(argv[2]) : 128;
   int reps = argc > 3 ? atoi(argv[3]) : 5;
+  const int triad_only = argc > 4 && strcmp(argv[4], "triad") == 0;
+  int from = triad_only && argc > 5 ? atoi(argv[5]) : 1;
   if (threads < 1) threads = 1;
   if (threads > 64) threads = 64;
+  if (from < 1 || from > threads) from = 1;
   size_t len = mib * 1024 * 1024 / sizeof(double);
   double *a = huge_array(len * 8), *b = huge_array(len * 8), *c = huge_array(len * 8);
   if (!a || !b || !c) { fprintf(stderr, "roofline: out of memory\n"); return 1; }
   for (size_t i = 0; i < len; i++) { a[i] = 0; b[i] = 1; c[i] = 2; }
   printf("{\"isa\":\"%s\",\"array_mib\":%zu,\"reps\":%d,\"results\":[", ISA, mib, reps);
-  for (int n = 1; n <= threads; n++) {
+  for (int n = from; n <= threads; n++) {
     double bt = 1e30, ft = 1e30, it = 1e30;
     const long fi = 2000000, ii = 2000000;
     for (int r = 0; r < reps + 1; r++) { /* the first pass is warm-up (page faults, clocks) */
       double t = run(triad, n, len, a, b, c, 0);
       if (r > 0 && t < bt) bt = t;
+      if (triad_only) continue;
       t = run(fma_f32, n, len, a, b, c, fi);
       if (r > 0 && t < ft) ft = t;
       t = run(madd_i8, n, len, a, b, c, ii);
@@ -166,7 +171,8 @@ int main(int argc, char** argv) {
     double gbs = 3.0 * len * 8 / bt / 1e9;
     double f32 = (double)n * fi * 10 * F32_LANES * 2 / ft / 1e9;
     double i8 = (double)n * ii * 10 * I8_PRODUCTS * 2 / it / 1e9;
-    printf("%s{\"threads\":%d,\"triad_gb_per_s\":%.3f,\"f32_fma_gflops\":%.2f,\"int8_madd_gops\":%.2f}", n > 1 ? "," : "", n, gbs, f32, i8);
+    if (triad_only) printf("%s{\"threads\":%d,\"triad_gb_per_s\":%.3f}", n > from ? "," : "", n, gbs);
+    else printf("%s{\"threads\":%d,\"triad_gb_per_s\":%.3f,\"f32_fma_gflops\":%.2f,\"int8_madd_gops\":%.2f}", n > from ? "," : "", n, gbs, f32, i8);
   }
   printf("]}\n");
   return 0;

@@ -44,11 +44,8 @@ export function describeMachine(threads: number, limits: MachineLimits | null, n
 /** Runs the C roofline probe for 1..threads threads; falls back to the addon's F32 matvec for bandwidth. */
 export function measureLimits(threads: number, quick: boolean, log: (s: string) => void): MachineLimits | null {
   try {
-    const bin = compileC(join(BENCH_DIR, 'c/roofline.c'), cachePath('roofline'), ['-march=native', '-pthread']);
-    const r = spawnSync(bin, [String(threads), quick ? '96' : '256', quick ? '5' : '7'], { encoding: 'utf8', timeout: 120_000 });
-    if (r.status !== 0) throw new Error(r.stderr || `exit ${r.status}`);
-    const j = JSON.parse(r.stdout) as { isa: string; results: { threads: number; triad_gb_per_s: number; f32_fma_gflops: number; int8_madd_gops: number }[] };
-    const pick = (k: 'triad_gb_per_s' | 'f32_fma_gflops' | 'int8_madd_gops') => Object.fromEntries(j.results.map((x) => [String(x.threads), x[k]]));
+    const j = roofline([String(threads), quick ? '96' : '256', quick ? '5' : '7']);
+    const pick = (k: 'triad_gb_per_s' | 'f32_fma_gflops' | 'int8_madd_gops') => Object.fromEntries(j.results.map((x) => [String(x.threads), x[k] ?? 0]));
     return { triad_gb_per_s: pick('triad_gb_per_s'), f32_fma_gflops: pick('f32_fma_gflops'), int8_madd_gops: pick('int8_madd_gops'), source: `bench/c/roofline.c (${j.isa}, gcc -O2 -march=native)` };
   } catch (err) {
     log(`roofline probe unavailable (${(err as Error).message.split('\n')[0]}); measuring bandwidth through the native F32 matvec`);
@@ -69,22 +66,50 @@ export function measureLimits(threads: number, quick: boolean, log: (s: string) 
 }
 
 /**
+ * The triad alone (96 MiB arrays) at from..threads threads, GB/s by thread count: the probes a
+ * decode is paired with, without the arithmetic loops' seconds. Where the C probe cannot run, the
+ * bandwidth of measureLimits' fallback.
+ */
+export function measureTriad(threads: number, from = 1): Record<string, number> | null {
+  try {
+    const j = roofline([String(threads), '96', '5', 'triad', String(from)]);
+    return Object.fromEntries(j.results.map((x) => [String(x.threads), x.triad_gb_per_s]));
+  } catch {
+    return measureLimits(threads, true, () => {})?.triad_gb_per_s ?? null;
+  }
+}
+
+interface RooflineOutput {
+  isa: string;
+  results: { threads: number; triad_gb_per_s: number; f32_fma_gflops?: number; int8_madd_gops?: number }[];
+}
+
+function roofline(args: string[]): RooflineOutput {
+  const bin = compileC(join(BENCH_DIR, 'c/roofline.c'), cachePath('roofline'), ['-march=native', '-pthread']);
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(r.stderr || `exit ${r.status}`);
+  return JSON.parse(r.stdout) as RooflineOutput;
+}
+
+/**
  * Per limit and thread count, the higher of two probes (b may be null: a failed second probe). A
  * shared host's neighbours only ever lower a probe's reading.
  */
 export function betterLimits(a: MachineLimits, b: MachineLimits | null): MachineLimits {
   if (!b) return a;
-  const max = (x: Record<string, number>, y: Record<string, number>) => {
-    const out = { ...x };
-    for (const [k, v] of Object.entries(y)) out[k] = Math.max(out[k] ?? 0, v);
-    return out;
-  };
   return {
-    triad_gb_per_s: max(a.triad_gb_per_s, b.triad_gb_per_s),
-    f32_fma_gflops: max(a.f32_fma_gflops, b.f32_fma_gflops),
-    int8_madd_gops: max(a.int8_madd_gops, b.int8_madd_gops),
+    triad_gb_per_s: betterReadings(a.triad_gb_per_s, b.triad_gb_per_s),
+    f32_fma_gflops: betterReadings(a.f32_fma_gflops, b.f32_fma_gflops),
+    int8_madd_gops: betterReadings(a.int8_madd_gops, b.int8_madd_gops),
     source: a.source === b.source ? a.source : `${a.source}; ${b.source}`,
   };
+}
+
+/** Per thread count, the higher of two readings of one limit (b may be null: a failed probe). */
+export function betterReadings(a: Record<string, number>, b: Record<string, number> | null): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b ?? {})) out[k] = Math.max(out[k] ?? 0, v);
+  return out;
 }
 
 /** A limit at `threads`, else at the nearest measured thread count. */

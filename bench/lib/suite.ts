@@ -8,7 +8,7 @@ import { loadNative } from '../../src/engine/native/load.js';
 import type { Model } from '../../src/engine/model.js';
 import { openBenchModel, summarizeRuns, timeEngineRuns, type EngineRuns } from './engine.js';
 import { runKernels } from './kernels.js';
-import { betterLimits, describeMachine, limitAt, measureLimits } from './machine.js';
+import { betterLimits, betterReadings, describeMachine, limitAt, measureLimits, measureTriad } from './machine.js';
 import { ensureModel, modelCost, prefillFlops } from './models.js';
 import { hugePageShare } from './pages.js';
 import { buildHarness, harnessResult, harnessUnavailableReason, peersAvailable, runHarnessRuns, runNodeLlama, type RunTimes } from './peers.js';
@@ -137,7 +137,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
 
     // The triad next to this file's rows (full mode): the better of a probe just before our rows
     // and one just after, so each row's decode also has a denominator from its own minutes.
-    const probeNear = () => (before && !quick ? measureLimits(threads, true, () => {}) : null);
+    const probeNear = () => (before && !quick ? measureTriad(threads) : null);
     const nearBefore = probeNear();
 
     // our rows, one model load per backend and thread count, in rounds between harness passes
@@ -171,7 +171,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
       for (const m of models) m.dispose();
     }
     const timed = fileCases.map((c) => ({ c, t: summarizeRuns(runsOf.get(c)!) }));
-    const near = nearBefore ? betterLimits(nearBefore, probeNear()) : null;
+    const near = nearBefore ? betterReadings(nearBefore, probeNear()) : null;
 
     for (const { c, t } of timed) {
       const pr = c.peer ? peerRuns.get(pk(c)) : undefined;
@@ -201,7 +201,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
         peer: bestOf(peers),
         peers,
       };
-      measured.push({ row, prefillOpsPerS: prefillFlops(cost, c.promptTokens) / prefillSeconds, int8: cost.arithmetic === 'int8', nearTriad: limitAt(near?.triad_gb_per_s, rowThreads) });
+      measured.push({ row, prefillOpsPerS: prefillFlops(cost, c.promptTokens) / prefillSeconds, int8: cost.arithmetic === 'int8', nearTriad: limitAt(near ?? undefined, rowThreads) });
       log(`  ${c.backend} t${c.threads}: ttft ${row.ttft_ms.toFixed(1)} ms, prefill ${row.prefill_tokens_per_s.toFixed(0)} tok/s, decode ${row.decode_tokens_per_s.toFixed(1)} tok/s${row.peer ? ` | llama.cpp ${row.peer.prefill_tokens_per_s.toFixed(0)} / ${row.peer.decode_tokens_per_s.toFixed(1)}` : ''}`);
     }
   }

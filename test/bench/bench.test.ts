@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { benchMain } from '../../bench/lib/cli.js';
-import { betterLimits, limitAt } from '../../bench/lib/machine.js';
+import { betterLimits, betterReadings, limitAt, measureTriad } from '../../bench/lib/machine.js';
 import { MODEL_SHAPES, planCases, REFERENCE_MAX_PROMPT, shapeParameters } from '../../bench/lib/plan.js';
 import { assertReportShape, compareReports, markdownReport, sameThreadRows, svgChart, type BenchReport, type BenchRow } from '../../bench/lib/report.js';
 import { benchPrompt, summarize } from '../../bench/lib/stats.js';
@@ -191,6 +191,17 @@ describe('machine limits', () => {
     expect(m.source).toBe('probe');
     expect(betterLimits(a, null)).toBe(a);
     expect(limitAt(m.triad_gb_per_s, 4)).toBe(56); // nearest measured count below
+    expect(betterReadings({ '1': 30 }, { '1': 29, '2': 56 })).toEqual({ '1': 30, '2': 56 });
+    expect(betterReadings({ '1': 30 }, null)).toEqual({ '1': 30 });
+  });
+
+  it('the triad alone, at the thread counts asked for (the probes a decode is paired with)', () => {
+    const one = measureTriad(1);
+    expect(Object.keys(one ?? {})).toEqual(['1']);
+    expect(one?.['1']).toBeGreaterThan(0.1);
+    const two = measureTriad(2, 2);
+    expect(Object.keys(two ?? {})).toEqual(['2']);
+    expect(two?.['2']).toBeGreaterThan(0.1);
   });
 });
 
