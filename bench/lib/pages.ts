@@ -1,10 +1,33 @@
 /**
- * How much of a file this process maps through 2 MiB pages (Linux: /proc/self/smaps). Decode reads
- * weights 1.04-1.10x faster through them (bench/native-notes.md section 24), and whether a file gets
- * them depends on how its page cache was filled, so the bench records it beside the rows.
+ * 2 MiB pages for the model files. Decode reads weights 1.04-1.10x faster through them
+ * (bench/native-notes.md section 24), and whether a file gets them depends on how its page cache
+ * was filled: the bench refills each file's cache through the addon's advised mapping before its
+ * rows, and records how much of it this process mapped through them after.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { platform } from 'node:os';
 import { resolve } from 'node:path';
+import { loadNative } from '../../src/engine/native/load.js';
+
+/**
+ * Drops a file's cached pages (GNU dd's iflag=nocache: posix_fadvise DONTNEED; pages another
+ * process maps stay) and faults it back in through the addon's mapping, which is advised
+ * MADV_HUGEPAGE (native/runtime/mmap.cc), so the cache holds it in 2 MiB folios that every later
+ * mapping shares, llama.cpp's too. Without this a file evicted since it was written comes back in
+ * whatever folios its next reader faults: llama.cpp, which runs first for each file and maps
+ * without the advice, left 12-21% of the 500M Q4_K_M file in 2 MiB pages (93% after a refill).
+ * False where it could not (not Linux, no addon, no GNU dd).
+ */
+export function refillInHugePages(path: string): boolean {
+  const native = platform() === 'linux' ? loadNative() : null;
+  if (!native) return false;
+  if (spawnSync('dd', [`if=${path}`, 'iflag=nocache', 'count=0', 'status=none']).status !== 0) return false;
+  const bytes = new Uint8Array(native.mapFile(path));  // unmapped when collected
+  let sum = 0;
+  for (let i = 0; i < bytes.length; i += 4096) sum += bytes[i]!;  // a read a page faults the file in
+  return sum >= 0;
+}
 
 /** Bytes mapped and bytes of them in PMD (2 MiB) mappings, over every mapping of `path`; null off Linux. */
 export function hugePageShare(path: string): { mapped: number; huge: number } | null {

@@ -10,7 +10,7 @@ import { openBenchModel, summarizeRuns, timeEngineRuns, type EngineRuns } from '
 import { runKernels } from './kernels.js';
 import { betterLimits, betterReadings, describeMachine, limitAt, measureLimits, measureTriad } from './machine.js';
 import { ensureModel, modelCost, prefillFlops } from './models.js';
-import { hugePageShare } from './pages.js';
+import { hugePageShare, refillInHugePages } from './pages.js';
 import { buildHarness, harnessResult, harnessUnavailableReason, peersAvailable, runHarnessRuns, runNodeLlama, type RunTimes } from './peers.js';
 import { planCases, REFERENCE_MAX_PROMPT, type BackendName, type BenchCase, type Mode } from './plan.js';
 import type { BenchReport, BenchRow, KernelRow, MachineLimits, PeerResult } from './report.js';
@@ -104,6 +104,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
     const first = fileCases[0];
     const path = ensureModel(first.model, first.quant, log);
     const cost = modelCost(path);
+    const refilled = refillInHugePages(path);
     const pk = (x: BenchCase) => `${x.promptTokens}|${x.decodeTokens}`;
     const peerCases = [...new Map(fileCases.filter((x) => x.peer).map((x) => [pk(x), x])).values()];
     const peerRuns = new Map<string, { nodeLlama: PeerResult[]; harness: Map<number, { name: string; runs: RunTimes[] }> }>();
@@ -166,7 +167,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
         }
       }
       const pages = hugePageShare(path);
-      if (pages?.mapped) notes.push(`${first.model.name} ${first.quant}: ${(100 * pages.huge / pages.mapped).toFixed(0)}% of the mapped file in 2 MiB pages after its rows`);
+      if (pages?.mapped) notes.push(`${first.model.name} ${first.quant}: ${(100 * pages.huge / pages.mapped).toFixed(0)}% of the mapped file in 2 MiB pages after its rows${refilled ? ' (its page cache refilled through them first)' : ''}`);
     } finally {
       for (const m of models) m.dispose();
     }

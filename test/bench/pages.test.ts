@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hugePageShare } from '../../bench/lib/pages.js';
+import { hugePageShare, refillInHugePages } from '../../bench/lib/pages.js';
 import { loadNative } from '../../src/engine/native/load.js';
 
 describe('hugePageShare', () => {
@@ -20,5 +20,14 @@ describe('hugePageShare', () => {
     expect(share.mapped).toBe(4 * 4096);
     expect(share.huge).toBeGreaterThanOrEqual(0);
     expect(share.huge).toBeLessThanOrEqual(share.mapped);
+  });
+
+  it.skipIf(platform() !== 'linux' || !loadNative())('refills a file\'s page cache through the addon\'s mapping, its bytes unchanged', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pages-')), 'w.bin');
+    const data = new Uint8Array(5 * 4096 + 3).map((_, i) => (i * 31) & 0xff);
+    writeFileSync(path, data);
+    expect(refillInHugePages(path)).toBe(true);
+    expect(new Uint8Array(readFileSync(path))).toEqual(data);
+    expect(refillInHugePages(join(tmpdir(), 'no-such-dir', 'w.bin'))).toBe(false);
   });
 });
