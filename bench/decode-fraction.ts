@@ -13,11 +13,13 @@ import { loadModel } from '../src/index.js';
 import { timeEngineRuns, type EngineRuns } from './lib/engine.js';
 import { measureTriad } from './lib/machine.js';
 import { modelCost } from './lib/models.js';
+import { refillInHugePages } from './lib/pages.js';
 
 const [path, th = '2', pairsArg = '8', p = '128', d = '64'] = process.argv.slice(2);
 if (!path) throw new Error('usage: npx tsx bench/decode-fraction.ts MODEL.gguf [threads] [pairs] [prompt] [decode]');
 const threads = Number(th);
 const bytesPerToken = modelCost(path).weightBytesPerToken;
+refillInHugePages(path);  // the weights through 2 MiB pages, whatever filled their cache before
 const model = await loadModel(path, { backend: 'cpu', threads, contextLength: Math.max(1024, Number(p) + Number(d) + 8) });
 try {
   const runs: EngineRuns = { ttft: [], prefill: [], decode: [] };
