@@ -310,11 +310,11 @@ int isa_opt(napi_env env, napi_value v) {
   return isa;
 }
 
-// matmul(type, w: Uint8Array, rows, cols, x: Float32Array (batch*cols), batch, threads?, isa?, tiled?, rows8?)
+// matmul(type, w: Uint8Array, rows, cols, x: Float32Array (batch*cols), batch, threads?, isa?, tiled?, rows8?, repack?)
 //   -> Float32Array(batch*rows); tiled=false: one vec_dot per output instead of the tiled kernel;
 //   rows8=true: the type's rows-of-8 arithmetic where it has one (what the model uses, see forward.cc).
 napi_value Matmul(napi_env env, napi_callback_info info) {
-  const CallArgs a = args(env, info, 6, 10, "matmul(type, w, rows, cols, x, batch, threads?, isa?)");
+  const CallArgs a = args(env, info, 6, 11, "matmul(type, w, rows, cols, x, batch, threads?, isa?, tiled?, rows8?, repack?)");
   const QuantTraits* tr = traits_arg(env, a[0]);
   if (tr->type == T_Q8_K) throw JsError{"Q8_K is not a weight type"};
   View w = typed(env, a[1], "w");
@@ -323,20 +323,28 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   const int64_t batch = int_arg(env, a[5], "batch");
   const int threads = a.argc > 6 ? (int)int_arg(env, a[6], "threads") : 1;
   const int isa = a.argc > 7 ? isa_opt(env, a[7]) : isa_active();
-  bool tiled = true, rows8 = false;
-  for (size_t i = 8; i < a.argc && i < 10; i++) {
+  bool flags[3] = {true, false, false};  // tiled, rows8, repack
+  for (size_t i = 8; i < a.argc && i < 11; i++) {
     napi_valuetype vt;
     NAPI_OK(napi_typeof(env, a[i], &vt));
-    if (vt == napi_boolean) NAPI_OK(napi_get_value_bool(env, a[i], i == 8 ? &tiled : &rows8));
+    if (vt == napi_boolean) NAPI_OK(napi_get_value_bool(env, a[i], &flags[i - 8]));
   }
+  const bool tiled = flags[0], rows8 = flags[1], repack = flags[2];
   if (rows < 1 || cols < 1 || batch < 1 || cols % tr->block_size) throw JsError{"bad matmul shape"};
   if (w.bytes < quant_row_size(tr->type, cols) * (size_t)rows) throw JsError{"w is too short"};
   if (x.type != napi_float32_array || (int64_t)x.length < batch * cols) throw JsError{"x must be a Float32Array of batch*cols"};
   float* out;
   napi_value r = make_f32(env, (size_t)(rows * batch), &out);
-  std::vector<uint8_t> scratch;
+  std::vector<uint8_t> scratch, tiles;
+  // repack: the weights also in the type's repacked tiles, as a model holds them (rows8 matrices of
+  // whole tiles only)
+  if (repack && rows8 && tr->repack_tiles8 && rows % 8 == 0) {
+    tiles.resize(quant_row_size(tr->type, cols) * (size_t)rows);
+    tr->repack_tiles8(w.data, quant_row_size(tr->type, cols), rows, tiles.data());
+  }
   auto pool = shared_pool(threads);
-  matmul(*pool, isa, tr, (const uint8_t*)w.data, rows, cols, (const float*)x.data, cols, batch, out, rows, scratch, tiled, rows8);
+  matmul(*pool, isa, tr, (const uint8_t*)w.data, rows, cols, (const float*)x.data, cols, batch, out, rows, scratch, tiled, rows8,
+         tiles.empty() ? nullptr : tiles.data());
   return r;
 }
 
@@ -463,7 +471,7 @@ ModelHandle* handle_arg(napi_env env, napi_value v) {
   return (ModelHandle*)p;
 }
 
-// createModel(params, tensors: {name: {type, dims, data: Uint8Array}}, options: {contextLength, threads?, kvType?})
+// createModel(params, tensors: {name: {type, dims, data: Uint8Array}}, options: {contextLength, threads?, kvType?, repack?})
 napi_value CreateModel(napi_env env, napi_callback_info info) {
   auto a = args(env, info, 3);
   napi_value P = a[0], T = a[1], O = a[2];
@@ -490,6 +498,7 @@ napi_value CreateModel(napi_env env, napi_callback_info info) {
     if (kt != "f16" && kt != "f32") throw JsError{"kvType must be f16 or f32"};
     p.kv_f16 = kt == "f16";
   }
+  if (has(env, O, "repack")) p.repack = bool_arg(env, get(env, O, "repack"));
   if (p.rope_scale <= 0) p.rope_scale = 1.0f;
 
   auto h = std::make_unique<ModelHandle>();

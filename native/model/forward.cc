@@ -123,11 +123,63 @@ Model::Model(const ModelParams& p, std::map<std::string, TensorRef> tensors) : p
   ff_b_.resize(C * F);
   if (gpt2 || layers_[0].wqkv.present()) qkv_.resize(C * (QD + 2 * kv_dim_));
   pool_ = shared_pool(p_.threads);
+  if (p_.repack) repack_matrices();
+}
+
+// The matrices the rows-of-8 arithmetic takes, where their type has repacked tiles for the active
+// ISA (AVX-512 Q4_K: decode 1.28x one thread and 1.09x two from DRAM, bench/native-notes.md section
+// 25), copied into them once, side by side in one allocation of 2 MiB pages, the tiles split over
+// the pool. The mapped bytes stay the weights for every other ISA; this process drops its pages of
+// them (release_mapped), so the copy replaces them in its memory rather than adding to it. Where
+// memory runs out every matrix keeps reading the mapping.
+void Model::repack_matrices() {
+  const int isa = isa_active();
+  std::vector<Mat*> mats;
+  for (Layer& L : layers_)
+    for (Mat* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.gate, &L.up, &L.down})
+      if (m->present() && m->rows8 && m->rows % 8 == 0 && m->traits->repack_tiles8 && quant_gemm_tiles8(m->traits, isa)) mats.push_back(m);
+  if (output_.present() && output_.rows8 && output_.rows % 8 == 0 && output_.traits->repack_tiles8 && quant_gemm_tiles8(output_.traits, isa))
+    mats.push_back(&output_);
+  if (mats.empty()) return;
+  std::vector<size_t> at(mats.size() + 1, 0);  // each matrix's offset, 64-byte aligned
+  for (size_t i = 0; i < mats.size(); i++)
+    at[i + 1] = at[i] + (quant_row_size(mats[i]->traits->type, mats[i]->cols) * (size_t)mats[i]->rows + 63) / 64 * 64;
+  HugeBytes arena(nullptr, std::free);
+  try {
+    arena = alloc_huge(at.back());
+  } catch (const std::bad_alloc&) {
+    return;
+  }
+  // Tasks of up to 64 tiles, each within one matrix.
+  constexpr int64_t kTilesPerTask = 64;
+  std::vector<std::pair<size_t, int64_t>> tasks;  // (matrix, first row)
+  for (size_t i = 0; i < mats.size(); i++)
+    for (int64_t r = 0; r < mats[i]->rows; r += 8 * kTilesPerTask) tasks.emplace_back(i, r);
+  pool_->parallel_for((int64_t)tasks.size(), [&](int64_t t, int) {
+    const Mat& m = *mats[tasks[(size_t)t].first];
+    const size_t row = quant_row_size(m.traits->type, m.cols);
+    const int64_t r0 = tasks[(size_t)t].second, r1 = std::min(m.rows, r0 + 8 * kTilesPerTask);
+    m.traits->repack_tiles8(m.data + r0 * row, row, r1 - r0, arena.get() + at[tasks[(size_t)t].first] + r0 * row);
+  });
+  for (size_t i = 0; i < mats.size(); i++) mats[i]->tiles = arena.get() + at[i];
+  tiles_ = std::move(arena);
+  // The copied bytes' own pages, runs of neighbouring matrices merged across small gaps (a file
+  // keeps a layer's tensors together, the norms' vectors between them, which are copied at load
+  // too), so the runs span whole 2 MiB pages where single matrices would not.
+  constexpr size_t kNormGap = 64 * 1024;
+  std::vector<std::pair<const uint8_t*, const uint8_t*>> runs;
+  for (const Mat* m : mats) runs.emplace_back(m->data, m->data + quant_row_size(m->traits->type, m->cols) * (size_t)m->rows);
+  std::sort(runs.begin(), runs.end());
+  for (size_t i = 0; i < runs.size();) {
+    const uint8_t *a = runs[i].first, *b = runs[i].second;
+    for (i++; i < runs.size() && runs[i].first <= b + kNormGap; i++) b = std::max(b, runs[i].second);
+    release_mapped(a, (size_t)(b - a));
+  }
 }
 
 void Model::linear(const Mat& m, const Vec& bias, const float* x, int64_t x_stride, int64_t batch, float* out,
                    int64_t out_stride) {
-  matmul(*pool_, isa_active(), m.traits, m.data, m.rows, m.cols, x, x_stride, batch, out, out_stride, qscratch_, true, m.rows8);
+  matmul(*pool_, isa_active(), m.traits, m.data, m.rows, m.cols, x, x_stride, batch, out, out_stride, qscratch_, true, m.rows8, m.tiles);
   if (!bias.v.empty())
     for (int64_t b = 0; b < batch; b++) add(out + b * out_stride, bias.v.data(), m.rows);
 }
@@ -136,7 +188,7 @@ void Model::linear_many(std::initializer_list<Out> outs, const float* x, int64_t
   MatmulJob jobs[kMaxLinearMany];
   if (outs.size() > kMaxLinearMany) throw ModelError("linear_many takes at most 4 matrices");
   int n = 0;
-  for (const Out& o : outs) jobs[n++] = MatmulJob{o.m->traits, o.m->data, o.m->rows, o.out, o.stride, o.m->rows8};
+  for (const Out& o : outs) jobs[n++] = MatmulJob{o.m->traits, o.m->data, o.m->rows, o.out, o.stride, o.m->rows8, o.m->tiles};
   matmul_jobs(*pool_, isa_active(), jobs, n, outs.begin()->m->cols, x, x_stride, batch, qscratch_);
   for (const Out& o : outs)
     if (!o.bias->v.empty())

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 #include "../ops/ops.h"
+#include "../runtime/mmap.h"
 
 namespace lg {
 
@@ -36,6 +37,9 @@ struct ModelParams {
   int64_t context_length = 0;
   int threads = 0;
   bool kv_f16 = true;
+  // Matrices of a type with a repacked layout (quant.h repack_tiles8) for the active ISA are also
+  // copied into it at load; false reads every weight from the tensors given.
+  bool repack = true;
 };
 
 class ModelError : public std::runtime_error {
@@ -72,6 +76,7 @@ class Model {
     // llama.cpp repacks the matrices it multiplies (not token_embd, which it looks rows up in, nor
     // an output tied to it) and computes those in the rows-of-8 arithmetic; we match which is which.
     bool rows8 = false;
+    const uint8_t* tiles = nullptr;  // the rows repacked (repack_matrices), or null
     bool present() const { return data != nullptr; }
   };
   struct Layer {
@@ -81,6 +86,7 @@ class Model {
   };
 
   Mat mat(const std::string& name, int64_t cols, int64_t rows, bool required);
+  void repack_matrices();
   Vec vec(const std::string& name, int64_t n, bool required);
   void linear(const Mat& m, const Vec& bias, const float* x, int64_t x_stride, int64_t batch, float* out,
               int64_t out_stride);
@@ -111,6 +117,7 @@ class Model {
   // scratch, sized for kChunk tokens
   std::vector<float> x_, h_, q_, k_, v_, att_, ff_a_, ff_b_, qkv_, tmp_;
   std::vector<uint8_t> qscratch_;
+  HugeBytes tiles_{nullptr, std::free};  // the Mats' repacked tiles
   static constexpr int64_t kChunk = 64;
 };
 

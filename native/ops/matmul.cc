@@ -7,8 +7,8 @@ namespace lg {
 
 void matmul(ThreadPool& pool, int isa, const QuantTraits* traits, const uint8_t* w, int64_t rows, int64_t cols,
             const float* x, int64_t x_stride, int64_t batch, float* out, int64_t out_stride,
-            std::vector<uint8_t>& scratch, bool tiled, bool rows8) {
-  const MatmulJob job{traits, w, rows, out, out_stride, rows8};
+            std::vector<uint8_t>& scratch, bool tiled, bool rows8, const uint8_t* tiles) {
+  const MatmulJob job{traits, w, rows, out, out_stride, rows8, tiles};
   matmul_jobs(pool, isa, &job, 1, cols, x, x_stride, batch, scratch, tiled);
 }
 
@@ -19,6 +19,7 @@ inline uint64_t pack(int64_t front, int64_t back) { return (uint64_t)front | (ui
 // One matrix's share of a matmul_jobs call: its kernels and, for batches, how its rows are cut into
 // tiles.
 struct Plan {
+  gemm_rows8_fn t8;  // reads the job's repacked tiles
   gemm_rows8_fn r8;
   gemm_tinyblas_fn tb;  // reads the f32-widened activations
   gemm_fn gemm;
@@ -30,6 +31,7 @@ struct Plan {
 Plan plan_for(const MatmulJob& j, int isa, int64_t cols, int64_t batch, bool tiled) {
   Plan p;
   p.r8 = (j.rows8 || j.traits->rows8_unrepacked) && j.rows % 8 == 0 ? quant_gemm_rows8(j.traits, isa) : nullptr;
+  p.t8 = p.r8 && j.tiles ? quant_gemm_tiles8(j.traits, isa) : nullptr;
   p.tb = tiled && quant_tinyblas_applies(j.rows, cols, batch, quant_tinyblas_step(j.traits, isa)) ? quant_gemm_tinyblas(j.traits, isa) : nullptr;
   p.gemm = tiled ? quant_gemm(j.traits, isa) : nullptr;
   p.dot = quant_vec_dot(j.traits, isa);
@@ -102,6 +104,10 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
     const MatmulJob& j = jobs[i];
     const Plan& p = plans[i];
     const uint8_t* w = j.w + r0 * p.w_row;
+    if (p.t8) {
+      p.t8(cols, j.tiles + r0 * p.w_row, p.w_row, r1 - r0, xq, act_row, xsum, batch, j.out + r0, (size_t)j.out_stride);
+      return;
+    }
     if (p.r8) {
       p.r8(cols, w, p.w_row, r1 - r0, xq, act_row, xsum, batch, j.out + r0, (size_t)j.out_stride);
       return;

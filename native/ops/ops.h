@@ -19,7 +19,7 @@ namespace lg {
 // weights it repacks.
 void matmul(ThreadPool& pool, int isa, const QuantTraits* traits, const uint8_t* w, int64_t rows, int64_t cols,
             const float* x, int64_t x_stride, int64_t batch, float* out, int64_t out_stride,
-            std::vector<uint8_t>& scratch, bool tiled = true, bool rows8 = false);
+            std::vector<uint8_t>& scratch, bool tiled = true, bool rows8 = false, const uint8_t* tiles = nullptr);
 
 // Several matrices applied to the same activations (q/k/v, gate/up): the activations are converted
 // once and every matrix's row tiles run as one parallel job. Each output equals matmul()'s.
@@ -30,6 +30,9 @@ struct MatmulJob {
   float* out;
   int64_t out_stride;
   bool rows8;
+  // The same rows repacked into tiles (quant.h repack_tiles8) for the ISA they were repacked for,
+  // or null; the ISA's tile kernel reads them, any other ISA reads w.
+  const uint8_t* tiles = nullptr;
 };
 void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, int64_t cols, const float* x,
                  int64_t x_stride, int64_t batch, std::vector<uint8_t>& scratch, bool tiled = true);

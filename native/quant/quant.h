@@ -84,13 +84,29 @@ enum Isa : int { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_NEON = 3, ISA
 // one float accumulator fed by fma((float)exact_int_sum, d_w * d_x, acc): per block for Q4_0
 // whatever the batch; for Q4_K per 64-value pair of sub-blocks for activations in whole groups of
 // four and per superblock for the rest (rows8.cc says it exactly). These kernels give that result
-// from ggml's own layout, so the weights stay memory-mapped.
+// from ggml's own layout, so the weights can stay memory-mapped; a type with repacked tiles (below)
+// gives it from those too.
 // s[c*bs + r] for r < nr (a multiple of 8), c < nc; for Q8_0 activations ysum[c*(n/32) + b] =
 // sum of the qs of activation c's block b (see q8_0_block_sums), which turns unsigned nibble
 // products into the signed (q - 8) ones (Q8_K carries its own block sums; ysum is unused).
 using gemm_rows8_fn = void (*)(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by,
                                const int32_t* ysum, int64_t nc, float* s, size_t bs);
 void q8_0_block_sums(const void* y, int64_t nb, int32_t* out);
+
+// Repacked tiles. Where a type's rows-of-8 kernel spends much of its work gathering eight rows'
+// bytes (AVX-512 Q4_K: about a third of its instructions), the matrix may be repacked once at load
+// into whole 8-row tiles stored as the kernel reads them (llama.cpp's CPU backend repacks too, into
+// layouts of its own). A tile holds exactly its eight rows' bytes, so rows r..r+7 (r a multiple of 8)
+// start at x + r * bx in both layouts. gemm_tiles8 has gemm_rows8_fn's signature and gives its
+// outputs bit for bit, from repacked rows (nr a multiple of 8); repack_tiles8 writes nr rows (a
+// multiple of 8) of ggml's layout at x into that layout at out.
+using repack_tiles8_fn = void (*)(const void* x, size_t bx, int64_t nr, void* out);
+// Q4_K's tile, per superblock: the eight rows' 16-byte heads as four 32-byte vectors (vector j, lane r
+// = word j of row r's head), then for each pair p of sub-blocks four 64-byte vectors (vector k,
+// 64-bit lane r = bytes 8k..8k+7 of row r's 32 bytes of pair p).
+constexpr size_t kTile8Q4KHeads = 128;
+constexpr size_t kTile8Q4KSuperblock = 8 * 144;
+void repack_tiles8_q4_K(const void* x, size_t bx, int64_t nr, void* out);  // tiles8.cc
 
 // Float weights (F32, F16, BF16) against two or more activation rows, in llama.cpp's arithmetic
 // for them: its CPU backend sends those products through llamafile's tinyBLAS whenever the rows
@@ -119,6 +135,8 @@ struct QuantTraits {
   // The rows-of-8 arithmetic applies whatever buffer llama.cpp keeps the weights in (IQ4_XS's IQ
   // panel decodes from the plain layout), so also to matrices it does not repack (a tied output).
   bool rows8_unrepacked = false;
+  repack_tiles8_fn repack_tiles8 = nullptr;  // null: the type has no repacked layout (see above)
+  gemm_rows8_fn gemm_tiles8[ISA_COUNT] = {};  // null: that ISA reads ggml's layout only
 };
 
 // The one table (traits.cc). Returns null for types we cannot compute with.
@@ -131,6 +149,9 @@ vec_dot_fn quant_vec_dot(const QuantTraits* t, int isa);
 gemm_fn quant_gemm(const QuantTraits* t, int isa);
 // The rows-of-8 kernel at the best ISA up to `isa`, or null when the type has none.
 gemm_rows8_fn quant_gemm_rows8(const QuantTraits* t, int isa);
+// The repacked-tile kernel at exactly `isa` (where it runs), or null: a matrix repacked for one ISA
+// is read by that ISA's kernel, and any other ISA reads ggml's layout.
+gemm_rows8_fn quant_gemm_tiles8(const QuantTraits* t, int isa);
 // The tinyBLAS-order kernel at the best ISA up to `isa`, or null when the type has none.
 gemm_tinyblas_fn quant_gemm_tinyblas(const QuantTraits* t, int isa);
 // The values per step of that kernel (8, 16 or 32): n must be a multiple for llama.cpp to take it.
@@ -267,6 +288,8 @@ void gemm_rows8_iq4_xs_avx512(int64_t n, const void* x, size_t bx, int64_t nr, c
                               int64_t nc, float* s, size_t bs);  // simd_avx512_iq4.cc
 void gemm_rows8_q4_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                             int64_t nc, float* s, size_t bs);
+void gemm_tiles8_q4_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                             int64_t nc, float* s, size_t bs);
 LG_DECL_TINYBLAS(f32, avx512)  // simd_avx512_tinyblas.cc
 LG_DECL_TINYBLAS(f16, avx512)
 LG_DECL_TINYBLAS(bf16, avx512)

@@ -117,6 +117,15 @@ struct HeadQ4K {
   HeadQ4K(const block_q4_K* row0, size_t bx) {
     __m256i w[4];  // d | dmin << 16, then the three words of packed scales
     rows_head16((const uint8_t*)row0, bx, w);
+    unpack(w);
+  }
+  // From a repacked tile's heads (repack_tiles8_q4_K): the four vectors rows_head16 gathers, stored.
+  explicit HeadQ4K(const uint8_t* lanes) {
+    __m256i w[4];
+    for (int j = 0; j < 4; j++) w[j] = _mm256_loadu_si256((const __m256i*)(lanes + 32 * j));
+    unpack(w);
+  }
+  void unpack(const __m256i* w) {
     dw = f16_lanes_to_ps(_mm256_and_si256(w[0], _mm256_set1_epi32(0xFFFF)));
     mw = f16_lanes_to_ps(_mm256_srli_epi32(w[0], 16));
     const __m256i m6 = _mm256_set1_epi32(0x3f3f3f3f), m4 = _mm256_set1_epi32(0x0f0f0f0f), m2 = _mm256_set1_epi32(0x03030303);

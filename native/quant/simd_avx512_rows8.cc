@@ -114,12 +114,34 @@ static inline void pair_chunks8(const uint8_t* q, size_t bx, __m512i* out) {
   out[3] = _mm512_shuffle_i64x2(e1, f1, _MM_SHUFFLE(3, 1, 3, 1));
 }
 
-// Pair p's weights (pair_chunks8) split into nibbles: lo[k] = low nibbles of chunk k (values 8k..8k+7
-// of sub-block 2p), hi[k] = high nibbles (sub-block 2p+1).
-static inline void pair_nibbles(const uint8_t* q, size_t bx, __m512i* lo, __m512i* hi) {
+// Where a Q4_K tile's eight rows come from: ggml's rows (row r at x + r * bx), gathered per pair of
+// sub-blocks by pair_chunks8 and per superblock by rows_head16; or a tile repacked at load
+// (repack_tiles8_q4_K), which stores per superblock those gathered vectors in the order the kernel
+// reads them (the heads' four 32-byte vectors, then each pair's four 64-byte ones), so the tile reads
+// one stream with no shuffles. Both give the same vectors, so the same outputs bit for bit.
+struct Q4KRows {
+  const uint8_t* x;
+  size_t bx;
+  HeadQ4K head(int64_t b) const { return HeadQ4K((const block_q4_K*)x + b, bx); }
+  void chunks(int64_t b, int p, __m512i* w) const { pair_chunks8(((const block_q4_K*)x + b)->qs + 32 * p, bx, w); }
+  const uint8_t* next_tile() const { return x + 8 * bx; }
+  size_t tile_bytes() const { return 8 * bx; }
+};
+struct Q4KTile {
+  const uint8_t* t;  // the tile's superblocks, kTile8Q4KSuperblock bytes each
+  HeadQ4K head(int64_t b) const { return HeadQ4K(t + b * kTile8Q4KSuperblock); }
+  void chunks(int64_t b, int p, __m512i* w) const {
+    const uint8_t* q = t + b * kTile8Q4KSuperblock + kTile8Q4KHeads + 256 * p;
+    for (int k = 0; k < 4; k++) w[k] = _mm512_loadu_si512(q + 64 * k);
+  }
+  const uint8_t* next_tile() const { return t; }
+  size_t tile_bytes() const { return 0; }  // one stream: the hardware prefetcher's alone
+};
+
+// Pair p's weights (chunks: pair_chunks8's vectors) split into nibbles: lo[k] = low nibbles of chunk
+// k (values 8k..8k+7 of sub-block 2p), hi[k] = high nibbles (sub-block 2p+1).
+static inline void pair_nibbles(const __m512i* w, __m512i* lo, __m512i* hi) {
   const __m512i m4 = _mm512_set1_epi8(0x0F);
-  __m512i w[4];
-  pair_chunks8(q, bx, w);
   for (int k = 0; k < 4; k++) {
     lo[k] = _mm512_and_si512(w[k], m4);
     hi[k] = _mm512_and_si512(_mm512_srli_epi16(w[k], 4), m4);
@@ -155,8 +177,8 @@ static inline __m512i pair_scales(const __m512i& sc4, int p, const __m128i& at) 
 // (simd_avx2_rows8.cc) with the columns in twos, one vector holding both: lane i = [row 2i, 2i+1 of
 // column 0, the same of column 1]. The float steps work lane by lane, so each lane gets the AVX2
 // kernel's value, and half as many vectors take half the float steps and fit in registers.
-template <int C>
-static inline void q4_K_tile512_pairs(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, float* s, size_t bs) {
+template <int C, class Src>
+static inline void q4_K_tile512_pairs(int64_t nb, const Src& x, const uint8_t* y, size_t by, float* s, size_t bs) {
   static_assert(C % 2 == 0, "columns in twos");
   // for packs(column 0, column 1): per 128-bit lane rows 2i, 2i+1 of each, two halves a row
   const __m128i at_lo = _mm_setr_epi8(0, -1, 0, -1, 4, -1, 4, -1, 0, -1, 0, -1, 4, -1, 4, -1);
@@ -164,7 +186,7 @@ static inline void q4_K_tile512_pairs(int64_t nb, const uint8_t* x, size_t bx, c
   __m512 acc[C / 2], accm[C / 2];
   for (int j = 0; j < C / 2; j++) acc[j] = accm[j] = _mm512_setzero_ps();
   for (int64_t b = 0; b < nb; b++) {
-    const HeadQ4K hd((const block_q4_K*)x + b, bx);
+    const HeadQ4K hd = x.head(b);
     const __m512 dw = rows_in_pairs(hd.dw), mw = rows_in_pairs(hd.mw);
     __m512 dd[C / 2], dm[C / 2];  // d_w * d_a and dmin_w * d_a, as the AVX2 kernel multiplies them per pair
     for (int j = 0; j < C / 2; j++) {
@@ -177,8 +199,9 @@ static inline void q4_K_tile512_pairs(int64_t nb, const uint8_t* x, size_t bx, c
       const __m512i mins = rows_in_pairs(hd.min_pair(p));
       const __m512i sc4 = rows_in_pairs(hd.sc[p / 2]);
       const __m512i sc_lo = pair_scales(sc4, p, at_lo), sc_hi = pair_scales(sc4, p, at_hi);
-      __m512i lo[4], hi[4];
-      pair_nibbles(((const block_q4_K*)x + b)->qs + 32 * p, bx, lo, hi);
+      __m512i w[4], lo[4], hi[4];
+      x.chunks(b, p, w);
+      pair_nibbles(w, lo, hi);
 #pragma GCC unroll 8
       for (int j = 0; j < C / 2; j++) {
         const block_q8_K* y0 = (const block_q8_K*)(y + 2 * j * by) + b;
@@ -217,24 +240,25 @@ static inline __m256i superblock_mins(const HeadQ4K& hd, const block_q8_K* yb) {
 
 // Q4_K, 8 rows x 1 column in llama.cpp's gemv order (one fma per superblock): q4_K_tile_quads<1,
 // false>. The superblock's integer sum adds up in the packed layout and reaches row order once.
-// Row r at x + r * bx; prefetch: the next eight adjacent rows, a share per superblock (adjacent
-// tiles; streams run without it).
-static inline void q4_K_tile512_gemv(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, float* s, bool prefetch = true) {
+// prefetch: the next eight adjacent rows, a share per superblock (adjacent tiles of ggml's rows;
+// streams and repacked tiles run without it).
+template <class Src>
+static inline void q4_K_tile512_gemv(int64_t nb, const Src& x, const uint8_t* y, float* s, bool prefetch = true) {
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   // scales for packs(lo, hi): per 128-bit lane i, [2i lo, 2i+1 lo, 2i hi, 2i+1 hi], two halves each
   const __m128i at = _mm_setr_epi8(0, -1, 0, -1, 4, -1, 4, -1, 1, -1, 1, -1, 5, -1, 5, -1);
   const __m512i rows = _mm512_setr_epi32(0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13);
   __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
-  PrefetchShare pf(x + 8 * bx, prefetch ? 8 * bx : 0, nb);  // adjacent tiles: the next eight rows (simd_avx2.h)
+  PrefetchShare pf(x.next_tile(), prefetch ? x.tile_bytes() : 0, nb);  // adjacent tiles: the next eight rows (simd_avx2.h)
   for (int64_t b = 0; b < nb; b++) {
     pf.step();
-    const HeadQ4K hd((const block_q4_K*)x + b, bx);
+    const HeadQ4K hd = x.head(b);
     const block_q8_K* yb = (const block_q8_K*)y + b;
     __m512i ib = _mm512_setzero_si512();
 #pragma GCC unroll 4
     for (int p = 0; p < 4; p++) {
       __m512i w[4], lo[4], hi16[4], slo, shi16;
-      pair_chunks8(((const block_q4_K*)x + b)->qs + 32 * p, bx, w);
+      x.chunks(b, p, w);
       for (int k = 0; k < 4; k++) {
         lo[k] = _mm512_and_si512(w[k], m4);
         hi16[k] = _mm512_andnot_si512(m4, w[k]);  // 16 times the high nibbles: one shift of the sums instead of four here
@@ -266,14 +290,32 @@ void gemm_rows8_q4_K_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
     // and 1.09-1.10x on Zen 4 (section 23; a 4 KiB floor 1.02x more). Prefetching ahead cost the
     // streams 6-15% on both (bench/native-notes.md sections 14, 23).
     return decode_rows8(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out, bool prefetch) __attribute__((always_inline)) {
-      q4_K_tile512_gemv(nb, rows, rs, y, out, prefetch);
+      q4_K_tile512_gemv(nb, Q4KRows{rows, rs}, y, out, prefetch);
     });
   }
   const int64_t grouped = nc - nc % 4;
   drive_rows8(nr, grouped, nc, [&](auto cols, int64_t r, int64_t c) {
     constexpr int C = decltype(cols)::value;
-    if constexpr (C == 1) q4_K_tile512_gemv(nb, x + r * bx, bx, y + c * by, s + c * bs + r);
-    else q4_K_tile512_pairs<C>(nb, x + r * bx, bx, y + c * by, by, s + c * bs + r, bs);
+    if constexpr (C == 1) q4_K_tile512_gemv(nb, Q4KRows{x + r * bx, bx}, y + c * by, s + c * bs + r);
+    else q4_K_tile512_pairs<C>(nb, Q4KRows{x + r * bx, bx}, y + c * by, by, s + c * bs + r, bs);
+  });
+}
+
+// The same from repacked tiles (quant.h gemm_tiles8_fn): tile r / 8 at x + r * bx. Decode reads
+// the tiles in order, one stream: in 2 MiB pages that reads at the memory's speed, and without the
+// gather a tile costs ~0.6x the arithmetic (a 16384 x 8192 matrix: 1.28x one thread and 1.09x two
+// threads from DRAM against ggml's rows in eight streams, 1.64x in cache; bench/native-notes.md
+// section 25).
+void gemm_tiles8_q4_K_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t*,
+                             int64_t nc, float* s, size_t bs) {
+  const int64_t nb = n / QK_K;
+  const uint8_t* x = (const uint8_t*)vx;
+  const uint8_t* y = (const uint8_t*)vy;
+  const int64_t grouped = nc == 1 ? 0 : nc - nc % 4;
+  drive_rows8(nr, grouped, nc, [&](auto cols, int64_t r, int64_t c) {
+    constexpr int C = decltype(cols)::value;
+    if constexpr (C == 1) q4_K_tile512_gemv(nb, Q4KTile{x + r * bx}, y + c * by, s + c * bs + r);
+    else q4_K_tile512_pairs<C>(nb, Q4KTile{x + r * bx}, y + c * by, by, s + c * bs + r, bs);
   });
 }
 

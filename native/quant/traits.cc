@@ -55,8 +55,10 @@ namespace lg {
 #endif
 #ifdef LG_HAVE_AVX512
 #define AVX512R8(f) gemm_rows8_##f##_avx512
+#define AVX512T8(f) gemm_tiles8_##f##_avx512
 #else
 #define AVX512R8(f) AVX2R8(f)
+#define AVX512T8(f) nullptr
 #endif
 #define NO4 {nullptr, nullptr, nullptr, nullptr}
 #ifdef LG_HAVE_AVX512
@@ -78,7 +80,7 @@ static const QuantTraits kTraits[] = {
     {T_Q5_1, "Q5_1", 32, 24, T_Q8_1, dequantize_row_q5_1, nullptr, {vec_dot_q5_1_scalar, AVX2(vec_dot_q5_1), AVX512_AVX2DOT(q5_1), NEON(vec_dot_q5_1)}, {nullptr, AVX2G(q5_1), AVX512_AVX2G(q5_1), nullptr}, NO4, NO4},
     {T_Q2_K, "Q2_K", 256, 84, T_Q8_K, dequantize_row_q2_K, nullptr, {vec_dot_q2_K_scalar, AVX2(vec_dot_q2_K), AVX512(vec_dot_q2_K), NEON(vec_dot_q2_K)}, {nullptr, nullptr, AVX512G(q2_K), nullptr}, NO4, NO4},
     {T_Q3_K, "Q3_K", 256, 110, T_Q8_K, dequantize_row_q3_K, nullptr, {vec_dot_q3_K_scalar, AVX2(vec_dot_q3_K), AVX512(vec_dot_q3_K), NEON(vec_dot_q3_K)}, {nullptr, AVX2G(q3_K), AVX512G(q3_K), nullptr}, NO4, NO4},
-    {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), nullptr, NEON(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr, nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX512R8(q4_K), nullptr}, NO4},
+    {T_Q4_K, "Q4_K", 256, 144, T_Q8_K, dequantize_row_q4_K, nullptr, {vec_dot_q4_K_scalar, AVX2(vec_dot_q4_K), nullptr, NEON(vec_dot_q4_K)}, {nullptr, AVX2G(q4_K), nullptr, nullptr}, {gemm_rows8_q4_K_scalar, AVX2R8(q4_K), AVX512R8(q4_K), nullptr}, NO4, false, repack_tiles8_q4_K, {nullptr, nullptr, AVX512T8(q4_K), nullptr}},
     {T_Q5_K, "Q5_K", 256, 176, T_Q8_K, dequantize_row_q5_K, nullptr, {vec_dot_q5_K_scalar, AVX2(vec_dot_q5_K), AVX512(vec_dot_q5_K), NEON(vec_dot_q5_K)}, {nullptr, AVX2G(q5_K), AVX512G(q5_K), nullptr}, NO4, NO4},
     {T_Q6_K, "Q6_K", 256, 210, T_Q8_K, dequantize_row_q6_K, nullptr, {vec_dot_q6_K_scalar, AVX2(vec_dot_q6_K), AVX512_AVX2DOT(q6_K), NEON(vec_dot_q6_K)}, {nullptr, AVX2G(q6_K), AVX512G(q6_K), nullptr}, NO4, NO4},
     // The i-quants with IQ4_NL's levels: ggml's AVX2 dot products at both x86 levels (llama.cpp's
@@ -141,6 +143,10 @@ static Fn x86_only(const Fn (&fns)[ISA_COUNT], int isa) {
 
 gemm_rows8_fn quant_gemm_rows8(const QuantTraits* t, int isa) { return x86_only(t->gemm_rows8, isa); }
 gemm_tinyblas_fn quant_gemm_tinyblas(const QuantTraits* t, int isa) { return x86_only(t->gemm_tinyblas, isa); }
+gemm_rows8_fn quant_gemm_tiles8(const QuantTraits* t, int isa) {
+  const int i = isa_clamp(isa);
+  return i == isa && t->gemm_tiles8[i] && isa_available(i) ? t->gemm_tiles8[i] : nullptr;
+}
 
 int quant_tinyblas_step(const QuantTraits* t, int isa) {
   int i = isa_clamp(isa);

@@ -1,7 +1,11 @@
 #include "mmap.h"
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <new>
 #include <stdexcept>
+#include <vector>
 #ifdef _WIN32
 #error "memory mapping is implemented for POSIX systems only"
 #endif
@@ -13,6 +17,10 @@
 namespace lg {
 namespace {
 void advise_huge_pages(void* addr, size_t size);
+// The live mappings of map_file_readonly, for release_mapped: only those may lose their pages (on
+// other memory MADV_DONTNEED would zero the bytes).
+std::mutex g_maps_mu;
+std::vector<MappedFile> g_maps;
 }
 
 MappedFile map_file_readonly(const std::string& path) {
@@ -33,11 +41,43 @@ MappedFile map_file_readonly(const std::string& path) {
   ::close(fd);  // the mapping keeps the file referenced
   if (addr == MAP_FAILED) throw std::runtime_error("cannot map " + path + ": " + std::strerror(e));
   advise_huge_pages(addr, (size_t)st.st_size);
+  std::lock_guard<std::mutex> lk(g_maps_mu);
+  g_maps.push_back({addr, (size_t)st.st_size});
   return {addr, (size_t)st.st_size};
 }
 
 void unmap_file(void* addr, size_t size) {
-  if (addr) ::munmap(addr, size);
+  if (!addr) return;
+  {
+    std::lock_guard<std::mutex> lk(g_maps_mu);
+    for (size_t i = 0; i < g_maps.size(); i++)
+      if (g_maps[i].addr == addr) {
+        g_maps.erase(g_maps.begin() + (std::ptrdiff_t)i);
+        break;
+      }
+  }
+  ::munmap(addr, size);
+}
+
+void release_mapped(const void* p, size_t n) {
+  constexpr uintptr_t kHuge = 2u << 20;
+  const uintptr_t a = ((uintptr_t)p + kHuge - 1) / kHuge * kHuge, b = ((uintptr_t)p + n) / kHuge * kHuge;
+  if (b <= a) return;
+  std::lock_guard<std::mutex> lk(g_maps_mu);  // held so the mapping cannot go while advised
+  for (const MappedFile& m : g_maps)
+    if ((uintptr_t)m.addr <= a && b <= (uintptr_t)m.addr + m.size) {
+      (void)::madvise((void*)a, b - a, MADV_DONTNEED);
+      return;
+    }
+}
+
+HugeBytes alloc_huge(size_t size) {
+  constexpr size_t kPage = 2u << 20;
+  const size_t rounded = (size + kPage - 1) / kPage * kPage;
+  void* p = rounded ? std::aligned_alloc(kPage, rounded) : nullptr;
+  if (!p) throw std::bad_alloc();
+  advise_huge_pages(p, rounded);
+  return HugeBytes((uint8_t*)p, std::free);
 }
 
 namespace {

@@ -18,6 +18,8 @@ export interface LoadModelOptions {
   /** KV cache capacity; default min(training context, 4096). */
   readonly contextLength?: number;
   readonly threads?: number;
+  /** See ContextOptions.repackWeights (default true). */
+  readonly repackWeights?: boolean;
   /** Called once with a one-line warning (e.g. falling back to the reference backend). */
   readonly onWarning?: (message: string) => void;
 }
@@ -61,7 +63,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     if (warning) options.onWarning?.(warning);
     const contextLength = options.contextLength ?? Math.min(weights.config.trainContextLength, 4096);
     if (!Number.isInteger(contextLength) || contextLength < 1) throw new RangeError(`contextLength must be a positive integer, got ${contextLength}`);
-    const ctx = await backend.createContext(weights, { contextLength, threads: options.threads });
+    const ctx = await backend.createContext(weights, { contextLength, threads: options.threads, repackWeights: options.repackWeights });
     return new Model(file, weights, tokenizer, backend, ctx);
   } catch (err) {
     file.close();

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { encodeGGUF, gguf, parseGGUF } from '../../src/engine/gguf/index.js';
 import { smallGpt2Vocab } from '../fixtures/small-vocab.js';
 import { testModelPath } from '../conformance/models.js';
 import { cpuAvailable } from '../../src/engine/backend/cpu/index.js';
+import { loadNative } from '../../src/engine/native/load.js';
 import { probeWebGPU } from '../../src/engine/backend/webgpu/index.js';
 
 const model = () => testModelPath({ arch: 'llama', quant: 'Q4_0', vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) });
@@ -139,6 +140,31 @@ describe('loadModel', () => {
     await expect(loadModel(badHeads, { backend: 'reference' })).rejects.toThrow(/not a multiple of/);
     copyFileSync(model(), join(dir, 'ok.gguf'));
   });
+
+  it.skipIf(!cpuAvailable() || loadNative()?.info().isa !== 'avx512' || platform() !== 'linux')('cpu: Q4_K repacked at load gives the mapped rows\' logits, and those rows stay readable after their pages are released', async () => {
+    // On AVX-512 the model copies its Q4_K matrices into tiles and drops its pages of the mapped
+    // rows, whole 2 MiB stretches of them (native/model/forward.cc repack_matrices); with AVX2
+    // forced afterwards it reads the rows again, faulted back in from the page cache. Wide enough
+    // for a layer's Q4_K run to span such stretches.
+    const native = loadNative()!;
+    const path = testModelPath({ arch: 'llama', quant: 'Q4_K_M', vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024), width: 1024, ff: 2816 });
+    const ids = [5, 17, 300, 2, 9, 41];
+    const repacked = await loadModel(path, { backend: 'cpu', contextLength: 32 });
+    const plain = await loadModel(path, { backend: 'cpu', contextLength: 32, repackWeights: false });
+    try {
+      const want = Array.from(await plain.evaluate(ids, { allLogits: true }));
+      expect(Array.from(await repacked.evaluate(ids, { allLogits: true }))).toEqual(want);
+      // both models have read every matrix; the repacked one holds at least 2 MiB less of them
+      const [a, b] = residentOfMappings(path);
+      expect(Math.min(a!, b!)).toBeLessThanOrEqual(Math.max(a!, b!) - (2 << 20));
+      expect(native.setIsa('avx2')).toBe(true);
+      expect(Array.from(await repacked.evaluate(ids, { allLogits: true }))).toEqual(Array.from(await plain.evaluate(ids, { allLogits: true })));
+    } finally {
+      native.setIsa('avx512');
+      plain.dispose();
+      repacked.dispose();
+    }
+  });
 });
 
 const run = promisify(execFile);
@@ -258,3 +284,20 @@ describe('saving and restoring the cache', () => {
     }
   });
 });
+
+/** Resident bytes of each of this process's mappings of `path` (Linux /proc/self/smaps), in address order. */
+function residentOfMappings(path: string): number[] {
+  const out: number[] = [];
+  let inFile = false;
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s+(.*)$/.exec(line);
+    if (header) {
+      inFile = header[1] === path;
+      if (inFile) out.push(0);
+      continue;
+    }
+    const rss = inFile ? /^Rss:\s+(\d+) kB$/.exec(line) : null;
+    if (rss) out[out.length - 1] = Number(rss[1]) * 1024;
+  }
+  return out;
+}

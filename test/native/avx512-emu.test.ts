@@ -17,7 +17,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const SOURCES = [
   'test/native/avx512_emu.cc', 'native/quant/simd_avx512.cc', 'native/quant/simd_avx512_tinyblas.cc', 'native/quant/traits.cc', 'native/quant/f32.cc',
   'native/quant/f16.cc', 'native/quant/bf16.cc', 'native/quant/q8_0.cc', 'native/quant/q8_k.cc', 'native/quant/q4_0.cc',
-  'native/quant/q4_1.cc', 'native/quant/q5_0.cc', 'native/quant/q5_1.cc', 'native/quant/q2_k.cc', 'native/quant/q3_k.cc', 'native/quant/q4_k.cc', 'native/quant/q5_k.cc', 'native/quant/q6_k.cc', 'native/quant/iq4_nl.cc', 'native/quant/iq4_xs.cc', 'native/quant/rows8.cc', 'native/quant/tinyblas.cc',
+  'native/quant/q4_1.cc', 'native/quant/q5_0.cc', 'native/quant/q5_1.cc', 'native/quant/q2_k.cc', 'native/quant/q3_k.cc', 'native/quant/q4_k.cc', 'native/quant/q5_k.cc', 'native/quant/q6_k.cc', 'native/quant/iq4_nl.cc', 'native/quant/iq4_xs.cc', 'native/quant/rows8.cc', 'native/quant/tiles8.cc', 'native/quant/tinyblas.cc',
   'native/runtime/cpu.cc',
 ];
 

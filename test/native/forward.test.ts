@@ -148,6 +148,25 @@ describe.skipIf(!native)('native forward step vs the reference backend', () => {
     }
   });
 
+  it.skipIf(!native || native.info().isa !== 'avx512')('Q4_K matrices repacked into tiles give the logits of the mapped rows, bit for bit, at 1-3 threads', async () => {
+    // The model copies its Q4_K matrices into 8-row tiles at load (quant.h repack_tiles8) where the
+    // active ISA has a tile kernel; LOCALGPT_NO_REPACK / repackWeights: false keep the mapped rows.
+    const config = makeConfig('llama');
+    const weights = makeWeights(config, 'Q4_K_M', 13);
+    const prompt = tokens(7, config.vocabSize, 3);
+    for (const threads of [1, 2, 3]) {
+      const runs: Float32Array[][] = [];
+      for (const repackWeights of [false, true]) {
+        const ctx = await cpuBackend.createContext(weights, { contextLength: 16, threads, repackWeights });
+        const out = [await ctx.eval(prompt, 0, { allLogits: true })];
+        for (let s = 0; s < 3; s++) out.push(await ctx.eval([s + 5], prompt.length + s));
+        ctx.dispose();
+        runs.push(out);
+      }
+      runs[1]!.forEach((o, i) => expect(o.every((v, j) => Object.is(v, runs[0]![i]![j])), `${threads} threads, step ${i}`).toBe(true));
+    }
+  });
+
   it('five query heads per kv head past 256 positions (grouped value sums) match the reference at 1, 2 and 3 threads', async () => {
     // Past 4 positions per accumulator lane attention hands up to four heads of a group to one
     // task (attention.cc kqv_group): five heads split 3 + 2, or further at more threads. Prefill

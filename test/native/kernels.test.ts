@@ -293,7 +293,8 @@ describe.skipIf(!native)('native kernels', () => {
   it("Q4_K rows-of-8 arithmetic: every ISA equals the scalar definition bit for bit, both orders, near the reference", () => {
     // Columns in whole groups of four take llama.cpp's gemm order (one fma per 64-value pair),
     // the rest its gemv order (one per superblock): batches 1, 3, 4, 5, 9, 29 exercise both and the
-    // mix. Against the float64 reference the result is within summation-order bounds.
+    // mix. Against the float64 reference the result is within summation-order bounds. Each ISA also
+    // runs from the weights repacked into tiles (AVX-512's tile kernel; other ISAs read ggml's rows).
     const mm = native!.matmul as (...a: unknown[]) => Float32Array;
     const q4k = TYPES.find((t) => t.type === GGMLType.Q4_K)!;
     for (const [rows, blocks, threads] of [[8, 1, 1], [16, 2, 2], [40, 3, 2]]) {
@@ -305,7 +306,7 @@ describe.skipIf(!native)('native kernels', () => {
         const w = dequant(q4k, wq, rows * cols);
         for (const batch of [1, 3, 4, 5, 9, 29]) {
           const x = gaussian(batch * cols, 50 + batch);
-          const results = ROWS8_ISAS.map((isa) => mm(q4k.type, wq, rows, cols, x, batch, threads, isa, true, true));
+          const results = ROWS8_ISAS.flatMap((isa) => [false, true].map((repack) => mm(q4k.type, wq, rows, cols, x, batch, threads, isa, true, true, repack)));
           for (const r of results) expect(Array.from(r)).toEqual(Array.from(results[0]));
           const xr = new Float32Array(x.length);
           for (let b = 0; b < batch; b++) xr.set(roundActivations(q4k.type, x.subarray(b * cols, (b + 1) * cols)).values, b * cols);
@@ -492,7 +493,7 @@ describe.skipIf(!native)('native kernels', () => {
     expect(() => native!.swiglu(new Float32Array(8), new Float32Array(9))).toThrow(/one length/);
     // Too few arguments: the entry's own usage line.
     const loose = (f: unknown) => f as (...a: unknown[]) => unknown;
-    expect(() => loose(native!.matmul)(2, new Uint8Array(18), 1, 32, new Float32Array(32))).toThrow(/^matmul\(type, w, rows, cols, x, batch, threads\?, isa\?\)$/);
+    expect(() => loose(native!.matmul)(2, new Uint8Array(18), 1, 32, new Float32Array(32))).toThrow(/^matmul\(type, w, rows, cols, x, batch, threads\?, isa\?, tiled\?, rows8\?, repack\?\)$/);
     expect(() => loose(native!.rope)(new Float32Array(8), 2, 4, 4, 0, 10000)).toThrow(/^rope\(x, heads, headDim, ropeDims, pos, base, neox, isa\?\)$/);
   });
 });

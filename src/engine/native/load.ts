@@ -63,8 +63,12 @@ export interface NativeAddon {
    * blocks shared out to `threads` (default: the machine's). Absent from addons built before it.
    */
   quantizeWeights?(type: number, src: Float32Array, threads?: number): Uint8Array;
-  /** out[b*rows + r] = dot(W[r], x[b]) with the kernels of the given (or active) ISA. */
-  matmul(type: number, w: Uint8Array, rows: number, cols: number, x: Float32Array, batch: number, threads?: number, isa?: string, tiled?: boolean, rows8?: boolean): Float32Array;
+  /**
+   * out[b*rows + r] = dot(W[r], x[b]) with the kernels of the given (or active) ISA; rows8: in the
+   * rows-of-8 arithmetic; repack: from the type's repacked tiles where it and the ISA have them, as
+   * a model reads its matrices.
+   */
+  matmul(type: number, w: Uint8Array, rows: number, cols: number, x: Float32Array, batch: number, threads?: number, isa?: string, tiled?: boolean, rows8?: boolean, repack?: boolean): Float32Array;
   /** Tasks that did not run exactly once over `jobs` thread-pool jobs (the pool's own test). */
   poolCheck(threads: number, jobs: number): number;
   /** silu(gate) * up element by element, as the forward pass computes it on the given (or active) ISA. */
@@ -84,7 +88,7 @@ export interface NativeAddon {
   createModel(
     params: NativeModelParams,
     tensors: Record<string, NativeTensor>,
-    options: { contextLength: number; threads?: number; kvType?: 'f16' | 'f32' },
+    options: { contextLength: number; threads?: number; kvType?: 'f16' | 'f32'; repack?: boolean },
   ): NativeModelHandle;
   /** Logits of the last token (or of every token with allLogits): a new array, or `into` filled. */
   evalModel(handle: NativeModelHandle, tokens: Int32Array, pos: number, allLogits: boolean, into?: Float32Array): Promise<Float32Array>;

@@ -1,7 +1,8 @@
 /**
  * The native CPU backend: a whole forward step (all layers, a batch of tokens) runs in C++ in one
  * N-API call on a worker thread (native/addon.cc), with quantised dot-product kernels picked for the
- * CPU at run time. Weights are passed as views into the model file, never copied.
+ * CPU at run time. Weights are passed as views into the model file; the addon copies only those it
+ * reads faster repacked (ContextOptions.repackWeights).
  */
 import type { Backend, ContextOptions, EvalOptions, InferenceContext, ModelWeights, SampledStep } from '../backend.js';
 import type { SamplerSnapshot } from '../../sampling/sampler.js';
@@ -85,6 +86,7 @@ class CpuContext implements InferenceContext {
       contextLength: options.contextLength,
       threads: options.threads,
       kvType: options.kvType ?? 'f16',
+      repack: (options.repackWeights ?? true) && process.env.LOCALGPT_NO_REPACK !== '1',
     });
   }
 

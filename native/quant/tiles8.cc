@@ -1,0 +1,26 @@
+// Repacked tiles (quant.h): ggml's rows rewritten once, at load, into the 8-row tiles a kernel reads
+// in order. Portable byte copies; the tile kernels that read them are per ISA.
+#include <cstring>
+#include "quant.h"
+namespace lg {
+
+void repack_tiles8_q4_K(const void* vx, size_t bx, int64_t nr, void* vout) {
+  const uint8_t* x = (const uint8_t*)vx;
+  uint8_t* out = (uint8_t*)vout;
+  const int64_t nb = (int64_t)(bx / sizeof(block_q4_K));
+  for (int64_t r0 = 0; r0 + 8 <= nr; r0 += 8) {
+    for (int64_t b = 0; b < nb; b++, out += kTile8Q4KSuperblock) {
+      auto row = [&](int r) { return x + (r0 + r) * bx + b * sizeof(block_q4_K); };
+      // the heads (d, dmin, twelve scale bytes): word j of row r at lane r of vector j
+      for (int j = 0; j < 4; j++)
+        for (int r = 0; r < 8; r++) std::memcpy(out + 32 * j + 4 * r, row(r) + 4 * j, 4);
+      // each pair p's 32 bytes of nibbles: bytes 8k..8k+7 of row r at 64-bit lane r of vector k
+      uint8_t* q = out + kTile8Q4KHeads;
+      for (int p = 0; p < 4; p++)
+        for (int k = 0; k < 4; k++)
+          for (int r = 0; r < 8; r++, q += 8) std::memcpy(q, row(r) + offsetof(block_q4_K, qs) + 32 * p + 8 * k, 8);
+    }
+  }
+}
+
+}  // namespace lg
