@@ -107,6 +107,11 @@ using repack_tiles8_fn = void (*)(const void* x, size_t bx, int64_t nr, void* ou
 constexpr size_t kTile8Q4KHeads = 128;
 constexpr size_t kTile8Q4KSuperblock = 8 * 144;
 void repack_tiles8_q4_K(const void* x, size_t bx, int64_t nr, void* out);  // tiles8.cc
+// Q4_0's and IQ4_NL's tile, per 32-value block: the eight rows' f16 scales in row order (16 bytes),
+// then the 16 bytes of nibbles of rows 0, 2, 4, 6 and of rows 1, 3, 5, 7 (64 bytes each).
+constexpr size_t kTile8B32Block = 8 * 18;
+constexpr size_t kTile8B32Even = 16, kTile8B32Odd = 80;
+void repack_tiles8_b32(const void* x, size_t bx, int64_t nr, void* out);  // tiles8.cc
 
 // Float weights (F32, F16, BF16) against two or more activation rows, in llama.cpp's arithmetic
 // for them: its CPU backend sends those products through llamafile's tinyBLAS whenever the rows
@@ -288,6 +293,12 @@ void gemm_rows8_iq4_xs_avx512(int64_t n, const void* x, size_t bx, int64_t nr, c
                               int64_t nc, float* s, size_t bs);  // simd_avx512_iq4.cc
 void gemm_rows8_q4_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                             int64_t nc, float* s, size_t bs);
+void gemm_tiles8_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                             int64_t nc, float* s, size_t bs);
+void gemm_tiles8_iq4_nl_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                               int64_t nc, float* s, size_t bs);
+void gemv_tiles8_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, const int32_t* ysum, float* s);
+void gemv_tiles8_iq4_nl_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, const int32_t* ysum, float* s);
 void gemm_tiles8_q4_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                              int64_t nc, float* s, size_t bs);
 LG_DECL_TINYBLAS(f32, avx512)  // simd_avx512_tinyblas.cc

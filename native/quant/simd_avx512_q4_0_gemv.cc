@@ -194,16 +194,14 @@ void q4_0_rows(int64_t nb, const uint8_t* x, size_t rs, const GroupY* gy, float*
   else _mm_storeu_ps(out, acc);
 }
 
+// The activations' groups (prepare_groups), one layout per thread (and per NL: a Q4_0 and an IQ4_NL
+// matrix may share the activations but not their offsets) (the pool's workers share y, each lays
+// out its own copy: ~6 bytes per weight row column, read from L1/L2 by every tile), kept while the
+// activations stay the same: a decode step's matrix reaches each thread in several pieces
+// (matmul.cc decode_shares), and laying them out per piece cost ~3% of a two-thread step.
+// Comparing the blocks and sums (~1.4-3.5 KB) costs a fraction of laying them out.
 template <bool NL>
-void gemv_b32(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, const int32_t* ysum, float* s) {
-  const int64_t nb = n / QK4_0;
-  const uint8_t* x = (const uint8_t*)vx;
-  // One layout of the activations per thread (and per NL: a Q4_0 and an IQ4_NL matrix may share
-  // the activations but not their offsets) (the pool's workers share y, each lays out its own
-  // copy: ~6 bytes per weight row column, read from L1/L2 by every tile), kept while the
-  // activations stay the same: a decode step's matrix reaches each thread in several pieces
-  // (matmul.cc decode_shares), and laying them out per piece cost ~3% of a two-thread step.
-  // Comparing the blocks and sums (~1.4-3.5 KB) costs a fraction of laying them out.
+const GroupY* laid_out_groups(const void* vy, const int32_t* ysum, int64_t nb) {
   thread_local std::vector<GroupY> gy;
   thread_local std::vector<uint8_t> laid_out;  // the blocks, then the sums, gy was made from
   const size_t yb = (size_t)nb * sizeof(block_q8_0), sb = (size_t)nb * sizeof(int32_t);
@@ -213,11 +211,81 @@ void gemv_b32(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, 
     std::memcpy(laid_out.data(), vy, yb);
     std::memcpy(laid_out.data() + yb, ysum, sb);
   }
+  return gy.data();
+}
+
+template <bool NL>
+void gemv_b32(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, const int32_t* ysum, float* s) {
+  const int64_t nb = n / QK4_0;
+  const uint8_t* x = (const uint8_t*)vx;
+  const GroupY* gy = laid_out_groups<NL>(vy, ysum, nb);
   // Decode as four streams of rows (tile_drive.h), adjacent tiles where rows are too few or short.
   const int64_t done = decode_streams<4>(x, bx, nr, s, [&](const uint8_t* rows, size_t rs, float* out) {
-    q4_0_rows<NL, 4>(nb, rows, rs, gy.data(), out, false);
+    q4_0_rows<NL, 4>(nb, rows, rs, gy, out, false);
   });
-  for (int64_t r = done; r < nr; r += 8) q4_0_rows<NL, 8>(nb, x + r * bx, bx, gy.data(), s + r, true);
+  for (int64_t r = done; r < nr; r += 8) q4_0_rows<NL, 8>(nb, x + r * bx, bx, gy, s + r, true);
+}
+
+// Repacked tiles (quant.h repack_tiles8_b32): a block's 128 bytes of nibbles are two loads, rows 0,
+// 2, 4, 6 and rows 1, 3, 5, 7 a 128-bit lane each, against the activation block broadcast to every
+// lane; a transpose-add tree per four blocks gives each row's block sums, and the scales come in row
+// order. The group's arithmetic is q4_0_group8's (the same exact integers, scale products and one
+// fma per block in block order), with none of its gathering permutes. NBG blocks of the group at p
+// (kTile8B32Block apart), activations y.
+alignas(64) constexpr int32_t kTileRows01[16] = {0, 16, 4, 20, 8, 24, 12, 28, 1, 17, 5, 21, 9, 25, 13, 29};
+alignas(64) constexpr int32_t kTileRows23[16] = {2, 18, 6, 22, 10, 26, 14, 30, 3, 19, 7, 23, 11, 27, 15, 31};
+template <bool NL, int NBG>
+inline void tile8_group(const uint8_t* p, const block_q8_0* y, const GroupY& G, __m256& acc) {
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  __m512i pe[4], po[4];
+  for (int j = 0; j < 4; j++) {
+    if (j >= NBG) {
+      pe[j] = po[j] = _mm512_setzero_si512();
+      continue;
+    }
+    const __m512i lo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i*)y[j].qs));
+    const __m512i hi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i*)(y[j].qs + 16)));
+    auto sums = [&](const uint8_t* q) {
+      const __m512i w = _mm512_loadu_si512(q);
+      return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), b32_unsigned_levels<NL>(_mm512_and_si512(w, m4)), lo),
+                                 b32_unsigned_levels<NL>(_mm512_and_si512(_mm512_srli_epi16(w, 4), m4)), hi);
+    };
+    pe[j] = sums(p + j * kTile8B32Block + kTile8B32Even);
+    po[j] = sums(p + j * kTile8B32Block + kTile8B32Odd);
+  }
+  // lane k: row 2k's (te) or 2k + 1's (to) sums of blocks 0-3 -> [block j rows 0-7 | block j+1 rows 0-7]
+  const __m512i te = transpose_add4(pe), to = transpose_add4(po);
+  const __m512i s01 = _mm512_sub_epi32(_mm512_permutex2var_epi32(te, _mm512_load_si512(kTileRows01), to), G.off01);
+  const __m512i s23 = _mm512_sub_epi32(_mm512_permutex2var_epi32(te, _mm512_load_si512(kTileRows23), to), G.off23);
+  auto d = [&](int j) { return j < NBG ? _mm_loadu_si128((const __m128i*)(p + j * kTile8B32Block)) : _mm_setzero_si128(); };
+  const __m512 w01 = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_set_m128i(d(1), d(0))), G.dy01);
+  const __m512 w23 = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_set_m128i(d(3), d(2))), G.dy23);
+  const __m512 f01 = _mm512_cvtepi32_ps(s01), f23 = _mm512_cvtepi32_ps(s23);
+  acc = _mm256_fmadd_ps(_mm512_castps512_ps256(f01), _mm512_castps512_ps256(w01), acc);
+  if constexpr (NBG > 1) acc = _mm256_fmadd_ps(_mm512_extractf32x8_ps(f01, 1), _mm512_extractf32x8_ps(w01, 1), acc);
+  if constexpr (NBG > 2) acc = _mm256_fmadd_ps(_mm512_castps512_ps256(f23), _mm512_castps512_ps256(w23), acc);
+  if constexpr (NBG > 3) acc = _mm256_fmadd_ps(_mm512_extractf32x8_ps(f23, 1), _mm512_extractf32x8_ps(w23, 1), acc);
+}
+
+// Tiles in order, one stream (tile r / 8 at x + r * bx).
+template <bool NL>
+void gemv_tiles8(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, const int32_t* ysum, float* s) {
+  const int64_t nb = n / QK4_0, full = nb / 4;
+  const GroupY* gy = laid_out_groups<NL>(vy, ysum, nb);
+  const block_q8_0* y = (const block_q8_0*)vy;
+  for (int64_t r = 0; r < nr; r += 8) {
+    const uint8_t* t = (const uint8_t*)vx + r * bx;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t g = 0; g < full; g++) tile8_group<NL, 4>(t + 4 * g * kTile8B32Block, y + 4 * g, gy[g], acc);
+    const uint8_t* tail = t + 4 * full * kTile8B32Block;
+    switch (nb - 4 * full) {
+      case 1: tile8_group<NL, 1>(tail, y + 4 * full, gy[full], acc); break;
+      case 2: tile8_group<NL, 2>(tail, y + 4 * full, gy[full], acc); break;
+      case 3: tile8_group<NL, 3>(tail, y + 4 * full, gy[full], acc); break;
+      default: break;
+    }
+    _mm256_storeu_ps(s + r, acc);
+  }
 }
 
 }  // namespace
@@ -230,6 +298,14 @@ void gemv_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
 // looked up (simd_avx2.h b32_unsigned_levels).
 void gemv_rows8_iq4_nl_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, const int32_t* ysum, float* s) {
   gemv_b32<true>(n, vx, bx, nr, vy, ysum, s);
+}
+
+void gemv_tiles8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, const int32_t* ysum, float* s) {
+  gemv_tiles8<false>(n, vx, bx, nr, vy, ysum, s);
+}
+
+void gemv_tiles8_iq4_nl_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, const int32_t* ysum, float* s) {
+  gemv_tiles8<true>(n, vx, bx, nr, vy, ysum, s);
 }
 
 }  // namespace lg

@@ -16,33 +16,58 @@ namespace lg {
 // without narrowing shuffles. Every lane gets the one-column kernel's value: the same exact
 // integer, the same scale product and one fma per block. A lone column (C = 1: a batch's odd last
 // column) fills both halves and stores one.
-template <int C, bool NL>
-static inline void q4_0_tile512(int64_t nb, const uint8_t* x, size_t bx, const uint8_t* y, size_t by, const int32_t* ysum,
-                                float* s, size_t bs) {
-  constexpr int P = (C + 1) / 2;
-  const __m512i m4 = _mm512_set1_epi8(0x0F);
-  const __m512i pairs = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-  __m512 acc[P];
-  for (int j = 0; j < P; j++) acc[j] = _mm512_setzero_ps();
-  PrefetchShare pf(x + 8 * bx, 8 * bx, nb);  // the next tile's rows (simd_avx2.h)
-  for (int64_t b = 0; b < nb; b++) {
-    pf.step();
-    // Rows 0, 2, 4, 6 in e's 128-bit lanes and 1, 3, 5, 7 in o's: unpacking their 64-bit halves
-    // puts chunk k of row r in 64-bit lane r.
+// Where a Q4_0 / IQ4_NL tile's eight rows come from: ggml's rows (row r at x + r * bx), or a tile
+// repacked at load (repack_tiles8_b32), which stores per block the rows' scales in row order and
+// the vectors e and o below, so both are loads.
+struct B32Rows {
+  const uint8_t* x;
+  size_t bx;
+  // Rows 0, 2, 4, 6 in e's 128-bit lanes and 1, 3, 5, 7 in o's.
+  void eo(int64_t b, __m512i& e, __m512i& o) const {
     auto qs = [&](int r) { return _mm_loadu_si128((const __m128i*)((const block_q4_0*)(x + r * bx) + b)->qs); };
-    __m512i e = _mm512_castsi128_si512(qs(0)), o = _mm512_castsi128_si512(qs(1));
+    e = _mm512_castsi128_si512(qs(0));
+    o = _mm512_castsi128_si512(qs(1));
     e = _mm512_inserti32x4(e, qs(2), 1);
     o = _mm512_inserti32x4(o, qs(3), 1);
     e = _mm512_inserti32x4(e, qs(4), 2);
     o = _mm512_inserti32x4(o, qs(5), 2);
     e = _mm512_inserti32x4(e, qs(6), 3);
     o = _mm512_inserti32x4(o, qs(7), 3);
+  }
+  __m256 dw(int64_t b) const { return rows_f16((const uint8_t*)((const block_q4_0*)x + b), bx); }
+  const uint8_t* next_tile() const { return x + 8 * bx; }
+  size_t tile_bytes() const { return 8 * bx; }
+};
+struct B32Tile {
+  const uint8_t* t;  // the tile's blocks, kTile8B32Block bytes each
+  void eo(int64_t b, __m512i& e, __m512i& o) const {
+    e = _mm512_loadu_si512(t + b * kTile8B32Block + kTile8B32Even);
+    o = _mm512_loadu_si512(t + b * kTile8B32Block + kTile8B32Odd);
+  }
+  __m256 dw(int64_t b) const { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(t + b * kTile8B32Block))); }
+  const uint8_t* next_tile() const { return t; }
+  size_t tile_bytes() const { return 0; }  // one stream: the hardware prefetcher's alone
+};
+
+template <int C, bool NL, class Src>
+static inline void q4_0_tile512(int64_t nb, const Src& x, const uint8_t* y, size_t by, const int32_t* ysum, float* s, size_t bs) {
+  constexpr int P = (C + 1) / 2;
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  const __m512i pairs = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  __m512 acc[P];
+  for (int j = 0; j < P; j++) acc[j] = _mm512_setzero_ps();
+  PrefetchShare pf(x.next_tile(), x.tile_bytes(), nb);  // the next tile's rows (simd_avx2.h)
+  for (int64_t b = 0; b < nb; b++) {
+    pf.step();
+    // Unpacking the 64-bit halves of e and o puts chunk k of row r in 64-bit lane r.
+    __m512i e, o;
+    x.eo(b, e, o);
     const __m512i c0 = _mm512_unpacklo_epi64(e, o), c1 = _mm512_unpackhi_epi64(e, o);
     // values 0-7, 8-15 (low nibbles of chunks 0, 1) and 16-23, 24-31 (high nibbles)
     const __m512i w[4] = {b32_unsigned_levels<NL>(_mm512_and_si512(c0, m4)), b32_unsigned_levels<NL>(_mm512_and_si512(c1, m4)),
                           b32_unsigned_levels<NL>(_mm512_and_si512(_mm512_srli_epi16(c0, 4), m4)),
                           b32_unsigned_levels<NL>(_mm512_and_si512(_mm512_srli_epi16(c1, 4), m4))};
-    const __m512 dw = _mm512_permutexvar_ps(pairs, _mm512_castps256_ps512(rows_f16((const uint8_t*)((const block_q4_0*)x + b), bx)));
+    const __m512 dw = _mm512_permutexvar_ps(pairs, _mm512_castps256_ps512(x.dw(b)));
 #pragma GCC unroll 8
     for (int j = 0; j < P; j++) {
       const int c1 = 2 * j + 1 < C ? 2 * j + 1 : 2 * j;
@@ -81,8 +106,35 @@ static void gemm_rows8_b32_avx512(int64_t n, const void* vx, size_t bx, int64_t 
     else return gemv_rows8_q4_0_avx512(n, vx, bx, nr, vy, ysum, s);
   }
   drive_rows8<true>(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
-    q4_0_tile512<decltype(cols)::value, NL>(nb, x + r * bx, bx, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
+    q4_0_tile512<decltype(cols)::value, NL>(nb, B32Rows{x + r * bx, bx}, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
   });
+}
+
+// The same from repacked tiles (quant.h): decode through simd_avx512_q4_0_gemv.cc's tile kernel,
+// batches through q4_0_tile512 reading the tiles.
+template <bool NL>
+static void gemm_tiles8_b32_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
+                                   int64_t nc, float* s, size_t bs) {
+  const int64_t nb = n / QK4_0;
+  const uint8_t* x = (const uint8_t*)vx;
+  const uint8_t* y = (const uint8_t*)vy;
+  if (nc == 1) {
+    if constexpr (NL) return gemv_tiles8_iq4_nl_avx512(n, vx, bx, nr, vy, ysum, s);
+    else return gemv_tiles8_q4_0_avx512(n, vx, bx, nr, vy, ysum, s);
+  }
+  drive_rows8<true>(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
+    q4_0_tile512<decltype(cols)::value, NL>(nb, B32Tile{x + r * bx}, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
+  });
+}
+
+void gemm_tiles8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
+                             int64_t nc, float* s, size_t bs) {
+  gemm_tiles8_b32_avx512<false>(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
+}
+
+void gemm_tiles8_iq4_nl_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
+                               int64_t nc, float* s, size_t bs) {
+  gemm_tiles8_b32_avx512<true>(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
 }
 
 void gemm_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,

@@ -23,4 +23,20 @@ void repack_tiles8_q4_K(const void* vx, size_t bx, int64_t nr, void* vout) {
   }
 }
 
+void repack_tiles8_b32(const void* vx, size_t bx, int64_t nr, void* vout) {
+  const uint8_t* x = (const uint8_t*)vx;
+  uint8_t* out = (uint8_t*)vout;
+  static_assert(sizeof(block_q4_0) == sizeof(block_iq4_nl), "one layout for both");
+  const int64_t nb = (int64_t)(bx / sizeof(block_q4_0));
+  for (int64_t r0 = 0; r0 + 8 <= nr; r0 += 8) {
+    for (int64_t b = 0; b < nb; b++, out += kTile8B32Block) {
+      auto row = [&](int r) { return x + (r0 + r) * bx + b * sizeof(block_q4_0); };
+      for (int r = 0; r < 8; r++) {
+        std::memcpy(out + 2 * r, row(r), 2);  // d
+        std::memcpy(out + (r % 2 ? kTile8B32Odd : kTile8B32Even) + 16 * (r / 2), row(r) + 2, 16);
+      }
+    }
+  }
+}
+
 }  // namespace lg

@@ -74,7 +74,7 @@ static const QuantTraits kTraits[] = {
     {T_F16, "F16", 1, 2, T_F16, dequantize_row_f16, quantize_row_f16, {vec_dot_f16_scalar, AVX2(vec_dot_f16), AVX512(vec_dot_f16), NEON(vec_dot_f16)}, {nullptr, AVX2(gemm_f16), AVX512(gemm_f16), nullptr}, NO4, TINYBLAS(f16)},
     {T_BF16, "BF16", 1, 2, T_BF16, dequantize_row_bf16, quantize_row_bf16, {vec_dot_bf16_scalar, AVX2(vec_dot_bf16), AVX512(vec_dot_bf16), NEON(vec_dot_bf16)}, {nullptr, nullptr, AVX512(gemm_bf16), nullptr}, NO4, TINYBLAS(bf16)},
     {T_Q8_0, "Q8_0", 32, 34, T_Q8_0, dequantize_row_q8_0, quantize_row_q8_0, {vec_dot_q8_0_scalar, AVX2(vec_dot_q8_0), AVX512_AVX2DOT(q8_0), NEON(vec_dot_q8_0)}, {nullptr, AVX2G(q8_0), AVX512G(q8_0), nullptr}, NO4, NO4},
-    {T_Q4_0, "Q4_0", 32, 18, T_Q8_0, dequantize_row_q4_0, nullptr, {vec_dot_q4_0_scalar, AVX2(vec_dot_q4_0), AVX512_AVX2DOT(q4_0), NEON(vec_dot_q4_0)}, {nullptr, AVX2G(q4_0), AVX512G(q4_0), nullptr}, {gemm_rows8_q4_0_scalar, AVX2R8(q4_0), AVX512R8(q4_0), nullptr}, NO4},
+    {T_Q4_0, "Q4_0", 32, 18, T_Q8_0, dequantize_row_q4_0, nullptr, {vec_dot_q4_0_scalar, AVX2(vec_dot_q4_0), AVX512_AVX2DOT(q4_0), NEON(vec_dot_q4_0)}, {nullptr, AVX2G(q4_0), AVX512G(q4_0), nullptr}, {gemm_rows8_q4_0_scalar, AVX2R8(q4_0), AVX512R8(q4_0), nullptr}, NO4, false, repack_tiles8_b32, {nullptr, nullptr, AVX512T8(q4_0), nullptr}},
     {T_Q4_1, "Q4_1", 32, 20, T_Q8_1, dequantize_row_q4_1, nullptr, {vec_dot_q4_1_scalar, AVX2(vec_dot_q4_1), AVX512(vec_dot_q4_1), NEON(vec_dot_q4_1)}, {nullptr, AVX2G(q4_1), AVX512G(q4_1), nullptr}, NO4, NO4},
     {T_Q5_0, "Q5_0", 32, 22, T_Q8_0, dequantize_row_q5_0, nullptr, {vec_dot_q5_0_scalar, AVX2(vec_dot_q5_0), AVX512(vec_dot_q5_0), NEON(vec_dot_q5_0)}, {nullptr, AVX2G(q5_0), AVX512G(q5_0), nullptr}, NO4, NO4},
     {T_Q5_1, "Q5_1", 32, 24, T_Q8_1, dequantize_row_q5_1, nullptr, {vec_dot_q5_1_scalar, AVX2(vec_dot_q5_1), AVX512_AVX2DOT(q5_1), NEON(vec_dot_q5_1)}, {nullptr, AVX2G(q5_1), AVX512_AVX2G(q5_1), nullptr}, NO4, NO4},
@@ -87,7 +87,7 @@ static const QuantTraits kTraits[] = {
     // AVX-512 builds run them too) and NEON's. Batches in llama.cpp's orders (simd_avx2_iq4.cc):
     // IQ4_NL's tinyBLAS gemm, and its rows-of-8 as llama.cpp repacks it; IQ4_XS's rows-of-8 as its
     // IQ panel computes them. The AVX2 kernels serve both x86 levels.
-    {T_IQ4_NL, "IQ4_NL", 32, 18, T_Q8_0, dequantize_row_iq4_nl, nullptr, {vec_dot_iq4_nl_scalar, AVX2(vec_dot_iq4_nl), AVX512_AVX2DOT(iq4_nl), NEON(vec_dot_iq4_nl)}, {nullptr, AVX2G(iq4_nl), AVX512_AVX2G(iq4_nl), nullptr}, {gemm_rows8_iq4_nl_scalar, AVX2R8(iq4_nl), AVX512R8(iq4_nl), nullptr}, NO4},
+    {T_IQ4_NL, "IQ4_NL", 32, 18, T_Q8_0, dequantize_row_iq4_nl, nullptr, {vec_dot_iq4_nl_scalar, AVX2(vec_dot_iq4_nl), AVX512_AVX2DOT(iq4_nl), NEON(vec_dot_iq4_nl)}, {nullptr, AVX2G(iq4_nl), AVX512_AVX2G(iq4_nl), nullptr}, {gemm_rows8_iq4_nl_scalar, AVX2R8(iq4_nl), AVX512R8(iq4_nl), nullptr}, NO4, false, repack_tiles8_b32, {nullptr, nullptr, AVX512T8(iq4_nl), nullptr}},
     {T_IQ4_XS, "IQ4_XS", 256, 136, T_Q8_K, dequantize_row_iq4_xs, nullptr, {vec_dot_iq4_xs_scalar, AVX2(vec_dot_iq4_xs), AVX512_AVX2DOT(iq4_xs), NEON(vec_dot_iq4_xs)}, NO4, {gemm_rows8_iq4_xs_scalar, AVX2R8(iq4_xs), AVX512R8(iq4_xs), nullptr}, NO4, true},
 };
 // Activation-only formats (targets of vec_dot_type), not weight types.

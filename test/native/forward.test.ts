@@ -148,13 +148,13 @@ describe.skipIf(!native)('native forward step vs the reference backend', () => {
     }
   });
 
-  it.skipIf(!native || native.info().isa !== 'avx512')('Q4_K matrices repacked into tiles give the logits of the mapped rows, bit for bit, at 1-3 threads', async () => {
-    // The model copies its Q4_K matrices into 8-row tiles at load (quant.h repack_tiles8) where the
+  it.skipIf(!native || native.info().isa !== 'avx512')('Q4_K, Q4_0 and IQ4_NL matrices repacked into tiles give the logits of the mapped rows, bit for bit, at 1-3 threads', async () => {
+    // The model copies those matrices into 8-row tiles at load (quant.h repack_tiles8) where the
     // active ISA has a tile kernel; LOCALGPT_NO_REPACK / repackWeights: false keep the mapped rows.
-    const config = makeConfig('llama');
-    const weights = makeWeights(config, 'Q4_K_M', 13);
-    const prompt = tokens(7, config.vocabSize, 3);
-    for (const threads of [1, 2, 3]) {
+    for (const [scheme, threads] of [['Q4_K_M', 1], ['Q4_K_M', 2], ['Q4_K_M', 3], ['Q4_0', 2], ['IQ4_NL', 3]] as const) {
+      const config = makeConfig('llama');
+      const weights = makeWeights(config, scheme, 13);
+      const prompt = tokens(7, config.vocabSize, 3);
       const runs: Float32Array[][] = [];
       for (const repackWeights of [false, true]) {
         const ctx = await cpuBackend.createContext(weights, { contextLength: 16, threads, repackWeights });
@@ -163,7 +163,7 @@ describe.skipIf(!native)('native forward step vs the reference backend', () => {
         ctx.dispose();
         runs.push(out);
       }
-      runs[1]!.forEach((o, i) => expect(o.every((v, j) => Object.is(v, runs[0]![i]![j])), `${threads} threads, step ${i}`).toBe(true));
+      runs[1]!.forEach((o, i) => expect(o.every((v, j) => Object.is(v, runs[0]![i]![j])), `${scheme}, ${threads} threads, step ${i}`).toBe(true));
     }
   });
 

@@ -242,7 +242,8 @@ describe.skipIf(!native)('native kernels', () => {
       const wq = t.quantize(gaussian(rows * cols, rows + blocks, 0.1));
       for (const batch of [1, 2, 3, 4, 5, 7, 9, 29]) {
         const x = gaussian(batch * cols, 40 + batch);
-        const results = ROWS8_ISAS.map((isa) => mm(t.type, wq, rows, cols, x, batch, threads, isa, true, true));
+        // each ISA from ggml's rows and from the weights repacked into tiles (AVX-512's tile kernels)
+        const results = ROWS8_ISAS.flatMap((isa) => [false, true].map((repack) => mm(t.type, wq, rows, cols, x, batch, threads, isa, true, true, repack)));
         for (const r of results) expect(Array.from(r)).toEqual(Array.from(results[0]));
         for (let b = 0; b < batch; b++) {
           const xq = native!.quantizeActivation(Q8_0, x.subarray(b * cols, (b + 1) * cols));
