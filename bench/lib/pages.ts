@@ -29,8 +29,13 @@ export function refillInHugePages(path: string): boolean {
   return sum >= 0;
 }
 
-/** Bytes mapped and bytes of them in PMD (2 MiB) mappings, over every mapping of `path`; null off Linux. */
-export function hugePageShare(path: string): { mapped: number; huge: number } | null {
+/**
+ * Bytes mapped, bytes of them resident, and bytes of those in PMD (2 MiB) mappings, over every
+ * mapping of `path`; null off Linux. Resident, not mapped, is the measure's base: a model whose
+ * matrices are repacked at load drops its pages of their mapped rows (native/runtime/mmap.cc
+ * release_mapped).
+ */
+export function hugePageShare(path: string): { mapped: number; resident: number; huge: number } | null {
   let smaps: string;
   try {
     smaps = readFileSync('/proc/self/smaps', 'utf8');
@@ -39,6 +44,7 @@ export function hugePageShare(path: string): { mapped: number; huge: number } | 
   }
   const want = resolve(path);
   let mapped = 0;
+  let resident = 0;
   let huge = 0;
   let inFile = false;
   for (const line of smaps.split('\n')) {
@@ -48,9 +54,12 @@ export function hugePageShare(path: string): { mapped: number; huge: number } | 
       continue;
     }
     if (!inFile) continue;
-    const field = /^(Size|FilePmdMapped):\s+(\d+) kB$/.exec(line);
-    if (field?.[1] === 'Size') mapped += Number(field[2]) * 1024;
-    else if (field) huge += Number(field[2]) * 1024;
+    const field = /^(Size|Rss|FilePmdMapped):\s+(\d+) kB$/.exec(line);
+    if (!field) continue;
+    const bytes = Number(field[2]) * 1024;
+    if (field[1] === 'Size') mapped += bytes;
+    else if (field[1] === 'Rss') resident += bytes;
+    else huge += bytes;
   }
-  return { mapped, huge };
+  return { mapped, resident, huge };
 }

@@ -167,7 +167,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
         }
       }
       const pages = hugePageShare(path);
-      if (pages?.mapped) notes.push(`${first.model.name} ${first.quant}: ${(100 * pages.huge / pages.mapped).toFixed(0)}% of the mapped file in 2 MiB pages after its rows${refilled ? ' (its page cache refilled through them first)' : ''}`);
+      if (pages?.resident) notes.push(`${first.model.name} ${first.quant}: ${(100 * pages.huge / pages.resident).toFixed(0)}% of the file's resident mapped bytes in 2 MiB pages after its rows${refilled ? ' (its page cache refilled through them first)' : ''}`);
     } finally {
       for (const m of models) m.dispose();
     }

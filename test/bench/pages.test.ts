@@ -7,7 +7,7 @@ import { loadNative } from '../../src/engine/native/load.js';
 
 describe('hugePageShare', () => {
   it.skipIf(platform() !== 'linux')('is nothing for a file this process does not map', () => {
-    expect(hugePageShare('/nonexistent/model.gguf')).toEqual({ mapped: 0, huge: 0 });
+    expect(hugePageShare('/nonexistent/model.gguf')).toEqual({ mapped: 0, resident: 0, huge: 0 });
   });
 
   it.skipIf(platform() !== 'linux' || !loadNative())('counts every byte of a file the addon maps, and no more in 2 MiB pages than mapped', () => {
@@ -18,8 +18,10 @@ describe('hugePageShare', () => {
     expect(bytes[3 * 4096 + 4]).toBe(7);
     const share = hugePageShare(path)!;
     expect(share.mapped).toBe(4 * 4096);
+    expect(share.resident).toBeGreaterThanOrEqual(4096);  // the page just read
+    expect(share.resident).toBeLessThanOrEqual(share.mapped);
     expect(share.huge).toBeGreaterThanOrEqual(0);
-    expect(share.huge).toBeLessThanOrEqual(share.mapped);
+    expect(share.huge).toBeLessThanOrEqual(share.resident);
   });
 
   it.skipIf(platform() !== 'linux' || !loadNative())('refills a file\'s page cache through the addon\'s mapping, its bytes unchanged', () => {
