@@ -95,57 +95,44 @@ static inline void q4_0_tile512(int64_t nb, const Src& x, const uint8_t* y, size
   }
 }
 
-template <bool NL>
-static void gemm_rows8_b32_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
-                                  int64_t nc, float* s, size_t bs) {
+// Q4_0 / IQ4_NL from ggml's rows or (Tiles) from repacked tiles (quant.h): decode through
+// simd_avx512_q4_0_gemv.cc's kernels, batches through q4_0_tile512.
+template <bool NL, bool Tiles>
+static void gemm_b32_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
+                            int64_t nc, float* s, size_t bs) {
   const int64_t nb = n / QK4_0;
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
   if (nc == 1) {  // decode: a tile of its own
-    if constexpr (NL) return gemv_rows8_iq4_nl_avx512(n, vx, bx, nr, vy, ysum, s);
-    else return gemv_rows8_q4_0_avx512(n, vx, bx, nr, vy, ysum, s);
+    if constexpr (Tiles) return NL ? gemv_tiles8_iq4_nl_avx512(n, vx, bx, nr, vy, ysum, s) : gemv_tiles8_q4_0_avx512(n, vx, bx, nr, vy, ysum, s);
+    else return NL ? gemv_rows8_iq4_nl_avx512(n, vx, bx, nr, vy, ysum, s) : gemv_rows8_q4_0_avx512(n, vx, bx, nr, vy, ysum, s);
   }
   drive_rows8<true>(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
-    q4_0_tile512<decltype(cols)::value, NL>(nb, B32Rows{x + r * bx, bx}, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
-  });
-}
-
-// The same from repacked tiles (quant.h): decode through simd_avx512_q4_0_gemv.cc's tile kernel,
-// batches through q4_0_tile512 reading the tiles.
-template <bool NL>
-static void gemm_tiles8_b32_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
-                                   int64_t nc, float* s, size_t bs) {
-  const int64_t nb = n / QK4_0;
-  const uint8_t* x = (const uint8_t*)vx;
-  const uint8_t* y = (const uint8_t*)vy;
-  if (nc == 1) {
-    if constexpr (NL) return gemv_tiles8_iq4_nl_avx512(n, vx, bx, nr, vy, ysum, s);
-    else return gemv_tiles8_q4_0_avx512(n, vx, bx, nr, vy, ysum, s);
-  }
-  drive_rows8<true>(nr, nc, nc, [&](auto cols, int64_t r, int64_t c) {
-    q4_0_tile512<decltype(cols)::value, NL>(nb, B32Tile{x + r * bx}, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
+    constexpr int C = decltype(cols)::value;
+    if constexpr (Tiles) q4_0_tile512<C, NL>(nb, B32Tile{x + r * bx}, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
+    else q4_0_tile512<C, NL>(nb, B32Rows{x + r * bx, bx}, y + c * by, by, ysum + c * nb, s + c * bs + r, bs);
   });
 }
 
 void gemm_tiles8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
                              int64_t nc, float* s, size_t bs) {
-  gemm_tiles8_b32_avx512<false>(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
+  gemm_b32_avx512<false, true>(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
 }
 
 void gemm_tiles8_iq4_nl_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
                                int64_t nc, float* s, size_t bs) {
-  gemm_tiles8_b32_avx512<true>(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
+  gemm_b32_avx512<true, true>(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
 }
 
 void gemm_rows8_q4_0_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
                             int64_t nc, float* s, size_t bs) {
-  gemm_rows8_b32_avx512<false>(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
+  gemm_b32_avx512<false, false>(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
 }
 
 // IQ4_NL: Q4_0's tiles with its levels looked up (llama.cpp runs one template over both).
 void gemm_rows8_iq4_nl_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t* ysum,
                               int64_t nc, float* s, size_t bs) {
-  gemm_rows8_b32_avx512<true>(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
+  gemm_b32_avx512<true, false>(n, vx, bx, nr, vy, by, ysum, nc, s, bs);
 }
 
 // Pair p's 32 bytes of eight rows (row 0 at q, stride bx) as four vectors of 8-byte chunks: 64-bit
