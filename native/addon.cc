@@ -859,6 +859,7 @@ napi_value ModelInfo(napi_env env, napi_callback_info info) {
   set(env, o, "isa", js_str(env, isa_name(isa_active())));
   set(env, o, "kvType", js_str(env, h->model->params().kv_f16 ? "f16" : "f32"));
   set(env, o, "lastEvalMs", js_num(env, h->last_eval_ms));
+  set(env, o, "repackedBytes", js_num(env, (double)h->model->repacked_bytes()));
   return o;
 }
 

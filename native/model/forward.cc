@@ -161,7 +161,10 @@ void Model::repack_matrices() {
     const int64_t r0 = tasks[(size_t)t].second, r1 = std::min(m.rows, r0 + 8 * kTilesPerTask);
     m.traits->repack_tiles8(m.data + r0 * row, row, r1 - r0, arena.get() + at[tasks[(size_t)t].first] + r0 * row);
   });
-  for (size_t i = 0; i < mats.size(); i++) mats[i]->tiles = arena.get() + at[i];
+  for (size_t i = 0; i < mats.size(); i++) {
+    mats[i]->tiles = arena.get() + at[i];
+    repacked_bytes_ += quant_row_size(mats[i]->traits->type, mats[i]->cols) * (size_t)mats[i]->rows;
+  }
   tiles_ = std::move(arena);
   // The copied bytes' own pages, runs of neighbouring matrices merged across small gaps (a file
   // keeps a layer's tensors together, the norms' vectors between them, which are copied at load

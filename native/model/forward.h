@@ -63,6 +63,8 @@ class Model {
   void load_state(int64_t n, const uint8_t* in);
   const ModelParams& params() const { return p_; }
   int threads() const { return pool_->size(); }
+  // Bytes of weights copied into repacked tiles at load (repack_matrices), 0 where none were.
+  size_t repacked_bytes() const { return repacked_bytes_; }
 
  private:
   struct Vec {  // a 1-D tensor as f32, or empty
@@ -118,6 +120,7 @@ class Model {
   std::vector<float> x_, h_, q_, k_, v_, att_, ff_a_, ff_b_, qkv_, tmp_;
   std::vector<uint8_t> qscratch_;
   HugeBytes tiles_{nullptr, std::free};  // the Mats' repacked tiles
+  size_t repacked_bytes_ = 0;
   static constexpr int64_t kChunk = 64;
 };
 

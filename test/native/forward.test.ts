@@ -158,6 +158,11 @@ describe.skipIf(!native)('native forward step vs the reference backend', () => {
       const runs: Float32Array[][] = [];
       for (const repackWeights of [false, true]) {
         const ctx = await cpuBackend.createContext(weights, { contextLength: 16, threads, repackWeights });
+        const internals = ctx as unknown as { native: NativeAddon; handle: NativeModelHandle };
+        // the bytes of the scheme's Q4_K / Q4_0 / IQ4_NL matrices, when repacked
+        const repacked = internals.native.modelInfo(internals.handle).repackedBytes;
+        if (repackWeights) expect(repacked, scheme).toBeGreaterThan(0);
+        else expect(repacked).toBe(0);
         const out = [await ctx.eval(prompt, 0, { allLogits: true })];
         for (let s = 0; s < 3; s++) out.push(await ctx.eval([s + 5], prompt.length + s));
         ctx.dispose();

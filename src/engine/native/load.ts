@@ -137,7 +137,8 @@ export interface NativeAddon {
   loadState(handle: NativeModelHandle, state: Uint8Array, n: number): void;
   disposeModel(handle: NativeModelHandle): void;
   /** lastEvalMs: native time of the latest eval or embed (the forward pass alone, on the worker thread). */
-  modelInfo(handle: NativeModelHandle): { threads: number; isa: string; kvType: string; lastEvalMs: number };
+  /** repackedBytes: weights the model copied into its ISA's tiles at load (0: it reads the mapping). */
+  modelInfo(handle: NativeModelHandle): { threads: number; isa: string; kvType: string; lastEvalMs: number; repackedBytes: number };
   /** The whole file as a read-only ArrayBuffer over mmap (unmapped when garbage-collected). */
   mapFile(path: string): ArrayBuffer;
   /**
