@@ -127,19 +127,20 @@ Model::Model(const ModelParams& p, std::map<std::string, TensorRef> tensors) : p
 }
 
 // The matrices the rows-of-8 arithmetic takes, where their type has repacked tiles for the active
-// ISA (AVX-512 Q4_K: decode 1.28x one thread and 1.09x two from DRAM, bench/native-notes.md section
-// 25), copied into them once, side by side in one allocation of 2 MiB pages, the tiles split over
-// the pool. The mapped bytes stay the weights for every other ISA; this process drops its pages of
+// ISA (AVX-512 Q4_K, Q4_0, IQ4_NL: whole 500M models decode 1.05-1.13x, bench/native-notes.md
+// section 25), copied into them once, side by side in one allocation of 2 MiB pages, the tiles
+// split over the pool. The mapped bytes stay the weights for every other ISA; this process drops its pages of
 // them (release_mapped), so the copy replaces them in its memory rather than adding to it. Where
 // memory runs out every matrix keeps reading the mapping.
 void Model::repack_matrices() {
   const int isa = isa_active();
   std::vector<Mat*> mats;
+  auto take = [&](Mat* m) {
+    if (m->present() && m->rows8 && m->rows % 8 == 0 && m->traits->repack_tiles8 && quant_gemm_tiles8(m->traits, isa)) mats.push_back(m);
+  };
   for (Layer& L : layers_)
-    for (Mat* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.gate, &L.up, &L.down})
-      if (m->present() && m->rows8 && m->rows % 8 == 0 && m->traits->repack_tiles8 && quant_gemm_tiles8(m->traits, isa)) mats.push_back(m);
-  if (output_.present() && output_.rows8 && output_.rows % 8 == 0 && output_.traits->repack_tiles8 && quant_gemm_tiles8(output_.traits, isa))
-    mats.push_back(&output_);
+    for (Mat* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.gate, &L.up, &L.down}) take(m);
+  take(&output_);
   if (mats.empty()) return;
   std::vector<size_t> at(mats.size() + 1, 0);  // each matrix's offset, 64-byte aligned
   for (size_t i = 0; i < mats.size(); i++)
