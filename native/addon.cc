@@ -331,7 +331,8 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   }
   const bool tiled = flags[0], rows8 = flags[1], repack = flags[2];
   if (rows < 1 || cols < 1 || batch < 1 || cols % tr->block_size) throw JsError{"bad matmul shape"};
-  if (w.bytes < quant_row_size(tr->type, cols) * (size_t)rows) throw JsError{"w is too short"};
+  const size_t w_row = quant_row_size(tr->type, cols);
+  if (w.bytes < w_row * (size_t)rows) throw JsError{"w is too short"};
   if (x.type != napi_float32_array || (int64_t)x.length < batch * cols) throw JsError{"x must be a Float32Array of batch*cols"};
   float* out;
   napi_value r = make_f32(env, (size_t)(rows * batch), &out);
@@ -339,8 +340,8 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   // repack: the weights also in the type's repacked tiles, as a model holds them (rows8 matrices of
   // whole tiles only)
   if (repack && rows8 && tr->repack_tiles8 && rows % 8 == 0) {
-    tiles.resize(quant_row_size(tr->type, cols) * (size_t)rows);
-    tr->repack_tiles8(w.data, quant_row_size(tr->type, cols), rows, tiles.data());
+    tiles.resize(w_row * (size_t)rows);
+    tr->repack_tiles8(w.data, w_row, rows, tiles.data());
   }
   auto pool = shared_pool(threads);
   matmul(*pool, isa, tr, (const uint8_t*)w.data, rows, cols, (const float*)x.data, cols, batch, out, rows, scratch, tiled, rows8,

@@ -104,7 +104,8 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
     const first = fileCases[0];
     const path = ensureModel(first.model, first.quant, log);
     const cost = modelCost(path);
-    const refilled = refillInHugePages(path);
+    // Only our cpu rows read the mapping (webgpu uploads the weights; the reference reads them on demand).
+    const refilled = fileCases.some((c) => c.backend === 'cpu') && refillInHugePages(path);
     const pk = (x: BenchCase) => `${x.promptTokens}|${x.decodeTokens}`;
     const peerCases = [...new Map(fileCases.filter((x) => x.peer).map((x) => [pk(x), x])).values()];
     const peerRuns = new Map<string, { nodeLlama: PeerResult[]; harness: Map<number, { name: string; runs: RunTimes[] }> }>();

@@ -142,9 +142,11 @@ void Model::repack_matrices() {
     for (Mat* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.gate, &L.up, &L.down}) take(m);
   take(&output_);
   if (mats.empty()) return;
-  std::vector<size_t> at(mats.size() + 1, 0);  // each matrix's offset, 64-byte aligned
-  for (size_t i = 0; i < mats.size(); i++)
-    at[i + 1] = at[i] + (quant_row_size(mats[i]->traits->type, mats[i]->cols) * (size_t)mats[i]->rows + 63) / 64 * 64;
+  std::vector<size_t> row(mats.size()), at(mats.size() + 1, 0);  // each matrix's row bytes and offset (64-byte aligned)
+  for (size_t i = 0; i < mats.size(); i++) {
+    row[i] = quant_row_size(mats[i]->traits->type, mats[i]->cols);
+    at[i + 1] = at[i] + (row[i] * (size_t)mats[i]->rows + 63) / 64 * 64;
+  }
   HugeBytes arena(nullptr, std::free);
   try {
     arena = alloc_huge(at.back());
@@ -157,26 +159,27 @@ void Model::repack_matrices() {
   for (size_t i = 0; i < mats.size(); i++)
     for (int64_t r = 0; r < mats[i]->rows; r += 8 * kTilesPerTask) tasks.emplace_back(i, r);
   pool_->parallel_for((int64_t)tasks.size(), [&](int64_t t, int) {
-    const Mat& m = *mats[tasks[(size_t)t].first];
-    const size_t row = quant_row_size(m.traits->type, m.cols);
+    const size_t i = tasks[(size_t)t].first;
+    const Mat& m = *mats[i];
     const int64_t r0 = tasks[(size_t)t].second, r1 = std::min(m.rows, r0 + 8 * kTilesPerTask);
-    m.traits->repack_tiles8(m.data + r0 * row, row, r1 - r0, arena.get() + at[tasks[(size_t)t].first] + r0 * row);
+    m.traits->repack_tiles8(m.data + r0 * row[i], row[i], r1 - r0, arena.get() + at[i] + r0 * row[i]);
   });
+  std::vector<std::pair<const uint8_t*, const uint8_t*>> runs;  // the copied rows in the mapping
   for (size_t i = 0; i < mats.size(); i++) {
+    const size_t bytes = row[i] * (size_t)mats[i]->rows;
     mats[i]->tiles = arena.get() + at[i];
-    repacked_bytes_ += quant_row_size(mats[i]->traits->type, mats[i]->cols) * (size_t)mats[i]->rows;
+    repacked_bytes_ += bytes;
+    runs.emplace_back(mats[i]->data, mats[i]->data + bytes);
   }
   tiles_ = std::move(arena);
   // The copied bytes' own pages, runs of neighbouring matrices merged across small gaps (a file
   // keeps a layer's tensors together, the norms' vectors between them, which are copied at load
   // too), so the runs span whole 2 MiB pages where single matrices would not.
   constexpr size_t kNormGap = 64 * 1024;
-  std::vector<std::pair<const uint8_t*, const uint8_t*>> runs;
-  for (const Mat* m : mats) runs.emplace_back(m->data, m->data + quant_row_size(m->traits->type, m->cols) * (size_t)m->rows);
   std::sort(runs.begin(), runs.end());
   for (size_t i = 0; i < runs.size();) {
     const uint8_t *a = runs[i].first, *b = runs[i].second;
-    for (i++; i < runs.size() && runs[i].first <= b + kNormGap; i++) b = std::max(b, runs[i].second);
+    for (i++; i < runs.size() && runs[i].first - b <= (std::ptrdiff_t)kNormGap; i++) b = std::max(b, runs[i].second);
     release_mapped(a, (size_t)(b - a));
   }
 }
