@@ -231,11 +231,25 @@ void gemv_b32(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, 
 // lane; a transpose-add tree per four blocks gives each row's block sums, and the scales come in row
 // order. The group's arithmetic is q4_0_group8's (the same exact integers, scale products and one
 // fma per block in block order), with none of its gathering permutes. NBG blocks of the group at p
-// (kTile8B32Block apart), activations y.
+// (kTile8B32Block apart), activations y, their offsets and scales in t.
+//
+// The activations a tile reads stay small (TileY, 8 bytes a block, beside y's 34): every tile reads
+// all of them again, and with GroupY's 128 bytes a block they crowded the weight stream out of L1
+// (a tile of 3328 columns read 16 KB of them for 15 KB of weights). Broadcasts and blends widen
+// them in registers; from DRAM a 1280 x 3328 matrix read 1.3x and 12288 x 5120 1.7x, 1280 columns
+// as before (bench/native-notes.md section 26).
+struct TileY {
+  int32_t off[4];  // kB32Offset * the block's sum, blocks 4g..4g+3
+  float dy[4];     // the blocks' scales
+};
 alignas(64) constexpr int32_t kTileRows01[16] = {0, 16, 4, 20, 8, 24, 12, 28, 1, 17, 5, 21, 9, 25, 13, 29};
 alignas(64) constexpr int32_t kTileRows23[16] = {2, 18, 6, 22, 10, 26, 14, 30, 3, 19, 7, 23, 11, 27, 15, 31};
+// Inlined by force: GCC made it a call per group, its accumulator through memory.
 template <bool NL, int NBG>
-inline void tile8_group(const uint8_t* p, const block_q8_0* y, const GroupY& G, __m256& acc) {
+__attribute__((always_inline)) inline void tile8_group(const uint8_t* p, const block_q8_0* y, const TileY& t, __m256& acc) {
+  // [block 0's x 8 | block 1's x 8] and [2 | 3], as GroupY holds them
+  auto pair = [](const int32_t* v) { return _mm512_mask_blend_epi32(0xFF00, _mm512_set1_epi32(v[0]), _mm512_set1_epi32(v[1])); };
+  auto pair_ps = [](const float* v) { return _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(v[0]), _mm512_set1_ps(v[1])); };
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   __m512i pe[4], po[4];
   for (int j = 0; j < 4; j++) {
@@ -255,11 +269,11 @@ inline void tile8_group(const uint8_t* p, const block_q8_0* y, const GroupY& G, 
   }
   // lane k: row 2k's (te) or 2k + 1's (to) sums of blocks 0-3 -> [block j rows 0-7 | block j+1 rows 0-7]
   const __m512i te = transpose_add4(pe), to = transpose_add4(po);
-  const __m512i s01 = _mm512_sub_epi32(_mm512_permutex2var_epi32(te, _mm512_load_si512(kTileRows01), to), G.off01);
-  const __m512i s23 = _mm512_sub_epi32(_mm512_permutex2var_epi32(te, _mm512_load_si512(kTileRows23), to), G.off23);
+  const __m512i s01 = _mm512_sub_epi32(_mm512_permutex2var_epi32(te, _mm512_load_si512(kTileRows01), to), pair(t.off));
+  const __m512i s23 = _mm512_sub_epi32(_mm512_permutex2var_epi32(te, _mm512_load_si512(kTileRows23), to), pair(t.off + 2));
   auto d = [&](int j) { return j < NBG ? _mm_loadu_si128((const __m128i*)(p + j * kTile8B32Block)) : _mm_setzero_si128(); };
-  const __m512 w01 = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_set_m128i(d(1), d(0))), G.dy01);
-  const __m512 w23 = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_set_m128i(d(3), d(2))), G.dy23);
+  const __m512 w01 = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_set_m128i(d(1), d(0))), pair_ps(t.dy));
+  const __m512 w23 = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_set_m128i(d(3), d(2))), pair_ps(t.dy + 2));
   const __m512 f01 = _mm512_cvtepi32_ps(s01), f23 = _mm512_cvtepi32_ps(s23);
   acc = _mm256_fmadd_ps(_mm512_castps512_ps256(f01), _mm512_castps512_ps256(w01), acc);
   if constexpr (NBG > 1) acc = _mm256_fmadd_ps(_mm512_extractf32x8_ps(f01, 1), _mm512_extractf32x8_ps(w01, 1), acc);
@@ -271,17 +285,22 @@ inline void tile8_group(const uint8_t* p, const block_q8_0* y, const GroupY& G, 
 template <bool NL>
 void gemv_tiles8(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, const int32_t* ysum, float* s) {
   const int64_t nb = n / QK4_0, full = nb / 4;
-  const GroupY* gy = laid_out_groups<NL>(vy, ysum, nb);
   const block_q8_0* y = (const block_q8_0*)vy;
+  thread_local std::vector<TileY> ty;
+  ty.assign((size_t)((nb + 3) / 4), TileY{});
+  for (int64_t b = 0; b < nb; b++) {
+    ty[(size_t)b / 4].off[b % 4] = kB32Offset<NL> * ysum[b];
+    ty[(size_t)b / 4].dy[b % 4] = _cvtsh_ss(y[b].d);
+  }
   for (int64_t r = 0; r < nr; r += 8) {
     const uint8_t* t = (const uint8_t*)vx + r * bx;
     __m256 acc = _mm256_setzero_ps();
-    for (int64_t g = 0; g < full; g++) tile8_group<NL, 4>(t + 4 * g * kTile8B32Block, y + 4 * g, gy[g], acc);
+    for (int64_t g = 0; g < full; g++) tile8_group<NL, 4>(t + 4 * g * kTile8B32Block, y + 4 * g, ty[(size_t)g], acc);
     const uint8_t* tail = t + 4 * full * kTile8B32Block;
     switch (nb - 4 * full) {
-      case 1: tile8_group<NL, 1>(tail, y + 4 * full, gy[full], acc); break;
-      case 2: tile8_group<NL, 2>(tail, y + 4 * full, gy[full], acc); break;
-      case 3: tile8_group<NL, 3>(tail, y + 4 * full, gy[full], acc); break;
+      case 1: tile8_group<NL, 1>(tail, y + 4 * full, ty[(size_t)full], acc); break;
+      case 2: tile8_group<NL, 2>(tail, y + 4 * full, ty[(size_t)full], acc); break;
+      case 3: tile8_group<NL, 3>(tail, y + 4 * full, ty[(size_t)full], acc); break;
       default: break;
     }
     _mm256_storeu_ps(s + r, acc);
