@@ -88,14 +88,16 @@ struct Q0Tiles : GemmOperands {
         a[c].load(yb);
         dy[c] = _mm512_set1_ps(_cvtsh_ss(yb->d));
       }
-      // The paired rows' scales widened together and times each column's (one conversion and one
-      // multiply a column for the whole tile), then a permute a pair: a conversion, broadcast and
-      // insert a row had been a third of Q8_0's decode loop. Each d_w * d_a is the same product.
-      __m128i dh = _mm_setzero_si128();
-      for (int r = 0; r < 2 * P; r++) dh = _mm_insert_epi16(dh, (short)Blk::d(xr + r * bx, i), r);
-      const __m256 dw = _mm256_cvtph_ps(dh);
-      __m512 dwy[C];  // row r's d_w * d_a in lane r
-      for (int c = 0; c < C; c++) dwy[c] = _mm512_castps256_ps512(_mm256_mul_ps(dw, _mm512_castps512_ps256(dy[c])));
+      // Decode: the paired rows' scales widened together and times the column's (one conversion
+      // and one multiply for the tile), then a permute a pair; a conversion, broadcast and insert a
+      // row had been a third of Q8_0's decode loop. Batches keep a pair's own (the tile's eight
+      // inserts in a row and four columns' products ran 0.92x there). Each d_w * d_a is the same.
+      __m512 dwy = _mm512_setzero_ps();  // decode: row r's d_w * d_a in lane r
+      if constexpr (C == 1) {
+        __m128i dh = _mm_setzero_si128();
+        for (int r = 0; r < 2 * P; r++) dh = _mm_insert_epi16(dh, (short)Blk::d(xr + r * bx, i), r);
+        dwy = _mm512_castps256_ps512(_mm256_mul_ps(_mm256_cvtph_ps(dh), _mm512_castps512_ps256(dy[0])));
+      }
       for (int p = 0; p < P; p++) {
         const uint8_t* rp = xr + 2 * p * bx;
         if (C == 1 && !prefetch) {  // decode streams (tile_drive.h)
@@ -103,8 +105,13 @@ struct Q0Tiles : GemmOperands {
           prefetch_ahead<sizeof(typename Blk::block)>(Blk::at(rp + bx, i));
         }
         const __m512i ux = row_pair<Blk>(rp, bx, i);
-        const __m512i rows = _mm512_mask_blend_epi32(0xFF00, _mm512_set1_epi32(2 * p), _mm512_set1_epi32(2 * p + 1));  // rows 2p x8 | 2p+1 x8
-        for (int c = 0; c < C; c++) acc[p][c] = _mm512_fmadd_ps(_mm512_permutexvar_ps(rows, dwy[c]), lanes(ux, a[c]), acc[p][c]);
+        if constexpr (C == 1) {
+          const __m512i rows = _mm512_mask_blend_epi32(0xFF00, _mm512_set1_epi32(2 * p), _mm512_set1_epi32(2 * p + 1));  // rows 2p x8 | 2p+1 x8
+          acc[p][0] = _mm512_fmadd_ps(_mm512_permutexvar_ps(rows, dwy), lanes(ux, a[0]), acc[p][0]);
+        } else {
+          const __m512 dw = halves(_cvtsh_ss(Blk::d(rp, i)), _cvtsh_ss(Blk::d(rp + bx, i)));
+          for (int c = 0; c < C; c++) acc[p][c] = _mm512_fmadd_ps(_mm512_mul_ps(dw, dy[c]), lanes(ux, a[c]), acc[p][c]);
+        }
       }
       if (H % 2) {
         const uint8_t* rl = xr + (H - 1) * bx;
