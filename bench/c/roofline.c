@@ -1,9 +1,11 @@
 // The machine's limits, measured rather than looked up: a STREAM-style triad for memory bandwidth
-// (a[i] = b[i] + s*c[i] over three arrays far larger than any last-level cache) and tight loops of
+// (a[i] = b[i] + s*c[i] over three arrays far larger than any last-level cache), a read-only stream
+// over one of them (what a decode's weights are: on a Zen 4 host it reads 0.87-0.95x the triad's
+// bytes a second, bench/native-notes.md section 26), and tight loops of
 // independent multiply-adds for peak arithmetic per data type (f32 FMA; int8 multiply-add pairs,
 // the instruction ggml-style quantised dot products are built from). Each with 1..THREADS threads,
 // best of REPS. Prints one JSON object. With `triad` the arithmetic loops are skipped and only
-// FROM..THREADS threads are measured: the probes a decode is paired with need the bandwidth alone.
+// FROM..THREADS threads are measured: the probes a decode is paired with need the bandwidths alone.
 //
 //   roofline THREADS [MiB_per_array=128] [REPS=5] [triad [FROM=1]]
 #include <pthread.h>
@@ -41,6 +43,23 @@ static void* triad(void* p) {
   size_t lo = j->len * j->id / j->n, hi = j->len * (j->id + 1) / j->n;
   pthread_barrier_wait(j->bar);
   for (size_t i = lo; i < hi; i++) j->a[i] = j->b[i] + 3.0 * j->c[i];
+  return NULL;
+}
+
+/* Each thread's share of b, read once: xor of its 64-bit words into eight independent lanes, so
+ * the loads, not a one-cycle chain of xors, set the pace (one chain held a core to ~30 GB/s). */
+static void* read_only(void* p) {
+  job_t* j = p;
+  size_t lo = j->len * j->id / j->n, hi = j->len * (j->id + 1) / j->n;
+  const unsigned long long* w = (const unsigned long long*)j->b;
+  unsigned long long x[8] = {0};
+  pthread_barrier_wait(j->bar);
+  size_t i = lo;
+  for (; i + 8 <= hi; i += 8)
+    for (int k = 0; k < 8; k++) x[k] ^= w[i + k];
+  for (; i < hi; i++) x[0] ^= w[i];
+  for (int k = 1; k < 8; k++) x[0] ^= x[k];
+  j->sink = (double)x[0];
   return NULL;
 }
 
@@ -156,11 +175,13 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < len; i++) { a[i] = 0; b[i] = 1; c[i] = 2; }
   printf("{\"isa\":\"%s\",\"array_mib\":%zu,\"reps\":%d,\"results\":[", ISA, mib, reps);
   for (int n = from; n <= threads; n++) {
-    double bt = 1e30, ft = 1e30, it = 1e30;
+    double bt = 1e30, rt = 1e30, ft = 1e30, it = 1e30;
     const long fi = 2000000, ii = 2000000;
     for (int r = 0; r < reps + 1; r++) { /* the first pass is warm-up (page faults, clocks) */
       double t = run(triad, n, len, a, b, c, 0);
       if (r > 0 && t < bt) bt = t;
+      t = run(read_only, n, len, a, b, c, 0);
+      if (r > 0 && t < rt) rt = t;
       if (triad_only) continue;
       t = run(fma_f32, n, len, a, b, c, fi);
       if (r > 0 && t < ft) ft = t;
@@ -168,11 +189,11 @@ int main(int argc, char** argv) {
       if (r > 0 && t < it) it = t;
     }
     /* triad moves 3 arrays (2 read + 1 written; write-allocate not counted, as STREAM does) */
-    double gbs = 3.0 * len * 8 / bt / 1e9;
+    double gbs = 3.0 * len * 8 / bt / 1e9, read = (double)len * 8 / rt / 1e9;
     double f32 = (double)n * fi * 10 * F32_LANES * 2 / ft / 1e9;
     double i8 = (double)n * ii * 10 * I8_PRODUCTS * 2 / it / 1e9;
-    if (triad_only) printf("%s{\"threads\":%d,\"triad_gb_per_s\":%.3f}", n > from ? "," : "", n, gbs);
-    else printf("%s{\"threads\":%d,\"triad_gb_per_s\":%.3f,\"f32_fma_gflops\":%.2f,\"int8_madd_gops\":%.2f}", n > from ? "," : "", n, gbs, f32, i8);
+    if (triad_only) printf("%s{\"threads\":%d,\"triad_gb_per_s\":%.3f,\"read_gb_per_s\":%.3f}", n > from ? "," : "", n, gbs, read);
+    else printf("%s{\"threads\":%d,\"triad_gb_per_s\":%.3f,\"read_gb_per_s\":%.3f,\"f32_fma_gflops\":%.2f,\"int8_madd_gops\":%.2f}", n > from ? "," : "", n, gbs, read, f32, i8);
   }
   printf("]}\n");
   return 0;

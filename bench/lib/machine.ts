@@ -1,6 +1,7 @@
 /**
  * The machine, described and measured: CPU model, ISA path, threads, and its limits (memory
- * bandwidth with a STREAM-style triad, peak arithmetic per data type) from bench/c/roofline.c.
+ * bandwidth with a STREAM-style triad and a read-only stream, peak arithmetic per data type) from
+ * bench/c/roofline.c.
  * Without gcc, bandwidth falls back to the native addon's F32 matvec over a 256 MB buffer.
  */
 import { readFileSync } from 'node:fs';
@@ -45,8 +46,14 @@ export function describeMachine(threads: number, limits: MachineLimits | null, n
 export function measureLimits(threads: number, quick: boolean, log: (s: string) => void): MachineLimits | null {
   try {
     const j = roofline([String(threads), quick ? '96' : '256', quick ? '5' : '7']);
-    const pick = (k: 'triad_gb_per_s' | 'f32_fma_gflops' | 'int8_madd_gops') => Object.fromEntries(j.results.map((x) => [String(x.threads), x[k] ?? 0]));
-    return { triad_gb_per_s: pick('triad_gb_per_s'), f32_fma_gflops: pick('f32_fma_gflops'), int8_madd_gops: pick('int8_madd_gops'), source: `bench/c/roofline.c (${j.isa}, gcc -O2 -march=native)` };
+    const pick = (k: 'triad_gb_per_s' | 'read_gb_per_s' | 'f32_fma_gflops' | 'int8_madd_gops') => Object.fromEntries(j.results.map((x) => [String(x.threads), x[k] ?? 0]));
+    return {
+      triad_gb_per_s: pick('triad_gb_per_s'),
+      read_gb_per_s: pick('read_gb_per_s'),
+      f32_fma_gflops: pick('f32_fma_gflops'),
+      int8_madd_gops: pick('int8_madd_gops'),
+      source: `bench/c/roofline.c (${j.isa}, gcc -O2 -march=native)`,
+    };
   } catch (err) {
     log(`roofline probe unavailable (${(err as Error).message.split('\n')[0]}); measuring bandwidth through the native F32 matvec`);
   }
@@ -62,26 +69,35 @@ export function measureLimits(threads: number, quick: boolean, log: (s: string) 
     const s = timeFast(() => native.matmul(0, w, rows, cols, x, 1, t), 5, 200);
     triad[String(t)] = w.length / (s.min / 1e3) / 1e9;
   }
-  return { triad_gb_per_s: triad, f32_fma_gflops: {}, int8_madd_gops: {}, source: 'native F32 matvec over 256 MB (no peak arithmetic without gcc)' };
+  // (a matvec only reads: its rate is the read-only stream's as well)
+  return { triad_gb_per_s: triad, read_gb_per_s: triad, f32_fma_gflops: {}, int8_madd_gops: {}, source: 'native F32 matvec over 256 MB (no peak arithmetic without gcc)' };
 }
 
 /**
- * The triad alone (96 MiB arrays) at from..threads threads, GB/s by thread count: the probes a
- * decode is paired with, without the arithmetic loops' seconds. Where the C probe cannot run, the
- * bandwidth of measureLimits' fallback.
+ * The bandwidth probes alone (96 MiB arrays) at from..threads threads, GB/s by thread count: the
+ * triad (the issue's yardstick) and the read-only stream (a decode's weights are only read), the
+ * probes a decode is paired with, without the arithmetic loops' seconds. Where the C probe cannot
+ * run, the bandwidth of measureLimits' fallback for both.
  */
-export function measureTriad(threads: number, from = 1): Record<string, number> | null {
+export function measureBandwidth(threads: number, from = 1): { triad: Record<string, number>; read: Record<string, number> } | null {
   try {
     const j = roofline([String(threads), '96', '5', 'triad', String(from)]);
-    return Object.fromEntries(j.results.map((x) => [String(x.threads), x.triad_gb_per_s]));
+    const by = (k: 'triad_gb_per_s' | 'read_gb_per_s') => Object.fromEntries(j.results.map((x) => [String(x.threads), x[k] ?? 0]));
+    return { triad: by('triad_gb_per_s'), read: by('read_gb_per_s') };
   } catch {
-    return measureLimits(threads, true, () => {})?.triad_gb_per_s ?? null;
+    const l = measureLimits(threads, true, () => {});
+    return l ? { triad: l.triad_gb_per_s, read: l.read_gb_per_s ?? l.triad_gb_per_s } : null;
   }
+}
+
+/** The triad alone (measureBandwidth's first probe), GB/s by thread count. */
+export function measureTriad(threads: number, from = 1): Record<string, number> | null {
+  return measureBandwidth(threads, from)?.triad ?? null;
 }
 
 interface RooflineOutput {
   isa: string;
-  results: { threads: number; triad_gb_per_s: number; f32_fma_gflops?: number; int8_madd_gops?: number }[];
+  results: { threads: number; triad_gb_per_s: number; read_gb_per_s?: number; f32_fma_gflops?: number; int8_madd_gops?: number }[];
 }
 
 function roofline(args: string[]): RooflineOutput {
@@ -99,6 +115,7 @@ export function betterLimits(a: MachineLimits, b: MachineLimits | null): Machine
   if (!b) return a;
   return {
     triad_gb_per_s: betterReadings(a.triad_gb_per_s, b.triad_gb_per_s),
+    ...(a.read_gb_per_s || b.read_gb_per_s ? { read_gb_per_s: betterReadings(a.read_gb_per_s ?? {}, b.read_gb_per_s ?? null) } : {}),
     f32_fma_gflops: betterReadings(a.f32_fma_gflops, b.f32_fma_gflops),
     int8_madd_gops: betterReadings(a.int8_madd_gops, b.int8_madd_gops),
     source: a.source === b.source ? a.source : `${a.source}; ${b.source}`,

@@ -7,6 +7,8 @@
 export interface MachineLimits {
   /** STREAM-style triad, GB/s, by thread count. */
   readonly triad_gb_per_s: Record<string, number>;
+  /** A read-only stream, GB/s, by thread count (what a decode's weights are; absent in older reports). */
+  readonly read_gb_per_s?: Record<string, number>;
   /** Peak f32 FMA throughput, GFLOP/s, by thread count. */
   readonly f32_fma_gflops: Record<string, number>;
   /** Peak int8 multiply-add (u8 x i8 pairs) throughput, GOP/s, by thread count. */
@@ -229,7 +231,7 @@ export function describeMachine(m: MachineInfo): string {
   if (m.limits) {
     const l = m.limits;
     const by = (o: Record<string, number>, unit: string) => Object.entries(o).map(([t, v]) => `${fmt(v)} ${unit} (${t}t)`).join(', ');
-    lines.push(`- memory bandwidth (triad): ${by(l.triad_gb_per_s, 'GB/s')}`);
+    lines.push(`- memory bandwidth (triad): ${by(l.triad_gb_per_s, 'GB/s')}${l.read_gb_per_s ? `; read-only stream: ${by(l.read_gb_per_s, 'GB/s')}` : ''}`);
     lines.push(`- peak f32 FMA: ${by(l.f32_fma_gflops, 'GFLOP/s')}; peak int8 multiply-add: ${by(l.int8_madd_gops, 'GOP/s')} [${l.source}]`);
   }
   for (const n of m.notes) lines.push(`- note: ${n}`);

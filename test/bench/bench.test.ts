@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { benchMain } from '../../bench/lib/cli.js';
-import { betterLimits, betterReadings, limitAt, measureTriad } from '../../bench/lib/machine.js';
+import { betterLimits, betterReadings, limitAt, measureBandwidth, measureTriad } from '../../bench/lib/machine.js';
 import { MODEL_SHAPES, planCases, REFERENCE_MAX_PROMPT, shapeParameters } from '../../bench/lib/plan.js';
 import { assertReportShape, compareReports, markdownReport, sameThreadRows, svgChart, type BenchReport, type BenchRow } from '../../bench/lib/report.js';
 import { benchPrompt, summarize } from '../../bench/lib/stats.js';
@@ -202,6 +202,10 @@ describe('machine limits', () => {
     const two = measureTriad(2, 2);
     expect(Object.keys(two ?? {})).toEqual(['2']);
     expect(two?.['2']).toBeGreaterThan(0.1);
+    // the read-only stream beside it, at the same counts
+    const both = measureBandwidth(2, 2);
+    expect(Object.keys(both?.read ?? {})).toEqual(['2']);
+    expect(both?.read['2']).toBeGreaterThan(0.1);
   });
 });
 
