@@ -1,6 +1,6 @@
 // The machine's limits, measured rather than looked up: a STREAM-style triad for memory bandwidth
 // (a[i] = b[i] + s*c[i] over three arrays far larger than any last-level cache), a read-only stream
-// over one of them (what a decode's weights are: on a Zen 4 host it reads 0.87-0.95x the triad's
+// over one of them (what a decode's weights are: on a Zen 4 host it reads 0.87-1.0x the triad's
 // bytes a second, bench/native-notes.md section 26), and tight loops of
 // independent multiply-adds for peak arithmetic per data type (f32 FMA; int8 multiply-add pairs,
 // the instruction ggml-style quantised dot products are built from). Each with 1..THREADS threads,
