@@ -6,6 +6,7 @@
 // unsigned by signed bytes, so a weight byte w is taken as w + 128 and 128 times the activation's
 // four-byte sum, the same for every row, comes off again: the same exact integers as AVX2's
 // sign trick, in a third of the instructions, and the float steps are the AVX2 kernel's.
+#include <utility>
 #include "pair_tiles_avx512.h"
 namespace lg {
 
@@ -58,6 +59,16 @@ inline __m512i row_pair<Q5Blk>(const uint8_t* x, size_t bx, int64_t i) {
   return _mm512_mask_add_epi8(low7, (__mmask64)ha | (__mmask64)hb << 32, low7, _mm512_set1_epi8(0x10));
 }
 
+// Block i's f16 scale of rows 0..R-1 (row r at x + r * bx) in word r. (Each insert's lane must be a
+// constant, unoptimised builds included: hence the index sequence rather than a loop.)
+template <class Blk, size_t... R>
+inline __m128i row_scales(const uint8_t* x, size_t bx, int64_t i, std::index_sequence<R...>) {
+  __m128i v = _mm_setzero_si128();
+  ((v = _mm_insert_epi16(v, (short)Blk::d(x + R * bx, i), (int)R)), ...);
+  (void)x, (void)bx, (void)i;  // no rows: a tile of one row has no pairs
+  return v;
+}
+
 inline __m512 lanes(__m512i ux, const Act& a) { return _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(a.neg, ux, a.q)); }
 
 
@@ -94,8 +105,7 @@ struct Q0Tiles : GemmOperands {
       // inserts in a row and four columns' products ran 0.92x there). Each d_w * d_a is the same.
       __m512 dwy = _mm512_setzero_ps();  // decode: row r's d_w * d_a in lane r
       if constexpr (C == 1) {
-        __m128i dh = _mm_setzero_si128();
-        for (int r = 0; r < 2 * P; r++) dh = _mm_insert_epi16(dh, (short)Blk::d(xr + r * bx, i), r);
+        const __m128i dh = row_scales<Blk>(xr, bx, i, std::make_index_sequence<2 * P>{});
         dwy = _mm512_castps256_ps512(_mm256_mul_ps(_mm256_cvtph_ps(dh), _mm512_castps512_ps256(dy[0])));
       }
       for (int p = 0; p < P; p++) {
