@@ -47,7 +47,7 @@ describe.skipIf(!native)(`native KQV value sum${skipReason ? ` (${skipReason})` 
       // row widened once, every head's lanes in registers. Each head must still get its own sum.
       for (const o of ORDERS)
         for (const heads of [2, 3, 4, 5])
-          for (const n of [1, 63, 65, 257])
+          for (const n of [1, 2, 3, 5, 63, 65, 257])
             for (const d of [64, 128, 40]) {
               const stride = d + 24;
               const seed = n * 131 + d * 7 + heads + o.lanes + (f16 ? 3 : 0);
