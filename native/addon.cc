@@ -339,7 +339,7 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   std::vector<uint8_t> scratch, tiles;
   // repack: the weights also in the type's repacked tiles, as a model holds them (rows8 matrices of
   // whole tiles only)
-  if (repack && rows8 && tr->repack_tiles8 && rows % 8 == 0) {
+  if (repack && rows8 && quant_tiles8_fit(tr, rows)) {
     tiles.resize(w_row * (size_t)rows);
     tr->repack_tiles8(w.data, w_row, rows, tiles.data());
   }

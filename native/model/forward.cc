@@ -136,7 +136,7 @@ void Model::repack_matrices() {
   const int isa = isa_active();
   std::vector<Mat*> mats;
   auto take = [&](Mat* m) {
-    if (m->present() && m->rows8 && m->rows % 8 == 0 && m->traits->repack_tiles8 && quant_gemm_tiles8(m->traits, isa)) mats.push_back(m);
+    if (m->present() && m->rows8 && quant_tiles8_fit(m->traits, m->rows) && quant_gemm_tiles8(m->traits, isa)) mats.push_back(m);
   };
   for (Layer& L : layers_)
     for (Mat* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.gate, &L.up, &L.down}) take(m);

@@ -157,6 +157,9 @@ gemm_rows8_fn quant_gemm_rows8(const QuantTraits* t, int isa);
 // The repacked-tile kernel at exactly `isa` (where it runs), or null: a matrix repacked for one ISA
 // is read by that ISA's kernel, and any other ISA reads ggml's layout.
 gemm_rows8_fn quant_gemm_tiles8(const QuantTraits* t, int isa);
+// Whether a matrix of `rows` rows of the type can be held in repacked tiles: the type has a
+// layout, and the rows fill whole tiles.
+inline bool quant_tiles8_fit(const QuantTraits* t, int64_t rows) { return t->repack_tiles8 && rows % 8 == 0; }
 // The tinyBLAS-order kernel at the best ISA up to `isa`, or null when the type has none.
 gemm_tinyblas_fn quant_gemm_tinyblas(const QuantTraits* t, int isa);
 // The values per step of that kernel (8, 16 or 32): n must be a multiple for llama.cpp to take it.

@@ -316,6 +316,17 @@ static inline void q4_K_tile512_gemv(int64_t nb, const Src& x, const uint8_t* y,
   _mm256_storeu_ps(s, _mm256_sub_ps(acc, accm));
 }
 
+// Every tile of eight rows x the columns, rows r..r+7 from src(r) (Q4KRows or Q4KTile): columns in
+// fours through the pairs kernel, the rest (and decode from tiles) one at a time.
+template <class MakeSrc>
+static void q4_K_tiles(int64_t nb, int64_t nr, int64_t nc, const uint8_t* y, size_t by, float* s, size_t bs, const MakeSrc& src) {
+  drive_rows8(nr, nc - nc % 4, nc, [&](auto cols, int64_t r, int64_t c) {
+    constexpr int C = decltype(cols)::value;
+    if constexpr (C == 1) q4_K_tile512_gemv(nb, src(r), y + c * by, s + c * bs + r);
+    else q4_K_tile512_pairs<C>(nb, src(r), y + c * by, by, s + c * bs + r, bs);
+  });
+}
+
 void gemm_rows8_q4_K_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, const void* vy, size_t by, const int32_t*,
                             int64_t nc, float* s, size_t bs) {
   const int64_t nb = n / QK_K;
@@ -332,12 +343,7 @@ void gemm_rows8_q4_K_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, co
       q4_K_tile512_gemv(nb, Q4KRows{rows, rs}, y, out, prefetch);
     });
   }
-  const int64_t grouped = nc - nc % 4;
-  drive_rows8(nr, grouped, nc, [&](auto cols, int64_t r, int64_t c) {
-    constexpr int C = decltype(cols)::value;
-    if constexpr (C == 1) q4_K_tile512_gemv(nb, Q4KRows{x + r * bx, bx}, y + c * by, s + c * bs + r);
-    else q4_K_tile512_pairs<C>(nb, Q4KRows{x + r * bx, bx}, y + c * by, by, s + c * bs + r, bs);
-  });
+  q4_K_tiles(nb, nr, nc, y, by, s, bs, [&](int64_t r) { return Q4KRows{x + r * bx, bx}; });
 }
 
 // The same from repacked tiles (quant.h gemm_tiles8_fn): tile r / 8 at x + r * bx. Decode reads
@@ -350,12 +356,7 @@ void gemm_tiles8_q4_K_avx512(int64_t n, const void* vx, size_t bx, int64_t nr, c
   const int64_t nb = n / QK_K;
   const uint8_t* x = (const uint8_t*)vx;
   const uint8_t* y = (const uint8_t*)vy;
-  const int64_t grouped = nc == 1 ? 0 : nc - nc % 4;
-  drive_rows8(nr, grouped, nc, [&](auto cols, int64_t r, int64_t c) {
-    constexpr int C = decltype(cols)::value;
-    if constexpr (C == 1) q4_K_tile512_gemv(nb, Q4KTile{x + r * bx}, y + c * by, s + c * bs + r);
-    else q4_K_tile512_pairs<C>(nb, Q4KTile{x + r * bx}, y + c * by, by, s + c * bs + r, bs);
-  });
+  q4_K_tiles(nb, nr, nc, y, by, s, bs, [&](int64_t r) { return Q4KTile{x + r * bx}; });
 }
 
 }  // namespace lg
