@@ -46,17 +46,23 @@ export function describeMachine(threads: number, limits: MachineLimits | null, n
 export function measureLimits(threads: number, quick: boolean, log: (s: string) => void): MachineLimits | null {
   try {
     const j = roofline([String(threads), quick ? '96' : '256', quick ? '5' : '7']);
-    const pick = (k: 'triad_gb_per_s' | 'read_gb_per_s' | 'f32_fma_gflops' | 'int8_madd_gops') => Object.fromEntries(j.results.map((x) => [String(x.threads), x[k] ?? 0]));
     return {
-      triad_gb_per_s: pick('triad_gb_per_s'),
-      read_gb_per_s: pick('read_gb_per_s'),
-      f32_fma_gflops: pick('f32_fma_gflops'),
-      int8_madd_gops: pick('int8_madd_gops'),
+      triad_gb_per_s: byThreads(j, 'triad_gb_per_s'),
+      read_gb_per_s: byThreads(j, 'read_gb_per_s'),
+      f32_fma_gflops: byThreads(j, 'f32_fma_gflops'),
+      int8_madd_gops: byThreads(j, 'int8_madd_gops'),
       source: `bench/c/roofline.c (${j.isa}, gcc -O2 -march=native)`,
     };
   } catch (err) {
     log(`roofline probe unavailable (${(err as Error).message.split('\n')[0]}); measuring bandwidth through the native F32 matvec`);
   }
+  const bw = matvecBandwidth(threads);
+  // (a matvec only reads: its rate is the read-only stream's as well)
+  return bw ? { triad_gb_per_s: bw, read_gb_per_s: bw, f32_fma_gflops: {}, int8_madd_gops: {}, source: 'native F32 matvec over 256 MB (no peak arithmetic without gcc)' } : null;
+}
+
+/** Without the C probe: GB/s of the addon's F32 matvec over 256 MB at 1..threads threads, or null without an addon. */
+function matvecBandwidth(threads: number): Record<string, number> | null {
   const native = loadNative();
   if (!native) return null;
   const cols = 4096;
@@ -64,29 +70,27 @@ export function measureLimits(threads: number, quick: boolean, log: (s: string) 
   const w = new Uint8Array(rows * cols * 4);
   new Float32Array(w.buffer).fill(0.5);
   const x = new Float32Array(cols).fill(1);
-  const triad: Record<string, number> = {};
+  const out: Record<string, number> = {};
   for (let t = 1; t <= threads; t++) {
     const s = timeFast(() => native.matmul(0, w, rows, cols, x, 1, t), 5, 200);
-    triad[String(t)] = w.length / (s.min / 1e3) / 1e9;
+    out[String(t)] = w.length / (s.min / 1e3) / 1e9;
   }
-  // (a matvec only reads: its rate is the read-only stream's as well)
-  return { triad_gb_per_s: triad, read_gb_per_s: triad, f32_fma_gflops: {}, int8_madd_gops: {}, source: 'native F32 matvec over 256 MB (no peak arithmetic without gcc)' };
+  return out;
 }
 
 /**
  * The bandwidth probes alone (96 MiB arrays) at from..threads threads, GB/s by thread count: the
  * triad (the issue's yardstick) and the read-only stream (a decode's weights are only read), the
  * probes a decode is paired with, without the arithmetic loops' seconds. Where the C probe cannot
- * run, the bandwidth of measureLimits' fallback for both.
+ * run, the addon's F32 matvec for both (all its thread counts up to `threads`).
  */
 export function measureBandwidth(threads: number, from = 1): { triad: Record<string, number>; read: Record<string, number> } | null {
   try {
     const j = roofline([String(threads), '96', '5', 'triad', String(from)]);
-    const by = (k: 'triad_gb_per_s' | 'read_gb_per_s') => Object.fromEntries(j.results.map((x) => [String(x.threads), x[k] ?? 0]));
-    return { triad: by('triad_gb_per_s'), read: by('read_gb_per_s') };
+    return { triad: byThreads(j, 'triad_gb_per_s'), read: byThreads(j, 'read_gb_per_s') };
   } catch {
-    const l = measureLimits(threads, true, () => {});
-    return l ? { triad: l.triad_gb_per_s, read: l.read_gb_per_s ?? l.triad_gb_per_s } : null;
+    const bw = matvecBandwidth(threads);
+    return bw ? { triad: bw, read: bw } : null;
   }
 }
 
@@ -98,6 +102,11 @@ export function measureTriad(threads: number, from = 1): Record<string, number> 
 interface RooflineOutput {
   isa: string;
   results: { threads: number; triad_gb_per_s: number; read_gb_per_s?: number; f32_fma_gflops?: number; int8_madd_gops?: number }[];
+}
+
+/** One of the probe's readings by thread count (0 where this build of the probe has no such reading). */
+function byThreads(j: RooflineOutput, k: Exclude<keyof RooflineOutput['results'][number], 'threads'>): Record<string, number> {
+  return Object.fromEntries(j.results.map((x) => [String(x.threads), x[k] ?? 0]));
 }
 
 function roofline(args: string[]): RooflineOutput {

@@ -35,7 +35,22 @@ export function refillInHugePages(path: string): boolean {
  * matrices are repacked at load drops its pages of their mapped rows (native/runtime/mmap.cc
  * release_mapped).
  */
-export function hugePageShare(path: string): { mapped: number; resident: number; huge: number } | null {
+export function hugePageShare(path: string): Mapping | null {
+  const maps = mappingsOf(path);
+  if (!maps) return null;
+  const sum = (k: keyof Mapping) => maps.reduce((a, m) => a + m[k], 0);
+  return { mapped: sum('mapped'), resident: sum('resident'), huge: sum('huge') };
+}
+
+/** Bytes of a mapping (Size), resident of them (Rss), and of those in PMD mappings (FilePmdMapped). */
+export interface Mapping {
+  mapped: number;
+  resident: number;
+  huge: number;
+}
+
+/** This process's mappings of `path` in address order, from /proc/self/smaps; null off Linux. */
+export function mappingsOf(path: string): Mapping[] | null {
   let smaps: string;
   try {
     smaps = readFileSync('/proc/self/smaps', 'utf8');
@@ -43,23 +58,21 @@ export function hugePageShare(path: string): { mapped: number; resident: number;
     return null;
   }
   const want = resolve(path);
-  let mapped = 0;
-  let resident = 0;
-  let huge = 0;
-  let inFile = false;
+  const out: Mapping[] = [];
+  let current: Mapping | null = null;
   for (const line of smaps.split('\n')) {
     const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s+(.*)$/.exec(line);
     if (header) {
-      inFile = header[1] === want;
+      current = header[1] === want ? { mapped: 0, resident: 0, huge: 0 } : null;
+      if (current) out.push(current);
       continue;
     }
-    if (!inFile) continue;
-    const field = /^(Size|Rss|FilePmdMapped):\s+(\d+) kB$/.exec(line);
-    if (!field) continue;
+    const field = current ? /^(Size|Rss|FilePmdMapped):\s+(\d+) kB$/.exec(line) : null;
+    if (!field || !current) continue;
     const bytes = Number(field[2]) * 1024;
-    if (field[1] === 'Size') mapped += bytes;
-    else if (field[1] === 'Rss') resident += bytes;
-    else huge += bytes;
+    if (field[1] === 'Size') current.mapped += bytes;
+    else if (field[1] === 'Rss') current.resident += bytes;
+    else current.huge += bytes;
   }
-  return { mapped, resident, huge };
+  return out;
 }

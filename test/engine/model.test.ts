@@ -10,6 +10,7 @@ import { smallGpt2Vocab } from '../fixtures/small-vocab.js';
 import { testModelPath } from '../conformance/models.js';
 import { cpuAvailable } from '../../src/engine/backend/cpu/index.js';
 import { loadNative } from '../../src/engine/native/load.js';
+import { mappingsOf } from '../../bench/lib/pages.js';
 import { probeWebGPU } from '../../src/engine/backend/webgpu/index.js';
 
 const model = () => testModelPath({ arch: 'llama', quant: 'Q4_0', vocabName: 'gpt2-1024', vocab: () => smallGpt2Vocab(1024) });
@@ -155,7 +156,7 @@ describe('loadModel', () => {
       const want = Array.from(await plain.evaluate(ids, { allLogits: true }));
       expect(Array.from(await repacked.evaluate(ids, { allLogits: true }))).toEqual(want);
       // both models have read every matrix; the repacked one holds at least 2 MiB less of them
-      const [a, b] = residentOfMappings(path);
+      const [a, b] = mappingsOf(path)!.map((m) => m.resident);
       expect(Math.min(a!, b!)).toBeLessThanOrEqual(Math.max(a!, b!) - (2 << 20));
       expect(native.setIsa('avx2')).toBe(true);
       expect(Array.from(await repacked.evaluate(ids, { allLogits: true }))).toEqual(Array.from(await plain.evaluate(ids, { allLogits: true })));
@@ -284,20 +285,3 @@ describe('saving and restoring the cache', () => {
     }
   });
 });
-
-/** Resident bytes of each of this process's mappings of `path` (Linux /proc/self/smaps), in address order. */
-function residentOfMappings(path: string): number[] {
-  const out: number[] = [];
-  let inFile = false;
-  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s+(.*)$/.exec(line);
-    if (header) {
-      inFile = header[1] === path;
-      if (inFile) out.push(0);
-      continue;
-    }
-    const rss = inFile ? /^Rss:\s+(\d+) kB$/.exec(line) : null;
-    if (rss) out[out.length - 1] = Number(rss[1]) * 1024;
-  }
-  return out;
-}
