@@ -61,7 +61,8 @@ struct PairQ6K : PairType<block_q6_K, block_q8_K, QK_K, vec_dot_q6_K_avx2> {
 // same maddubs / madd steps at twice the width give each row's half the AVX2 lanes' integers, and
 // the float steps (one fma per superblock; the mins as an fma chain per row, added at the end, both
 // rows' chains in two lanes of a vector) are the AVX2 kernel's: each output equals
-// vec_dot_q5_K_avx2 bit for bit.
+// vec_dot_q5_K_avx2 bit for bit. dpwssd takes each madd and its add in one, in two chains (the same
+// int32 sums, which wrap alike).
 
 // 0x10 in each byte whose bit b of qh is set (both rows' halves): simd_avx2_k.cc's q5k_high.
 inline __m512i q5k_high512(__m512i qh, int b) {
@@ -150,14 +151,14 @@ struct PairQ5K : Q5KType {
   }
   __m512 dd(const block_q8_K& y) const { return head.dd(y.d); }
   __m512i sumi(const block_q8_K& y) const {
-    __m512i acc = _mm512_setzero_si512();
-    for (int j = 0; j < 4; j++) {  // two chunks a step: shorter add chains
+    __m512i acc[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};  // a chain for each chunk of a step
+    for (int j = 0; j < 4; j++) {
       const __m512i y0 = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)(y.qs + 64 * j)));
       const __m512i y1 = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)(y.qs + 64 * j + 32)));
-      acc = _mm512_add_epi32(acc, _mm512_add_epi32(_mm512_madd_epi16(_mm512_maddubs_epi16(q[2 * j], y0), sc[2 * j]),
-                                                   _mm512_madd_epi16(_mm512_maddubs_epi16(q[2 * j + 1], y1), sc[2 * j + 1])));
+      acc[0] = _mm512_dpwssd_epi32(acc[0], _mm512_maddubs_epi16(q[2 * j], y0), sc[2 * j]);
+      acc[1] = _mm512_dpwssd_epi32(acc[1], _mm512_maddubs_epi16(q[2 * j + 1], y1), sc[2 * j + 1]);
     }
-    return acc;
+    return _mm512_add_epi32(acc[0], acc[1]);
   }
   void chains(const block_q8_K& y, __m128& chain) const { head.chains(q5k_act_pairs(y), y.d, chain); }
 };
@@ -177,16 +178,16 @@ struct Q5K : Q5KType {
     h.chains(act.bp, y.d, chain);
     const __m512i sc = h.scales();
     const __m512i qh = load_pair(a.qh, b.qh);
-    __m512i sumi = _mm512_setzero_si512();
+    __m512i sumi[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};  // a chain for each chunk of a step
     for (int j = 0; j < QK_K / 64; j++) {
       __m512i q0, q1;
       q5k_values(a, b, qh, j, q0, q1);
       const __m512i p0 = _mm512_maddubs_epi16(q0, _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)(y.qs + 64 * j))));
       const __m512i p1 = _mm512_maddubs_epi16(q1, _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)(y.qs + 64 * j + 32))));
-      sumi = _mm512_add_epi32(sumi, _mm512_add_epi32(_mm512_madd_epi16(p0, _mm512_shuffle_epi8(sc, word_spread(2 * j))),
-                                                     _mm512_madd_epi16(p1, _mm512_shuffle_epi8(sc, word_spread(2 * j + 1)))));
+      sumi[0] = _mm512_dpwssd_epi32(sumi[0], p0, _mm512_shuffle_epi8(sc, word_spread(2 * j)));
+      sumi[1] = _mm512_dpwssd_epi32(sumi[1], p1, _mm512_shuffle_epi8(sc, word_spread(2 * j + 1)));
     }
-    acc = _mm512_fmadd_ps(h.dd(y.d), _mm512_cvtepi32_ps(sumi), acc);
+    acc = _mm512_fmadd_ps(h.dd(y.d), _mm512_cvtepi32_ps(_mm512_add_epi32(sumi[0], sumi[1])), acc);
   }
 };
 
