@@ -31,7 +31,9 @@ struct Plan {
 Plan plan_for(const MatmulJob& j, int isa, int64_t cols, int64_t batch, bool tiled) {
   Plan p;
   p.r8 = (j.rows8 || j.traits->rows8_unrepacked) && j.rows % 8 == 0 ? quant_gemm_rows8(j.traits, isa) : nullptr;
-  p.t8 = p.r8 && j.tiles ? quant_gemm_tiles8(j.traits, isa) : nullptr;
+  // Repacked tiles where the model holds them for this ISA: the rows-of-8 kernels', and Q5_0's in
+  // its own arithmetic.
+  p.t8 = j.tiles && quant_tiles8_fit(j.traits, j.rows) ? quant_gemm_tiles8(j.traits, isa) : nullptr;
   p.tb = tiled && quant_tinyblas_applies(j.rows, cols, batch, quant_tinyblas_step(j.traits, isa)) ? quant_gemm_tinyblas(j.traits, isa) : nullptr;
   p.gemm = tiled ? quant_gemm(j.traits, isa) : nullptr;
   p.dot = quant_vec_dot(j.traits, isa);
@@ -39,7 +41,7 @@ Plan plan_for(const MatmulJob& j, int isa, int64_t cols, int64_t batch, bool til
   // Batches: tiles small enough that a tile's weight rows stay in L2 while every activation row
   // passes over them. (Decode splits rows by decode_shares instead.)
   p.tile = std::max<int64_t>(4, std::min<int64_t>(32, (int64_t)(256 * 1024 / std::max<size_t>(p.w_row, 1))));
-  if (p.r8) p.tile = (p.tile + 7) & ~(int64_t)7;
+  if (p.r8 || p.t8) p.tile = (p.tile + 7) & ~(int64_t)7;
   if (p.tb) p.tile = std::max<int64_t>(12, p.tile / 12 * 12);  // its register tiles are three (AVX2) or four rows high
   p.ntiles = (j.rows + p.tile - 1) / p.tile;
   return p;
@@ -68,7 +70,7 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
   bool any_r8 = false, any_tb = false;
   for (int i = 0; i < njobs; i++) {
     plans[i] = plan_for(jobs[i], isa, cols, batch, tiled);
-    any_r8 = any_r8 || plans[i].r8 != nullptr;
+    any_r8 = any_r8 || plans[i].r8 != nullptr || plans[i].t8 != nullptr;  // (Q8_0 activations' block sums)
     any_tb = any_tb || plans[i].tb != nullptr;
   }
 

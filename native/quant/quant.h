@@ -98,8 +98,9 @@ void q8_0_block_sums(const void* y, int64_t nb, int32_t* out);
 // into whole 8-row tiles stored as the kernel reads them (llama.cpp's CPU backend repacks too, into
 // layouts of its own). A tile holds exactly its eight rows' bytes, so rows r..r+7 (r a multiple of 8)
 // start at x + r * bx in both layouts. gemm_tiles8 has gemm_rows8_fn's signature and gives its
-// outputs bit for bit, from repacked rows (nr a multiple of 8); repack_tiles8 writes nr rows (a
-// multiple of 8) of ggml's layout at x into that layout at out.
+// outputs bit for bit, from repacked rows (nr a multiple of 8): the rows-of-8 kernel's, or for a
+// type without one (Q5_0) its gemm_fn's; repack_tiles8 writes nr rows (a multiple of 8) of ggml's
+// layout at x into that layout at out.
 using repack_tiles8_fn = void (*)(const void* x, size_t bx, int64_t nr, void* out);
 // Q4_K's tile, per superblock: the eight rows' 16-byte heads as four 32-byte vectors (vector j, lane r
 // = word j of row r's head), then for each pair p of sub-blocks four 64-byte vectors (vector k,
@@ -112,6 +113,15 @@ void repack_tiles8_q4_K(const void* x, size_t bx, int64_t nr, void* out);  // ti
 constexpr size_t kTile8B32Block = 8 * 18;
 constexpr size_t kTile8B32Even = 16, kTile8B32Odd = 80;
 void repack_tiles8_b32(const void* x, size_t bx, int64_t nr, void* out);  // tiles8.cc
+// Q5_0's tile, per 32-value block: the eight rows' f16 scales (16 bytes), then per row pair its
+// 64 fifth bits (8 bytes: row a's values 0-15, row b's 0-15, a's 16-31, b's 16-31, the order its
+// kernel's vector holds the values in), then the rows' 16 bytes of nibbles in row order (128). Its
+// kernel keeps Q5_0's own arithmetic (the AVX2 dot product's eight lanes per output, which
+// llama.cpp runs; it does not repack Q5_0), reading in one load what it otherwise gathers from two
+// rows.
+constexpr size_t kTile8Q5_0Block = 8 * 22;
+constexpr size_t kTile8Q5_0Qh = 16, kTile8Q5_0Qs = 48;
+void repack_tiles8_q5_0(const void* x, size_t bx, int64_t nr, void* out);  // tiles8.cc
 
 // Float weights (F32, F16, BF16) against two or more activation rows, in llama.cpp's arithmetic
 // for them: its CPU backend sends those products through llamafile's tinyBLAS whenever the rows
@@ -304,6 +314,8 @@ void gemv_tiles8_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, co
 void gemv_tiles8_iq4_nl_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, const int32_t* ysum, float* s);
 void gemm_tiles8_q4_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                              int64_t nc, float* s, size_t bs);
+void gemm_tiles8_q5_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                             int64_t nc, float* s, size_t bs);  // simd_avx512_q8.cc
 LG_DECL_TINYBLAS(f32, avx512)  // simd_avx512_tinyblas.cc
 LG_DECL_TINYBLAS(f16, avx512)
 LG_DECL_TINYBLAS(bf16, avx512)

@@ -39,4 +39,23 @@ void repack_tiles8_b32(const void* vx, size_t bx, int64_t nr, void* vout) {
   }
 }
 
+void repack_tiles8_q5_0(const void* vx, size_t bx, int64_t nr, void* vout) {
+  const uint8_t* x = (const uint8_t*)vx;
+  uint8_t* out = (uint8_t*)vout;
+  const int64_t nb = (int64_t)(bx / sizeof(block_q5_0));
+  for (int64_t r0 = 0; r0 + 8 <= nr; r0 += 8) {
+    for (int64_t b = 0; b < nb; b++, out += kTile8Q5_0Block) {
+      for (int r = 0; r < 8; r++) {
+        const block_q5_0* row = (const block_q5_0*)(x + (r0 + r) * bx) + b;
+        std::memcpy(out + 2 * r, &row->d, 2);
+        // a pair's fifth bits in its kernel's byte order: values 0-15 of each row, then 16-31
+        uint8_t* qh = out + kTile8Q5_0Qh + 8 * (r / 2) + 2 * (r % 2);
+        std::memcpy(qh, row->qh, 2);
+        std::memcpy(qh + 4, row->qh + 2, 2);
+        std::memcpy(out + kTile8Q5_0Qs + 16 * r, row->qs, 16);
+      }
+    }
+  }
+}
+
 }  // namespace lg

@@ -381,6 +381,27 @@ describe.skipIf(!native)('native kernels', () => {
     }
   });
 
+  it('Q5_0 repacked into tiles equals one dot product per output bit for bit (every batch tail, 1-2 threads)', () => {
+    // The AVX-512 tile kernel keeps Q5_0's own arithmetic (quant.h repack_tiles8_q5_0): its pairs'
+    // nibbles, fifth bits and scales come from the tile in another byte order, and a bit taken from
+    // the wrong row or value shows here. Batches 1-3 and 5-7 leave every column tail of its
+    // four-column tile; other ISAs read ggml's rows.
+    const mm = native!.matmul as (...a: unknown[]) => Float32Array;
+    const t = TYPES.find((q) => q.name === 'Q5_0')!;
+    for (const [rows, blocks, threads] of [[8, 1, 1], [16, 3, 2], [24, 28, 1], [40, 5, 2]]) {
+      const cols = 32 * blocks;
+      const wq = t.quantize(gaussian(rows * cols, 90 + rows + blocks, 0.1));
+      for (const batch of [1, 2, 3, 4, 5, 7, 9]) {
+        const x = gaussian(batch * cols, 60 + batch);
+        for (const isa of ISAS) {
+          const plain = mm(t.type, wq, rows, cols, x, batch, 1, isa, false);
+          const repacked = mm(t.type, wq, rows, cols, x, batch, threads, isa, true, true, true);
+          expect(Array.from(repacked), `${isa} rows=${rows} blocks=${blocks} batch=${batch}`).toEqual(Array.from(plain));
+        }
+      }
+    }
+  });
+
   it('many short rows (attention keys against a query) equal one dot product per row bit for bit', () => {
     // The AVX-512 F16 kernel reduces sixteen rows at once where a row is whole 64-value steps.
     const mm = native!.matmul as (...a: unknown[]) => Float32Array;
