@@ -39,23 +39,35 @@ void repack_tiles8_b32(const void* vx, size_t bx, int64_t nr, void* vout) {
   }
 }
 
-void repack_tiles8_q5_0(const void* vx, size_t bx, int64_t nr, void* vout) {
+namespace {
+// Q5_0 / Q5_1 (quant.h): the scales (and Q5_1's mins), each pair's fifth bits in its kernel's byte
+// order (values 0-15 of each row, then 16-31), the nibbles in row order.
+template <class Block, bool Min, size_t kBlock, size_t kQh, size_t kQs>
+void repack_q5(const void* vx, size_t bx, int64_t nr, void* vout) {
   const uint8_t* x = (const uint8_t*)vx;
   uint8_t* out = (uint8_t*)vout;
-  const int64_t nb = (int64_t)(bx / sizeof(block_q5_0));
+  const int64_t nb = (int64_t)(bx / sizeof(Block));
   for (int64_t r0 = 0; r0 + 8 <= nr; r0 += 8) {
-    for (int64_t b = 0; b < nb; b++, out += kTile8Q5_0Block) {
+    for (int64_t b = 0; b < nb; b++, out += kBlock) {
       for (int r = 0; r < 8; r++) {
-        const block_q5_0* row = (const block_q5_0*)(x + (r0 + r) * bx) + b;
+        const Block* row = (const Block*)(x + (r0 + r) * bx) + b;
         std::memcpy(out + 2 * r, &row->d, 2);
-        // a pair's fifth bits in its kernel's byte order: values 0-15 of each row, then 16-31
-        uint8_t* qh = out + kTile8Q5_0Qh + 8 * (r / 2) + 2 * (r % 2);
+        if constexpr (Min) std::memcpy(out + 16 + 2 * r, &row->m, 2);
+        uint8_t* qh = out + kQh + 8 * (r / 2) + 2 * (r % 2);
         std::memcpy(qh, row->qh, 2);
         std::memcpy(qh + 4, row->qh + 2, 2);
-        std::memcpy(out + kTile8Q5_0Qs + 16 * r, row->qs, 16);
+        std::memcpy(out + kQs + 16 * r, row->qs, 16);
       }
     }
   }
+}
+}  // namespace
+
+void repack_tiles8_q5_0(const void* x, size_t bx, int64_t nr, void* out) {
+  repack_q5<block_q5_0, false, kTile8Q5_0Block, kTile8Q5_0Qh, kTile8Q5_0Qs>(x, bx, nr, out);
+}
+void repack_tiles8_q5_1(const void* x, size_t bx, int64_t nr, void* out) {
+  repack_q5<block_q5_1, true, kTile8Q5_1Block, kTile8Q5_1Qh, kTile8Q5_1Qs>(x, bx, nr, out);
 }
 
 }  // namespace lg

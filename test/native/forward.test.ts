@@ -148,10 +148,10 @@ describe.skipIf(!native)('native forward step vs the reference backend', () => {
     }
   });
 
-  it.skipIf(!native || native.info().isa !== 'avx512')('Q4_K, Q4_0, IQ4_NL and Q5_0 matrices repacked into tiles give the logits of the mapped rows, bit for bit, at 1-3 threads', async () => {
+  it.skipIf(!native || native.info().isa !== 'avx512')('Q4_K, Q4_0, IQ4_NL, Q5_0 and Q5_1 matrices repacked into tiles give the logits of the mapped rows, bit for bit, at 1-3 threads', async () => {
     // The model copies those matrices into 8-row tiles at load (quant.h repack_tiles8) where the
     // active ISA has a tile kernel; LOCALGPT_NO_REPACK / repackWeights: false keep the mapped rows.
-    for (const [scheme, threads] of [['Q4_K_M', 1], ['Q4_K_M', 2], ['Q4_K_M', 3], ['Q4_0', 2], ['IQ4_NL', 3], ['Q5_0', 1], ['Q5_0', 2]] as const) {
+    for (const [scheme, threads] of [['Q4_K_M', 1], ['Q4_K_M', 2], ['Q4_K_M', 3], ['Q4_0', 2], ['IQ4_NL', 3], ['Q5_0', 2], ['Q5_1', 1]] as const) {
       const config = makeConfig('llama');
       const weights = makeWeights(config, scheme, 13);
       const prompt = tokens(7, config.vocabSize, 3);
@@ -159,7 +159,7 @@ describe.skipIf(!native)('native forward step vs the reference backend', () => {
       for (const repackWeights of [false, true]) {
         const ctx = await cpuBackend.createContext(weights, { contextLength: 16, threads, repackWeights });
         const internals = ctx as unknown as { native: NativeAddon; handle: NativeModelHandle };
-        // the bytes of the scheme's Q4_K / Q4_0 / IQ4_NL / Q5_0 matrices, when repacked
+        // the bytes of the scheme's Q4_K / Q4_0 / IQ4_NL / Q5_0 / Q5_1 matrices, when repacked
         const repacked = internals.native.modelInfo(internals.handle).repackedBytes;
         if (repackWeights) expect(repacked, scheme).toBeGreaterThan(0);
         else expect(repacked).toBe(0);

@@ -381,13 +381,13 @@ describe.skipIf(!native)('native kernels', () => {
     }
   });
 
-  it('Q5_0 repacked into tiles equals one dot product per output bit for bit (every batch tail, 1-2 threads)', () => {
-    // The AVX-512 tile kernel keeps Q5_0's own arithmetic (quant.h repack_tiles8_q5_0): its pairs'
-    // nibbles, fifth bits and scales come from the tile in another byte order, and a bit taken from
-    // the wrong row or value shows here. Batches 1-3 and 5-7 leave every column tail of its
-    // four-column tile; other ISAs read ggml's rows.
+  it.each(['Q5_0', 'Q5_1'])('%s repacked into tiles equals one dot product per output bit for bit (every batch tail, 1-2 threads)', (name) => {
+    // The AVX-512 tile kernel keeps the type's own arithmetic (quant.h repack_tiles8_q5_0 / _q5_1):
+    // its pairs' nibbles, fifth bits, scales (and Q5_1's mins) come from the tile in another byte
+    // order, and a bit taken from the wrong row or value shows here. Batches 1-3 and 5-7 leave every
+    // column tail of its four-column tile; other ISAs read ggml's rows.
     const mm = native!.matmul as (...a: unknown[]) => Float32Array;
-    const t = TYPES.find((q) => q.name === 'Q5_0')!;
+    const t = TYPES.find((q) => q.name === name)!;
     for (const [rows, blocks, threads] of [[8, 1, 1], [16, 3, 2], [24, 28, 1], [40, 5, 2]]) {
       const cols = 32 * blocks;
       const wq = t.quantize(gaussian(rows * cols, 90 + rows + blocks, 0.1));
