@@ -126,6 +126,10 @@ void repack_tiles8_q5_0(const void* x, size_t bx, int64_t nr, void* out);  // ti
 constexpr size_t kTile8Q5_1Block = 8 * 24;
 constexpr size_t kTile8Q5_1Qh = 32, kTile8Q5_1Qs = 64;
 void repack_tiles8_q5_1(const void* x, size_t bx, int64_t nr, void* out);  // tiles8.cc
+// Q4_1's: the scales, the mins, the nibbles (no fifth bits).
+constexpr size_t kTile8Q4_1Block = 8 * 20;
+constexpr size_t kTile8Q4_1Qs = 32;
+void repack_tiles8_q4_1(const void* x, size_t bx, int64_t nr, void* out);  // tiles8.cc
 
 // Float weights (F32, F16, BF16) against two or more activation rows, in llama.cpp's arithmetic
 // for them: its CPU backend sends those products through llamafile's tinyBLAS whenever the rows
@@ -321,6 +325,8 @@ void gemm_tiles8_q4_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, co
 void gemm_tiles8_q5_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                              int64_t nc, float* s, size_t bs);  // simd_avx512_q8.cc
 void gemm_tiles8_q5_1_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
+                             int64_t nc, float* s, size_t bs);  // simd_avx512_q8.cc
+void gemm_tiles8_q4_1_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                              int64_t nc, float* s, size_t bs);  // simd_avx512_q8.cc
 LG_DECL_TINYBLAS(f32, avx512)  // simd_avx512_tinyblas.cc
 LG_DECL_TINYBLAS(f16, avx512)

@@ -144,30 +144,34 @@ struct Q0Tiles : GemmOperands {
   }
 };
 
-// Q5_0 and Q5_1 from repacked tiles (quant.h kTile8Q5_0Block, kTile8Q5_1Block), 8 rows x C
-// columns, in their AVX2 dot products' arithmetic (Q0Tiles<Q5Blk>'s for Q5_0: the same biased bytes,
-// lanes, d_w * d_a, fma and hsum_ps; for Q5_1 the unsigned values, dx * dy, and its m * s chain of
-// fmas added after hsum_ps, as vec_dot_min_avx2): each pair's nibbles from one broadcast load, its
-// fifth bits from one 64-bit load, the eight rows' scales (and mins) from one. A pair's vector
-// holds [a's values 0-15 | b's 0-15 | a's 16-31 | b's 16-31] (no lane shuffle a pair; the
-// activation block takes that order once per column), so row a's eight int32 lanes are dwords 0-3
-// and 8-11, row b's 4-7 and 12-15, and the accumulators go back to row order once, at the end.
-template <bool Min>
-struct Q5TileLayout;
-template <>
-struct Q5TileLayout<false> {
+// Q5_0, Q5_1 and Q4_1 from repacked tiles (quant.h kTile8Q5_0Block and beside it), 8 rows x C
+// columns, in their AVX2 dot products' arithmetic (Q0Tiles<Q5Blk>'s for Q5_0: the same biased
+// bytes, lanes, d_w * d_a, fma and hsum_ps; for Q5_1 and Q4_1 the unsigned values, dx * dy, and
+// the m * s chain of fmas added after hsum_ps, as vec_dot_min_avx2): each pair's nibbles from one
+// broadcast load, its fifth bits from one 64-bit load, the eight rows' scales (and mins) from one.
+// A pair's vector holds [a's values 0-15 | b's 0-15 | a's 16-31 | b's 16-31] (no lane shuffle a
+// pair; the activation block takes that order once per column), so row a's eight int32 lanes are
+// dwords 0-3 and 8-11, row b's 4-7 and 12-15, and the accumulators go back to row order once, at
+// the end. L: the type's tile (kMin: mins and Q8_1 activations; kFifth: fifth bits).
+struct Q5_0Tile {
   using ActBlock = block_q8_0;
+  static constexpr bool kMin = false, kFifth = true;
   static constexpr size_t kBlock = kTile8Q5_0Block, kQh = kTile8Q5_0Qh, kQs = kTile8Q5_0Qs;
 };
-template <>
-struct Q5TileLayout<true> {
+struct Q5_1Tile {
   using ActBlock = block_q8_1;
+  static constexpr bool kMin = true, kFifth = true;
   static constexpr size_t kBlock = kTile8Q5_1Block, kQh = kTile8Q5_1Qh, kQs = kTile8Q5_1Qs;
 };
+struct Q4_1Tile {
+  using ActBlock = block_q8_1;
+  static constexpr bool kMin = true, kFifth = false;
+  static constexpr size_t kBlock = kTile8Q4_1Block, kQh = 0, kQs = kTile8Q4_1Qs;
+};
 
-template <bool Min, int C>
-[[gnu::always_inline]] inline void q5_tile8(int64_t nb, const uint8_t* t, const uint8_t* y, size_t by, float* s, size_t bs) {
-  using L = Q5TileLayout<Min>;
+template <class L, int C>
+[[gnu::always_inline]] inline void nibble_tile8(int64_t nb, const uint8_t* t, const uint8_t* y, size_t by, float* s, size_t bs) {
+  constexpr bool Min = L::kMin;
   const __m512i m4 = _mm512_set1_epi8(0x0F), high = _mm512_set1_epi8(0x70), fifth = _mm512_set1_epi8(0x10);
   __m512 acc[4][C];
   __m256 chain[C];  // Q5_1: row r's m * s chain in lane r
@@ -192,9 +196,12 @@ template <bool Min, int C>
       const __m512i two = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)(t + L::kQs + 32 * p)));  // [a | b | a | b]
       __m512i v = _mm512_and_si512(_mm512_mask_srli_epi16(two, 0xFFFF0000u, two, 4), m4);
       if constexpr (!Min) v = _mm512_or_si512(v, high);  // biased: value + 128 once the fifth bit is in
-      uint64_t h;
-      std::memcpy(&h, t + L::kQh + 8 * p, sizeof h);  // the fifth bits in that byte order (repack_tiles8_q5)
-      const __m512i ux = _mm512_mask_add_epi8(v, (__mmask64)h, v, fifth);
+      if constexpr (L::kFifth) {
+        uint64_t h;
+        std::memcpy(&h, t + L::kQh + 8 * p, sizeof h);  // the fifth bits in that byte order (tiles8.cc)
+        v = _mm512_mask_add_epi8(v, (__mmask64)h, v, fifth);
+      }
+      const __m512i ux = v;
       const __m512i rows = _mm512_mask_blend_epi32(0xF0F0, _mm512_set1_epi32(2 * p), _mm512_set1_epi32(2 * p + 1));
       for (int c = 0; c < C; c++)
         acc[p][c] = _mm512_fmadd_ps(_mm512_permutexvar_ps(rows, _mm512_castps256_ps512(dwy[c])), lanes(ux, a[c]), acc[p][c]);
@@ -299,26 +306,30 @@ void gemm_q5_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const voi
   gemm_q0<Q5Blk>(n, x, bx, nr, y, by, nc, s, bs);
 }
 
-// Q5_0 and Q5_1 from repacked tiles (quant.h gemm_tiles8_fn; nr a multiple of 8). Decode reads the
-// tiles in order, one stream (as the Q4_0 and Q4_K tiles); batches take four columns a tile.
-template <bool Min>
-static void gemm_tiles8_q5(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
+// Q5_0, Q5_1 and Q4_1 from repacked tiles (quant.h gemm_tiles8_fn; nr a multiple of 8). Decode reads
+// the tiles in order, one stream (as the Q4_0 and Q4_K tiles); batches take four columns a tile.
+template <class L>
+static void gemm_tiles8_nibbles(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, int64_t nc, float* s, size_t bs) {
   const uint8_t* xb = (const uint8_t*)x;
   const uint8_t* yb = (const uint8_t*)y;
   const int64_t nb = n / QK5_0;
   for (int64_t r = 0; r < nr; r += 8) {
     int64_t c = 0;
-    for (; c + 4 <= nc; c += 4) q5_tile8<Min, 4>(nb, xb + r * bx, yb + c * by, by, s + c * bs + r, bs);
-    for (; c < nc; c++) q5_tile8<Min, 1>(nb, xb + r * bx, yb + c * by, by, s + c * bs + r, bs);
+    for (; c + 4 <= nc; c += 4) nibble_tile8<L, 4>(nb, xb + r * bx, yb + c * by, by, s + c * bs + r, bs);
+    for (; c < nc; c++) nibble_tile8<L, 1>(nb, xb + r * bx, yb + c * by, by, s + c * bs + r, bs);
   }
 }
 void gemm_tiles8_q5_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t*,
                              int64_t nc, float* s, size_t bs) {
-  gemm_tiles8_q5<false>(n, x, bx, nr, y, by, nc, s, bs);
+  gemm_tiles8_nibbles<Q5_0Tile>(n, x, bx, nr, y, by, nc, s, bs);
 }
 void gemm_tiles8_q5_1_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t*,
                              int64_t nc, float* s, size_t bs) {
-  gemm_tiles8_q5<true>(n, x, bx, nr, y, by, nc, s, bs);
+  gemm_tiles8_nibbles<Q5_1Tile>(n, x, bx, nr, y, by, nc, s, bs);
+}
+void gemm_tiles8_q4_1_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t*,
+                             int64_t nc, float* s, size_t bs) {
+  gemm_tiles8_nibbles<Q4_1Tile>(n, x, bx, nr, y, by, nc, s, bs);
 }
 
 // Q4_1: decode in row pairs with four streams, batches in tiles of four rows x four activation rows

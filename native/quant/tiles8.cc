@@ -40,10 +40,10 @@ void repack_tiles8_b32(const void* vx, size_t bx, int64_t nr, void* vout) {
 }
 
 namespace {
-// Q5_0 / Q5_1 (quant.h): the scales (and Q5_1's mins), each pair's fifth bits in its kernel's byte
-// order (values 0-15 of each row, then 16-31), the nibbles in row order.
-template <class Block, bool Min, size_t kBlock, size_t kQh, size_t kQs>
-void repack_q5(const void* vx, size_t bx, int64_t nr, void* vout) {
+// Q5_0 / Q5_1 / Q4_1 (quant.h): the scales (and the mins), each pair's fifth bits in its kernel's
+// byte order (values 0-15 of each row, then 16-31), the nibbles in row order.
+template <class Block, bool Min, bool Fifth, size_t kBlock, size_t kQh, size_t kQs>
+void repack_nibbles(const void* vx, size_t bx, int64_t nr, void* vout) {
   const uint8_t* x = (const uint8_t*)vx;
   uint8_t* out = (uint8_t*)vout;
   const int64_t nb = (int64_t)(bx / sizeof(Block));
@@ -53,9 +53,11 @@ void repack_q5(const void* vx, size_t bx, int64_t nr, void* vout) {
         const Block* row = (const Block*)(x + (r0 + r) * bx) + b;
         std::memcpy(out + 2 * r, &row->d, 2);
         if constexpr (Min) std::memcpy(out + 16 + 2 * r, &row->m, 2);
-        uint8_t* qh = out + kQh + 8 * (r / 2) + 2 * (r % 2);
-        std::memcpy(qh, row->qh, 2);
-        std::memcpy(qh + 4, row->qh + 2, 2);
+        if constexpr (Fifth) {
+          uint8_t* qh = out + kQh + 8 * (r / 2) + 2 * (r % 2);
+          std::memcpy(qh, row->qh, 2);
+          std::memcpy(qh + 4, row->qh + 2, 2);
+        }
         std::memcpy(out + kQs + 16 * r, row->qs, 16);
       }
     }
@@ -64,10 +66,13 @@ void repack_q5(const void* vx, size_t bx, int64_t nr, void* vout) {
 }  // namespace
 
 void repack_tiles8_q5_0(const void* x, size_t bx, int64_t nr, void* out) {
-  repack_q5<block_q5_0, false, kTile8Q5_0Block, kTile8Q5_0Qh, kTile8Q5_0Qs>(x, bx, nr, out);
+  repack_nibbles<block_q5_0, false, true, kTile8Q5_0Block, kTile8Q5_0Qh, kTile8Q5_0Qs>(x, bx, nr, out);
 }
 void repack_tiles8_q5_1(const void* x, size_t bx, int64_t nr, void* out) {
-  repack_q5<block_q5_1, true, kTile8Q5_1Block, kTile8Q5_1Qh, kTile8Q5_1Qs>(x, bx, nr, out);
+  repack_nibbles<block_q5_1, true, true, kTile8Q5_1Block, kTile8Q5_1Qh, kTile8Q5_1Qs>(x, bx, nr, out);
+}
+void repack_tiles8_q4_1(const void* x, size_t bx, int64_t nr, void* out) {
+  repack_nibbles<block_q4_1, true, false, kTile8Q4_1Block, 0, kTile8Q4_1Qs>(x, bx, nr, out);
 }
 
 }  // namespace lg

@@ -381,8 +381,8 @@ describe.skipIf(!native)('native kernels', () => {
     }
   });
 
-  it.each(['Q5_0', 'Q5_1'])('%s repacked into tiles equals one dot product per output bit for bit (every batch tail, 1-2 threads)', (name) => {
-    // The AVX-512 tile kernel keeps the type's own arithmetic (quant.h repack_tiles8_q5_0 / _q5_1):
+  it.each(['Q5_0', 'Q5_1', 'Q4_1'])('%s repacked into tiles equals one dot product per output bit for bit (every batch tail, 1-2 threads)', (name) => {
+    // The AVX-512 tile kernel keeps the type's own arithmetic (quant.h repack_tiles8_q5_0 / _q5_1 / _q4_1):
     // its pairs' nibbles, fifth bits, scales (and Q5_1's mins) come from the tile in another byte
     // order, and a bit taken from the wrong row or value shows here. Batches 1-3 and 5-7 leave every
     // column tail of its four-column tile; other ISAs read ggml's rows.

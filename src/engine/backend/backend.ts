@@ -35,8 +35,8 @@ export interface ContextOptions {
   readonly threads?: number;
   /**
    * Let the backend copy weights into a layout of its own where it reads that one faster (cpu: Q4_K,
-   * Q4_0 and IQ4_NL matrices into 8-row tiles on AVX-512 CPUs, as llama.cpp repacks them, and Q5_0
-   * and Q5_1 ones in their own arithmetic). Default
+   * Q4_0 and IQ4_NL matrices into 8-row tiles on AVX-512 CPUs, as llama.cpp repacks them, and Q5_0,
+   * Q5_1 and Q4_1 ones in their own arithmetic). Default
    * true; false, or LOCALGPT_NO_REPACK=1, reads every weight from the mapped file only.
    */
   readonly repackWeights?: boolean;
