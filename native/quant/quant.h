@@ -314,20 +314,19 @@ void gemm_rows8_iq4_xs_avx512(int64_t n, const void* x, size_t bx, int64_t nr, c
                               int64_t nc, float* s, size_t bs);  // simd_avx512_iq4.cc
 void gemm_rows8_q4_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
                             int64_t nc, float* s, size_t bs);
-void gemm_tiles8_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
-                             int64_t nc, float* s, size_t bs);
-void gemm_tiles8_iq4_nl_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
-                               int64_t nc, float* s, size_t bs);
+// The repacked-tile kernels (gemm_rows8_fn's signature), one per type with a tile layout above.
+#define LG_DECL_TILES8(T) \
+  void gemm_tiles8_##T##_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum, \
+                                int64_t nc, float* s, size_t bs);
+LG_DECL_TILES8(q4_0)  // simd_avx512_rows8.cc
+LG_DECL_TILES8(iq4_nl)
+LG_DECL_TILES8(q4_K)
+LG_DECL_TILES8(q5_0)  // simd_avx512_q8.cc
+LG_DECL_TILES8(q5_1)
+LG_DECL_TILES8(q4_1)
+#undef LG_DECL_TILES8
 void gemv_tiles8_q4_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, const int32_t* ysum, float* s);
 void gemv_tiles8_iq4_nl_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, const int32_t* ysum, float* s);
-void gemm_tiles8_q4_K_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
-                             int64_t nc, float* s, size_t bs);
-void gemm_tiles8_q5_0_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
-                             int64_t nc, float* s, size_t bs);  // simd_avx512_q8.cc
-void gemm_tiles8_q5_1_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
-                             int64_t nc, float* s, size_t bs);  // simd_avx512_q8.cc
-void gemm_tiles8_q4_1_avx512(int64_t n, const void* x, size_t bx, int64_t nr, const void* y, size_t by, const int32_t* ysum,
-                             int64_t nc, float* s, size_t bs);  // simd_avx512_q8.cc
 LG_DECL_TINYBLAS(f32, avx512)  // simd_avx512_tinyblas.cc
 LG_DECL_TINYBLAS(f16, avx512)
 LG_DECL_TINYBLAS(bf16, avx512)
