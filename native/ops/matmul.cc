@@ -31,8 +31,8 @@ struct Plan {
 Plan plan_for(const MatmulJob& j, int isa, int64_t cols, int64_t batch, bool tiled) {
   Plan p;
   p.r8 = (j.rows8 || j.traits->rows8_unrepacked) && j.rows % 8 == 0 ? quant_gemm_rows8(j.traits, isa) : nullptr;
-  // Repacked tiles where the model holds them for this ISA: the rows-of-8 kernels', and Q5_0's in
-  // its own arithmetic.
+  // Repacked tiles where the model holds them for this ISA: the rows-of-8 kernels', and those of
+  // Q5_0, Q5_1 and Q4_1 in their own arithmetic.
   p.t8 = j.tiles && quant_tiles8_fit(j.traits, j.rows) ? quant_gemm_tiles8(j.traits, isa) : nullptr;
   p.tb = tiled && quant_tinyblas_applies(j.rows, cols, batch, quant_tinyblas_step(j.traits, isa)) ? quant_gemm_tinyblas(j.traits, isa) : nullptr;
   p.gemm = tiled ? quant_gemm(j.traits, isa) : nullptr;

@@ -99,7 +99,7 @@ void q8_0_block_sums(const void* y, int64_t nb, int32_t* out);
 // layouts of its own). A tile holds exactly its eight rows' bytes, so rows r..r+7 (r a multiple of 8)
 // start at x + r * bx in both layouts. gemm_tiles8 has gemm_rows8_fn's signature and gives its
 // outputs bit for bit, from repacked rows (nr a multiple of 8): the rows-of-8 kernel's, or for a
-// type without one (Q5_0) its gemm_fn's; repack_tiles8 writes nr rows (a multiple of 8) of ggml's
+// type without one (Q5_0, Q5_1, Q4_1) its gemm_fn's; repack_tiles8 writes nr rows (a multiple of 8) of ggml's
 // layout at x into that layout at out.
 using repack_tiles8_fn = void (*)(const void* x, size_t bx, int64_t nr, void* out);
 // Q4_K's tile, per superblock: the eight rows' 16-byte heads as four 32-byte vectors (vector j, lane r
