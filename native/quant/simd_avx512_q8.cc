@@ -174,7 +174,7 @@ template <class L, int C>
   constexpr bool Min = L::kMin;
   const __m512i m4 = _mm512_set1_epi8(0x0F), high = _mm512_set1_epi8(0x70), fifth = _mm512_set1_epi8(0x10);
   __m512 acc[4][C];
-  __m256 chain[C];  // Q5_1: row r's m * s chain in lane r
+  __m256 chain[C];  // Q5_1 / Q4_1: row r's m * s chain in lane r
   for (int c = 0; c < C; c++) {
     chain[c] = _mm256_setzero_ps();
     for (int p = 0; p < 4; p++) acc[p][c] = _mm512_setzero_ps();
