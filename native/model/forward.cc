@@ -126,12 +126,13 @@ Model::Model(const ModelParams& p, std::map<std::string, TensorRef> tensors) : p
   if (p_.repack) repack_matrices();
 }
 
-// The matrices the rows-of-8 arithmetic takes, where their type has repacked tiles for the active
-// ISA (AVX-512 Q4_K, Q4_0, IQ4_NL: whole 500M models decode 1.05-1.13x, bench/native-notes.md
-// section 25; Q5_0, Q5_1 and Q4_1 in their own arithmetic, 1.3-2.2x a core, section 27), copied into them once, side by side in one allocation of 2 MiB pages, the tiles
-// split over the pool. The mapped bytes stay the weights for every other ISA; this process drops its pages of
-// them (release_mapped), so the copy replaces them in its memory rather than adding to it. Where
-// memory runs out every matrix keeps reading the mapping.
+// The weight matrices (rows8: every matrix but the token embedding) whose type has repacked tiles
+// for the active ISA (AVX-512 Q4_K, Q4_0, IQ4_NL in llama.cpp's rows-of-8 arithmetic: whole 500M
+// models decode 1.05-1.13x, bench/native-notes.md section 25; Q5_0, Q5_1 and Q4_1 in their own,
+// 1.3-2.2x a core, section 27), copied into them once, side by side in one allocation of 2 MiB
+// pages, the tiles split over the pool. The mapped bytes stay the weights for every other ISA; this
+// process drops its pages of them (release_mapped), so the copy replaces them in its memory rather
+// than adding to it. Where memory runs out every matrix keeps reading the mapping.
 void Model::repack_matrices() {
   const int isa = isa_active();
   std::vector<Mat*> mats;

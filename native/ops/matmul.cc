@@ -70,7 +70,8 @@ void matmul_jobs(ThreadPool& pool, int isa, const MatmulJob* jobs, int njobs, in
   bool any_r8 = false, any_tb = false;
   for (int i = 0; i < njobs; i++) {
     plans[i] = plan_for(jobs[i], isa, cols, batch, tiled);
-    any_r8 = any_r8 || plans[i].r8 != nullptr || plans[i].t8 != nullptr;  // (Q8_0 activations' block sums)
+    // (Block sums for r8 plans only: the tiles that read them, Q4_0's and IQ4_NL's, come with one.)
+    any_r8 = any_r8 || plans[i].r8 != nullptr;
     any_tb = any_tb || plans[i].tb != nullptr;
   }
 

@@ -99,8 +99,8 @@ void q8_0_block_sums(const void* y, int64_t nb, int32_t* out);
 // layouts of its own). A tile holds exactly its eight rows' bytes, so rows r..r+7 (r a multiple of 8)
 // start at x + r * bx in both layouts. gemm_tiles8 has gemm_rows8_fn's signature and gives its
 // outputs bit for bit, from repacked rows (nr a multiple of 8): the rows-of-8 kernel's, or for a
-// type without one (Q5_0, Q5_1, Q4_1) its gemm_fn's; repack_tiles8 writes nr rows (a multiple of 8) of ggml's
-// layout at x into that layout at out.
+// type without one (Q5_0, Q5_1, Q4_1) its gemm_fn's; repack_tiles8 writes nr rows (a multiple of
+// 8) of ggml's layout at x into that layout at out.
 using repack_tiles8_fn = void (*)(const void* x, size_t bx, int64_t nr, void* out);
 // Q4_K's tile, per superblock: the eight rows' 16-byte heads as four 32-byte vectors (vector j, lane r
 // = word j of row r's head), then for each pair p of sub-blocks four 64-byte vectors (vector k,
@@ -122,11 +122,12 @@ void repack_tiles8_b32(const void* x, size_t bx, int64_t nr, void* out);  // til
 constexpr size_t kTile8Q5_0Block = 8 * 22;
 constexpr size_t kTile8Q5_0Qh = 16, kTile8Q5_0Qs = 48;
 void repack_tiles8_q5_0(const void* x, size_t bx, int64_t nr, void* out);  // tiles8.cc
-// Q5_1's the same with the eight rows' f16 mins after their scales.
+// Q5_1's the same with the eight rows' f16 mins after their scales (at kTile8MinsAt), Q4_1's
+// without the fifth bits.
+constexpr size_t kTile8MinsAt = 16;
 constexpr size_t kTile8Q5_1Block = 8 * 24;
 constexpr size_t kTile8Q5_1Qh = 32, kTile8Q5_1Qs = 64;
 void repack_tiles8_q5_1(const void* x, size_t bx, int64_t nr, void* out);  // tiles8.cc
-// Q4_1's: the scales, the mins, the nibbles (no fifth bits).
 constexpr size_t kTile8Q4_1Block = 8 * 20;
 constexpr size_t kTile8Q4_1Qs = 32;
 void repack_tiles8_q4_1(const void* x, size_t bx, int64_t nr, void* out);  // tiles8.cc

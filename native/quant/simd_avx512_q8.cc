@@ -189,7 +189,7 @@ template <class L, int C>
       a[c].q = _mm512_shuffle_i64x2(q, q, _MM_SHUFFLE(1, 1, 0, 0));  // values 0-15 twice, then 16-31 twice
       a[c].neg = Min ? _mm512_setzero_si512() : _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias(), a[c].q));
       dwy[c] = _mm256_mul_ps(dw, _mm256_set1_ps(_cvtsh_ss(yb->d)));
-      if constexpr (Min) chain[c] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(t + 16))), _mm256_set1_ps(_cvtsh_ss(yb->s)), chain[c]);
+      if constexpr (Min) chain[c] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(t + kTile8MinsAt))), _mm256_set1_ps(_cvtsh_ss(yb->s)), chain[c]);
     }
 #pragma GCC unroll 4
     for (int p = 0; p < 4; p++) {
@@ -201,10 +201,9 @@ template <class L, int C>
         std::memcpy(&h, t + L::kQh + 8 * p, sizeof h);  // the fifth bits in that byte order (tiles8.cc)
         v = _mm512_mask_add_epi8(v, (__mmask64)h, v, fifth);
       }
-      const __m512i ux = v;
       const __m512i rows = _mm512_mask_blend_epi32(0xF0F0, _mm512_set1_epi32(2 * p), _mm512_set1_epi32(2 * p + 1));
       for (int c = 0; c < C; c++)
-        acc[p][c] = _mm512_fmadd_ps(_mm512_permutexvar_ps(rows, _mm512_castps256_ps512(dwy[c])), lanes(ux, a[c]), acc[p][c]);
+        acc[p][c] = _mm512_fmadd_ps(_mm512_permutexvar_ps(rows, _mm512_castps256_ps512(dwy[c])), lanes(v, a[c]), acc[p][c]);
     }
   }
   const __m512i row_order = _mm512_setr_epi32(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
